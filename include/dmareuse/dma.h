@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * dma.h - the lab's DMA API, shaped like Linux's.
+ *
+ * A struct os bundles the machine, the page allocator, the CPU count and the
+ * swiotlb pool.  A struct dma_device is a device as a driver sees it: a
+ * machine device (struct mdev), a DMA mask, a trust level and a domain of
+ * one of three types:
+ *   DMA_DOMAIN_PASSTHROUGH  identity: dma address = physical address;
+ *   DMA_DOMAIN_STRICT       unmap clears PTEs, invalidates the range and
+ *                           waits for CMD_SYNC before the IOVA is reused;
+ *   DMA_DOMAIN_LAZY         unmap clears PTEs and queues the IOVA on this
+ *                           CPU's flush queue (256 entries); the queue is
+ *                           flushed (one domain invalidation + SYNC) when full
+ *                           or 10 ms after its oldest entry, and only then
+ *                           are its IOVAs freed.
+ * Untrusted devices on a translating domain get swiotlb bouncing for
+ * buffers that do not cover whole pages, so the device never sees the rest
+ * of a shared page.
+ *
+ * Errors: map functions return DMA_MAPPING_ERROR (test with
+ * dma_mapping_error()); other functions return 0 or -errno.  Misuse --
+ * unmapping or syncing what is not mapped, double unmap, size or direction
+ * mismatch, an address beyond the DMA mask -- returns -EINVAL (-EIO for the
+ * mask), logs one line with the arguments and changes nothing.  Complete
+ * misuse detection needs dma_debug (on by default, as CONFIG_DMA_API_DEBUG);
+ * without it a translating domain still refuses to unmap or sync an IOVA
+ * whose PTE is absent.
+ */
+#ifndef DMAREUSE_DMA_H
+#define DMAREUSE_DMA_H
+
+#include <dmareuse/os.h>
+#include <dmareuse/scatterlist.h>
+
+struct os;
+struct dma_device;
+
+enum dma_domain_type {
+	DMA_DOMAIN_PASSTHROUGH,
+	DMA_DOMAIN_STRICT,
+	DMA_DOMAIN_LAZY,
+};
+
+#define FQ_SIZE 256			/* flush queue entries per CPU */
+#define FQ_TIMEOUT_NS 10000000ull	/* 10 ms */
+#define SWIOTLB_SLOT_SIZE 2048
+#define SWIOTLB_SEGSIZE 128		/* slots: largest contiguous bounce */
+
+struct os_config {
+	struct machine *machine;
+	unsigned int ncpus;		/* 1..OS_MAX_CPUS */
+	size_t swiotlb_bytes;		/* 0 = 4 MiB */
+};
+
+/** os_create() - boot the lab OS on a machine; NULL on failure. */
+struct os *os_create(const struct os_config *cfg);
+/**
+ * os_destroy() - tear down; every device must have been destroyed.
+ * Return: number of leaked frames (the swiotlb pool itself excluded).
+ */
+size_t os_destroy(struct os *os);
+struct page_alloc *os_page_alloc(const struct os *os);
+struct machine *os_machine(const struct os *os);
+unsigned int os_ncpus(const struct os *os);
+/** os_swiotlb_used_slots() - swiotlb slots currently in use. */
+size_t os_swiotlb_used_slots(struct os *os);
+
+struct dma_device_opts {
+	enum dma_domain_type type;
+	unsigned int dma_bits;		/* DMA mask width, 12..64; 0 = 64 */
+	bool untrusted;			/* bounce sub-page buffers via swiotlb */
+	bool no_debug;			/* disable misuse records (benchmarks) */
+};
+
+/** dma_device_create() - a device named @name with its own domain. */
+struct dma_device *dma_device_create(struct os *os, const char *name,
+				     const struct dma_device_opts *opts);
+/**
+ * dma_device_destroy() - flush and free the domain and the device.  Mappings
+ * still live are reported and torn down.  Return: number of live mappings
+ * found (0 = clean).
+ */
+size_t dma_device_destroy(struct dma_device *dev);
+struct mdev *dma_device_mdev(const struct dma_device *dev);
+struct os *dma_device_os(const struct dma_device *dev);
+enum dma_domain_type dma_device_type(const struct dma_device *dev);
+const char *dma_domain_type_name(enum dma_domain_type t);
+/** dma_set_mask() - set the DMA mask to @mask (bits 12..64 of ones). */
+int dma_set_mask(struct dma_device *dev, uint64_t mask);
+uint64_t dma_get_mask(const struct dma_device *dev);
+
+dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
+			size_t size, enum dma_data_direction dir);
+int dma_unmap_page(struct dma_device *dev, dma_addr_t addr, size_t size,
+		   enum dma_data_direction dir);
+/** dma_map_single() - map @size bytes at CPU address @cpu_addr (in the arena). */
+dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
+			  enum dma_data_direction dir);
+int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir);
+/**
+ * dma_map_sg() - map @nents entries; on a translating domain a trusted
+ * device gets one contiguous IOVA range for the whole list.
+ * Return: entries mapped (= @nents) or 0 on failure (nothing stays mapped).
+ */
+int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
+	       enum dma_data_direction dir);
+int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
+		 enum dma_data_direction dir);
+int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
+			    size_t size, enum dma_data_direction dir);
+int dma_sync_single_for_device(struct dma_device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir);
+int dma_sync_sg_for_cpu(struct dma_device *dev, struct scatterlist *sg,
+			int nents, enum dma_data_direction dir);
+int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
+			   int nents, enum dma_data_direction dir);
+/**
+ * dma_alloc_coherent() - allocate @size bytes (page granular) of memory
+ * mapped for the device in both directions until freed.
+ * Return: CPU address and *@handle, or NULL.
+ */
+void *dma_alloc_coherent(struct dma_device *dev, size_t size,
+			 dma_addr_t *handle);
+int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
+		      dma_addr_t handle);
+
+/** dma_flush_lazy() - flush every flush queue of a lazy device now. */
+void dma_flush_lazy(struct dma_device *dev);
+
+struct dma_stats {
+	uint64_t maps, unmaps, syncs;
+	uint64_t inv_cmds;		/* invalidation commands issued */
+	uint64_t fq_flushes;		/* lazy: flush-queue flushes */
+	uint64_t bounce_maps, bounce_bytes; /* swiotlb */
+	uint64_t misuse;		/* rejected calls */
+	uint64_t live;			/* mappings live now (debug only) */
+};
+void dma_stats_read(struct dma_device *dev, struct dma_stats *out);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * map_bench.h - the `map` workload: Linux's dma_map_benchmark in the lab.
+ *
+ * N threads (standing for N CPUs) each map a buffer of `granule` pages,
+ * let the engine touch every page of it, spend `trans_ns` as the transfer,
+ * and unmap it -- over and over for `seconds` (or `iterations` times).
+ * Map and unmap latencies are taken per call with mclock_stamp(); the cost
+ * of reading it (measured at start) is subtracted from every sample.
+ */
+#ifndef DMAREUSE_MAP_BENCH_H
+#define DMAREUSE_MAP_BENCH_H
+
+#include <dmareuse/dma.h>
+
+struct map_bench_params {
+	unsigned int threads;		/* 1..1024 */
+	unsigned int seconds;		/* 1..300 */
+	uint64_t iterations;		/* per thread; nonzero overrides seconds */
+	unsigned int dir;		/* 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE */
+	unsigned int trans_ns;		/* 0..10 ms */
+	unsigned int granule;		/* pages, 1..1024 */
+	unsigned int dma_bits;		/* 20..64 */
+	int node;			/* accepted for compatibility; -1 */
+	enum dma_domain_type type;
+	bool debug;			/* keep DMA-API debug records */
+	const struct platform_profile *profile;
+};
+
+struct map_bench_result {
+	uint64_t ops;			/* map+unmap pairs */
+	double map_avg_ns, map_stddev_ns;
+	double unmap_avg_ns, unmap_stddev_ns;
+	uint64_t clock_overhead_ns;
+	uint64_t wall_ns;
+	uint64_t xfer_errors;		/* device transfers the IOMMU refused */
+	struct iommu_stats iommu;
+	struct dma_stats dma;
+};
+
+/** map_bench_run() - run the benchmark; 0, or -errno if setup failed. */
+int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * profile.h - platform profiles: the data that makes the model one machine.
+ *
+ * A profile is a text file of `key = value` lines ('#' starts a comment).
+ * It sets the IOTLB geometry, the command-queue model and every hardware
+ * latency the IOMMU charges.  Profiles are read at run time, so a user adds a
+ * platform by dropping a file into profiles/ (or naming a path) -- no rebuild.
+ * A malformed file is rejected with file, line, key and what was expected.
+ */
+#ifndef DMAREUSE_PROFILE_H
+#define DMAREUSE_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum cmdq_model {
+	CMDQ_LOCK,	/* one lock around issue, as arm-smmu-v3 before Linux 5.4 */
+	CMDQ_BATCH,	/* lock-free reservation; only the hardware serialises */
+};
+
+#define PROFILE_MAX_SOURCES 16
+
+struct platform_profile {
+	char name[64];
+	char description[256];
+	char file[512];			/* where it was read from */
+	unsigned int iotlb_sets;	/* power of two */
+	unsigned int iotlb_ways;
+	enum cmdq_model cmdq_model;
+	uint64_t cmdq_issue_ns;		/* CPU cost to issue one batch */
+	uint64_t cmdq_issue_per_cmd_ns;	/* CPU cost per command in a batch */
+	uint64_t inv_range_ns;		/* hardware time per range invalidation */
+	uint64_t inv_domain_ns;		/* hardware time per domain invalidation */
+	uint64_t inv_all_ns;		/* hardware time per global invalidation */
+	uint64_t sync_ns;		/* hardware time of CMD_SYNC */
+	uint64_t iotlb_miss_ns;		/* device-side page-walk cost per miss */
+	unsigned int nsources;
+	char sources[PROFILE_MAX_SOURCES][256];
+};
+
+/**
+ * profile_parse_file() - read and validate a profile file.
+ * @path: file to read.
+ * @out: filled on success.
+ * @err: on failure, a message naming file, line, key and what was expected.
+ * @errlen: size of @err.
+ *
+ * Return: 0 on success, -EINVAL for a malformed file, -ENOENT if unreadable.
+ */
+int profile_parse_file(const char *path, struct platform_profile *out,
+		       char *err, size_t errlen);
+
+/**
+ * profile_load() - find a profile by name or path and parse it.
+ * @name: a name looked up as NAME.profile in the profile directory (the
+ *        DMAREUSE_PROFILE_DIR environment variable, else the directory this
+ *        tree was built from), or a path if it contains a '/'.
+ *
+ * Return: as profile_parse_file(); -ENOENT names the directory searched.
+ */
+int profile_load(const char *name, struct platform_profile *out, char *err,
+		 size_t errlen);
+
+/** profile_dir() - the directory profile_load() searches. */
+const char *profile_dir(void);
+
+/**
+ * profile_list() - names of all profiles in profile_dir(), sorted.
+ * Return: number of names written to @names (at most @max).
+ */
+size_t profile_list(char names[][64], size_t max);
+
+#endif

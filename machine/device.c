@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * device.c - devices and the device access path.
+ *
+ * mdev_access() is the only way a device touches memory.  Per page chunk:
+ * identity domains use the DMA address as a physical address (checked against
+ * the arena); translating domains look up the IOTLB, and on a miss walk the
+ * page table and fill the IOTLB while holding the domain lock (the ordering
+ * that keeps a fill from resurrecting an invalidated entry; see iotlb.c).
+ * The walk charges the profile's iotlb_miss_ns to the device's thread.
+ * Faults are recorded and fail the access.  Every chunk, good or faulting, is
+ * reported to the observer (the isolation oracle).
+ */
+#include "machine_int.h"
+
+#include <dmareuse/clock.h>
+#include <dmareuse/failinject.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mdev *mdev_create(struct machine *m, const char *name)
+{
+	static _Atomic unsigned int next_id;
+	struct mdev *dev = lab_calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->m = m;
+	dev->id = atomic_fetch_add(&next_id, 1);
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	pthread_mutex_lock(&m->dom_lock);
+	m->ndev++;
+	pthread_mutex_unlock(&m->dom_lock);
+	return dev;
+}
+
+void mdev_destroy(struct mdev *dev)
+{
+	if (!dev)
+		return;
+	pthread_mutex_lock(&dev->m->dom_lock);
+	dev->m->ndev--;
+	pthread_mutex_unlock(&dev->m->dom_lock);
+	free(dev);
+}
+
+void mdev_attach(struct mdev *dev, struct iommu_domain *d)
+{
+	atomic_store(&dev->domain, d);
+}
+
+struct iommu_domain *mdev_domain(const struct mdev *dev)
+{
+	return atomic_load(&((struct mdev *)dev)->domain);
+}
+
+unsigned int mdev_id(const struct mdev *dev)
+{
+	return dev->id;
+}
+
+const char *mdev_name(const struct mdev *dev)
+{
+	return dev->name;
+}
+
+struct machine *mdev_machine(const struct mdev *dev)
+{
+	return dev->m;
+}
+
+/* Translate one page for @acc; returns 0 and the frame, or a fault reason. */
+static int translate(struct mdev *dev, struct iommu_domain *d, dma_addr_t addr,
+		     enum dev_access acc, pfn_t *pfn)
+{
+	struct machine *m = dev->m;
+	unsigned int need = acc == DEV_READ ? IOMMU_READ : IOMMU_WRITE, prot;
+	iova_t page = addr >> PAGE_SHIFT;
+
+	if (d->identity) {
+		if (page >= m->mem.nframes)
+			return FAULT_ADDRESS;
+		*pfn = page;
+		return -1;
+	}
+	if (addr >> IOVA_BITS)
+		return FAULT_ADDRESS;
+	if (!iotlb_lookup(m, d->id, page, pfn, &prot)) {
+		uint64_t pte;
+
+		mclock_spend(m->profile.iotlb_miss_ns);
+		stat_inc(m, walks);
+		pthread_mutex_lock(&d->lock);
+		pte = pt_lookup_locked(d, addr & PAGE_MASK);
+		if (!(pte & PTE_VALID)) {
+			pthread_mutex_unlock(&d->lock);
+			return FAULT_TRANSLATION;
+		}
+		*pfn = (pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		prot = (pte & PTE_READ ? IOMMU_READ : 0) |
+		       (pte & PTE_WRITE ? IOMMU_WRITE : 0);
+		iotlb_fill(m, d->id, page, *pfn, prot);
+		pthread_mutex_unlock(&d->lock);
+	}
+	if (!(prot & need))
+		return FAULT_PERMISSION;
+	return -1;
+}
+
+int mdev_access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
+		enum dev_access acc)
+{
+	struct machine *m = dev->m;
+	struct iommu_domain *d = atomic_load(&dev->domain);
+	access_observer_fn obs = atomic_load(&m->observer);
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t off = addr & ~PAGE_MASK;
+		size_t chunk = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+		pfn_t pfn = ~(pfn_t)0;
+		int why = d ? translate(dev, d, addr, acc, &pfn) : FAULT_BLOCKED;
+
+		if (why >= 0) {
+			record_fault(m, dev, addr, acc, (enum iommu_fault_reason)why);
+			if (obs)
+				obs(m->observer_arg, dev, addr, ~(pfn_t)0, chunk, acc, false);
+			return -EFAULT;
+		}
+		if (acc == DEV_READ)
+			memcpy(p, m->mem.base + (pfn << PAGE_SHIFT) + off, chunk);
+		else
+			memcpy(m->mem.base + (pfn << PAGE_SHIFT) + off, p, chunk);
+		if (obs)
+			obs(m->observer_arg, dev, addr, pfn, chunk, acc, true);
+		addr += chunk;
+		p += chunk;
+		len -= chunk;
+	}
+	return 0;
+}

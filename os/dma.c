@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * dma.c - the lab's DMA API over passthrough, strict and lazy domains.
+ *
+ * The shape follows Linux's dma-iommu.c: a map allocates an IOVA range
+ * (size rounded to a power of two up to 32 pages, served by the per-CPU
+ * magazines), installs PTEs with the permission the direction implies
+ * (TO_DEVICE -> read, FROM_DEVICE -> write, BIDIRECTIONAL -> both) and
+ * returns IOVA + offset.  An unmap clears the PTEs and then either
+ *   strict: issues a range invalidation + CMD_SYNC and frees the IOVA, or
+ *   lazy:   appends the range to this CPU's flush queue; the queue is
+ *           flushed (domain invalidation + SYNC) when it is full or when its
+ *           oldest entry is FQ timeout old (a timer thread checks every ms),
+ *           and only after that flush are its IOVAs freed.  An IOVA is thus
+ *           never handed out again while the IOTLB may still translate it.
+ *
+ * Safety invariant for strict: when dma_unmap_*() returns, no PTE and no
+ * IOTLB entry of this domain reaches the buffer.
+ *
+ * Locks: fq[cpu].lock is taken by unmap (this CPU) and by the timer; the
+ * domain, IOVA and IOTLB locks nest inside it.
+ */
+#include "os_int.h"
+
+#include <dmareuse/clock.h>
+#include <dmareuse/failinject.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fq_entry {
+	pfn_t pfn;
+	size_t npages;
+};
+
+struct flush_queue {
+	pthread_mutex_t lock;		/* protects e[], n, first_ns */
+	unsigned int n;
+	uint64_t first_ns;		/* when e[0] was queued */
+	struct fq_entry e[FQ_SIZE];
+};
+
+struct dma_stats_atomic {
+	_Atomic uint64_t maps, unmaps, syncs, inv_cmds, fq_flushes, bounce_maps,
+		bounce_bytes, misuse;
+};
+
+struct dma_device {
+	struct os *os;
+	struct mdev *hw;
+	struct iommu_domain *dom;
+	enum dma_domain_type type;
+	uint64_t mask;
+	bool untrusted, debug;
+	struct iova_domain *iovad;	/* translating domains only */
+	struct flush_queue *fq;		/* lazy only: [ncpus] */
+	pthread_t fq_timer;
+	pthread_mutex_t timer_lock;	/* protects timer_stop */
+	pthread_cond_t timer_cond;
+	bool timer_stop;
+	struct dma_debug dbg;
+	struct dma_stats_atomic st;
+};
+
+#define st_inc(dev, f) atomic_fetch_add_explicit(&(dev)->st.f, 1, memory_order_relaxed)
+#define st_add(dev, f, v) \
+	atomic_fetch_add_explicit(&(dev)->st.f, (v), memory_order_relaxed)
+
+static void misuse(struct dma_device *dev, const char *fn, dma_addr_t addr,
+		   size_t size, enum dma_data_direction dir, const char *why)
+{
+	st_inc(dev, misuse);
+	fprintf(stderr, "dma: %s: %s(addr=%#" PRIx64 ", size=%zu, dir=%s): %s\n",
+		mdev_name(dev->hw), fn, addr, size, dma_dir_name(dir), why);
+}
+
+static bool dir_valid(enum dma_data_direction dir)
+{
+	return dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE ||
+	       dir == DMA_FROM_DEVICE;
+}
+
+static unsigned int dir_prot(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE: return IOMMU_READ;
+	case DMA_FROM_DEVICE: return IOMMU_WRITE;
+	default: return IOMMU_READ | IOMMU_WRITE;
+	}
+}
+
+const char *dma_domain_type_name(enum dma_domain_type t)
+{
+	switch (t) {
+	case DMA_DOMAIN_PASSTHROUGH: return "passthrough";
+	case DMA_DOMAIN_STRICT: return "strict";
+	case DMA_DOMAIN_LAZY: return "lazy";
+	}
+	return "?";
+}
+
+/* ---- table-page allocator handed to the machine ------------------------ */
+
+static int pt_alloc(void *ctx, pfn_t *pfn)
+{
+	struct os *os = ctx;
+
+	return pages_alloc(os->pa, 0, OWNER_PGTABLE, true, pfn);
+}
+
+static void pt_free(void *ctx, pfn_t pfn)
+{
+	struct os *os = ctx;
+
+	page_put(os->pa, pfn);
+}
+
+static const struct pgtable_alloc_ops pt_ops = { pt_alloc, pt_free };
+
+/* ---- flush queues -------------------------------------------------------- */
+
+static void fq_flush_locked(struct dma_device *dev, struct flush_queue *fq)
+{
+	struct iommu_cmd cmd = {
+		.op = CMD_INV_DOMAIN, .domain = iommu_domain_id(dev->dom),
+	};
+
+	if (!fq->n)
+		return;
+	iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	st_inc(dev, inv_cmds);
+	st_inc(dev, fq_flushes);
+	for (unsigned int i = 0; i < fq->n; i++)
+		free_iova_fast(dev->iovad, fq->e[i].pfn, fq->e[i].npages);
+	fq->n = 0;
+}
+
+static void fq_add(struct dma_device *dev, pfn_t pfn, size_t npages)
+{
+	struct flush_queue *fq = &dev->fq[os_this_cpu() % dev->os->ncpus];
+
+	pthread_mutex_lock(&fq->lock);
+	if (fq->n == FQ_SIZE)
+		fq_flush_locked(dev, fq);
+	if (!fq->n)
+		fq->first_ns = mclock_now();
+	fq->e[fq->n++] = (struct fq_entry){ pfn, npages };
+	pthread_mutex_unlock(&fq->lock);
+}
+
+static void *fq_timer_fn(void *arg)
+{
+	struct dma_device *dev = arg;
+
+	pthread_mutex_lock(&dev->timer_lock);
+	while (!dev->timer_stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&dev->timer_cond, &dev->timer_lock, &ts);
+		if (dev->timer_stop)
+			break;
+		pthread_mutex_unlock(&dev->timer_lock);
+		for (unsigned int c = 0; c < dev->os->ncpus; c++) {
+			struct flush_queue *fq = &dev->fq[c];
+
+			pthread_mutex_lock(&fq->lock);
+			if (fq->n && mclock_now() - fq->first_ns >= FQ_TIMEOUT_NS)
+				fq_flush_locked(dev, fq);
+			pthread_mutex_unlock(&fq->lock);
+		}
+		pthread_mutex_lock(&dev->timer_lock);
+	}
+	pthread_mutex_unlock(&dev->timer_lock);
+	return NULL;
+}
+
+void dma_flush_lazy(struct dma_device *dev)
+{
+	if (dev->type != DMA_DOMAIN_LAZY)
+		return;
+	for (unsigned int c = 0; c < dev->os->ncpus; c++) {
+		pthread_mutex_lock(&dev->fq[c].lock);
+		fq_flush_locked(dev, &dev->fq[c]);
+		pthread_mutex_unlock(&dev->fq[c].lock);
+	}
+}
+
+/* ---- device lifetime ---------------------------------------------------- */
+
+struct dma_device *dma_device_create(struct os *os, const char *name,
+				     const struct dma_device_opts *opts)
+{
+	static const struct dma_device_opts defaults = { DMA_DOMAIN_STRICT, 64, false, false };
+	struct dma_device *dev;
+	unsigned int bits;
+
+	if (!opts)
+		opts = &defaults;
+	bits = opts->dma_bits ? opts->dma_bits : 64;
+	if (bits < 12 || bits > 64 || opts->type > DMA_DOMAIN_LAZY)
+		return NULL;
+	dev = lab_calloc(1, sizeof(*dev));
+	if (!dev)
+		return NULL;
+	dev->os = os;
+	dev->type = opts->type;
+	dev->mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+	dev->untrusted = opts->untrusted;
+	dev->debug = !opts->no_debug;
+	dma_debug_init(&dev->dbg);
+	dev->hw = mdev_create(os->m, name);
+	if (!dev->hw)
+		goto out_free;
+	dev->dom = iommu_domain_alloc(os->m, opts->type == DMA_DOMAIN_PASSTHROUGH,
+				      &pt_ops, os);
+	if (!dev->dom)
+		goto out_mdev;
+	if (opts->type != DMA_DOMAIN_PASSTHROUGH) {
+		dev->iovad = iovad_create(1, os->ncpus);
+		if (!dev->iovad)
+			goto out_dom;
+	}
+	if (opts->type == DMA_DOMAIN_LAZY) {
+		dev->fq = lab_calloc(os->ncpus, sizeof(*dev->fq));
+		if (!dev->fq)
+			goto out_iovad;
+		for (unsigned int c = 0; c < os->ncpus; c++)
+			pthread_mutex_init(&dev->fq[c].lock, NULL);
+		pthread_mutex_init(&dev->timer_lock, NULL);
+		pthread_cond_init(&dev->timer_cond, NULL);
+		if (failinject_should_fail() ||
+		    pthread_create(&dev->fq_timer, NULL, fq_timer_fn, dev))
+			goto out_fq;
+	}
+	mdev_attach(dev->hw, dev->dom);
+	atomic_fetch_add(&os->ndevices, 1);
+	return dev;
+
+out_fq:
+	for (unsigned int c = 0; c < os->ncpus; c++)
+		pthread_mutex_destroy(&dev->fq[c].lock);
+	pthread_mutex_destroy(&dev->timer_lock);
+	pthread_cond_destroy(&dev->timer_cond);
+	free(dev->fq);
+out_iovad:
+	iovad_destroy(dev->iovad);
+out_dom:
+	iommu_domain_free(dev->dom);
+out_mdev:
+	mdev_destroy(dev->hw);
+out_free:
+	dma_debug_destroy(&dev->dbg);
+	free(dev);
+	return NULL;
+}
+
+static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir);
+static unsigned int order_for(size_t size);
+
+/* Report a mapping left live at teardown and tear it down properly. */
+static void report_live(void *arg, const struct dma_debug_entry *e)
+{
+	struct dma_device *dev = arg;
+
+	fprintf(stderr, "dma: %s: mapping still live at teardown: addr=%#" PRIx64
+		" size=%zu dir=%s\n", mdev_name(dev->hw), e->addr, e->size,
+		dma_dir_name(e->dir));
+	if (e->kind != DBG_SG)
+		unmap_one(dev, e->addr, e->kind == DBG_COHERENT ?
+			  PAGE_SIZE << order_for(e->size) : e->size, e->dir);
+}
+
+size_t dma_device_destroy(struct dma_device *dev)
+{
+	size_t live, leaked_ptes;
+
+	if (!dev)
+		return 0;
+	dma_debug_for_each(&dev->dbg, report_live, dev);
+	live = dma_debug_destroy(&dev->dbg);
+	if (dev->type == DMA_DOMAIN_LAZY) {
+		pthread_mutex_lock(&dev->timer_lock);
+		dev->timer_stop = true;
+		pthread_cond_signal(&dev->timer_cond);
+		pthread_mutex_unlock(&dev->timer_lock);
+		pthread_join(dev->fq_timer, NULL);
+		dma_flush_lazy(dev);
+		for (unsigned int c = 0; c < dev->os->ncpus; c++)
+			pthread_mutex_destroy(&dev->fq[c].lock);
+		pthread_mutex_destroy(&dev->timer_lock);
+		pthread_cond_destroy(&dev->timer_cond);
+		free(dev->fq);
+	}
+	mdev_attach(dev->hw, NULL);
+	leaked_ptes = iommu_domain_free(dev->dom);
+	if (leaked_ptes) {
+		fprintf(stderr, "dma: %s: %zu page(s) still mapped at teardown\n",
+			mdev_name(dev->hw), leaked_ptes);
+		if (!live)
+			live = leaked_ptes;
+	}
+	if (dev->iovad)
+		iovad_destroy(dev->iovad);
+	mdev_destroy(dev->hw);
+	atomic_fetch_sub(&dev->os->ndevices, 1);
+	free(dev);
+	return live;
+}
+
+struct mdev *dma_device_mdev(const struct dma_device *dev)
+{
+	return dev->hw;
+}
+
+struct os *dma_device_os(const struct dma_device *dev)
+{
+	return dev->os;
+}
+
+enum dma_domain_type dma_device_type(const struct dma_device *dev)
+{
+	return dev->type;
+}
+
+int dma_set_mask(struct dma_device *dev, uint64_t mask)
+{
+	if (mask < (PAGE_SIZE - 1) || (mask & (mask + 1))) {
+		fprintf(stderr, "dma: %s: dma_set_mask(%#" PRIx64
+			"): expected 2^n - 1 with n in 12..64\n", mdev_name(dev->hw), mask);
+		return -EINVAL;
+	}
+	dev->mask = mask;
+	return 0;
+}
+
+uint64_t dma_get_mask(const struct dma_device *dev)
+{
+	return dev->mask;
+}
+
+/* ---- map / unmap core --------------------------------------------------- */
+
+static bool needs_bounce(const struct dma_device *dev, phys_addr_t phys,
+			 size_t size)
+{
+	return dev->untrusted && ((phys | size) & ~PAGE_MASK);
+}
+
+/*
+ * Map [phys, phys + size) on a translating domain: returns the DMA address
+ * or DMA_MAPPING_ERROR.  No record, no bounce.
+ */
+static dma_addr_t iommu_map_range(struct dma_device *dev, phys_addr_t phys,
+				  size_t size, enum dma_data_direction dir)
+{
+	size_t off = phys & ~PAGE_MASK;
+	size_t npages = DIV_ROUND_UP(off + size, PAGE_SIZE);
+	pfn_t iova = alloc_iova_fast(dev->iovad, npages, dev->mask >> PAGE_SHIFT);
+
+	if (!iova)
+		return DMA_MAPPING_ERROR;
+	if (iommu_map(dev->dom, iova << PAGE_SHIFT, phys & PAGE_MASK,
+		      npages * PAGE_SIZE, dir_prot(dir))) {
+		free_iova_fast(dev->iovad, iova, npages);
+		return DMA_MAPPING_ERROR;
+	}
+	return (iova << PAGE_SHIFT) + off;
+}
+
+/* Tear down a translating mapping whose PTEs are known present. */
+static void iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size)
+{
+	size_t npages = DIV_ROUND_UP((addr & ~PAGE_MASK) + size, PAGE_SIZE);
+	iova_t iova = addr & PAGE_MASK;
+
+	iommu_unmap(dev->dom, iova, npages * PAGE_SIZE);
+	if (dev->type == DMA_DOMAIN_STRICT) {
+		struct iommu_cmd cmd = {
+			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+			.iova = iova, .npages = npages,
+		};
+
+		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		st_inc(dev, inv_cmds);
+		free_iova_fast(dev->iovad, iova >> PAGE_SHIFT, npages);
+	} else {
+		fq_add(dev, iova >> PAGE_SHIFT, npages);
+	}
+}
+
+/* Map one buffer (bounced if needed); no record. */
+static dma_addr_t map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
+			  enum dma_data_direction dir)
+{
+	phys_addr_t tlb;
+	dma_addr_t addr;
+
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
+		if (phys + size - 1 > dev->mask)
+			return DMA_MAPPING_ERROR;
+		return phys;
+	}
+	if (!needs_bounce(dev, phys, size))
+		return iommu_map_range(dev, phys, size, dir);
+	tlb = swiotlb_map(dev->os->swiotlb, dev->os->m, phys, size, dir);
+	if (!tlb)
+		return DMA_MAPPING_ERROR;
+	addr = iommu_map_range(dev, tlb, size, dir);
+	if (dma_mapping_error(addr)) {
+		swiotlb_unmap(dev->os->swiotlb, tlb);
+		return addr;
+	}
+	st_inc(dev, bounce_maps);
+	st_add(dev, bounce_bytes, size);
+	return addr;
+}
+
+/*
+ * Unmap one buffer; no record.  Without debug records, refuses (returns
+ * -EINVAL) when the first page is not mapped.
+ */
+static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir)
+{
+	phys_addr_t pa;
+	unsigned int prot;
+
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return 0;
+	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot))
+		return -EINVAL;
+	if (swiotlb_owns(dev->os->swiotlb, pa)) {
+		/* Invalidate before the copy-back so the device is done. */
+		iommu_unmap_range(dev, addr, size);
+		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
+		swiotlb_unmap(dev->os->swiotlb, pa);
+		return 0;
+	}
+	iommu_unmap_range(dev, addr, size);
+	return 0;
+}
+
+static bool args_ok(struct dma_device *dev, const char *fn, dma_addr_t a,
+		    size_t size, enum dma_data_direction dir)
+{
+	if (!dir_valid(dir)) {
+		misuse(dev, fn, a, size, dir, "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL");
+		return false;
+	}
+	if (!size) {
+		misuse(dev, fn, a, size, dir, "size must be at least 1 byte");
+		return false;
+	}
+	return true;
+}
+
+static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
+			   phys_addr_t phys, size_t size,
+			   enum dma_data_direction dir)
+{
+	const struct machine_mem *mem = machine_mem(dev->os->m);
+	dma_addr_t addr;
+
+	if (!args_ok(dev, fn, phys, size, dir))
+		return DMA_MAPPING_ERROR;
+	if (phys + size > mem->nframes * PAGE_SIZE || phys + size < phys) {
+		misuse(dev, fn, phys, size, dir, "buffer lies outside memory");
+		return DMA_MAPPING_ERROR;
+	}
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH && phys + size - 1 > dev->mask) {
+		misuse(dev, fn, phys, size, dir, "buffer beyond the device's DMA mask");
+		return DMA_MAPPING_ERROR;
+	}
+	addr = map_one(dev, phys, size, dir);
+	if (dma_mapping_error(addr))
+		return addr;
+	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys)) {
+		unmap_one(dev, addr, size, dir);
+		return DMA_MAPPING_ERROR;
+	}
+	st_inc(dev, maps);
+	return addr;
+}
+
+dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
+			size_t size, enum dma_data_direction dir)
+{
+	return map_phys(dev, "dma_map_page", (page << PAGE_SHIFT) + offset, size, dir);
+}
+
+dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
+			  enum dma_data_direction dir)
+{
+	return map_phys(dev, "dma_map_single", virt_to_phys(dev->os->m, cpu_addr),
+			size, dir);
+}
+
+static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr,
+			 size_t size, enum dma_data_direction dir)
+{
+	const char *why;
+
+	if (!args_ok(dev, fn, addr, size, dir))
+		return -EINVAL;
+	if (dev->debug &&
+	    dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, true, false, &why)) {
+		misuse(dev, fn, addr, size, dir, why);
+		return -EINVAL;
+	}
+	if (unmap_one(dev, addr, size, dir)) {
+		misuse(dev, fn, addr, size, dir, "address is not mapped");
+		return -EINVAL;
+	}
+	st_inc(dev, unmaps);
+	return 0;
+}
+
+int dma_unmap_page(struct dma_device *dev, dma_addr_t addr, size_t size,
+		   enum dma_data_direction dir)
+{
+	return unmap_checked(dev, "dma_unmap_page", addr, size, dir);
+}
+
+int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir)
+{
+	return unmap_checked(dev, "dma_unmap_single", addr, size, dir);
+}
+
+/* ---- sync --------------------------------------------------------------- */
+
+static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
+		    size_t size, enum dma_data_direction dir, enum dbg_kind kind,
+		    bool for_cpu)
+{
+	const char *why;
+	phys_addr_t pa;
+	unsigned int prot;
+
+	if (!args_ok(dev, fn, addr, size, dir))
+		return -EINVAL;
+	if (dev->debug &&
+	    dma_debug_check(&dev->dbg, addr, size, dir, kind, false, true, &why)) {
+		misuse(dev, fn, addr, size, dir, why);
+		return -EINVAL;
+	}
+	st_inc(dev, syncs);
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return 0;
+	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot)) {
+		misuse(dev, fn, addr, size, dir, "sync of an address that is not mapped");
+		return -EINVAL;
+	}
+	if (swiotlb_owns(dev->os->swiotlb, pa)) {
+		if (for_cpu)
+			swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
+		else
+			swiotlb_sync_for_device(dev->os->swiotlb, dev->os->m, pa, size, dir);
+	}
+	return 0;
+}
+
+int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
+			    size_t size, enum dma_data_direction dir)
+{
+	return sync_one(dev, "dma_sync_single_for_cpu", addr, size, dir, DBG_SINGLE, true);
+}
+
+int dma_sync_single_for_device(struct dma_device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir)
+{
+	return sync_one(dev, "dma_sync_single_for_device", addr, size, dir, DBG_SINGLE,
+			false);
+}
+
+/* ---- scatterlists ------------------------------------------------------- */
+
+static size_t sg_pages(const struct scatterlist *sg)
+{
+	return DIV_ROUND_UP(sg->offset + (size_t)sg->length, PAGE_SIZE);
+}
+
+static bool sg_contiguous_ok(const struct dma_device *dev, const struct scatterlist *sg,
+			     int nents)
+{
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return false;
+	for (int i = 0; i < nents; i++)
+		if (needs_bounce(dev, (sg[i].page << PAGE_SHIFT) + sg[i].offset,
+				 sg[i].length))
+			return false;
+	return true;
+}
+
+static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int n,
+			    enum dma_data_direction dir)
+{
+	for (int i = 0; i < n; i++) {
+		if (dev->debug) {
+			const char *why;
+
+			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
+					DBG_SG, true, false, &why);
+		}
+		unmap_one(dev, sg[i].dma_address, sg[i].length, dir);
+	}
+}
+
+int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
+	       enum dma_data_direction dir)
+{
+	const struct machine_mem *mem = machine_mem(dev->os->m);
+	size_t total = 0;
+	pfn_t base, cur = 0;
+	int i;
+
+	if (nents <= 0 || !args_ok(dev, "dma_map_sg", 0, 1, dir))
+		return 0;
+	for (i = 0; i < nents; i++) {
+		phys_addr_t p = (sg[i].page << PAGE_SHIFT) + sg[i].offset;
+
+		if (!sg[i].length || p + sg[i].length > mem->nframes * PAGE_SIZE ||
+		    sg[i].offset >= PAGE_SIZE) {
+			misuse(dev, "dma_map_sg", p, sg[i].length, dir,
+			       "entry empty, offset >= page size, or outside memory");
+			return 0;
+		}
+		total += sg_pages(&sg[i]);
+	}
+	if (!sg_contiguous_ok(dev, sg, nents)) {
+		/* Passthrough or bounced entries: one mapping per entry. */
+		for (i = 0; i < nents; i++) {
+			phys_addr_t p = (sg[i].page << PAGE_SHIFT) + sg[i].offset;
+
+			sg[i].dma_address = map_one(dev, p, sg[i].length, dir);
+			if (dma_mapping_error(sg[i].dma_address))
+				goto out_unwind;
+			sg[i].dma_length = sg[i].length;
+			if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address,
+							sg[i].length, dir, DBG_SG, p)) {
+				unmap_one(dev, sg[i].dma_address, sg[i].length, dir);
+				goto out_unwind;
+			}
+		}
+		st_inc(dev, maps);
+		return nents;
+	}
+	/* One IOVA range for the whole list, each entry on its own pages. */
+	base = alloc_iova_fast(dev->iovad, total, dev->mask >> PAGE_SHIFT);
+	if (!base)
+		return 0;
+	for (i = 0, cur = base; i < nents; i++) {
+		size_t np = sg_pages(&sg[i]);
+
+		if (iommu_map(dev->dom, cur << PAGE_SHIFT, sg[i].page << PAGE_SHIFT,
+			      np * PAGE_SIZE, dir_prot(dir)))
+			goto out_unmap_range;
+		sg[i].dma_address = (cur << PAGE_SHIFT) + sg[i].offset;
+		sg[i].dma_length = sg[i].length;
+		cur += np;
+	}
+	for (i = 0; i < nents; i++) {
+		if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address, sg[i].length,
+						dir, DBG_SG,
+						(sg[i].page << PAGE_SHIFT) + sg[i].offset)) {
+			const char *why;
+
+			for (int k = 0; k < i; k++)
+				dma_debug_check(&dev->dbg, sg[k].dma_address, sg[k].length,
+						dir, DBG_SG, true, false, &why);
+			goto out_unmap_range;
+		}
+	}
+	st_inc(dev, maps);
+	return nents;
+
+out_unmap_range:
+	if (cur > base) {
+		struct iommu_cmd cmd = {
+			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+			.iova = base << PAGE_SHIFT, .npages = cur - base,
+		};
+
+		iommu_unmap(dev->dom, base << PAGE_SHIFT, (cur - base) * PAGE_SIZE);
+		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	}
+	free_iova_fast(dev->iovad, base, total);
+	return 0;
+
+out_unwind:
+	sg_unmap_prefix(dev, sg, i, dir);
+	return 0;
+}
+
+int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
+		 enum dma_data_direction dir)
+{
+	const char *why;
+	size_t total = 0;
+	iova_t start;
+
+	if (nents <= 0 || !args_ok(dev, "dma_unmap_sg", 0, 1, dir))
+		return -EINVAL;
+	if (dev->debug) {
+		/* All entries must match before anything changes. */
+		for (int i = 0; i < nents; i++)
+			if (dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
+					    DBG_SG, false, false, &why)) {
+				misuse(dev, "dma_unmap_sg", sg[i].dma_address,
+				       sg[i].length, dir, why);
+				return -EINVAL;
+			}
+	}
+	if (!sg_contiguous_ok(dev, sg, nents)) {
+		sg_unmap_prefix(dev, sg, nents, dir);
+		st_inc(dev, unmaps);
+		return 0;
+	}
+	for (int i = 0; i < nents; i++)
+		total += sg_pages(&sg[i]);
+	start = sg[0].dma_address & PAGE_MASK;
+	if (!dev->debug) {
+		phys_addr_t pa;
+		unsigned int prot;
+
+		if (iommu_iova_to_phys(dev->dom, start, &pa, &prot)) {
+			misuse(dev, "dma_unmap_sg", sg[0].dma_address, sg[0].length, dir,
+			       "address is not mapped");
+			return -EINVAL;
+		}
+	} else {
+		for (int i = 0; i < nents; i++)
+			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
+					DBG_SG, true, false, &why);
+	}
+	iommu_unmap_range(dev, start, total * PAGE_SIZE);
+	st_inc(dev, unmaps);
+	return 0;
+}
+
+int dma_sync_sg_for_cpu(struct dma_device *dev, struct scatterlist *sg,
+			int nents, enum dma_data_direction dir)
+{
+	for (int i = 0; i < nents; i++) {
+		int r = sync_one(dev, "dma_sync_sg_for_cpu", sg[i].dma_address,
+				 sg[i].length, dir, DBG_SG, true);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
+			   int nents, enum dma_data_direction dir)
+{
+	for (int i = 0; i < nents; i++) {
+		int r = sync_one(dev, "dma_sync_sg_for_device", sg[i].dma_address,
+				 sg[i].length, dir, DBG_SG, false);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- coherent ----------------------------------------------------------- */
+
+static unsigned int order_for(size_t size)
+{
+	unsigned int o = 0;
+
+	while ((PAGE_SIZE << o) < size)
+		o++;
+	return o;
+}
+
+void *dma_alloc_coherent(struct dma_device *dev, size_t size, dma_addr_t *handle)
+{
+	unsigned int order = order_for(size);
+	dma_addr_t addr;
+	phys_addr_t phys;
+	pfn_t pfn;
+
+	if (!size || order > PAGE_MAX_ORDER) {
+		misuse(dev, "dma_alloc_coherent", 0, size, DMA_BIDIRECTIONAL,
+		       "size must be 1 byte to 4 MiB");
+		return NULL;
+	}
+	if (pages_alloc(dev->os->pa, order, OWNER_COHERENT, true, &pfn))
+		return NULL;
+	phys = pfn << PAGE_SHIFT;
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
+		if (phys + (PAGE_SIZE << order) - 1 > dev->mask)
+			goto out_put;
+		addr = phys;
+	} else {
+		addr = iommu_map_range(dev, phys, PAGE_SIZE << order, DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(addr))
+			goto out_put;
+	}
+	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, DMA_BIDIRECTIONAL,
+					DBG_COHERENT, phys)) {
+		if (dev->type != DMA_DOMAIN_PASSTHROUGH)
+			iommu_unmap_range(dev, addr, PAGE_SIZE << order);
+		goto out_put;
+	}
+	*handle = addr;
+	return phys_to_virt(dev->os->m, phys);
+
+out_put:
+	page_put(dev->os->pa, pfn);
+	return NULL;
+}
+
+int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
+		      dma_addr_t handle)
+{
+	phys_addr_t phys = virt_to_phys(dev->os->m, cpu_addr);
+	const char *why;
+
+	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
+					  DBG_COHERENT, true, false, &why)) {
+		misuse(dev, "dma_free_coherent", handle, size, DMA_BIDIRECTIONAL, why);
+		return -EINVAL;
+	}
+	if (dev->type != DMA_DOMAIN_PASSTHROUGH) {
+		phys_addr_t pa;
+		unsigned int prot;
+
+		if (iommu_iova_to_phys(dev->dom, handle, &pa, &prot) || pa != phys) {
+			misuse(dev, "dma_free_coherent", handle, size, DMA_BIDIRECTIONAL,
+			       "handle does not map cpu_addr");
+			return -EINVAL;
+		}
+		iommu_unmap_range(dev, handle, PAGE_SIZE << order_for(size));
+	}
+	page_put(dev->os->pa, phys >> PAGE_SHIFT);
+	return 0;
+}
+
+void dma_stats_read(struct dma_device *dev, struct dma_stats *out)
+{
+	out->maps = atomic_load(&dev->st.maps);
+	out->unmaps = atomic_load(&dev->st.unmaps);
+	out->syncs = atomic_load(&dev->st.syncs);
+	out->inv_cmds = atomic_load(&dev->st.inv_cmds);
+	out->fq_flushes = atomic_load(&dev->st.fq_flushes);
+	out->bounce_maps = atomic_load(&dev->st.bounce_maps);
+	out->bounce_bytes = atomic_load(&dev->st.bounce_bytes);
+	out->misuse = atomic_load(&dev->st.misuse);
+	out->live = atomic_load(&dev->dbg.live);
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * iova.c - the IOVA allocator: a range allocator plus per-CPU magazines.
+ *
+ * Range allocator: the free space is a sorted array of free extents
+ * [start, end) in page frame numbers.  Allocation is top-down below the
+ * caller's limit (as Linux allocates below the DMA mask) and aligned to the
+ * size for power-of-two sizes.  The array never has to grow on free: before
+ * an allocation succeeds it ensures room for one more extent than the number
+ * of outstanding ranges could ever need (extents <= outstanding + 1).
+ *
+ * Magazines (Bonwick & Adams, "Magazines and Vmem", USENIX 2001; Linux
+ * drivers/iommu/iova.c): sizes 1..32 pages are rounded up to a power of two
+ * and cached per CPU in two magazines of IOVA_MAG_SIZE entries ("loaded" and
+ * "prev"); when both are full a full magazine moves to a per-size depot
+ * (IOVA_DEPOT_MAX magazines; beyond that its ranges return to the tree), and
+ * an empty CPU refills from the depot.  The common alloc/free pair then
+ * touches only the CPU's own lock.
+ *
+ * Locks: cpu_rcache.lock (per CPU and size) nests outside tree_lock;
+ * rcache.depot_lock nests inside a cpu_rcache.lock and outside tree_lock.
+ */
+#include <dmareuse/failinject.h>
+#include <dmareuse/os.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct extent {
+	pfn_t start, end;
+};
+
+struct iova_magazine {
+	size_t size;
+	pfn_t pfns[IOVA_MAG_SIZE];
+};
+
+struct cpu_rcache {
+	pthread_mutex_t lock;
+	struct iova_magazine *loaded, *prev;
+};
+
+struct rcache {
+	pthread_mutex_t depot_lock;
+	size_t depot_size;
+	struct iova_magazine *depot[IOVA_DEPOT_MAX];
+	struct cpu_rcache *cpu;		/* [ncpus] */
+};
+
+struct iova_domain {
+	pthread_mutex_t tree_lock;	/* protects ext, next, cap, outstanding */
+	struct extent *ext;
+	size_t next, cap;
+	size_t outstanding;
+	pfn_t start_pfn;
+	unsigned int ncpus;
+	struct rcache rcaches[IOVA_RANGE_CACHE_MAX];
+};
+
+size_t iova_round_size(size_t npages)
+{
+	size_t r = 1;
+
+	if (npages > ((size_t)1 << (IOVA_RANGE_CACHE_MAX - 1)))
+		return npages;
+	while (r < npages)
+		r <<= 1;
+	return r;
+}
+
+static int cache_index(size_t npages)
+{
+	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++)
+		if (npages == ((size_t)1 << i))
+			return i;
+	return -1;
+}
+
+/* ---- range allocator ---------------------------------------------------- */
+
+static int ensure_room_locked(struct iova_domain *iovad)
+{
+	size_t need = iovad->outstanding + 3;
+	struct extent *n;
+
+	if (iovad->cap >= need)
+		return 0;
+	n = failinject_should_fail() ? NULL :
+		realloc(iovad->ext, need * 2 * sizeof(*n));
+	if (!n)
+		return -1;
+	iovad->ext = n;
+	iovad->cap = need * 2;
+	return 0;
+}
+
+static pfn_t tree_alloc(struct iova_domain *iovad, size_t npages, pfn_t limit_pfn)
+{
+	pfn_t align = (npages & (npages - 1)) ? 1 : npages;
+	pfn_t got = 0;
+
+	pthread_mutex_lock(&iovad->tree_lock);
+	if (ensure_room_locked(iovad))
+		goto out;
+	for (size_t i = iovad->next; i-- > 0;) {
+		struct extent *e = &iovad->ext[i];
+		pfn_t top = e->end < limit_pfn + 1 ? e->end : limit_pfn + 1;
+		pfn_t s;
+
+		if (top < e->start + npages)
+			continue;
+		s = (top - npages) & ~(align - 1);
+		if (s < e->start)
+			continue;
+		/* Carve [s, s + npages) out of e. */
+		if (s == e->start && s + npages == e->end) {
+			memmove(e, e + 1, (iovad->next - i - 1) * sizeof(*e));
+			iovad->next--;
+		} else if (s == e->start) {
+			e->start += npages;
+		} else if (s + npages == e->end) {
+			e->end = s;
+		} else {
+			memmove(e + 1, e, (iovad->next - i) * sizeof(*e));
+			iovad->next++;
+			e[0].end = s;
+			e[1].start = s + npages;
+		}
+		iovad->outstanding++;
+		got = s;
+		break;
+	}
+out:
+	pthread_mutex_unlock(&iovad->tree_lock);
+	return got;
+}
+
+static void tree_free_locked(struct iova_domain *iovad, pfn_t pfn, size_t npages)
+{
+	pfn_t end = pfn + npages;
+	size_t lo = 0, hi = iovad->next;
+	struct extent *e = iovad->ext;
+
+	while (lo < hi) {	/* first extent starting after pfn */
+		size_t mid = (lo + hi) / 2;
+
+		if (e[mid].start <= pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if ((lo > 0 && e[lo - 1].end > pfn) || (lo < iovad->next && e[lo].start < end)) {
+		fprintf(stderr, "iova: free of [%#llx, +%zu) overlaps free space (double free)\n",
+			(unsigned long long)pfn, npages);
+		return;
+	}
+	iovad->outstanding--;
+	if (lo > 0 && e[lo - 1].end == pfn) {
+		e[lo - 1].end = end;
+		if (lo < iovad->next && e[lo].start == end) {
+			e[lo - 1].end = e[lo].end;
+			memmove(&e[lo], &e[lo + 1], (iovad->next - lo - 1) * sizeof(*e));
+			iovad->next--;
+		}
+	} else if (lo < iovad->next && e[lo].start == end) {
+		e[lo].start = pfn;
+	} else {
+		memmove(&e[lo + 1], &e[lo], (iovad->next - lo) * sizeof(*e));
+		e[lo] = (struct extent){ pfn, end };
+		iovad->next++;
+	}
+}
+
+static void tree_free(struct iova_domain *iovad, pfn_t pfn, size_t npages)
+{
+	pthread_mutex_lock(&iovad->tree_lock);
+	tree_free_locked(iovad, pfn, npages);
+	pthread_mutex_unlock(&iovad->tree_lock);
+}
+
+/* ---- magazines ---------------------------------------------------------- */
+
+static void mag_empty_to_tree(struct iova_domain *iovad, struct iova_magazine *mag,
+			      size_t npages)
+{
+	pthread_mutex_lock(&iovad->tree_lock);
+	for (size_t i = 0; i < mag->size; i++)
+		tree_free_locked(iovad, mag->pfns[i], npages);
+	pthread_mutex_unlock(&iovad->tree_lock);
+	mag->size = 0;
+}
+
+struct iova_domain *iovad_create(pfn_t start_pfn, unsigned int ncpus)
+{
+	struct iova_domain *iovad;
+
+	if (!ncpus || ncpus > OS_MAX_CPUS || !start_pfn)
+		return NULL;
+	iovad = lab_calloc(1, sizeof(*iovad));
+	if (!iovad)
+		return NULL;
+	iovad->start_pfn = start_pfn;
+	iovad->ncpus = ncpus;
+	iovad->cap = 8;
+	iovad->ext = lab_malloc(iovad->cap * sizeof(*iovad->ext));
+	if (!iovad->ext)
+		goto out_free;
+	iovad->ext[0] = (struct extent){ start_pfn, (pfn_t)1 << (IOVA_BITS - PAGE_SHIFT) };
+	iovad->next = 1;
+	pthread_mutex_init(&iovad->tree_lock, NULL);
+	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++) {
+		struct rcache *rc = &iovad->rcaches[i];
+
+		pthread_mutex_init(&rc->depot_lock, NULL);
+		rc->cpu = lab_calloc(ncpus, sizeof(*rc->cpu));
+		if (!rc->cpu)
+			goto out_caches;
+		for (unsigned int c = 0; c < ncpus; c++) {
+			pthread_mutex_init(&rc->cpu[c].lock, NULL);
+			rc->cpu[c].loaded = lab_calloc(1, sizeof(struct iova_magazine));
+			rc->cpu[c].prev = lab_calloc(1, sizeof(struct iova_magazine));
+			if (!rc->cpu[c].loaded || !rc->cpu[c].prev)
+				goto out_caches;
+		}
+	}
+	return iovad;
+
+out_caches:
+	iovad_destroy(iovad);
+	return NULL;
+out_free:
+	free(iovad);
+	return NULL;
+}
+
+void iovad_flush_caches(struct iova_domain *iovad)
+{
+	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++) {
+		struct rcache *rc = &iovad->rcaches[i];
+		size_t npages = (size_t)1 << i;
+
+		if (!rc->cpu)
+			continue;
+		for (unsigned int c = 0; c < iovad->ncpus; c++) {
+			struct cpu_rcache *cr = &rc->cpu[c];
+
+			pthread_mutex_lock(&cr->lock);
+			if (cr->loaded)
+				mag_empty_to_tree(iovad, cr->loaded, npages);
+			if (cr->prev)
+				mag_empty_to_tree(iovad, cr->prev, npages);
+			pthread_mutex_unlock(&cr->lock);
+		}
+		pthread_mutex_lock(&rc->depot_lock);
+		while (rc->depot_size) {
+			struct iova_magazine *mag = rc->depot[--rc->depot_size];
+
+			mag_empty_to_tree(iovad, mag, npages);
+			free(mag);
+		}
+		pthread_mutex_unlock(&rc->depot_lock);
+	}
+}
+
+size_t iovad_outstanding(struct iova_domain *iovad)
+{
+	size_t n, cached = 0;
+
+	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++) {
+		struct rcache *rc = &iovad->rcaches[i];
+
+		for (unsigned int c = 0; c < iovad->ncpus; c++) {
+			pthread_mutex_lock(&rc->cpu[c].lock);
+			cached += rc->cpu[c].loaded->size + rc->cpu[c].prev->size;
+			pthread_mutex_unlock(&rc->cpu[c].lock);
+		}
+		pthread_mutex_lock(&rc->depot_lock);
+		for (size_t d = 0; d < rc->depot_size; d++)
+			cached += rc->depot[d]->size;
+		pthread_mutex_unlock(&rc->depot_lock);
+	}
+	pthread_mutex_lock(&iovad->tree_lock);
+	n = iovad->outstanding;
+	pthread_mutex_unlock(&iovad->tree_lock);
+	return n - cached;
+}
+
+size_t iovad_destroy(struct iova_domain *iovad)
+{
+	size_t leaked = 0;
+	bool built = iovad->ext != NULL;
+
+	if (built) {
+		iovad_flush_caches(iovad);
+		leaked = iovad->outstanding;
+	}
+	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++) {
+		struct rcache *rc = &iovad->rcaches[i];
+
+		if (rc->cpu) {
+			for (unsigned int c = 0; c < iovad->ncpus; c++) {
+				free(rc->cpu[c].loaded);
+				free(rc->cpu[c].prev);
+				pthread_mutex_destroy(&rc->cpu[c].lock);
+			}
+			free(rc->cpu);
+		}
+		pthread_mutex_destroy(&rc->depot_lock);
+	}
+	if (leaked)
+		fprintf(stderr, "iova: %zu range(s) still allocated at teardown\n", leaked);
+	if (built)
+		pthread_mutex_destroy(&iovad->tree_lock);
+	free(iovad->ext);
+	free(iovad);
+	return leaked;
+}
+
+/* Pop the newest entry at or below @limit_pfn (+size) from @mag. */
+static pfn_t mag_pop(struct iova_magazine *mag, size_t npages, pfn_t limit_pfn)
+{
+	for (size_t i = mag->size; i-- > 0;) {
+		pfn_t pfn = mag->pfns[i];
+
+		if (pfn + npages - 1 <= limit_pfn) {
+			mag->pfns[i] = mag->pfns[--mag->size];
+			return pfn;
+		}
+	}
+	return 0;
+}
+
+static pfn_t rcache_get(struct iova_domain *iovad, int idx, pfn_t limit_pfn)
+{
+	struct rcache *rc = &iovad->rcaches[idx];
+	struct cpu_rcache *cr = &rc->cpu[os_this_cpu() % iovad->ncpus];
+	size_t npages = (size_t)1 << idx;
+	pfn_t pfn = 0;
+
+	pthread_mutex_lock(&cr->lock);
+	if (cr->loaded->size) {
+		pfn = mag_pop(cr->loaded, npages, limit_pfn);
+	} else if (cr->prev->size) {
+		struct iova_magazine *t = cr->loaded;
+
+		cr->loaded = cr->prev;
+		cr->prev = t;
+		pfn = mag_pop(cr->loaded, npages, limit_pfn);
+	} else {
+		pthread_mutex_lock(&rc->depot_lock);
+		if (rc->depot_size) {
+			free(cr->loaded);
+			cr->loaded = rc->depot[--rc->depot_size];
+		}
+		pthread_mutex_unlock(&rc->depot_lock);
+		pfn = mag_pop(cr->loaded, npages, limit_pfn);
+	}
+	pthread_mutex_unlock(&cr->lock);
+	return pfn;
+}
+
+/* Returns false if the range must go back to the tree instead. */
+static bool rcache_put(struct iova_domain *iovad, int idx, pfn_t pfn)
+{
+	struct rcache *rc = &iovad->rcaches[idx];
+	struct cpu_rcache *cr = &rc->cpu[os_this_cpu() % iovad->ncpus];
+	struct iova_magazine *spill = NULL;
+	bool ok = true;
+
+	pthread_mutex_lock(&cr->lock);
+	if (cr->loaded->size == IOVA_MAG_SIZE) {
+		if (cr->prev->size < IOVA_MAG_SIZE) {
+			struct iova_magazine *t = cr->loaded;
+
+			cr->loaded = cr->prev;
+			cr->prev = t;
+		} else {
+			struct iova_magazine *fresh = failinject_should_fail() ?
+				NULL : calloc(1, sizeof(*fresh));
+
+			if (!fresh) {
+				ok = false;
+				goto out;
+			}
+			pthread_mutex_lock(&rc->depot_lock);
+			if (rc->depot_size < IOVA_DEPOT_MAX)
+				rc->depot[rc->depot_size++] = cr->loaded;
+			else
+				spill = cr->loaded;
+			pthread_mutex_unlock(&rc->depot_lock);
+			cr->loaded = fresh;
+		}
+	}
+	cr->loaded->pfns[cr->loaded->size++] = pfn;
+out:
+	pthread_mutex_unlock(&cr->lock);
+	if (spill) {
+		mag_empty_to_tree(iovad, spill, (size_t)1 << idx);
+		free(spill);
+	}
+	return ok;
+}
+
+pfn_t alloc_iova_fast(struct iova_domain *iovad, size_t npages, pfn_t limit_pfn)
+{
+	size_t size = iova_round_size(npages);
+	int idx = cache_index(size);
+	pfn_t pfn;
+
+	if (!npages || limit_pfn < iovad->start_pfn)
+		return 0;
+	if (idx >= 0) {
+		pfn = rcache_get(iovad, idx, limit_pfn);
+		if (pfn)
+			return pfn;
+	}
+	pfn = tree_alloc(iovad, size, limit_pfn);
+	if (!pfn && idx >= 0) {
+		/* Cached ranges may be all that is left: give them back, retry. */
+		iovad_flush_caches(iovad);
+		pfn = tree_alloc(iovad, size, limit_pfn);
+	}
+	return pfn;
+}
+
+void free_iova_fast(struct iova_domain *iovad, pfn_t pfn, size_t npages)
+{
+	size_t size = iova_round_size(npages);
+	int idx = cache_index(size);
+
+	if (idx >= 0 && rcache_put(iovad, idx, pfn))
+		return;
+	tree_free(iovad, pfn, size);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * os.c - the lab OS instance and the CPU identity of threads.
+ *
+ * A thread says which CPU it stands for with os_set_cpu(); the value lives
+ * in a thread-local so per-CPU lookups cost one TLS read.
+ */
+#include "os_int.h"
+
+#include <dmareuse/failinject.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static _Thread_local unsigned int this_cpu;
+
+void os_set_cpu(unsigned int cpu)
+{
+	this_cpu = cpu;
+}
+
+unsigned int os_this_cpu(void)
+{
+	return this_cpu;
+}
+
+struct os *os_create(const struct os_config *cfg)
+{
+	struct os *os;
+
+	if (!cfg || !cfg->machine || !cfg->ncpus || cfg->ncpus > OS_MAX_CPUS)
+		return NULL;
+	os = lab_calloc(1, sizeof(*os));
+	if (!os)
+		return NULL;
+	os->m = cfg->machine;
+	os->ncpus = cfg->ncpus;
+	os->pa = page_alloc_create(cfg->machine);
+	if (!os->pa)
+		goto out_free;
+	os->swiotlb = swiotlb_create(os, cfg->swiotlb_bytes ? cfg->swiotlb_bytes :
+				     4u << 20);
+	if (!os->swiotlb)
+		goto out_pa;
+	return os;
+
+out_pa:
+	page_alloc_destroy(os->pa);
+out_free:
+	free(os);
+	return NULL;
+}
+
+size_t os_destroy(struct os *os)
+{
+	size_t leaked;
+
+	if (!os)
+		return 0;
+	if (atomic_load(&os->ndevices))
+		fprintf(stderr, "os: destroyed with %u device(s) alive\n",
+			atomic_load(&os->ndevices));
+	swiotlb_destroy(os, os->swiotlb);
+	leaked = page_alloc_destroy(os->pa);
+	free(os);
+	return leaked;
+}
+
+struct page_alloc *os_page_alloc(const struct os *os)
+{
+	return os->pa;
+}
+
+struct machine *os_machine(const struct os *os)
+{
+	return os->m;
+}
+
+unsigned int os_ncpus(const struct os *os)
+{
+	return os->ncpus;
+}
+
+size_t os_swiotlb_used_slots(struct os *os)
+{
+	return swiotlb_used(os->swiotlb);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * os_int.h - private declarations shared by the files of os/.
+ */
+#ifndef DMAREUSE_OS_INT_H
+#define DMAREUSE_OS_INT_H
+
+#include <dmareuse/dma.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Owner tags the OS itself uses for frames it allocates. */
+#define OWNER_PGTABLE 1u
+#define OWNER_SWIOTLB 2u
+#define OWNER_COHERENT 3u
+
+struct swiotlb;
+
+struct os {
+	struct machine *m;
+	struct page_alloc *pa;
+	unsigned int ncpus;
+	struct swiotlb *swiotlb;
+	_Atomic unsigned int ndevices;
+};
+
+/* swiotlb.c */
+struct swiotlb *swiotlb_create(struct os *os, size_t bytes);
+void swiotlb_destroy(struct os *os, struct swiotlb *s);
+/* Bounce @size bytes of @orig at page offset @orig & ~PAGE_MASK; return the
+ * bounce physical address or 0 when full. */
+phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
+			size_t size, enum dma_data_direction dir);
+bool swiotlb_owns(const struct swiotlb *s, phys_addr_t pa);
+/* Copy between bounce and original as @dir requires at unmap/sync for cpu. */
+void swiotlb_sync_for_cpu(struct swiotlb *s, struct machine *m, phys_addr_t tlb,
+			  size_t size, enum dma_data_direction dir);
+void swiotlb_sync_for_device(struct swiotlb *s, struct machine *m,
+			     phys_addr_t tlb, size_t size,
+			     enum dma_data_direction dir);
+void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb);
+size_t swiotlb_used(struct swiotlb *s);
+
+/* dma_debug.c: per-device records of live mappings. */
+enum dbg_kind { DBG_SINGLE, DBG_SG, DBG_COHERENT };
+
+struct dma_debug_entry {
+	struct dma_debug_entry *next;
+	dma_addr_t addr;
+	size_t size;
+	enum dma_data_direction dir;
+	enum dbg_kind kind;
+	phys_addr_t phys;
+};
+
+#define DBG_BUCKETS 1024
+
+struct dma_debug {
+	struct {
+		pthread_mutex_t lock;
+		struct dma_debug_entry *head;
+	} b[DBG_BUCKETS];
+	_Atomic uint64_t live;
+};
+
+void dma_debug_init(struct dma_debug *d);
+/* Remove every record; return how many there were. */
+size_t dma_debug_destroy(struct dma_debug *d);
+int dma_debug_add(struct dma_debug *d, dma_addr_t addr, size_t size,
+		  enum dma_data_direction dir, enum dbg_kind kind,
+		  phys_addr_t phys);
+/* Check a record matches; 0, or -EINVAL with *why set.  Removes it if @take. */
+int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
+		    enum dma_data_direction dir, enum dbg_kind kind, bool take,
+		    bool sync, const char **why);
+/* Visit every live record (teardown). */
+void dma_debug_for_each(struct dma_debug *d,
+			void (*fn)(void *arg, const struct dma_debug_entry *e),
+			void *arg);
+
+#endif

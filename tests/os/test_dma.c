@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * test_dma.c - the DMA API over passthrough, strict and lazy domains:
+ * round trips and permissions, the strict/lazy unmap semantics, swiotlb
+ * bouncing, scatterlists, coherent memory, the DMA mask, every misuse, and
+ * teardown leak checks.
+ */
+#include "harness.h"
+
+#include <dmareuse/clock.h>
+
+#include <errno.h>
+#include <string.h>
+
+static struct dma_device *mkdev(struct lab *lab, enum dma_domain_type t,
+				bool untrusted)
+{
+	struct dma_device_opts o = { .type = t, .untrusted = untrusted };
+
+	return dma_device_create(lab->os, "testdev", &o);
+}
+
+static void *alloc_buf(struct lab *lab, unsigned int order, pfn_t *pfn)
+{
+	if (pages_alloc(lab->pa, order, 77, true, pfn))
+		return NULL;
+	return phys_to_virt(lab->m, *pfn << PAGE_SHIFT);
+}
+
+/* Data goes both ways; directions set the permissions the device gets. */
+static void test_round_trip_all_domains(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		char src[100], got[100];
+		dma_addr_t a;
+		uint8_t *buf;
+		pfn_t pfn;
+
+		REQUIRE(dev);
+		buf = alloc_buf(lab, 1, &pfn);
+		REQUIRE(buf);
+		for (int i = 0; i < 100; i++)
+			src[i] = (char)(i * 7 + t);
+		memcpy(buf + 4000, src, 100);	/* crosses a page boundary */
+		a = dma_map_single(dev, buf + 4000, 100, DMA_TO_DEVICE);
+		REQUIRE(!dma_mapping_error(a));
+		CHECK(mdev_access(hw, a, got, 100, DEV_READ) == 0);
+		CHECK(!memcmp(got, src, 100), "device read what the CPU wrote (%s)",
+		      dma_domain_type_name((enum dma_domain_type)t));
+		CHECK((mdev_access(hw, a, got, 4, DEV_WRITE) == 0) ==
+		      (t == DMA_DOMAIN_PASSTHROUGH), "TO_DEVICE is read-only behind an IOMMU");
+		CHECK(dma_unmap_single(dev, a, 100, DMA_TO_DEVICE) == 0);
+
+		a = dma_map_single(dev, buf + 10, 64, DMA_FROM_DEVICE);
+		REQUIRE(!dma_mapping_error(a));
+		CHECK((mdev_access(hw, a, got, 4, DEV_READ) == 0) ==
+		      (t == DMA_DOMAIN_PASSTHROUGH), "FROM_DEVICE is write-only behind an IOMMU");
+		CHECK(mdev_access(hw, a, src, 64, DEV_WRITE) == 0);
+		CHECK(dma_sync_single_for_cpu(dev, a, 64, DMA_FROM_DEVICE) == 0);
+		CHECK(!memcmp(buf + 10, src, 64));
+		CHECK(dma_unmap_single(dev, a, 64, DMA_FROM_DEVICE) == 0);
+		CHECK(dma_device_destroy(dev) == 0);
+		page_put(lab->pa, pfn);
+		lab_down(lab);
+	}
+}
+
+/*
+ * The property that separates strict from lazy: after a strict unmap the
+ * device is refused at once; after a lazy unmap a cached translation still
+ * works until the flush queue is flushed, and the IOVA is not handed out
+ * again before that invalidation completed.
+ */
+static void test_access_after_unmap_strict_vs_lazy(void)
+{
+	for (int t = DMA_DOMAIN_STRICT; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		struct dma_stats st;
+		dma_addr_t a, again[64];
+		uint8_t *buf, b[8];
+		pfn_t pfn;
+		bool reused = false;
+		int r;
+
+		REQUIRE(dev);
+		buf = alloc_buf(lab, 0, &pfn);
+		a = dma_map_single(dev, buf, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		REQUIRE(!dma_mapping_error(a));
+		CHECK(mdev_access(hw, a, b, 8, DEV_READ) == 0);	/* fills the IOTLB */
+		CHECK(dma_unmap_single(dev, a, PAGE_SIZE, DMA_BIDIRECTIONAL) == 0);
+		r = mdev_access(hw, a, b, 8, DEV_READ);
+		if (t == DMA_DOMAIN_STRICT) {
+			CHECK(r == -EFAULT, "strict: refused at once");
+			CHECK(iommu_frame_reachable(lab->m, pfn) == 0);
+		} else {
+			CHECK(r == 0, "lazy: the IOTLB still translates until the flush");
+			CHECK(iommu_frame_reachable(lab->m, pfn) == 1);
+			/* The IOVA must not come back before its invalidation. */
+			for (int i = 0; i < 64; i++) {
+				again[i] = dma_map_single(dev, buf, PAGE_SIZE, DMA_TO_DEVICE);
+				reused |= again[i] == a;
+			}
+			CHECK(!reused, "IOVA reallocated before its invalidation");
+			for (int i = 0; i < 64; i++)
+				dma_unmap_single(dev, again[i], PAGE_SIZE, DMA_TO_DEVICE);
+			dma_flush_lazy(dev);
+			CHECK(mdev_access(hw, a, b, 8, DEV_READ) == -EFAULT, "refused after the flush");
+			CHECK(iommu_frame_reachable(lab->m, pfn) == 0);
+			dma_stats_read(dev, &st);
+			CHECK(st.fq_flushes >= 1);
+		}
+		CHECK(dma_device_destroy(dev) == 0);
+		page_put(lab->pa, pfn);
+		lab_down(lab);
+	}
+}
+
+/* The lazy flush queue is flushed by its timer (10 ms) and when full. */
+static void test_lazy_timer_and_full_queue(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, DMA_DOMAIN_LAZY, false);
+	struct mdev *hw = dma_device_mdev(dev);
+	struct dma_stats st;
+	uint64_t t0;
+	uint8_t *buf, b;
+	dma_addr_t a;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	buf = alloc_buf(lab, 0, &pfn);
+	a = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+	CHECK(mdev_access(hw, a, &b, 1, DEV_READ) == 0);
+	dma_unmap_single(dev, a, 64, DMA_TO_DEVICE);
+	t0 = mclock_now();
+	while (mdev_access(hw, a, &b, 1, DEV_READ) == 0 && mclock_now() - t0 < 2000000000ull)
+		;
+	CHECK(mclock_now() - t0 >= FQ_TIMEOUT_NS / 2, "window closed too early: %llu ns",
+	      (unsigned long long)(mclock_now() - t0));
+	CHECK(mclock_now() - t0 < 2000000000ull, "timer never flushed");
+	/* FQ_SIZE + 1 unmaps force at least one flush by size. */
+	dma_stats_read(dev, &st);
+	{
+		uint64_t before = st.fq_flushes;
+
+		for (int i = 0; i <= FQ_SIZE; i++) {
+			a = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+			dma_unmap_single(dev, a, 64, DMA_TO_DEVICE);
+		}
+		dma_stats_read(dev, &st);
+		CHECK(st.fq_flushes > before);
+	}
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+/*
+ * Untrusted devices: a sub-page buffer is bounced, so the device sees its
+ * bytes and zeroes around them -- never the neighbours in the same page.
+ */
+static void test_swiotlb_hides_neighbours(void)
+{
+	struct lab *lab = lab_up(32, 2, "ideal");
+	struct dma_device *dev = mkdev(lab, DMA_DOMAIN_STRICT, true);
+	struct mdev *hw = dma_device_mdev(dev);
+	struct dma_stats st;
+	uint8_t *buf, page[PAGE_SIZE];
+	dma_addr_t a;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	buf = alloc_buf(lab, 0, &pfn);
+	memset(buf, 0xee, PAGE_SIZE);		/* a neighbour's secret */
+	memset(buf + 512, 0x11, 512);		/* our buffer */
+	a = dma_map_single(dev, buf + 512, 512, DMA_BIDIRECTIONAL);
+	REQUIRE(!dma_mapping_error(a));
+	CHECK(os_swiotlb_used_slots(lab->os) == 2, "one page of slots");
+	CHECK((a & ~PAGE_MASK) == 512, "offset kept");
+	CHECK(mdev_access(hw, a & PAGE_MASK, page, PAGE_SIZE, DEV_READ) == 0);
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		if (page[i] != (i >= 512 && i < 1024 ? 0x11 : 0)) {
+			CHECK(0, "byte %zu is %#x: the neighbour leaked", i, page[i]);
+			break;
+		}
+	memset(page, 0x22, 512);
+	CHECK(mdev_access(hw, a, page, 512, DEV_WRITE) == 0);
+	CHECK(buf[512] == 0x11, "not copied back before sync/unmap");
+	CHECK(dma_sync_single_for_cpu(dev, a, 512, DMA_BIDIRECTIONAL) == 0);
+	CHECK(buf[512] == 0x22 && buf[1023] == 0x22 && buf[1024] == 0xee);
+	buf[600] = 0x33;
+	CHECK(dma_sync_single_for_device(dev, a, 512, DMA_BIDIRECTIONAL) == 0);
+	CHECK(mdev_access(hw, a + 88, page, 1, DEV_READ) == 0 && page[0] == 0x33);
+	CHECK(dma_unmap_single(dev, a, 512, DMA_BIDIRECTIONAL) == 0);
+	CHECK(os_swiotlb_used_slots(lab->os) == 0);
+	/* A whole page is not bounced. */
+	a = dma_map_single(dev, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	dma_stats_read(dev, &st);
+	CHECK(st.bounce_maps == 1 && st.bounce_bytes == 512);
+	dma_unmap_single(dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+/* map_sg gives a trusted device one contiguous IOVA range. */
+static void test_map_sg(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		struct scatterlist sg[3];
+		pfn_t p[3];
+		uint8_t b[300];
+
+		REQUIRE(dev);
+		sg_init_table(sg, 3);
+		for (int i = 0; i < 3; i++) {
+			uint8_t *v = alloc_buf(lab, 0, &p[i]);
+
+			memset(v, 0xa0 + i, PAGE_SIZE);
+			sg_set_page(&sg[i], p[i], i == 1 ? PAGE_SIZE : 300, i == 2 ? 100 : 0);
+		}
+		CHECK(dma_map_sg(dev, sg, 3, DMA_TO_DEVICE) == 3);
+		for (int i = 0; i < 3; i++) {
+			CHECK(mdev_access(hw, sg[i].dma_address, b, 300, DEV_READ) == 0);
+			CHECK(b[0] == 0xa0 + i && b[299] == 0xa0 + i, "entry %d", i);
+		}
+		if (t != DMA_DOMAIN_PASSTHROUGH) {
+			CHECK(sg[1].dma_address == sg[0].dma_address + PAGE_SIZE, "contiguous");
+			CHECK(sg[2].dma_address == sg[1].dma_address + PAGE_SIZE + 100);
+		}
+		CHECK(dma_sync_sg_for_cpu(dev, sg, 3, DMA_TO_DEVICE) == 0);
+		CHECK(dma_unmap_sg(dev, sg, 3, DMA_FROM_DEVICE) == -EINVAL, "direction mismatch");
+		CHECK(dma_unmap_sg(dev, sg, 3, DMA_TO_DEVICE) == 0);
+		CHECK(dma_unmap_sg(dev, sg, 3, DMA_TO_DEVICE) == -EINVAL, "double unmap");
+		CHECK(dma_device_destroy(dev) == 0);
+		for (int i = 0; i < 3; i++)
+			page_put(lab->pa, p[i]);
+		lab_down(lab);
+	}
+}
+
+/* Coherent memory stays mapped both ways until freed. */
+static void test_coherent(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		dma_addr_t h;
+		uint32_t v = 0xfeedbeef;
+		uint32_t *p;
+
+		REQUIRE(dev);
+		p = dma_alloc_coherent(dev, 3 * PAGE_SIZE, &h);
+		REQUIRE(p);
+		CHECK(mdev_access(hw, h + 2 * PAGE_SIZE, &v, 4, DEV_WRITE) == 0);
+		CHECK(p[2 * PAGE_SIZE / 4] == v, "the CPU sees the device's write at once");
+		CHECK(dma_free_coherent(dev, 3 * PAGE_SIZE, p, h + PAGE_SIZE) == -EINVAL,
+		      "wrong handle refused");
+		CHECK(dma_free_coherent(dev, 3 * PAGE_SIZE, p, h) == 0);
+		if (t == DMA_DOMAIN_STRICT)
+			CHECK(mdev_access(hw, h, &v, 4, DEV_READ) == -EFAULT);
+		CHECK(dma_device_destroy(dev) == 0);
+		lab_down(lab);
+	}
+}
+
+/* Every misuse returns an error, is counted, and changes nothing. */
+static void test_misuse_is_an_error(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		struct dma_stats st;
+		uint8_t *buf, b;
+		dma_addr_t a;
+		pfn_t pfn;
+
+		REQUIRE(dev);
+		buf = alloc_buf(lab, 0, &pfn);
+		a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		REQUIRE(!dma_mapping_error(a));
+		CHECK(dma_unmap_single(dev, a + 4096, 256, DMA_TO_DEVICE) == -EINVAL, "never mapped");
+		CHECK(dma_unmap_single(dev, a, 128, DMA_TO_DEVICE) == -EINVAL, "size mismatch");
+		CHECK(dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE) == -EINVAL, "dir mismatch");
+		CHECK(dma_unmap_single(dev, a, 256, DMA_NONE) == -EINVAL, "bad direction");
+		CHECK(dma_sync_single_for_cpu(dev, a + 8192, 16, DMA_TO_DEVICE) == -EINVAL,
+		      "sync of an unmapped buffer");
+		CHECK(dma_sync_single_for_cpu(dev, a, 512, DMA_TO_DEVICE) == -EINVAL,
+		      "sync beyond the mapping");
+		/* Still mapped and working after all that. */
+		CHECK(mdev_access(hw, a, &b, 1, DEV_READ) == 0, "misuse changed the mapping");
+		CHECK(dma_unmap_single(dev, a, 256, DMA_TO_DEVICE) == 0);
+		CHECK(dma_unmap_single(dev, a, 256, DMA_TO_DEVICE) == -EINVAL, "double unmap");
+		CHECK(dma_sync_single_for_device(dev, a, 16, DMA_TO_DEVICE) == -EINVAL,
+		      "sync after unmap");
+		CHECK(dma_mapping_error(dma_map_single(dev, buf, 0, DMA_TO_DEVICE)), "size 0");
+		dma_stats_read(dev, &st);
+		CHECK(st.misuse == 9, "misuse counted: %llu", (unsigned long long)st.misuse);
+		CHECK(st.live == 0);
+		CHECK(dma_device_destroy(dev) == 0);
+		page_put(lab->pa, pfn);
+		lab_down(lab);
+	}
+}
+
+/* The DMA mask bounds IOVAs; under passthrough a buffer above it is refused. */
+static void test_dma_mask(void)
+{
+	struct lab *lab = lab_up(64, 1, "ideal");
+	struct dma_device_opts o = { .type = DMA_DOMAIN_STRICT, .dma_bits = 24 };
+	struct dma_device *dev = dma_device_create(lab->os, "m24", &o);
+	struct dma_device *pt;
+	uint8_t *buf;
+	dma_addr_t a;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	buf = alloc_buf(lab, 0, &pfn);
+	a = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+	CHECK(!dma_mapping_error(a) && a + 63 <= 0xffffff, "IOVA %llx below the mask",
+	      (unsigned long long)a);
+	dma_unmap_single(dev, a, 64, DMA_TO_DEVICE);
+	CHECK(dma_set_mask(dev, 0x1234) == -EINVAL, "not 2^n-1");
+	dma_device_destroy(dev);
+	o.type = DMA_DOMAIN_PASSTHROUGH;
+	o.dma_bits = 12;
+	pt = dma_device_create(lab->os, "pt12", &o);
+	REQUIRE(pt);
+	CHECK(dma_mapping_error(dma_map_single(pt, buf, 64, DMA_TO_DEVICE)),
+	      "frame %llx is beyond a 12-bit mask", (unsigned long long)pfn);
+	dma_device_destroy(pt);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+/* Teardown with a mapping still live reports it and leaks nothing. */
+static void test_teardown_reports_live(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, DMA_DOMAIN_STRICT, false);
+	uint8_t *buf;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	buf = alloc_buf(lab, 0, &pfn);
+	REQUIRE(!dma_mapping_error(dma_map_single(dev, buf, 64, DMA_TO_DEVICE)));
+	CHECK(dma_device_destroy(dev) == 1, "one live mapping reported");
+	CHECK(iommu_frame_reachable(lab->m, pfn) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST(test_round_trip_all_domains),
+		TEST(test_access_after_unmap_strict_vs_lazy),
+		TEST(test_lazy_timer_and_full_queue),
+		TEST(test_swiotlb_hides_neighbours),
+		TEST(test_map_sg),
+		TEST(test_coherent),
+		TEST(test_misuse_is_an_error),
+		TEST(test_dma_mask),
+		TEST(test_teardown_reports_live),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}

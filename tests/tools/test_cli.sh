@@ -1,0 +1,105 @@
+#!/bin/sh
+# test_cli.sh - dmabench's command line: bad arguments and malformed
+# profiles exit 2 with a message naming the flag (or file, line and key),
+# the value and what is allowed; good arguments print Linux's three lines.
+set -u
+B=${DMABENCH:-build/dmabench}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# expect_usage NAME PATTERN ARGS... : exit status 2 and stderr matching PATTERN
+expect_usage() {
+	name=$1 pat=$2
+	shift 2
+	"$B" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$pat" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+		ok "$name"
+	else
+		bad "$name (exit $rc, stderr: $(cat "$tmp/err"))"
+	fi
+}
+
+expect_usage threads-zero "-t/--threads: 0 is out of range (expected 1-1024)" map -t 0
+expect_usage threads-big "-t/--threads: 1025 is out of range (expected 1-1024)" map -t 1025
+expect_usage threads-text "-t/--threads: 'abc' is not an integer (expected 1-1024)" map -t abc
+expect_usage seconds-zero "-s/--seconds: 0 is out of range (expected 1-300)" map -s 0
+expect_usage seconds-big "-s/--seconds: 301 is out of range (expected 1-300)" map --seconds 301
+expect_usage dir-3 "-d/--dir: 3 is out of range (expected 0-2)" map -d 3
+expect_usage delay-big "-x/--delay: 10000001 is out of range (expected 0-10000000)" map -x 10000001
+expect_usage granule-0 "-g/--granule: 0 is out of range (expected 1-1024)" map -g 0
+expect_usage granule-big "-g/--granule: 1025 is out of range (expected 1-1024)" map -g 1025
+expect_usage bits-small "-b/--bits: 8 is out of range (expected 20-64)" map -b 8
+expect_usage unknown-flag "unknown option '--bogus'" map --bogus
+expect_usage missing-value "missing value" map -t
+expect_usage unknown-strategy "--strategy: 'fast' is not a strategy" map --strategy fast
+expect_usage unknown-platform "unknown platform 'nosuch'.*expected one of:.*ideal" map --platform nosuch
+expect_usage unknown-command "unknown command 'frobnicate'" frobnicate
+expect_usage bad-format "--format: 'xml' is not a format" map --format xml
+
+# Malformed profiles: file, line, key and expectation in the message.
+good=$(dirname "$0")/../../profiles/ideal.profile
+sed 's/^sync_ns = 0/sync_ns = fast/' "$good" >"$tmp/badval.profile"
+expect_usage profile-bad-value "badval.profile:[0-9]*: key 'sync_ns': bad value 'fast' (expected a decimal integer" \
+	map --platform "$tmp/badval.profile"
+sed 's/^sync_ns/synch_ns/' "$good" >"$tmp/badkey.profile"
+expect_usage profile-unknown-key "badkey.profile:[0-9]*: unknown key 'synch_ns'" map --platform "$tmp/badkey.profile"
+grep -v '^iotlb_ways' "$good" >"$tmp/missing.profile"
+expect_usage profile-missing-key "missing.profile:[0-9]*: missing key 'iotlb_ways'" map --platform "$tmp/missing.profile"
+printf 'name = x\nthis line has no equals sign\n' >"$tmp/noeq.profile"
+expect_usage profile-no-equals "noeq.profile:2: expected 'key = value'" map --platform "$tmp/noeq.profile"
+sed 's/^iotlb_sets = 512/iotlb_sets = 500/' "$good" >"$tmp/pow2.profile"
+expect_usage profile-sets-pow2 "key 'iotlb_sets': bad value '500' (expected a power of two" map --platform "$tmp/pow2.profile"
+printf 'name = a\nname = b\n' >"$tmp/dup.profile"
+expect_usage profile-duplicate "dup.profile:2: key 'name' given twice" map --platform "$tmp/dup.profile"
+sed 's/^cmdq_model = batch/cmdq_model = fifo/' "$good" >"$tmp/model.profile"
+expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock' or 'batch')" map --platform "$tmp/model.profile"
+
+# A good run prints exactly Linux's three lines.
+"$B" map -t 2 -s 1 --iterations 2000 -d 1 -g 2 --strategy strict --platform ideal >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] &&
+	sed -n 1p "$tmp/out" | grep -q '^dma mapping benchmark: threads:2 seconds:1 node:-1 dir:TO_DEVICE granule: 2$' &&
+	sed -n 2p "$tmp/out" | grep -q '^average map latency(us):[0-9]*\.[0-9] standard deviation:[0-9]*\.[0-9]$' &&
+	sed -n 3p "$tmp/out" | grep -q '^average unmap latency(us):[0-9]*\.[0-9] standard deviation:[0-9]*\.[0-9]$'; then
+	ok linux-three-lines
+else
+	bad "linux-three-lines: $(cat "$tmp/out" "$tmp/err")"
+fi
+
+# JSON carries ns figures, counters and the command line; ops are exact.
+"$B" map -t 2 --iterations 500 --strategy lazy --platform ideal --format json >"$tmp/json" 2>&1
+if grep -q '"ops": 1000,' "$tmp/json" && grep -q '"unmap_avg_ns": ' "$tmp/json" &&
+	grep -q '"iotlb": { "hits": ' "$tmp/json" && grep -q '"cmdq": { "cmds": ' "$tmp/json" &&
+	grep -q '"command": ".*map -t 2 --iterations 500' "$tmp/json" &&
+	grep -q '"strategy": "lazy"' "$tmp/json"; then
+	ok json-fields
+else
+	bad "json-fields: $(cat "$tmp/json")"
+fi
+
+# Strict invalidates once per unmap; passthrough never.
+"$B" map --iterations 300 --strategy strict --platform ideal --format json >"$tmp/s" 2>&1
+"$B" map --iterations 300 --strategy passthrough --platform ideal --format json >"$tmp/p" 2>&1
+if grep -q '"cmds": 300, "syncs": 300' "$tmp/s" && grep -q '"cmds": 0, "syncs": 0' "$tmp/p"; then
+	ok invalidations-counted
+else
+	bad "invalidations-counted: $(grep cmdq "$tmp/s" "$tmp/p")"
+fi
+
+"$B" platforms >"$tmp/pl" 2>&1
+if [ $? -eq 0 ] && grep -q '^  ideal ' "$tmp/pl" && grep -q '^  kunpeng920-smmuv3 ' "$tmp/pl" &&
+	grep -q 'source: ' "$tmp/pl"; then
+	ok platforms-list
+else
+	bad "platforms-list: $(cat "$tmp/pl")"
+fi
+
+"$B" map --help >"$tmp/h" 2>&1 && grep -q -- '--granule' "$tmp/h" && ok map-help || bad map-help
+
+echo "# $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
