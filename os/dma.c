@@ -69,6 +69,28 @@ struct dma_device {
 #define st_add(dev, f, v) \
 	atomic_fetch_add_explicit(&(dev)->st.f, (v), memory_order_relaxed)
 
+/* Tell the observer (the oracle), if any; resolves the frame for maps. */
+static void emit(struct dma_device *dev, enum dma_event_kind kind, dma_addr_t addr,
+		 size_t size, enum dma_data_direction dir, bool coherent)
+{
+	dma_observer_fn fn = atomic_load_explicit(&dev->os->obs, memory_order_acquire);
+	struct dma_event ev;
+
+	if (!fn)
+		return;
+	ev = (struct dma_event){
+		.kind = kind, .dev = dev, .hw = dev->hw, .addr = addr, .phys = addr,
+		.size = size, .dir = dir, .coherent = coherent,
+	};
+	if (kind == DMA_EV_MAP && dev->type != DMA_DOMAIN_PASSTHROUGH) {
+		unsigned int prot;
+
+		if (iommu_iova_to_phys(dev->dom, addr, &ev.phys, &prot))
+			ev.phys = 0;
+	}
+	fn(dev->os->obs_arg, &ev);
+}
+
 static void misuse(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		   size_t size, enum dma_data_direction dir, const char *why)
 {
@@ -489,6 +511,7 @@ static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
 		return DMA_MAPPING_ERROR;
 	}
 	st_inc(dev, maps);
+	emit(dev, DMA_EV_MAP, addr, size, dir, false);
 	return addr;
 }
 
@@ -517,6 +540,7 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
+	emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
 	if (unmap_one(dev, addr, size, dir)) {
 		misuse(dev, fn, addr, size, dir, "address is not mapped");
 		return -EINVAL;
@@ -555,6 +579,8 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		return -EINVAL;
 	}
 	st_inc(dev, syncs);
+	emit(dev, for_cpu ? DMA_EV_SYNC_FOR_CPU : DMA_EV_SYNC_FOR_DEVICE, addr, size, dir,
+	     false);
 	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
 		return 0;
 	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot)) {
@@ -653,6 +679,8 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			}
 		}
 		st_inc(dev, maps);
+		for (i = 0; i < nents; i++)
+			emit(dev, DMA_EV_MAP, sg[i].dma_address, sg[i].length, dir, false);
 		return nents;
 	}
 	/* One IOVA range for the whole list, each entry on its own pages. */
@@ -682,6 +710,8 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		}
 	}
 	st_inc(dev, maps);
+	for (i = 0; i < nents; i++)
+		emit(dev, DMA_EV_MAP, sg[i].dma_address, sg[i].length, dir, false);
 	return nents;
 
 out_unmap_range:
@@ -721,6 +751,8 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 				return -EINVAL;
 			}
 	}
+	for (int i = 0; i < nents; i++)
+		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
 	if (!sg_contiguous_ok(dev, sg, nents)) {
 		sg_unmap_prefix(dev, sg, nents, dir);
 		st_inc(dev, unmaps);
@@ -816,6 +848,7 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size, dma_addr_t *handle
 		goto out_put;
 	}
 	*handle = addr;
+	emit(dev, DMA_EV_MAP, addr, PAGE_SIZE << order, DMA_BIDIRECTIONAL, true);
 	return phys_to_virt(dev->os->m, phys);
 
 out_put:
@@ -843,7 +876,12 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 			       "handle does not map cpu_addr");
 			return -EINVAL;
 		}
+		emit(dev, DMA_EV_UNMAP, handle, PAGE_SIZE << order_for(size),
+		     DMA_BIDIRECTIONAL, true);
 		iommu_unmap_range(dev, handle, PAGE_SIZE << order_for(size));
+	} else {
+		emit(dev, DMA_EV_UNMAP, handle, PAGE_SIZE << order_for(size),
+		     DMA_BIDIRECTIONAL, true);
 	}
 	page_put(dev->os->pa, phys >> PAGE_SHIFT);
 	return 0;

@@ -85,3 +85,9 @@ size_t os_swiotlb_used_slots(struct os *os)
 {
 	return swiotlb_used(os->swiotlb);
 }
+
+void os_set_dma_observer(struct os *os, dma_observer_fn fn, void *arg)
+{
+	os->obs_arg = arg;
+	atomic_store(&os->obs, fn);
+}

@@ -23,6 +23,8 @@ struct os {
 	unsigned int ncpus;
 	struct swiotlb *swiotlb;
 	_Atomic unsigned int ndevices;
+	_Atomic(dma_observer_fn) obs;
+	void *obs_arg;
 };
 
 /* swiotlb.c */

@@ -129,6 +129,38 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 /** dma_flush_lazy() - flush every flush queue of a lazy device now. */
 void dma_flush_lazy(struct dma_device *dev);
 
+/*
+ * DMA events: what the DMA layer lends to a device and takes back.  The
+ * isolation oracle follows them (with the machine's access path and the page
+ * allocator) so that it needs no help from workloads.  @phys is the first
+ * byte the device reaches through @addr (the bounce slot when bounced).
+ */
+enum dma_event_kind {
+	DMA_EV_MAP,		/* lent: map, map_sg entry, coherent alloc, iova link */
+	DMA_EV_UNMAP,		/* taken back for good */
+	DMA_EV_SYNC_FOR_CPU,	/* ownership back to the CPU, mapping kept */
+	DMA_EV_SYNC_FOR_DEVICE,	/* lent again */
+};
+
+struct dma_event {
+	enum dma_event_kind kind;
+	struct dma_device *dev;
+	struct mdev *hw;
+	dma_addr_t addr;
+	phys_addr_t phys;	/* valid for DMA_EV_MAP */
+	size_t size;
+	enum dma_data_direction dir;
+	bool coherent;
+};
+
+typedef void (*dma_observer_fn)(void *arg, const struct dma_event *ev);
+/**
+ * os_set_dma_observer() - send every DMA event of @os to @fn (NULL clears).
+ * Set it before devices start; @fn runs on the calling CPU's thread, inside
+ * the DMA call, and must not call the DMA API.
+ */
+void os_set_dma_observer(struct os *os, dma_observer_fn fn, void *arg);
+
 struct dma_stats {
 	uint64_t maps, unmaps, syncs;
 	uint64_t inv_cmds;		/* invalidation commands issued */
