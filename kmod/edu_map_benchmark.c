@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * edu_map_benchmark.c - /sys/kernel/debug/dma_map_benchmark for the edu device.
+ *
+ * An implementation, written for this project, of the interface that Linux's
+ * CONFIG_DMA_MAP_BENCHMARK module offers, so that the upstream user-space
+ * tool (tools/testing/selftests/dma/dma_map_benchmark) and our guest client
+ * (user/map_bench.c) can drive it.  The ABI is in map_benchmark_abi.h.
+ *
+ * Behaviour (the interface's documented one):
+ *   - one ioctl, DMA_MAP_BENCHMARK, takes the parameters, runs the whole
+ *     benchmark synchronously and returns the statistics in the same struct;
+ *   - it starts @threads kernel threads (bound to @node's CPUs when a node is
+ *     given), each with its own buffer of @granule pages, and lets them
+ *     map, wait @dma_trans_ns, unmap, in a loop for @seconds;
+ *   - each map and each unmap is timed separately; the reply carries the
+ *     mean and standard deviation of each over all threads, in 100 ns units;
+ *   - the device's DMA mask is set to @dma_bits for the run and restored.
+ *
+ * Differences, on purpose: the mapping goes through a DMA strategy (module
+ * parameter strategy=, see edu_strategy.c), so every strategy can be
+ * measured with the same tool; each thread gets its own strategy instance,
+ * as a driver keeps per-queue contexts.  Means are computed from ns sums
+ * before converting to 100 ns units (upstream truncates each sample), and
+ * non-zero reserved bytes are refused.  Only one run at a time; a second
+ * caller waits.
+ *
+ * If the path already exists (the upstream module is loaded), the file is
+ * not created and the driver goes on without it.
+ *
+ * Overflow: sums of squares are kept in (10 ns)^2 units, so a u64 holds a
+ * 300 s run unless single samples last seconds; an overflow is detected and
+ * reported as -EOVERFLOW rather than as a wrong number.
+ */
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
+
+#include "edu_int.h"
+#include "map_benchmark_abi.h"
+
+#if __has_include(<linux/map_benchmark.h>)
+#include <linux/map_benchmark.h>
+#define HAVE_UPSTREAM_MAP_BENCHMARK_H 1
+#endif
+
+#define MB_FILE_NAME	"dma_map_benchmark"
+
+/**
+ * struct edu_map_bench - the debugfs interface of one device.
+ * @edu:	the device measured.
+ * @ops:	the strategy measured (module parameter strategy=).
+ * @run_lock:	one benchmark run at a time: a run changes the DMA mask.
+ */
+struct edu_map_bench {
+	struct edu_dev *edu;
+	const struct edu_strategy_ops *ops;
+	struct mutex run_lock;
+};
+
+/* Per-thread state; written only by its thread until kthread_stop(). */
+struct mb_thread {
+	struct task_struct *task;
+	struct edu_strategy *s;
+	struct page *pages;
+	unsigned int order;
+	size_t len;
+	enum dma_data_direction dir;
+	u32 trans_ns;
+	int err;
+	u64 loops;
+	u64 map_ns, unmap_ns;		/* sums, ns */
+	u64 map_10, unmap_10;		/* sums, 10 ns units */
+	u64 map_sq, unmap_sq;		/* sums of squares, (10 ns)^2 */
+	bool overflow;
+};
+
+static void mb_account(struct mb_thread *t, u64 ns, u64 *sum, u64 *sum10,
+		       u64 *sq)
+{
+	u64 x = div_u64(ns, 10);
+
+	*sum += ns;
+	*sum10 += x;
+	if (check_add_overflow(*sq, x * x, sq))
+		t->overflow = true;
+}
+
+static int mb_thread_fn(void *data)
+{
+	struct mb_thread *t = data;
+	void *buf = page_address(t->pages);
+	u64 t0, t1, t2, t3;
+	dma_addr_t a;
+
+	while (!kthread_should_stop()) {
+		t0 = ktime_get_ns();
+		a = edu_map(t->s, buf, t->len, t->dir);
+		t1 = ktime_get_ns();
+		if (a == DMA_MAPPING_ERROR) {
+			t->err = -ENOMEM;
+			break;
+		}
+		/* Stands for the device's transfer, as upstream. */
+		if (t->trans_ns)
+			ndelay(t->trans_ns);
+		t2 = ktime_get_ns();
+		edu_unmap(t->s, a, buf, t->len, t->dir);
+		t3 = ktime_get_ns();
+
+		t->loops++;
+		mb_account(t, t1 - t0, &t->map_ns, &t->map_10, &t->map_sq);
+		mb_account(t, t3 - t2, &t->unmap_ns, &t->unmap_10,
+			   &t->unmap_sq);
+		cond_resched();
+	}
+	return t->err;
+}
+
+/* Standard deviation in 100 ns units from sums in 10 ns units. */
+static u64 mb_stddev_100ns(u64 sum10, u64 sq, u64 n)
+{
+	u64 mean10 = div64_u64(sum10, n);
+	u64 ex2 = div64_u64(sq, n);
+	u64 m2 = mean10 * mean10;
+
+	return ex2 > m2 ? int_sqrt64(ex2 - m2) / 10 : 0;
+}
+
+static int mb_validate(const struct dmareuse_map_benchmark *p)
+{
+	if (p->threads < 1 || p->threads > DMAREUSE_MAP_BENCHMARK_MAX_THREADS)
+		return -EINVAL;
+	if (p->seconds < 1 || p->seconds > DMAREUSE_MAP_BENCHMARK_MAX_SECONDS)
+		return -EINVAL;
+	if (p->dma_trans_ns > DMAREUSE_MAP_BENCHMARK_MAX_TRANS_NS)
+		return -EINVAL;
+	if (p->granule < 1 || p->granule > DMAREUSE_MAP_BENCHMARK_MAX_GRANULE)
+		return -EINVAL;
+	if (p->dma_bits < 1 || p->dma_bits > 64)
+		return -EINVAL;
+	if (p->dma_dir != DMAREUSE_MAP_BIDIRECTIONAL &&
+	    p->dma_dir != DMAREUSE_MAP_TO_DEVICE &&
+	    p->dma_dir != DMAREUSE_MAP_FROM_DEVICE)
+		return -EINVAL;
+	if (p->node != NUMA_NO_NODE &&
+	    (p->node < 0 || p->node >= MAX_NUMNODES || !node_possible(p->node)))
+		return -EINVAL;
+	if (memchr_inv(p->expansion, 0, sizeof(p->expansion)))
+		return -EINVAL;
+	return 0;
+}
+
+static void mb_threads_free(struct mb_thread *th, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (th[i].task) {
+			kthread_stop(th[i].task);
+			put_task_struct(th[i].task);
+		}
+		if (th[i].pages)
+			__free_pages(th[i].pages, th[i].order);
+		edu_strategy_destroy(th[i].s);
+	}
+	kfree(th);
+}
+
+static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
+{
+	struct device *dev = mb->edu->dev;
+	u64 loops = 0, map_ns = 0, unmap_ns = 0, map_10 = 0, unmap_10 = 0;
+	u64 map_sq = 0, unmap_sq = 0;
+	bool overflow = false;
+	struct mb_thread *th;
+	unsigned int i;
+	u64 old_mask;
+	int ret;
+
+	th = kcalloc(p->threads, sizeof(*th), GFP_KERNEL);
+	if (!th)
+		return -ENOMEM;
+
+	old_mask = dma_get_mask(dev);
+	ret = dma_set_mask(dev, DMA_BIT_MASK(p->dma_bits));
+	if (ret) {
+		dev_warn(dev, "dma_map_benchmark: a %u-bit DMA mask is not supported\n",
+			 p->dma_bits);
+		kfree(th);
+		return -EINVAL;
+	}
+
+	for (i = 0; i < p->threads; i++) {
+		struct mb_thread *t = &th[i];
+		struct edu_strategy *s;
+
+		t->len = (size_t)p->granule * PAGE_SIZE;
+		t->order = get_order(t->len);
+		t->dir = (enum dma_data_direction)p->dma_dir;
+		t->trans_ns = p->dma_trans_ns;
+		t->pages = alloc_pages_node(p->node, GFP_KERNEL, t->order);
+		if (!t->pages) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		s = edu_strategy_create(mb->ops, dev);
+		if (IS_ERR(s)) {
+			ret = PTR_ERR(s);
+			goto out_free;
+		}
+		t->s = s;
+		t->task = kthread_create_on_node(mb_thread_fn, t, p->node,
+						 "dma-map-bench/%u", i);
+		if (IS_ERR(t->task)) {
+			ret = PTR_ERR(t->task);
+			t->task = NULL;
+			goto out_free;
+		}
+		/* Held until after kthread_stop(): a thread that hits an
+		 * error returns on its own.
+		 */
+		get_task_struct(t->task);
+		if (p->node != NUMA_NO_NODE)
+			set_cpus_allowed_ptr(t->task, cpumask_of_node(p->node));
+	}
+
+	for (i = 0; i < p->threads; i++)
+		wake_up_process(th[i].task);
+
+	if (msleep_interruptible(p->seconds * MSEC_PER_SEC))
+		ret = -EINTR;
+
+	/* kthread_stop() waits for each thread; their counters are final
+	 * (and visible here) once it returns.
+	 */
+	for (i = 0; i < p->threads; i++) {
+		struct mb_thread *t = &th[i];
+
+		kthread_stop(t->task);
+		put_task_struct(t->task);
+		t->task = NULL;
+		if (t->err && !ret)
+			ret = t->err;
+		loops += t->loops;
+		map_ns += t->map_ns;
+		unmap_ns += t->unmap_ns;
+		map_10 += t->map_10;
+		unmap_10 += t->unmap_10;
+		overflow |= t->overflow;
+		overflow |= check_add_overflow(map_sq, t->map_sq, &map_sq);
+		overflow |= check_add_overflow(unmap_sq, t->unmap_sq,
+					       &unmap_sq);
+	}
+	if (!ret && overflow)
+		ret = -EOVERFLOW;
+	if (!ret && loops) {
+		p->avg_map_100ns = div64_u64(map_ns, loops) / 100;
+		p->avg_unmap_100ns = div64_u64(unmap_ns, loops) / 100;
+		p->map_stddev = mb_stddev_100ns(map_10, map_sq, loops);
+		p->unmap_stddev = mb_stddev_100ns(unmap_10, unmap_sq, loops);
+		dev_info(dev, "dma_map_benchmark: strategy=%s threads=%u loops=%llu map=%llu ns unmap=%llu ns\n",
+			 mb->ops->name, p->threads, loops,
+			 div64_u64(map_ns, loops), div64_u64(unmap_ns, loops));
+	}
+
+out_free:
+	mb_threads_free(th, p->threads);
+	dma_set_mask(dev, old_mask);
+	return ret;
+}
+
+static long mb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct edu_map_bench *mb = file->private_data;
+	struct dmareuse_map_benchmark p;
+	void __user *up = (void __user *)arg;
+	int ret;
+
+	if (cmd != DMAREUSE_MAP_BENCHMARK)
+		return -ENOTTY;
+	if (copy_from_user(&p, up, sizeof(p)))
+		return -EFAULT;
+	ret = mb_validate(&p);
+	if (ret)
+		return ret;
+	p.avg_map_100ns = 0;
+	p.avg_unmap_100ns = 0;
+	p.map_stddev = 0;
+	p.unmap_stddev = 0;
+
+	if (mutex_lock_interruptible(&mb->run_lock))
+		return -EINTR;
+	ret = mb_run(mb, &p);
+	mutex_unlock(&mb->run_lock);
+	if (ret)
+		return ret;
+
+	if (copy_to_user(up, &p, sizeof(p)))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct file_operations mb_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.unlocked_ioctl	= mb_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static void __maybe_unused mb_check_abi(void)
+{
+	BUILD_BUG_ON(sizeof(struct dmareuse_map_benchmark) != 136);
+	BUILD_BUG_ON(DMAREUSE_MAP_BIDIRECTIONAL != DMA_BIDIRECTIONAL);
+	BUILD_BUG_ON(DMAREUSE_MAP_TO_DEVICE != DMA_TO_DEVICE);
+	BUILD_BUG_ON(DMAREUSE_MAP_FROM_DEVICE != DMA_FROM_DEVICE);
+#ifdef HAVE_UPSTREAM_MAP_BENCHMARK_H
+#define SAME_FIELD(f) \
+	BUILD_BUG_ON(offsetof(struct dmareuse_map_benchmark, f) != \
+		     offsetof(struct map_benchmark, f))
+	BUILD_BUG_ON(sizeof(struct dmareuse_map_benchmark) !=
+		     sizeof(struct map_benchmark));
+	BUILD_BUG_ON(DMAREUSE_MAP_BENCHMARK != DMA_MAP_BENCHMARK);
+	SAME_FIELD(avg_map_100ns);
+	SAME_FIELD(map_stddev);
+	SAME_FIELD(avg_unmap_100ns);
+	SAME_FIELD(unmap_stddev);
+	SAME_FIELD(threads);
+	SAME_FIELD(seconds);
+	SAME_FIELD(node);
+	SAME_FIELD(dma_bits);
+	SAME_FIELD(dma_dir);
+	SAME_FIELD(dma_trans_ns);
+	SAME_FIELD(granule);
+	SAME_FIELD(expansion);
+#undef SAME_FIELD
+#endif
+}
+
+/**
+ * edu_map_bench_create() - create /sys/kernel/debug/dma_map_benchmark.
+ * @edu: the device whose mappings are measured.
+ * @ops: the strategy measured.
+ *
+ * Sleeps.  A missing debugfs or an existing file of the same name (the
+ * upstream module) is reported and is not an error: the driver works
+ * without the file.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int edu_map_bench_create(struct edu_dev *edu,
+			 const struct edu_strategy_ops *ops)
+{
+	struct edu_map_bench *mb;
+	struct dentry *d;
+
+	mb_check_abi();
+	mb = kzalloc(sizeof(*mb), GFP_KERNEL);
+	if (!mb)
+		return -ENOMEM;
+	mb->edu = edu;
+	mb->ops = ops;
+	mutex_init(&mb->run_lock);
+
+	d = debugfs_create_file(MB_FILE_NAME, 0600, NULL, mb, &mb_fops);
+	if (IS_ERR_OR_NULL(d)) {
+		dev_warn(edu->dev, "debugfs %s not created (%ld): %s\n",
+			 MB_FILE_NAME, d ? PTR_ERR(d) : 0L,
+			 d == ERR_PTR(-EEXIST) ?
+			 "exists already: upstream module or another edu device" :
+			 "debugfs unavailable");
+		pr_info(EDU_RESULT "map_benchmark_debugfs PASS skipped err=%ld\n",
+			d ? PTR_ERR(d) : 0L);
+		kfree(mb);
+		return 0;
+	}
+	edu->debugfs = d;
+	edu->bench = mb;
+	pr_info(EDU_RESULT "map_benchmark_debugfs PASS created strategy=%s\n",
+		ops->name);
+	return 0;
+}
+
+/**
+ * edu_map_bench_destroy() - remove the file made by edu_map_bench_create().
+ * @edu: the device.
+ *
+ * Waits for a running ioctl to return (debugfs removal does).
+ */
+void edu_map_bench_destroy(struct edu_dev *edu)
+{
+	debugfs_remove(edu->debugfs);
+	edu->debugfs = NULL;
+	kfree(edu->bench);
+	edu->bench = NULL;
+}

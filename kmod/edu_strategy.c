@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * edu_strategy.c - the table of DMA strategies this driver can use.
+ *
+ * A strategy (DESIGN.md section 6) is an ops struct, struct
+ * edu_strategy_ops in edu_int.h.  The tests and the dma_map_benchmark
+ * interface never call the DMA API directly: they go through an instance
+ * created here, so a new strategy is one new file plus one line in
+ * strategies[] below.
+ *
+ * Only "strict" exists now: the plain streaming DMA API, one map and one
+ * unmap per transfer.  What it costs and what it protects depends on the
+ * boot's IOMMU mode (strict, lazy or passthrough), which is why the
+ * harness boots each mode and the results table has one column per mode.
+ *
+ * HOOK (pending): the lab team's OS-neutral strategies (bounce, reuse, pool,
+ * cache, iova-link, auto) come from ../reuse/ through dmareuse.ko's Linux
+ * osdep binding.  Each will be wrapped here as one more edu_strategy_ops
+ * whose callbacks call into dmareuse.ko; no reuse logic lives in this file.
+ */
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "edu_int.h"
+
+/* In the order of DESIGN.md section 6. */
+static const struct edu_strategy_ops *const strategies[] = {
+	&edu_strategy_strict,
+	/* &edu_strategy_bounce, &edu_strategy_reuse, ... (pending reuse/) */
+};
+
+/**
+ * edu_strategy_find() - look a strategy up by its name.
+ * @name: a name from DESIGN.md section 6, e.g. "strict".
+ *
+ * Return: the ops, or NULL when no such strategy is built in.
+ */
+const struct edu_strategy_ops *edu_strategy_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(strategies); i++)
+		if (sysfs_streq(name, strategies[i]->name))
+			return strategies[i];
+	return NULL;
+}
+
+/**
+ * edu_strategy_get() - iterate over the built-in strategies.
+ * @i: index from 0.
+ *
+ * Return: the @i-th strategy, or NULL past the end.
+ */
+const struct edu_strategy_ops *edu_strategy_get(unsigned int i)
+{
+	return i < ARRAY_SIZE(strategies) ? strategies[i] : NULL;
+}
+
+/**
+ * edu_strategy_names() - the built-in strategy names, for messages.
+ * @buf:  destination.
+ * @size: its size; the list is truncated to fit and always terminated.
+ */
+void edu_strategy_names(char *buf, size_t size)
+{
+	unsigned int i;
+	size_t used = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(strategies) && used < size; i++)
+		used += scnprintf(buf + used, size - used, "%s%s",
+				  i ? ", " : "", strategies[i]->name);
+}
+
+/**
+ * edu_strategy_create() - make an instance of a strategy for one device.
+ * @ops: the strategy.
+ * @dev: the device its mappings are for; its DMA mask must be set.
+ *
+ * May sleep.
+ *
+ * Return: the instance, or an ERR_PTR().
+ */
+struct edu_strategy *edu_strategy_create(const struct edu_strategy_ops *ops,
+					 struct device *dev)
+{
+	struct edu_strategy *s;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->ops = ops;
+	s->dev = dev;
+	if (ops->init) {
+		ret = ops->init(s);
+		if (ret) {
+			kfree(s);
+			return ERR_PTR(ret);
+		}
+	}
+	return s;
+}
+
+/**
+ * edu_strategy_destroy() - free an instance made by edu_strategy_create().
+ * @s: the instance, or NULL.  The caller has unmapped everything it mapped.
+ */
+void edu_strategy_destroy(struct edu_strategy *s)
+{
+	if (!s)
+		return;
+	if (s->ops->destroy)
+		s->ops->destroy(s);
+	kfree(s);
+}
