@@ -899,3 +899,96 @@ void dma_stats_read(struct dma_device *dev, struct dma_stats *out)
 	out->misuse = atomic_load(&dev->st.misuse);
 	out->live = atomic_load(&dev->dbg.live);
 }
+
+/* ---- two-step IOVA API --------------------------------------------------- */
+
+int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
+		       size_t size)
+{
+	pfn_t pfn;
+
+	state->addr = 0;
+	state->size = 0;
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return -EOPNOTSUPP;
+	if (!size || (size & ~PAGE_MASK)) {
+		misuse(dev, "dma_iova_try_alloc", 0, size, DMA_NONE,
+		       "size must be a nonzero multiple of the page size");
+		return -EINVAL;
+	}
+	pfn = alloc_iova_fast(dev->iovad, size >> PAGE_SHIFT, dev->mask >> PAGE_SHIFT);
+	if (!pfn)
+		return -ENOMEM;
+	state->addr = pfn << PAGE_SHIFT;
+	state->size = size;
+	return 0;
+}
+
+int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
+		  phys_addr_t phys, size_t offset, size_t size,
+		  enum dma_data_direction dir)
+{
+	int r;
+
+	if (!state->addr || !dir_valid(dir) || ((phys | offset | size) & ~PAGE_MASK) ||
+	    !size || offset + size > state->size) {
+		misuse(dev, "dma_iova_link", state->addr + offset, size, dir,
+		       "needs an allocated state, page-aligned phys/offset/size inside it");
+		return -EINVAL;
+	}
+	r = iommu_map(dev->dom, state->addr + offset, phys, size, dir_prot(dir));
+	if (r)
+		return r;
+	st_inc(dev, maps);
+	emit(dev, DMA_EV_MAP, state->addr + offset, size, dir, false);
+	return 0;
+}
+
+int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
+		  size_t offset, size_t size)
+{
+	/* The lab's table walker is coherent: new PTEs are visible at once. */
+	if (!state->addr || offset + size > state->size)
+		return -EINVAL;
+	st_inc(dev, syncs);
+	return 0;
+}
+
+void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
+		     size_t offset, size_t size, enum dma_data_direction dir)
+{
+	struct iommu_cmd cmd = {
+		.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+		.iova = state->addr + offset, .npages = size >> PAGE_SHIFT,
+	};
+
+	if (!state->addr || ((offset | size) & ~PAGE_MASK) || offset + size > state->size) {
+		misuse(dev, "dma_iova_unlink", state->addr + offset, size, dir,
+		       "range outside the allocated state or not page aligned");
+		return;
+	}
+	emit(dev, DMA_EV_UNMAP, state->addr + offset, size, dir, false);
+	iommu_unmap(dev->dom, state->addr + offset, size);
+	iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	st_inc(dev, inv_cmds);
+	st_inc(dev, unmaps);
+}
+
+void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
+{
+	if (!state->addr)
+		return;
+	if (iommu_unmap(dev->dom, state->addr, state->size)) {
+		struct iommu_cmd cmd = {
+			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+			.iova = state->addr, .npages = state->size >> PAGE_SHIFT,
+		};
+
+		misuse(dev, "dma_iova_free", state->addr, state->size, DMA_NONE,
+		       "pages still linked; unlinked now");
+		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	}
+	free_iova_fast(dev->iovad, state->addr >> PAGE_SHIFT, state->size >> PAGE_SHIFT);
+	state->addr = 0;
+	state->size = 0;
+}

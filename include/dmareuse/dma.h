@@ -126,6 +126,37 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size,
 int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 		      dma_addr_t handle);
 
+/*
+ * The two-step IOVA API (Linux 6.16, Documentation/core-api/dma-api.rst):
+ * allocate an IOVA range once, link and unlink pages into it per use.  A
+ * link installs PTEs; an unlink clears them and invalidates the range with
+ * one command + SYNC whatever the domain type, so a batch unlinked in one
+ * call costs one invalidation.  Not available under passthrough.
+ */
+struct dma_iova_state {
+	dma_addr_t addr;	/* first byte of the range; 0 = none */
+	size_t size;
+};
+
+/** dma_iova_try_alloc() - reserve @size bytes (page multiple) of IOVA space. */
+int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
+		       size_t size);
+/**
+ * dma_iova_link() - map @size bytes at physical @phys (page aligned) at
+ * @offset (page aligned) into the range.  Return: 0, -EINVAL, -EEXIST, -ENOMEM.
+ */
+int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
+		  phys_addr_t phys, size_t offset, size_t size,
+		  enum dma_data_direction dir);
+/** dma_iova_sync() - make links visible to the device (page-table write flush). */
+int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
+		  size_t offset, size_t size);
+/** dma_iova_unlink() - clear [@offset, +@size) and invalidate it (one SYNC). */
+void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
+		     size_t offset, size_t size, enum dma_data_direction dir);
+/** dma_iova_free() - give the range back; everything must be unlinked. */
+void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state);
+
 /** dma_flush_lazy() - flush every flush queue of a lazy device now. */
 void dma_flush_lazy(struct dma_device *dev);
 
