@@ -17,7 +17,7 @@ endif
 
 WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
 	-Wno-unused-parameter -Werror
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread -g $(WARN) \
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g $(WARN) \
 	-DDMAREUSE_PROFILE_DIR_DEFAULT='"$(CURDIR)/profiles"'
 LDLIBS := -pthread -lz -lm
 
@@ -37,7 +37,7 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 LDFLAGS_ALL := $(OPT) $(LDFLAGS)
 
-LAYERS := machine os reuse drivers workloads oracle
+LAYERS := machine os reuse reuse/lab drivers workloads oracle
 LIB_SRCS := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libdmareuse.a

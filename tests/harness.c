@@ -7,6 +7,7 @@
 
 #include <dmareuse/clock.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -153,4 +154,101 @@ void lab_install_safety_check(struct lab *lab)
 uint64_t lab_safety_violations(void)
 {
 	return atomic_load(&safety_violations);
+}
+
+struct devthread {
+	struct mdev *hw;
+	pthread_t tid;
+	pthread_mutex_t client;		/* one request at a time */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop, pending, done;
+	dma_addr_t addr;
+	void *buf;
+	size_t len;
+	enum dev_access acc;
+	int result;
+};
+
+static void *devthread_fn(void *arg)
+{
+	struct devthread *d = arg;
+
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		while (!d->pending && !d->stop)
+			pthread_cond_wait(&d->cond, &d->lock);
+		if (d->stop)
+			break;
+		pthread_mutex_unlock(&d->lock);
+		d->result = mdev_access(d->hw, d->addr, d->buf, d->len, d->acc);
+		pthread_mutex_lock(&d->lock);
+		d->pending = false;
+		d->done = true;
+		pthread_cond_broadcast(&d->cond);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+struct devthread *devthread_start(struct mdev *hw)
+{
+	struct devthread *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->hw = hw;
+	pthread_mutex_init(&d->client, NULL);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	if (pthread_create(&d->tid, NULL, devthread_fn, d)) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int devthread_do(struct devthread *d, dma_addr_t a, void *buf, size_t len,
+			enum dev_access acc)
+{
+	int r;
+
+	pthread_mutex_lock(&d->client);
+	pthread_mutex_lock(&d->lock);
+	d->addr = a;
+	d->buf = buf;
+	d->len = len;
+	d->acc = acc;
+	d->done = false;
+	d->pending = true;
+	pthread_cond_broadcast(&d->cond);
+	while (!d->done)
+		pthread_cond_wait(&d->cond, &d->lock);
+	r = d->result;
+	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->client);
+	return r;
+}
+
+int devthread_read(struct devthread *d, dma_addr_t a, void *buf, size_t len)
+{
+	return devthread_do(d, a, buf, len, DEV_READ);
+}
+
+int devthread_write(struct devthread *d, dma_addr_t a, const void *buf, size_t len)
+{
+	return devthread_do(d, a, (void *)buf, len, DEV_WRITE);
+}
+
+void devthread_stop(struct devthread *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->stop = true;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	pthread_join(d->tid, NULL);
+	pthread_mutex_destroy(&d->client);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->cond);
+	free(d);
 }

@@ -72,4 +72,14 @@ void lab_install_safety_check(struct lab *lab);
 /** lab_safety_violations() - frames freed while still reachable. */
 uint64_t lab_safety_violations(void);
 
+/*
+ * A device thread: DMA runs on its own thread, as a real engine's would.
+ * devthread_read/write hand one access to it and wait for the result.
+ */
+struct devthread;
+struct devthread *devthread_start(struct mdev *hw);
+int devthread_read(struct devthread *d, dma_addr_t a, void *buf, size_t len);
+int devthread_write(struct devthread *d, dma_addr_t a, const void *buf, size_t len);
+void devthread_stop(struct devthread *d);
+
 #endif

@@ -8,6 +8,7 @@
  * and what is allowed; nothing runs.
  */
 #include <dmareuse/map_bench.h>
+#include <dmareuse/reuse.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -84,6 +85,20 @@ static int load_platform(const char *name, struct platform_profile *p)
 	return 0;
 }
 
+/* "passthrough, strict, ..." for messages. */
+static const char *strategy_list(void)
+{
+	static char buf[256];
+	size_t off = 0;
+
+	if (buf[0])
+		return buf;
+	for (int s = 0; s < RS_COUNT; s++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", s ? ", " : "",
+					reuse_strategy_name((enum reuse_strategy)s));
+	return buf;
+}
+
 /* ---- map ---------------------------------------------------------------- */
 
 static const char *const map_dirs[] = { "BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE" };
@@ -100,7 +115,8 @@ static void map_help(void)
 	       "  -d, --dir N          0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE (default 0)\n"
 	       "  -x, --delay NS       transfer time in ns, 0-10000000 (default 0)\n"
 	       "  -g, --granule N      buffer size in pages, 1-1024 (default 1)\n"
-	       "      --strategy S     passthrough | strict | lazy (default strict)\n"
+	       "      --strategy S     passthrough | strict | lazy | bounce | reuse | pool |\n"
+	       "                       cache | iova-link | auto (default strict)\n"
 	       "      --platform P     profile name or path (default kunpeng920-smmuv3)\n"
 	       "      --iterations N   fixed map+unmap pairs per thread instead of --seconds\n"
 	       "      --dma-debug      keep DMA-API debug records (slower, like\n"
@@ -131,7 +147,7 @@ static int cmd_map(int argc, char **argv)
 	};
 	struct map_bench_params p = {
 		.threads = 1, .seconds = 20, .dir = 0, .granule = 1, .dma_bits = 32,
-		.node = -1, .type = DMA_DOMAIN_STRICT,
+		.node = -1, .strategy = RS_STRICT,
 	};
 	const char *platform = "kunpeng920-smmuv3", *strategy = "strict";
 	struct platform_profile prof;
@@ -168,15 +184,10 @@ static int cmd_map(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("map: unexpected argument '%s' (see '%s map --help')", argv[optind], prog);
-	if (!strcmp(strategy, "passthrough"))
-		p.type = DMA_DOMAIN_PASSTHROUGH;
-	else if (!strcmp(strategy, "strict"))
-		p.type = DMA_DOMAIN_STRICT;
-	else if (!strcmp(strategy, "lazy"))
-		p.type = DMA_DOMAIN_LAZY;
-	else
-		usage_error("--strategy: '%s' is not a strategy (expected passthrough, strict or lazy)",
-			    strategy);
+	if (reuse_strategy_parse(strategy) < 0)
+		usage_error("--strategy: '%s' is not a strategy (expected one of: %s)", strategy,
+			    strategy_list());
+	p.strategy = (enum reuse_strategy)reuse_strategy_parse(strategy);
 	if (load_platform(platform, &prof))
 		return EXIT_USAGE;
 	p.profile = &prof;
@@ -207,10 +218,18 @@ static int cmd_map(int argc, char **argv)
 	       "  \"map_avg_ns\": %.1f,\n  \"map_stddev_ns\": %.1f,\n"
 	       "  \"unmap_avg_ns\": %.1f,\n  \"unmap_stddev_ns\": %.1f,\n"
 	       "  \"pair_avg_ns\": %.1f,\n  \"clock_overhead_ns\": %" PRIu64 ",\n"
-	       "  \"xfer_errors\": %" PRIu64 ",\n",
+	       "  \"xfer_errors\": %" PRIu64 ",\n  \"memcpy_ns\": %.1f,\n"
+	       "  \"auto_crossover_bytes\": %zu,\n",
 	       r.ops, r.wall_ns, r.map_avg_ns, r.map_stddev_ns, r.unmap_avg_ns,
 	       r.unmap_stddev_ns, r.map_avg_ns + r.unmap_avg_ns, r.clock_overhead_ns,
-	       r.xfer_errors);
+	       r.xfer_errors, r.memcpy_ns, r.crossover);
+	printf("  \"reuse\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 ", \"maps\": %" PRIu64
+	       ", \"unmaps\": %" PRIu64 ", \"syncs\": %" PRIu64 ", \"invalidations\": %" PRIu64
+	       ", \"bytes_copied\": %" PRIu64 ", \"pages_pinned\": %" PRIu64
+	       ", \"reclaimed\": %" PRIu64 ", \"evicted\": %" PRIu64 ", \"errors\": %" PRIu64 " },\n",
+	       r.reuse.hits, r.reuse.misses, r.reuse.maps, r.reuse.unmaps, r.reuse.syncs,
+	       r.reuse.invalidations, r.reuse.bytes_copied, r.reuse.pages_pinned,
+	       r.reuse.reclaimed, r.reuse.evicted, r.reuse.errors);
 	printf("  \"iotlb\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
 	       ", \"evictions\": %" PRIu64 ", \"invalidated\": %" PRIu64 " },\n",
 	       r.iommu.iotlb_hits, r.iommu.iotlb_misses, r.iommu.iotlb_evictions,

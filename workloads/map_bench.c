@@ -60,6 +60,9 @@ struct worker {
 	const struct map_bench_params *p;
 	struct dma_device *dev;
 	struct os *os;
+	struct rmapper *m;		/* per-buffer strategies */
+	struct rreuse *r;		/* reuse */
+	struct rpool *pool;		/* pool */
 	uint64_t deadline, overhead;
 	struct welford map, unmap;
 	uint64_t errors, xfer_errors;
@@ -74,6 +77,56 @@ static unsigned int order_of(unsigned int pages)
 	return o;
 }
 
+/* Lend / take back one buffer the way the strategy does it. */
+struct lend {
+	dma_addr_t addr;
+	struct rmap_handle h;
+	struct rpool_buf *pb;
+};
+
+static int lend(struct worker *w, struct rmo *mo, void *buf, size_t size,
+		enum dma_data_direction dir, struct lend *l)
+{
+	switch (w->p->strategy) {
+	case RS_PASSTHROUGH:
+	case RS_STRICT:
+	case RS_LAZY:
+		l->addr = dma_map_single(w->dev, buf, size, dir);
+		return dma_mapping_error(l->addr) ? -ENOMEM : 0;
+	case RS_REUSE:
+		l->addr = rmo_dma_addr(mo, 0);
+		return rmo_for_device(mo);
+	case RS_POOL:
+		l->pb = rpool_get(w->pool);
+		if (!l->pb)
+			return -ENOMEM;
+		l->addr = l->pb->dma;
+		return 0;
+	default:
+		if (rmapper_map(w->m, buf, size, dir, &l->h))
+			return -ENOMEM;
+		l->addr = l->h.dma;
+		return 0;
+	}
+}
+
+static int take_back(struct worker *w, struct rmo *mo, size_t size,
+		     enum dma_data_direction dir, struct lend *l)
+{
+	switch (w->p->strategy) {
+	case RS_PASSTHROUGH:
+	case RS_STRICT:
+	case RS_LAZY:
+		return dma_unmap_single(w->dev, l->addr, size, dir);
+	case RS_REUSE:
+		return rmo_for_cpu(mo);
+	case RS_POOL:
+		return rpool_put(w->pool, l->pb, size);
+	default:
+		return rmapper_unmap(w->m, &l->h);
+	}
+}
+
 static void *worker_fn(void *arg)
 {
 	struct worker *w = arg;
@@ -81,6 +134,7 @@ static void *worker_fn(void *arg)
 	enum dma_data_direction dir = (enum dma_data_direction)p->dir;
 	size_t size = (size_t)p->granule * PAGE_SIZE;
 	uint8_t scratch[64 * 16];
+	struct rmo *mo = NULL;
 	void *buf;
 	pfn_t pfn;
 
@@ -91,41 +145,96 @@ static void *worker_fn(void *arg)
 		return NULL;
 	}
 	buf = phys_to_virt(os_machine(w->os), pfn << PAGE_SHIFT);
+	if (p->strategy == RS_REUSE) {
+		struct rseg seg = { pfn, 0, size };
+
+		mo = rmo_register(w->r, &seg, 1, dir, NULL, NULL);
+		if (!mo) {
+			w->errors++;
+			goto out_put;
+		}
+	}
 	memset(scratch, 0x5a, sizeof(scratch));
 	for (uint64_t i = 0;; i++) {
 		uint64_t t0, t1, t2, t3;
-		dma_addr_t addr;
+		struct lend l;
+		int r;
 
 		if (p->iterations ? i >= p->iterations : mclock_now() >= w->deadline)
 			break;
 		t0 = mclock_stamp();
-		addr = dma_map_single(w->dev, buf, size, dir);
+		r = lend(w, mo, buf, size, dir, &l);
 		t1 = mclock_stamp();
-		if (dma_mapping_error(addr)) {
+		if (r) {
 			w->errors++;
 			break;
 		}
-		if (dmaengine_xfer(dma_device_mdev(w->dev), addr, scratch, size, dir,
+		if (dmaengine_xfer(dma_device_mdev(w->dev), l.addr, scratch, size, dir,
 				   PAGE_SIZE, 64))
 			w->xfer_errors++;
 		mclock_spend(p->trans_ns);
 		t2 = mclock_stamp();
-		if (dma_unmap_single(w->dev, addr, size, dir))
+		if (take_back(w, mo, size, dir, &l))
 			w->errors++;
 		t3 = mclock_stamp();
 		welford_add(&w->map, mclock_stamp_ns(t1 - t0 > w->overhead ? t1 - t0 - w->overhead : 0));
 		welford_add(&w->unmap, mclock_stamp_ns(t3 - t2 > w->overhead ? t3 - t2 - w->overhead : 0));
 	}
+	if (mo && rmo_unregister(mo))
+		w->errors++;
+out_put:
 	page_put(os_page_alloc(w->os), pfn);
 	return NULL;
+}
+
+/* Median ns of one plain copy of @size bytes (the bounce yardstick). */
+static double measure_memcpy(struct os *os, size_t size)
+{
+	unsigned int order = order_of((unsigned int)DIV_ROUND_UP(size, PAGE_SIZE));
+	double best[9];
+	pfn_t a, b;
+	uint8_t *s, *d;
+
+	if (pages_alloc(os_page_alloc(os), order, 90, true, &a))
+		return 0;
+	if (pages_alloc(os_page_alloc(os), order, 90, true, &b)) {
+		page_put(os_page_alloc(os), a);
+		return 0;
+	}
+	s = phys_to_virt(os_machine(os), a << PAGE_SHIFT);
+	d = phys_to_virt(os_machine(os), b << PAGE_SHIFT);
+	for (int r = 0; r < 9; r++) {
+		uint64_t t0 = mclock_stamp();
+
+		for (int i = 0; i < 256; i++) {
+			memcpy(d, s, size);
+			__asm__ volatile("" : : "r"(d) : "memory");
+		}
+		best[r] = mclock_stamp_ns(mclock_stamp() - t0) / 256;
+	}
+	for (int i = 1; i < 9; i++)
+		for (int k = i; k && best[k - 1] > best[k]; k--) {
+			double t = best[k];
+
+			best[k] = best[k - 1];
+			best[k - 1] = t;
+		}
+	page_put(os_page_alloc(os), a);
+	page_put(os_page_alloc(os), b);
+	return best[4];
 }
 
 int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 {
 	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile };
 	struct dma_device_opts dopts = {
-		.type = p->type, .dma_bits = p->dma_bits, .no_debug = !p->debug,
+		.type = p->strategy == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
+			p->strategy == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT,
+		.dma_bits = p->dma_bits, .no_debug = !p->debug,
 	};
+	struct rmapper *mapper = NULL;
+	struct rreuse *reg = NULL;
+	struct rpool *pool = NULL;
 	struct welford map = { 0 }, unmap = { 0 };
 	struct os_config oc = { 0 };
 	struct worker *w;
@@ -154,11 +263,25 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 		ret = -ENOMEM;
 		goto out_dev;
 	}
+	r->memcpy_ns = measure_memcpy(os, (size_t)p->granule * PAGE_SIZE);
+	if (p->strategy == RS_REUSE)
+		reg = rreuse_create(dev);
+	else if (p->strategy == RS_POOL)
+		pool = rpool_create(dev, (size_t)p->granule * PAGE_SIZE, 2 * p->threads,
+				    (enum dma_data_direction)p->dir);
+	else if (p->strategy > RS_LAZY)
+		mapper = rmapper_create(dev, p->strategy, NULL);
+	if (p->strategy > RS_LAZY && !reg && !pool && !mapper) {
+		ret = -ENOMEM;
+		goto out_dev;
+	}
+	if (mapper)
+		r->crossover = rmapper_crossover(mapper);
 	r->clock_overhead_ns = (uint64_t)(mclock_stamp_ns(mclock_stamp_overhead()) + 0.5);
 	start = mclock_now();
 	for (unsigned int i = 0; i < p->threads; i++) {
 		w[i] = (struct worker){
-			.cpu = i, .p = p, .dev = dev, .os = os,
+			.cpu = i, .p = p, .dev = dev, .os = os, .m = mapper, .r = reg, .pool = pool,
 			.deadline = start + (uint64_t)p->seconds * 1000000000ull,
 			.overhead = mclock_stamp_overhead(),
 		};
@@ -184,10 +307,22 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 	r->unmap_stddev_ns = welford_stddev(&unmap);
 	iommu_stats_read(m, &r->iommu);
 	dma_stats_read(dev, &r->dma);
+	if (mapper)
+		rmapper_stats(mapper, &r->reuse);
+	if (reg)
+		rreuse_stats(reg, &r->reuse);
+	if (pool)
+		rpool_stats(pool, &r->reuse);
 	if (errors)
 		ret = -EIO;
 out_dev:
 	free(w);
+	if (mapper && rmapper_destroy(mapper))
+		ret = -EBUSY;
+	if (reg && rreuse_destroy(reg))
+		ret = -EBUSY;
+	if (pool && rpool_destroy(pool))
+		ret = -EBUSY;
 	if (dev)
 		dma_device_destroy(dev);
 	os_destroy(os);

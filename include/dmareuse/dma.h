@@ -24,8 +24,9 @@
  * mismatch, an address beyond the DMA mask -- returns -EINVAL (-EIO for the
  * mask), logs one line with the arguments and changes nothing.  Complete
  * misuse detection needs dma_debug (on by default, as CONFIG_DMA_API_DEBUG);
- * without it a translating domain still refuses to unmap or sync an IOVA
- * whose PTE is absent.
+ * without it a translating domain still refuses to unmap an IOVA whose PTE
+ * is absent (and, for an untrusted device, to sync one), while a sync on a
+ * trusted device is free and unchecked -- memory is coherent, as in Linux.
  */
 #ifndef DMAREUSE_DMA_H
 #define DMAREUSE_DMA_H

@@ -5,6 +5,11 @@
  * N threads (standing for N CPUs) each map a buffer of `granule` pages,
  * let the engine touch every page of it, spend `trans_ns` as the transfer,
  * and unmap it -- over and over for `seconds` (or `iterations` times).
+ * "Map" and "unmap" mean what the strategy does to lend and take back a
+ * buffer: for passthrough/strict/lazy the plain DMA API; bounce, cache,
+ * iova-link and auto through a per-buffer mapper; reuse registers each
+ * thread's buffer once (untimed) and times for_device/for_cpu; pool times
+ * get (buffer handed to the device) and put.
  * Map and unmap latencies are taken per call with mclock_stamp(); the cost
  * of reading it (measured at start) is subtracted from every sample.
  */
@@ -12,6 +17,7 @@
 #define DMAREUSE_MAP_BENCH_H
 
 #include <dmareuse/dma.h>
+#include <dmareuse/reuse.h>
 
 struct map_bench_params {
 	unsigned int threads;		/* 1..1024 */
@@ -22,7 +28,7 @@ struct map_bench_params {
 	unsigned int granule;		/* pages, 1..1024 */
 	unsigned int dma_bits;		/* 20..64 */
 	int node;			/* accepted for compatibility; -1 */
-	enum dma_domain_type type;
+	enum reuse_strategy strategy;	/* any of them; see map_bench.c */
 	bool debug;			/* keep DMA-API debug records */
 	const struct platform_profile *profile;
 };
@@ -34,8 +40,11 @@ struct map_bench_result {
 	uint64_t clock_overhead_ns;
 	uint64_t wall_ns;
 	uint64_t xfer_errors;		/* device transfers the IOMMU refused */
+	double memcpy_ns;		/* one plain copy of the buffer, same run */
+	size_t crossover;		/* auto: measured bounce/map crossover */
 	struct iommu_stats iommu;
 	struct dma_stats dma;
+	struct reuse_stats reuse;	/* the strategy object's counters */
 };
 
 /** map_bench_run() - run the benchmark; 0, or -errno if setup failed. */

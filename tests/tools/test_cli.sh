@@ -91,6 +91,22 @@ else
 	bad "invalidations-counted: $(grep cmdq "$tmp/s" "$tmp/p")"
 fi
 
+# Every strategy runs under map; the reuse counters show what it did: reuse
+# invalidates once (at stop), iova-link once per use, bounce copies both ways.
+for s in passthrough strict lazy bounce reuse pool cache iova-link auto; do
+	"$B" map --iterations 200 --strategy $s --platform ideal --format json >"$tmp/j.$s" 2>&1 &&
+		grep -q '"ops": 200,' "$tmp/j.$s" && grep -q '"xfer_errors": 0,' "$tmp/j.$s" &&
+		ok "map-strategy-$s" || bad "map-strategy-$s: $(cat "$tmp/j.$s")"
+done
+grep -q '"reuse": { "hits": 199, "misses": 1, "maps": 1,' "$tmp/j.cache" && ok cache-hits-counted ||
+	bad "cache-hits-counted: $(grep '"reuse"' "$tmp/j.cache")"
+grep -q '"reuse": { "hits": 200, "misses": 1, "maps": 1,' "$tmp/j.reuse" && ok reuse-hits-counted ||
+	bad "reuse-hits-counted: $(grep '"reuse"' "$tmp/j.reuse")"
+grep -q '"cmds": 1,' "$tmp/j.reuse" && grep -q '"cmds": 200,' "$tmp/j.iova-link" &&
+	ok invalidations-by-strategy || bad "invalidations-by-strategy"
+grep -q '"bytes_copied": 1638400,' "$tmp/j.bounce" && ok bounce-bytes-counted ||
+	bad "bounce-bytes-counted: $(grep '"reuse"' "$tmp/j.bounce")"
+
 "$B" platforms >"$tmp/pl" 2>&1
 if [ $? -eq 0 ] && grep -q '^  ideal ' "$tmp/pl" && grep -q '^  kunpeng920-smmuv3 ' "$tmp/pl" &&
 	grep -q 'source: ' "$tmp/pl"; then

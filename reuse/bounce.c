@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * bounce.c - coherent bounce buffers (the seed's first proposal; "shadow
+ * DMA buffers", Markuze et al., ASPLOS'16).
+ *
+ * The pool keeps coherent memory, mapped once for the device's lifetime, cut
+ * into buffers of six size classes (256 B .. 256 KiB).  Lending a buffer
+ * copies the caller's bytes in (TO_DEVICE, BIDIRECTIONAL); taking it back
+ * copies them out (FROM_DEVICE, BIDIRECTIONAL).  The device only ever sees
+ * bounce memory, so caller pages may be freed at any time without a flush.
+ *
+ * Memory is obtained in chunks (64 KiB, or one buffer for the 256 KiB class)
+ * on demand, up to max_bytes, and never returned before destroy: a steady
+ * workload reaches a working set and then allocates nothing.  Buffers of a
+ * class sit on a LIFO free list (the most recently used is warm in cache).
+ *
+ * Lock: b->lock protects the free lists, the chunk list and the counters;
+ * copies run outside it.
+ */
+#include "reuse_int.h"
+
+#define CHUNK_BYTES (64u << 10)
+
+static const size_t class_size[RBOUNCE_NCLASSES] = {
+	256, 1024, 4096, 16384, 65536, 262144,
+};
+
+struct rb_buf {
+	struct rb_buf *next;	/* free list link */
+	void *va;
+	dma_addr_t dma;
+	uint8_t cls;
+	bool in_use;
+};
+
+struct rb_chunk {
+	struct rb_chunk *next;
+	void *va;
+	dma_addr_t dma;
+	size_t bytes;
+	struct rb_buf *bufs;
+};
+
+struct rbounce {
+	osdep_dev_t *dev;
+	osdep_lock_t lock;
+	size_t max_bytes, bytes;
+	struct rb_buf *free[RBOUNCE_NCLASSES];
+	struct rb_chunk *chunks;
+	struct reuse_stats st;
+};
+
+size_t rbounce_max_len(void)
+{
+	return class_size[RBOUNCE_NCLASSES - 1];
+}
+
+struct rbounce *rbounce_create(osdep_dev_t *dev, size_t max_bytes)
+{
+	struct rbounce *b = osdep_zalloc(sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->dev = dev;
+	b->max_bytes = max_bytes ? max_bytes : (4u << 20);
+	osdep_lock_init(&b->lock);
+	return b;
+}
+
+/* Bytes a chunk of class @c takes. */
+static size_t chunk_bytes(unsigned int c)
+{
+	return class_size[c] > CHUNK_BYTES ? class_size[c] : CHUNK_BYTES;
+}
+
+/*
+ * Allocate a chunk for class @c, without b->lock held (a coherent
+ * allocation may sleep in Linux).  The caller reserved its bytes.
+ */
+static struct rb_chunk *chunk_alloc(struct rbounce *b, unsigned int c)
+{
+	size_t sz = class_size[c], bytes = chunk_bytes(c), n = bytes / sz;
+	struct rb_chunk *ch = osdep_zalloc(sizeof(*ch));
+
+	if (!ch)
+		return NULL;
+	ch->bufs = osdep_zalloc(n * sizeof(*ch->bufs));
+	if (!ch->bufs)
+		goto out_ch;
+	ch->va = osdep_dma_alloc_coherent(b->dev, bytes, &ch->dma);
+	if (!ch->va)
+		goto out_bufs;
+	ch->bytes = bytes;
+	for (size_t i = 0; i < n; i++) {
+		ch->bufs[i].va = (char *)ch->va + i * sz;
+		ch->bufs[i].dma = ch->dma + i * sz;
+		ch->bufs[i].cls = (uint8_t)c;
+	}
+	return ch;
+
+out_bufs:
+	osdep_free(ch->bufs);
+out_ch:
+	osdep_free(ch);
+	return NULL;
+}
+
+/* Put a new chunk's buffers on the free list.  Under b->lock. */
+static void chunk_add_locked(struct rbounce *b, struct rb_chunk *ch, unsigned int c)
+{
+	for (size_t i = 0; i < ch->bytes / class_size[c]; i++) {
+		ch->bufs[i].next = b->free[c];
+		b->free[c] = &ch->bufs[i];
+	}
+	ch->next = b->chunks;
+	b->chunks = ch;
+}
+
+int rbounce_map(struct rbounce *b, void *cpu, size_t len,
+		enum dma_data_direction dir, struct rmap_handle *h)
+{
+	struct rb_buf *buf;
+	unsigned int c;
+
+	if (!len || !dir_ok(dir))
+		return -EINVAL;
+	for (c = 0; c < RBOUNCE_NCLASSES && class_size[c] < len; c++)
+		;
+	if (c == RBOUNCE_NCLASSES)
+		return -E2BIG;
+	osdep_lock(&b->lock);
+	while (!b->free[c]) {
+		size_t bytes = chunk_bytes(c);
+		struct rb_chunk *ch;
+
+		if (b->bytes + bytes > b->max_bytes) {
+			osdep_unlock(&b->lock);
+			return -ENOMEM;
+		}
+		b->bytes += bytes;	/* reserve, then allocate unlocked */
+		osdep_unlock(&b->lock);
+		ch = chunk_alloc(b, c);
+		osdep_lock(&b->lock);
+		if (!ch) {
+			b->bytes -= bytes;
+			osdep_unlock(&b->lock);
+			return -ENOMEM;
+		}
+		chunk_add_locked(b, ch, c);
+	}
+	buf = b->free[c];
+	b->free[c] = buf->next;
+	buf->in_use = true;
+	b->st.hits++;
+	b->st.in_use++;
+	if (dir_to_device(dir))
+		b->st.bytes_copied += len;
+	osdep_unlock(&b->lock);
+	if (dir_to_device(dir))
+		memcpy(buf->va, cpu, len);
+	*h = (struct rmap_handle){
+		.dma = buf->dma, .len = len, .dir = dir, .cpu = cpu, .priv = buf,
+	};
+	return 0;
+}
+
+static struct rb_buf *handle_buf(struct rbounce *b, struct rmap_handle *h,
+				 const char *fn)
+{
+	struct rb_buf *buf = h->priv;
+
+	if (!buf || !buf->in_use || buf->dma != h->dma) {
+		osdep_lock(&b->lock);
+		b->st.errors++;
+		osdep_unlock(&b->lock);
+		osdep_warn("%s: handle %p (dma %#llx) is not a lent bounce buffer",
+			   fn, (void *)h, (unsigned long long)h->dma);
+		return NULL;
+	}
+	return buf;
+}
+
+int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h)
+{
+	struct rb_buf *buf = handle_buf(b, h, "rbounce_sync_for_cpu");
+
+	if (!buf)
+		return -EINVAL;
+	if (dir_from_device(h->dir)) {
+		memcpy(h->cpu, buf->va, h->len);
+		osdep_lock(&b->lock);
+		b->st.bytes_copied += h->len;
+		osdep_unlock(&b->lock);
+	}
+	return 0;
+}
+
+int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h)
+{
+	struct rb_buf *buf = handle_buf(b, h, "rbounce_sync_for_device");
+
+	if (!buf)
+		return -EINVAL;
+	if (dir_to_device(h->dir)) {
+		memcpy(buf->va, h->cpu, h->len);
+		osdep_lock(&b->lock);
+		b->st.bytes_copied += h->len;
+		osdep_unlock(&b->lock);
+	}
+	return 0;
+}
+
+int rbounce_unmap(struct rbounce *b, struct rmap_handle *h)
+{
+	struct rb_buf *buf = handle_buf(b, h, "rbounce_unmap");
+
+	if (!buf)
+		return -EINVAL;
+	if (dir_from_device(h->dir))
+		memcpy(h->cpu, buf->va, h->len);
+	osdep_lock(&b->lock);
+	if (dir_from_device(h->dir))
+		b->st.bytes_copied += h->len;
+	buf->in_use = false;
+	buf->next = b->free[buf->cls];
+	b->free[buf->cls] = buf;
+	b->st.in_use--;
+	osdep_unlock(&b->lock);
+	h->priv = NULL;
+	return 0;
+}
+
+void rbounce_stats(struct rbounce *b, struct reuse_stats *out)
+{
+	osdep_lock(&b->lock);
+	*out = b->st;
+	osdep_unlock(&b->lock);
+}
+
+int rbounce_destroy(struct rbounce *b)
+{
+	struct rb_chunk *ch, *next;
+
+	if (!b)
+		return 0;
+	osdep_lock(&b->lock);
+	if (b->st.in_use) {
+		uint64_t n = b->st.in_use;
+
+		osdep_unlock(&b->lock);
+		osdep_warn("rbounce_destroy: %llu buffer(s) still lent out",
+			   (unsigned long long)n);
+		return -EBUSY;
+	}
+	osdep_unlock(&b->lock);
+	for (ch = b->chunks; ch; ch = next) {
+		next = ch->next;
+		osdep_dma_free_coherent(b->dev, ch->bytes, ch->va, ch->dma);
+		osdep_free(ch->bufs);
+		osdep_free(ch);
+	}
+	osdep_lock_destroy(&b->lock);
+	osdep_free(b);
+	return 0;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * osdep_os.h - the lab's binding of the reuse layer (see reuse/osdep.h).
+ *
+ * Pages are frame numbers of the lab's arena; references go to the head of
+ * the allocated block, as Linux's get_page() on a tail page does.  Locks
+ * are pthread mutexes (ThreadSanitizer understands them).  Everything is
+ * inline so the reuse layer's hit paths cost no extra calls.
+ */
+#ifndef DMAREUSE_OSDEP_OS_H
+#define DMAREUSE_OSDEP_OS_H
+
+#include <dmareuse/clock.h>
+#include <dmareuse/dma.h>
+#include <dmareuse/failinject.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OSDEP_OWNER_REUSE 4u	/* owner tag of frames the reuse layer allocates */
+#define OSDEP_HAS_IOVA_LINK 1
+
+typedef struct dma_device osdep_dev_t;
+typedef pfn_t osdep_page_t;
+typedef pthread_mutex_t osdep_lock_t;
+typedef struct dma_iova_state osdep_iova_state_t;
+
+#define OSDEP_NO_PAGE (~(osdep_page_t)0)
+
+static inline void osdep_lock_init(osdep_lock_t *l) { pthread_mutex_init(l, NULL); }
+static inline void osdep_lock_destroy(osdep_lock_t *l) { pthread_mutex_destroy(l); }
+static inline void osdep_lock(osdep_lock_t *l) { pthread_mutex_lock(l); }
+static inline void osdep_unlock(osdep_lock_t *l) { pthread_mutex_unlock(l); }
+
+static inline void *osdep_zalloc(size_t n) { return lab_calloc(1, n); }
+static inline void osdep_free(void *p) { free(p); }
+
+static inline struct page_alloc *osdep_pa(osdep_dev_t *d)
+{
+	return os_page_alloc(dma_device_os(d));
+}
+
+static inline int osdep_alloc_pages(osdep_dev_t *d, unsigned int order,
+				    osdep_page_t *p)
+{
+	return pages_alloc(osdep_pa(d), order, OSDEP_OWNER_REUSE, true, p);
+}
+
+static inline void osdep_free_pages(osdep_dev_t *d, osdep_page_t p,
+				    unsigned int order)
+{
+	(void)order;
+	page_put(osdep_pa(d), p);
+}
+
+static inline osdep_page_t osdep_head(osdep_dev_t *d, osdep_page_t p)
+{
+	return page_head(osdep_pa(d), p);
+}
+
+static inline void osdep_page_get(osdep_dev_t *d, osdep_page_t p)
+{
+	page_get(osdep_pa(d), osdep_head(d, p));
+}
+
+static inline void osdep_page_put(osdep_dev_t *d, osdep_page_t p)
+{
+	page_put(osdep_pa(d), osdep_head(d, p));
+}
+
+static inline unsigned int osdep_page_refcount(osdep_dev_t *d, osdep_page_t p)
+{
+	osdep_page_t h = osdep_head(d, p);
+
+	return h == OSDEP_NO_PAGE ? 0 : page_refcount(osdep_pa(d), h);
+}
+
+static inline void *osdep_page_address(osdep_dev_t *d, osdep_page_t p)
+{
+	return phys_to_virt(os_machine(dma_device_os(d)), p << PAGE_SHIFT);
+}
+
+static inline osdep_page_t osdep_virt_to_page(osdep_dev_t *d, const void *va)
+{
+	return virt_to_phys(os_machine(dma_device_os(d)), va) >> PAGE_SHIFT;
+}
+
+static inline uintptr_t osdep_page_key(osdep_page_t p) { return (uintptr_t)p; }
+
+static inline dma_addr_t osdep_dma_map_page(osdep_dev_t *d, osdep_page_t p,
+					    size_t off, size_t size,
+					    enum dma_data_direction dir)
+{
+	return dma_map_page(d, p, off, size, dir);
+}
+
+static inline bool osdep_dma_mapping_error(osdep_dev_t *d, dma_addr_t a)
+{
+	(void)d;
+	return dma_mapping_error(a);
+}
+
+static inline void osdep_dma_unmap_page(osdep_dev_t *d, dma_addr_t a, size_t size,
+					enum dma_data_direction dir)
+{
+	dma_unmap_page(d, a, size, dir);
+}
+
+static inline void osdep_dma_sync_for_cpu(osdep_dev_t *d, dma_addr_t a,
+					  size_t size, enum dma_data_direction dir)
+{
+	dma_sync_single_for_cpu(d, a, size, dir);
+}
+
+static inline void osdep_dma_sync_for_device(osdep_dev_t *d, dma_addr_t a,
+					     size_t size, enum dma_data_direction dir)
+{
+	dma_sync_single_for_device(d, a, size, dir);
+}
+
+static inline void *osdep_dma_alloc_coherent(osdep_dev_t *d, size_t size,
+					     dma_addr_t *h)
+{
+	return dma_alloc_coherent(d, size, h);
+}
+
+static inline void osdep_dma_free_coherent(osdep_dev_t *d, size_t size, void *cpu,
+					   dma_addr_t h)
+{
+	dma_free_coherent(d, size, cpu, h);
+}
+
+static inline bool osdep_dma_unmap_is_strict(osdep_dev_t *d)
+{
+	return dma_device_type(d) != DMA_DOMAIN_LAZY;
+}
+
+static inline uint64_t osdep_now_ns(void) { return mclock_now(); }
+
+__attribute__((format(printf, 1, 2)))
+static inline void osdep_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dmareuse: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static inline int osdep_iova_alloc(osdep_dev_t *d, osdep_iova_state_t *s, size_t size)
+{
+	return dma_iova_try_alloc(d, s, size);
+}
+
+static inline int osdep_iova_link(osdep_dev_t *d, osdep_iova_state_t *s,
+				  osdep_page_t p, size_t pgoff, size_t offset,
+				  size_t size, enum dma_data_direction dir)
+{
+	return dma_iova_link(d, s, (p << PAGE_SHIFT) + pgoff, offset, size, dir);
+}
+
+static inline int osdep_iova_sync(osdep_dev_t *d, osdep_iova_state_t *s,
+				  size_t offset, size_t size)
+{
+	return dma_iova_sync(d, s, offset, size);
+}
+
+static inline void osdep_iova_unlink(osdep_dev_t *d, osdep_iova_state_t *s,
+				     size_t offset, size_t size,
+				     enum dma_data_direction dir)
+{
+	dma_iova_unlink(d, s, offset, size, dir);
+}
+
+static inline void osdep_iova_free(osdep_dev_t *d, osdep_iova_state_t *s)
+{
+	dma_iova_free(d, s);
+}
+
+static inline dma_addr_t osdep_iova_addr(const osdep_iova_state_t *s)
+{
+	return s->addr;
+}
+
+#endif

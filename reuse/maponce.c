@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * maponce.c - the stateful mid-layer API: map once, hand ownership back and
+ * forth with syncs, tear down explicitly.  This is the shape the iommu list
+ * maintainers preferred in May 2020, and the engine under the seed's
+ * reusable scatterlists (sg_mark_reusable / sg_mark_stop_reuse).
+ *
+ * A registration (struct rmo) moves through three states:
+ *
+ *   register      for_device          for_cpu            unregister
+ *   -------> CPU ----------> DEVICE ---------> CPU ... ------------> DEAD
+ *
+ * register pins every page (a page reference per segment) and maps it once;
+ * for_device / for_cpu are syncs; unregister unmaps -- the device's unmap
+ * invalidates the IOTLB before it returns -- runs the owner's callback and
+ * only then drops the page references.  So a registered page cannot return
+ * to the allocator while any translation reaches it (the safety rule).
+ *
+ * Misuse changes nothing: for_device on a buffer the device already owns or
+ * for_cpu on one the CPU owns (-EINVAL), unregister with a transfer in flight
+ * (-EBUSY), any use after unregister (-ESTALE).  To recognise a use after
+ * unregister, dead registrations are kept on a list until the registry is
+ * destroyed (their mappings and pages are long gone; only the small struct
+ * stays).
+ *
+ * Lock: r->lock protects the lists, every rmo's state and the counters.
+ * Maps, syncs and unmaps run outside it: an rmo being torn down is BUSY.
+ */
+#include "reuse_int.h"
+
+enum rmo_state { RMO_CPU, RMO_DEVICE, RMO_BUSY, RMO_DEAD };
+
+struct rmo_seg {
+	osdep_page_t page;
+	size_t offset, len;
+	dma_addr_t dma;
+};
+
+struct rmo {
+	struct rlist node;
+	struct rreuse *r;
+	enum rmo_state state;
+	enum dma_data_direction dir;
+	unsigned int n;
+	rmo_unmap_cb cb;
+	void *arg;
+	struct rmo_seg seg[RMO_MAX_SEGS];
+};
+
+struct rreuse {
+	osdep_dev_t *dev;
+	osdep_lock_t lock;
+	struct rlist live, dead;
+	struct reuse_stats st;
+};
+
+static const char *const state_name[] = { "cpu-owned", "device-owned", "busy", "dead" };
+
+struct rreuse *rreuse_create(osdep_dev_t *dev)
+{
+	struct rreuse *r;
+
+	if (!osdep_dma_unmap_is_strict(dev)) {
+		osdep_warn("rreuse_create: the device's unmap is lazy; stop-reuse could "
+			   "not guarantee the mapping is gone before pages are freed");
+		return NULL;
+	}
+	r = osdep_zalloc(sizeof(*r));
+	if (!r)
+		return NULL;
+	r->dev = dev;
+	osdep_lock_init(&r->lock);
+	rlist_init(&r->live);
+	rlist_init(&r->dead);
+	return r;
+}
+
+static void unmap_segs(struct rreuse *r, struct rmo *mo, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		osdep_dma_unmap_page(r->dev, mo->seg[i].dma, mo->seg[i].len, mo->dir);
+}
+
+static void unpin_segs(struct rreuse *r, struct rmo *mo, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		osdep_page_put(r->dev, mo->seg[i].page);
+}
+
+struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
+			 unsigned int n, enum dma_data_direction dir,
+			 rmo_unmap_cb cb, void *arg)
+{
+	struct rmo *mo;
+	unsigned int i;
+
+	if (!n || n > RMO_MAX_SEGS || !dir_ok(dir)) {
+		osdep_warn("rmo_register: %u segments, dir %d: expected 1-%d segments and a "
+			   "valid direction", n, (int)dir, RMO_MAX_SEGS);
+		osdep_lock(&r->lock);
+		r->st.errors++;
+		osdep_unlock(&r->lock);
+		return NULL;
+	}
+	mo = osdep_zalloc(sizeof(*mo));
+	if (!mo)
+		return NULL;
+	mo->r = r;
+	mo->dir = dir;
+	mo->n = n;
+	mo->cb = cb;
+	mo->arg = arg;
+	for (i = 0; i < n; i++) {
+		mo->seg[i] = (struct rmo_seg){
+			.page = segs[i].page, .offset = segs[i].offset, .len = segs[i].len,
+		};
+		osdep_page_get(r->dev, segs[i].page);
+		mo->seg[i].dma = osdep_dma_map_page(r->dev, segs[i].page, segs[i].offset,
+						    segs[i].len, dir);
+		if (osdep_dma_mapping_error(r->dev, mo->seg[i].dma)) {
+			osdep_page_put(r->dev, segs[i].page);
+			goto out_unwind;
+		}
+	}
+	rlist_init(&mo->node);
+	osdep_lock(&r->lock);
+	mo->state = RMO_CPU;
+	rlist_add(&r->live, &mo->node);
+	r->st.maps += n;
+	r->st.misses++;
+	r->st.pages_pinned += n;
+	osdep_unlock(&r->lock);
+	return mo;
+
+out_unwind:
+	unmap_segs(r, mo, i);
+	unpin_segs(r, mo, i);
+	osdep_free(mo);
+	return NULL;
+}
+
+dma_addr_t rmo_dma_addr(const struct rmo *mo, unsigned int i)
+{
+	return i < mo->n ? mo->seg[i].dma : 0;
+}
+
+bool rmo_is_live(const struct rmo *mo)
+{
+	bool live;
+
+	osdep_lock(&mo->r->lock);
+	live = mo->state != RMO_DEAD;
+	osdep_unlock(&mo->r->lock);
+	return live;
+}
+
+/* Move @mo from @from to BUSY, or explain why not.  Under r->lock. */
+static int claim_locked(struct rmo *mo, enum rmo_state from, const char *fn)
+{
+	if (mo->state == from) {
+		mo->state = RMO_BUSY;
+		return 0;
+	}
+	mo->r->st.errors++;
+	osdep_warn("%s(%p): registration is %s, expected %s", fn, (void *)mo,
+		   state_name[mo->state], state_name[from]);
+	return mo->state == RMO_DEAD ? -ESTALE : -EINVAL;
+}
+
+/*
+ * The hit path: one lock round trip to move the state, then the syncs.  A
+ * caller that races for_device against for_cpu on one buffer breaks the
+ * ownership contract; the state machine still stays consistent.
+ */
+static int transfer(struct rmo *mo, enum rmo_state from, enum rmo_state to,
+		    const char *fn)
+{
+	struct rreuse *r = mo->r;
+	int ret;
+
+	osdep_lock(&r->lock);
+	ret = claim_locked(mo, from, fn);
+	if (!ret) {
+		mo->state = to;
+		r->st.syncs += mo->n;
+		if (to == RMO_DEVICE) {
+			r->st.hits++;
+			r->st.in_use++;
+		} else {
+			r->st.in_use--;
+		}
+	}
+	osdep_unlock(&r->lock);
+	return ret;
+}
+
+int rmo_for_device(struct rmo *mo)
+{
+	int ret = transfer(mo, RMO_CPU, RMO_DEVICE, "rmo_for_device");
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < mo->n; i++)
+		osdep_dma_sync_for_device(mo->r->dev, mo->seg[i].dma, mo->seg[i].len,
+					  mo->dir);
+	return 0;
+}
+
+int rmo_for_cpu(struct rmo *mo)
+{
+	int ret = transfer(mo, RMO_DEVICE, RMO_CPU, "rmo_for_cpu");
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < mo->n; i++)
+		osdep_dma_sync_for_cpu(mo->r->dev, mo->seg[i].dma, mo->seg[i].len, mo->dir);
+	return 0;
+}
+
+int rmo_unregister(struct rmo *mo)
+{
+	struct rreuse *r = mo->r;
+	int ret;
+
+	osdep_lock(&r->lock);
+	if (mo->state == RMO_DEVICE) {
+		r->st.errors++;
+		osdep_unlock(&r->lock);
+		osdep_warn("rmo_unregister(%p): a transfer is in flight (device-owned); "
+			   "call rmo_for_cpu first", (void *)mo);
+		return -EBUSY;
+	}
+	ret = claim_locked(mo, RMO_CPU, "rmo_unregister");
+	osdep_unlock(&r->lock);
+	if (ret)
+		return ret;
+	/* Unmap (invalidation complete on return), tell the owner, then unpin. */
+	unmap_segs(r, mo, mo->n);
+	if (mo->cb)
+		mo->cb(mo->arg, mo);
+	unpin_segs(r, mo, mo->n);
+	osdep_lock(&r->lock);
+	mo->state = RMO_DEAD;
+	rlist_del(&mo->node);
+	rlist_add(&r->dead, &mo->node);
+	r->st.unmaps += mo->n;
+	r->st.invalidations += mo->n;
+	r->st.pages_pinned -= mo->n;
+	osdep_unlock(&r->lock);
+	return 0;
+}
+
+void rreuse_stats(struct rreuse *r, struct reuse_stats *out)
+{
+	osdep_lock(&r->lock);
+	*out = r->st;
+	osdep_unlock(&r->lock);
+}
+
+size_t rreuse_destroy(struct rreuse *r)
+{
+	size_t live = 0;
+
+	if (!r)
+		return 0;
+	for (;;) {
+		struct rmo *mo;
+
+		osdep_lock(&r->lock);
+		if (rlist_empty(&r->live)) {
+			osdep_unlock(&r->lock);
+			break;
+		}
+		mo = rlist_entry(r->live.next, struct rmo, node);
+		osdep_unlock(&r->lock);
+		live++;
+		osdep_warn("rreuse_destroy: registration %p still live (%s); unregistering",
+			   (void *)mo, state_name[mo->state]);
+		if (mo->state == RMO_DEVICE)
+			rmo_for_cpu(mo);
+		if (rmo_unregister(mo)) {
+			/* Cannot happen single-threaded; do not loop forever. */
+			osdep_lock(&r->lock);
+			rlist_del(&mo->node);
+			osdep_unlock(&r->lock);
+		}
+	}
+	while (!rlist_empty(&r->dead)) {
+		struct rmo *mo = rlist_entry(r->dead.next, struct rmo, node);
+
+		rlist_del(&mo->node);
+		osdep_free(mo);
+	}
+	osdep_lock_destroy(&r->lock);
+	osdep_free(r);
+	return live;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * mapper.c - one per-buffer front for drivers over every strategy that
+ * works buffer by buffer, and the `auto` policy.
+ *
+ *   passthrough, strict, lazy   map/unmap directly; the device's domain
+ *                               decides what an unmap costs and keeps
+ *   bounce                      rbounce
+ *   cache                       rcache for whole pages; sub-page buffers
+ *                               take bounce, by design (DESIGN.md section 6)
+ *   iova-link                   rlink
+ *   auto                        <= crossover bytes: bounce; whole pages:
+ *                               cache; anything else: strict map/unmap
+ *
+ * reuse and pool are not per-buffer strategies: reuse needs the upper
+ * layer's marking (see the scatterlist glue) and pool hands out the
+ * driver's own buffers, so a mapper refuses them and says why.
+ *
+ * The auto crossover is measured when the mapper is created, on the device
+ * it will serve: the cost of a one-page map + unmap pair against the cost of
+ * copying buffers of growing size.  Bouncing wins while one copy is cheaper
+ * than the pair; the largest such size is the crossover.
+ */
+#include "reuse_int.h"
+
+enum { K_DIRECT = 1, K_BOUNCE, K_CACHE, K_LINK };
+
+struct rmapper {
+	osdep_dev_t *dev;
+	enum reuse_strategy s;
+	struct rbounce *bounce;
+	struct rcache *cache;
+	struct rlink *link;
+	size_t crossover;
+	osdep_lock_t lock;		/* protects st (the direct path's counters) */
+	struct reuse_stats st;
+};
+
+const char *rmapper_why_not(enum reuse_strategy s)
+{
+	switch (s) {
+	case RS_REUSE:
+		return "reuse needs the upper layer to mark its buffers reusable "
+		       "(sg_mark_reusable / rmo_register); it is not a per-buffer mapping";
+	case RS_POOL:
+		return "pool lends the driver's own buffers (rpool_get); it cannot map "
+		       "buffers that come from the upper layer";
+	default:
+		return s < RS_COUNT ? NULL : "unknown strategy";
+	}
+}
+
+static void sort_u64(uint64_t *v, unsigned int n)
+{
+	/* insertion sort: n is small */
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int k = i; k && v[k - 1] > v[k]; k--) {
+			uint64_t t = v[k];
+
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+}
+
+size_t reuse_measure_crossover(osdep_dev_t *dev, uint64_t *pair_ns,
+			       uint64_t *copy4k_ns)
+{
+	enum { RUNS = 9, REPS = 32, ORDER = 6 };
+	uint64_t t[RUNS], pair, copy;
+	osdep_page_t src, dst;
+	size_t best = 0;
+	char *s, *d;
+
+	if (osdep_alloc_pages(dev, ORDER, &src))
+		return 0;
+	if (osdep_alloc_pages(dev, ORDER, &dst)) {
+		osdep_free_pages(dev, src, ORDER);
+		return 0;
+	}
+	s = osdep_page_address(dev, src);
+	d = osdep_page_address(dev, dst);
+	for (unsigned int r = 0; r < RUNS; r++) {
+		uint64_t t0 = osdep_now_ns();
+
+		for (unsigned int i = 0; i < REPS; i++) {
+			dma_addr_t a = osdep_dma_map_page(dev, src, 0, PAGE_SIZE, DMA_TO_DEVICE);
+
+			if (!osdep_dma_mapping_error(dev, a))
+				osdep_dma_unmap_page(dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+		}
+		t[r] = (osdep_now_ns() - t0) / REPS;
+	}
+	sort_u64(t, RUNS);
+	pair = t[RUNS / 2];
+	if (pair_ns)
+		*pair_ns = pair;
+	for (size_t sz = 64; sz <= (PAGE_SIZE << ORDER); sz *= 2) {
+		for (unsigned int r = 0; r < RUNS; r++) {
+			uint64_t t0 = osdep_now_ns();
+
+			for (unsigned int i = 0; i < REPS; i++) {
+				memcpy(d, s, sz);
+				/* keep the copy from being optimised away */
+				__asm__ volatile("" : : "r"(d) : "memory");
+			}
+			t[r] = (osdep_now_ns() - t0) / REPS;
+		}
+		sort_u64(t, RUNS);
+		copy = t[RUNS / 2];
+		if (sz == PAGE_SIZE && copy4k_ns)
+			*copy4k_ns = copy;
+		if (copy < pair)
+			best = sz;
+	}
+	osdep_free_pages(dev, src, ORDER);
+	osdep_free_pages(dev, dst, ORDER);
+	return best;
+}
+
+struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
+			       const struct rmapper_cfg *cfg)
+{
+	static const struct rmapper_cfg defaults;
+	struct rmapper *m;
+
+	if (rmapper_why_not(s)) {
+		osdep_warn("rmapper_create(%s): %s", reuse_strategy_name(s), rmapper_why_not(s));
+		return NULL;
+	}
+	if (!cfg)
+		cfg = &defaults;
+	m = osdep_zalloc(sizeof(*m));
+	if (!m)
+		return NULL;
+	m->dev = dev;
+	m->s = s;
+	osdep_lock_init(&m->lock);
+	if (s == RS_BOUNCE || s == RS_CACHE || s == RS_AUTO) {
+		m->bounce = rbounce_create(dev, cfg->bounce_bytes);
+		if (!m->bounce)
+			goto out_free;
+	}
+	if (s == RS_CACHE || s == RS_AUTO) {
+		m->cache = rcache_create(dev, cfg->cache_entries, cfg->cache_bytes);
+		if (!m->cache)
+			goto out_free;
+	}
+	if (s == RS_IOVA_LINK) {
+		m->link = rlink_create(dev, cfg->link_bytes ? cfg->link_bytes : (4u << 20));
+		if (!m->link)
+			goto out_free;
+	}
+	if (s == RS_AUTO) {
+		m->crossover = cfg->auto_crossover ? cfg->auto_crossover :
+			reuse_measure_crossover(dev, NULL, NULL);
+		if (m->crossover > rbounce_max_len())
+			m->crossover = rbounce_max_len();
+	}
+	return m;
+
+out_free:
+	rmapper_destroy(m);
+	return NULL;
+}
+
+static bool whole_pages(const void *cpu, size_t len)
+{
+	return !((uintptr_t)cpu & (PAGE_SIZE - 1)) && len && !(len & (PAGE_SIZE - 1));
+}
+
+static int map_direct(struct rmapper *m, void *cpu, size_t len,
+		      enum dma_data_direction dir, struct rmap_handle *h)
+{
+	osdep_page_t page = osdep_virt_to_page(m->dev, cpu);
+	dma_addr_t a = osdep_dma_map_page(m->dev, page, (uintptr_t)cpu & (PAGE_SIZE - 1),
+					  len, dir);
+
+	if (osdep_dma_mapping_error(m->dev, a))
+		return -ENOMEM;
+	*h = (struct rmap_handle){ .dma = a, .len = len, .dir = dir, .cpu = cpu,
+				   .kind = K_DIRECT };
+	osdep_lock(&m->lock);
+	m->st.maps++;
+	m->st.misses++;
+	m->st.in_use++;
+	osdep_unlock(&m->lock);
+	return 0;
+}
+
+int rmapper_map(struct rmapper *m, void *cpu, size_t len,
+		enum dma_data_direction dir, struct rmap_handle *h)
+{
+	int r;
+
+	if (!len || !dir_ok(dir))
+		return -EINVAL;
+	switch (m->s) {
+	case RS_BOUNCE:
+		r = rbounce_map(m->bounce, cpu, len, dir, h);
+		h->kind = K_BOUNCE;
+		return r;
+	case RS_CACHE:
+		if (!whole_pages(cpu, len)) {
+			r = rbounce_map(m->bounce, cpu, len, dir, h);
+			h->kind = K_BOUNCE;
+			return r;
+		}
+		r = rcache_map(m->cache, osdep_virt_to_page(m->dev, cpu), 0, len, dir, h);
+		h->cpu = cpu;
+		h->kind = K_CACHE;
+		return r;
+	case RS_IOVA_LINK:
+		r = rlink_map(m->link, osdep_virt_to_page(m->dev, cpu),
+			      (uintptr_t)cpu & (PAGE_SIZE - 1), len, dir, h);
+		h->cpu = cpu;
+		h->kind = K_LINK;
+		return r;
+	case RS_AUTO:
+		if (len <= m->crossover) {
+			r = rbounce_map(m->bounce, cpu, len, dir, h);
+			h->kind = K_BOUNCE;
+			return r;
+		}
+		if (whole_pages(cpu, len)) {
+			r = rcache_map(m->cache, osdep_virt_to_page(m->dev, cpu), 0, len, dir, h);
+			h->cpu = cpu;
+			h->kind = K_CACHE;
+			return r;
+		}
+		return map_direct(m, cpu, len, dir, h);
+	default:
+		return map_direct(m, cpu, len, dir, h);
+	}
+}
+
+int rmapper_unmap(struct rmapper *m, struct rmap_handle *h)
+{
+	switch (h->kind) {
+	case K_BOUNCE:
+		return rbounce_unmap(m->bounce, h);
+	case K_CACHE:
+		return rcache_unmap(m->cache, h);
+	case K_LINK:
+		return rlink_unmap(m->link, h);
+	case K_DIRECT:
+		osdep_dma_unmap_page(m->dev, h->dma, h->len, h->dir);
+		osdep_lock(&m->lock);
+		m->st.unmaps++;
+		m->st.in_use--;
+		if (m->s != RS_PASSTHROUGH)
+			m->st.invalidations++;
+		osdep_unlock(&m->lock);
+		h->kind = 0;
+		return 0;
+	default:
+		osdep_lock(&m->lock);
+		m->st.errors++;
+		osdep_unlock(&m->lock);
+		osdep_warn("rmapper_unmap(dma %#llx): handle is not mapped",
+			   (unsigned long long)h->dma);
+		return -EINVAL;
+	}
+}
+
+int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h)
+{
+	switch (h->kind) {
+	case K_BOUNCE:
+		return rbounce_sync_for_cpu(m->bounce, h);
+	case K_CACHE:
+	case K_LINK:
+	case K_DIRECT:
+		osdep_dma_sync_for_cpu(m->dev, h->dma, h->len, h->dir);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h)
+{
+	switch (h->kind) {
+	case K_BOUNCE:
+		return rbounce_sync_for_device(m->bounce, h);
+	case K_CACHE:
+	case K_LINK:
+	case K_DIRECT:
+		osdep_dma_sync_for_device(m->dev, h->dma, h->len, h->dir);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+void rmapper_maintain(struct rmapper *m)
+{
+	if (m->cache)
+		rcache_reclaim(m->cache);
+}
+
+size_t rmapper_crossover(const struct rmapper *m)
+{
+	return m->crossover;
+}
+
+enum reuse_strategy rmapper_strategy(const struct rmapper *m)
+{
+	return m->s;
+}
+
+void rmapper_stats(struct rmapper *m, struct reuse_stats *out)
+{
+	struct reuse_stats s;
+
+	osdep_lock(&m->lock);
+	*out = m->st;
+	osdep_unlock(&m->lock);
+	if (m->bounce) {
+		rbounce_stats(m->bounce, &s);
+		reuse_stats_add(out, &s);
+	}
+	if (m->cache) {
+		rcache_stats(m->cache, &s);
+		reuse_stats_add(out, &s);
+	}
+	if (m->link) {
+		rlink_stats(m->link, &s);
+		reuse_stats_add(out, &s);
+	}
+}
+
+int rmapper_destroy(struct rmapper *m)
+{
+	int r = 0;
+
+	if (!m)
+		return 0;
+	if (m->st.in_use) {
+		osdep_warn("rmapper_destroy: %llu direct mapping(s) still lent out",
+			   (unsigned long long)m->st.in_use);
+		return -EBUSY;
+	}
+	if (m->cache && (r = rcache_destroy(m->cache)))
+		return r;
+	m->cache = NULL;
+	if (m->bounce && (r = rbounce_destroy(m->bounce)))
+		return r;
+	m->bounce = NULL;
+	if (m->link && (r = rlink_destroy(m->link)))
+		return r;
+	osdep_lock_destroy(&m->lock);
+	osdep_free(m);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * osdep.h - everything the reuse layer needs from an operating system.
+ *
+ * reuse/ is written once and built twice: into the lab (user space, over
+ * os/) and into a Linux module (kmod/).  It includes nothing of either; it
+ * reaches the OS only through the names below, which a binding provides in
+ * a header called <osdep_os.h> found on the include path (reuse/lab/ for the
+ * lab, kmod/ for Linux).  The pattern is Intel's shared-driver "base code".
+ *
+ * A binding defines these types:
+ *   osdep_dev_t      the DMA device (lab: struct dma_device, Linux: struct device)
+ *   osdep_page_t     a page handle, comparable with == (lab: frame number,
+ *                    Linux: struct page *); OSDEP_NO_PAGE is "none"
+ *   osdep_lock_t     a lock for short critical sections (never held across
+ *                    a call that may sleep in Linux: the layer only holds
+ *                    locks around its own bookkeeping)
+ *   dma_addr_t, enum dma_data_direction (DMA_TO_DEVICE, ...), PAGE_SIZE
+ *   uint8_t .. uint64_t, size_t, bool, offsetof, the errno names, and
+ *   memcpy/memset/memcmp (the only library functions reuse/ calls)
+ * and these operations (inline or extern):
+ *   void osdep_lock_init(osdep_lock_t *l), osdep_lock_destroy(l),
+ *        osdep_lock(l), osdep_unlock(l)
+ *   void *osdep_zalloc(size_t n)              zeroed heap memory or NULL
+ *   void osdep_free(void *p)
+ *   int  osdep_alloc_pages(osdep_dev_t *d, unsigned int order, osdep_page_t *p)
+ *   void osdep_free_pages(osdep_dev_t *d, osdep_page_t p, unsigned int order)
+ *   void osdep_page_get(osdep_dev_t *d, osdep_page_t p)   reference
+ *   void osdep_page_put(osdep_dev_t *d, osdep_page_t p)   may free the page
+ *   unsigned int osdep_page_refcount(osdep_dev_t *d, osdep_page_t p)
+ *   void *osdep_page_address(osdep_dev_t *d, osdep_page_t p)
+ *   osdep_page_t osdep_virt_to_page(osdep_dev_t *d, const void *va)
+ *   uintptr_t osdep_page_key(osdep_page_t p)  a hashable number
+ *   dma_addr_t osdep_dma_map_page(d, page, offset, size, dir)
+ *   bool osdep_dma_mapping_error(d, addr)
+ *   void osdep_dma_unmap_page(d, addr, size, dir)   must invalidate before
+ *                                                   it returns (strict)
+ *   void osdep_dma_sync_for_cpu(d, addr, size, dir)
+ *   void osdep_dma_sync_for_device(d, addr, size, dir)
+ *   void *osdep_dma_alloc_coherent(d, size, dma_addr_t *handle)
+ *   void osdep_dma_free_coherent(d, size, void *cpu, dma_addr_t handle)
+ *   bool osdep_dma_unmap_is_strict(d)   false if unmap may leave the IOTLB
+ *                                       warm (lazy): caching then is unsafe
+ *   uint64_t osdep_now_ns(void)
+ *   void osdep_warn(const char *fmt, ...)     one line, printf-style
+ * and, when OSDEP_HAS_IOVA_LINK is defined, the two-step IOVA API:
+ *   osdep_iova_state_t
+ *   int  osdep_iova_alloc(d, osdep_iova_state_t *s, size_t size)
+ *   int  osdep_iova_link(d, s, osdep_page_t page, size_t pgoff, size_t offset,
+ *                        size_t size, dir)   link the pages from byte @pgoff
+ *                        (page aligned) of @page's block at IOVA @offset
+ *   int  osdep_iova_sync(d, s, size_t offset, size_t size)
+ *   void osdep_iova_unlink(d, s, size_t offset, size_t size, dir)
+ *   void osdep_iova_free(d, s)
+ *   dma_addr_t osdep_iova_addr(const osdep_iova_state_t *s)
+ */
+#ifndef DMAREUSE_OSDEP_H
+#define DMAREUSE_OSDEP_H
+
+#include <osdep_os.h>
+
+#endif

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * test_reuse.c - the reuse layer, strategy by strategy: data round trips in
+ * every direction through a device thread that checks every byte, the
+ * counters, the safety rule (checked on every page free), each misuse, and
+ * teardown leak checks.
+ */
+#include "harness.h"
+
+#include <dmareuse/reuse.h>
+#include <dmareuse/sg_reuse.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rig {
+	struct lab *lab;
+	struct dma_device *dev;
+	struct devthread *dt;
+	uint64_t viol0;
+};
+
+static bool rig_up(struct rig *g, enum dma_domain_type t)
+{
+	struct dma_device_opts o = { .type = t };
+
+	g->lab = lab_up(64, 2, "ideal");
+	if (!g->lab)
+		return false;
+	g->viol0 = lab_safety_violations();
+	if (t != DMA_DOMAIN_LAZY)
+		lab_install_safety_check(g->lab);
+	g->dev = dma_device_create(g->lab->os, "reuse", &o);
+	g->dt = g->dev ? devthread_start(dma_device_mdev(g->dev)) : NULL;
+	return g->dt != NULL;
+}
+
+static void rig_down(struct rig *g)
+{
+	devthread_stop(g->dt);
+	CHECK(dma_device_destroy(g->dev) == 0, "mappings left at teardown");
+	CHECK(lab_safety_violations() == g->viol0, "safety rule broken");
+	lab_down(g->lab);
+}
+
+static uint8_t *alloc_pages_va(struct rig *g, unsigned int order, pfn_t *pfn)
+{
+	if (pages_alloc(g->lab->pa, order, 300, true, pfn))
+		return NULL;
+	return phys_to_virt(g->lab->m, *pfn << PAGE_SHIFT);
+}
+
+static void fill(uint8_t *p, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 8));
+}
+
+/*
+ * One transfer through a handle already mapped: the device reads and
+ * checks what the CPU wrote (TO/BIDI), then writes its reply (FROM/BIDI).
+ */
+static void device_exchange(struct rig *g, dma_addr_t a, size_t len,
+			    enum dma_data_direction dir, unsigned int seed,
+			    const char *what)
+{
+	uint8_t *got = malloc(len), *want = malloc(len);
+
+	if (dir != DMA_FROM_DEVICE) {
+		fill(want, len, seed);
+		CHECK(devthread_read(g->dt, a, got, len) == 0, "%s: device read faulted", what);
+		CHECK(!memcmp(got, want, len), "%s: device read wrong bytes (len %zu)", what, len);
+	}
+	if (dir != DMA_TO_DEVICE) {
+		fill(want, len, ~seed);
+		CHECK(devthread_write(g->dt, a, want, len) == 0, "%s: device write faulted", what);
+	}
+	free(got);
+	free(want);
+}
+
+static const struct { size_t off, len; } shapes[] = {
+	{ 100, 64 }, { 1000, 3000 }, { 0, 4096 }, { 0, 8192 }, { 0, 16384 }, { 2048, 2048 },
+};
+
+static enum dma_domain_type domain_for(enum reuse_strategy s)
+{
+	return s == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
+	       s == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT;
+}
+
+/* Every per-buffer strategy: shapes x directions x repeats, bytes checked. */
+static void test_mapper_round_trips(void)
+{
+	static const enum reuse_strategy ss[] = {
+		RS_PASSTHROUGH, RS_STRICT, RS_LAZY, RS_BOUNCE, RS_CACHE, RS_IOVA_LINK, RS_AUTO,
+	};
+
+	for (size_t si = 0; si < ARRAY_SIZE(ss); si++) {
+		struct rig g;
+		struct rmapper *m;
+		struct reuse_stats st;
+		pfn_t pfn;
+		uint8_t *va;
+
+		REQUIRE(rig_up(&g, domain_for(ss[si])));
+		m = rmapper_create(g.dev, ss[si], NULL);
+		REQUIRE(m, "%s", reuse_strategy_name(ss[si]));
+		va = alloc_pages_va(&g, 3, &pfn);
+		REQUIRE(va);
+		for (size_t k = 0; k < ARRAY_SIZE(shapes); k++)
+			for (int dir = 0; dir < 3; dir++)
+				for (int rep = 0; rep < 3; rep++) {
+					uint8_t *b = va + shapes[k].off;
+					size_t len = shapes[k].len;
+					unsigned int seed = (unsigned int)(k * 10 + dir * 3 + rep);
+					uint8_t *want = malloc(len);
+					struct rmap_handle h;
+					char what[64];
+
+					snprintf(what, sizeof(what), "%s shape %zu dir %d",
+						 reuse_strategy_name(ss[si]), k, dir);
+					fill(b, len, seed);
+					REQUIRE(rmapper_map(m, b, len, (enum dma_data_direction)dir, &h) == 0,
+						"%s", what);
+					device_exchange(&g, h.dma, len, (enum dma_data_direction)dir, seed,
+							what);
+					CHECK(rmapper_unmap(m, &h) == 0, "%s", what);
+					fill(want, len, dir == DMA_TO_DEVICE ? seed : ~seed);
+					CHECK(!memcmp(b, want, len), "%s: CPU does not see the reply", what);
+					free(want);
+				}
+		rmapper_stats(m, &st);
+		switch (ss[si]) {
+		case RS_CACHE:
+			CHECK(st.hits > 0 && st.misses > 0 && st.pages_pinned > 0,
+			      "cache hits %llu misses %llu pinned %llu",
+			      (unsigned long long)st.hits, (unsigned long long)st.misses,
+			      (unsigned long long)st.pages_pinned);
+			CHECK(st.bytes_copied > 0, "sub-page buffers took bounce");
+			break;
+		case RS_BOUNCE:
+			CHECK(st.bytes_copied > 0 && st.maps == 0, "bounce never maps per use");
+			break;
+		case RS_IOVA_LINK:
+			CHECK(st.maps == st.unmaps && st.invalidations == st.unmaps && st.maps > 0);
+			break;
+		case RS_AUTO:
+			CHECK(rmapper_crossover(m) > 0, "auto measured a crossover");
+			break;
+		default:
+			CHECK(st.maps == st.unmaps && st.maps == ARRAY_SIZE(shapes) * 9);
+		}
+		CHECK(st.in_use == 0);
+		CHECK(rmapper_destroy(m) == 0);
+		for (int i = 0; i < 8; i++)
+			CHECK(ss[si] == RS_LAZY || iommu_frame_reachable(g.lab->m, pfn + i) == 0,
+			      "%s: frame still reachable after destroy", reuse_strategy_name(ss[si]));
+		page_put(g.lab->pa, pfn);
+		rig_down(&g);
+	}
+}
+
+static unsigned int cb_calls;
+static void count_cb(void *arg, struct rmo *mo)
+{
+	cb_calls++;
+	(void)arg;
+	(void)mo;
+}
+
+/* The seed's reusable scatterlist: map once, sync per use, unmap at stop. */
+static void test_reusable_sg(void)
+{
+	struct rig g;
+	struct rreuse *r;
+	struct reuse_stats st;
+	struct scatterlist sg[2];
+	uint8_t *va, b;
+	pfn_t pfn;
+	dma_addr_t old = 0;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	r = rreuse_create(g.dev);
+	REQUIRE(r);
+	va = alloc_pages_va(&g, 1, &pfn);
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], pfn, PAGE_SIZE, 0);
+	sg_set_page(&sg[1], pfn + 1, 1000, 24);
+	CHECK(reuse_map_sg(sg, 2, DMA_BIDIRECTIONAL) == -ENOENT, "unmarked: driver maps");
+	CHECK(sg_mark_reusable(sg, 2, r, count_cb, NULL) == 0);
+	for (unsigned int use = 0; use < 5; use++) {
+		fill(va, PAGE_SIZE, use);
+		fill(va + PAGE_SIZE + 24, 1000, use + 100);
+		REQUIRE(reuse_map_sg(sg, 2, DMA_BIDIRECTIONAL) == 0);
+		if (use)
+			CHECK(sg[0].dma_address == old, "same mapping every use");
+		old = sg[0].dma_address;
+		device_exchange(&g, sg[0].dma_address, PAGE_SIZE, DMA_BIDIRECTIONAL, use, "sg0");
+		device_exchange(&g, sg[1].dma_address, 1000, DMA_BIDIRECTIONAL, use + 100, "sg1");
+		CHECK(reuse_unmap_sg(sg, 2, DMA_BIDIRECTIONAL) == 0);
+	}
+	rreuse_stats(r, &st);
+	CHECK(st.maps == 2 && st.hits == 5 && st.unmaps == 0 && st.pages_pinned == 2,
+	      "maps %llu hits %llu", (unsigned long long)st.maps, (unsigned long long)st.hits);
+	/* Between uses the device still reaches the buffer (that is reuse's deal). */
+	CHECK(devthread_read(g.dt, old, &b, 1) == 0);
+	CHECK(sg_mark_stop_reuse(sg) == 0);
+	CHECK(cb_calls == 1, "unmap callback ran once");
+	CHECK(devthread_read(g.dt, old, &b, 1) == -EFAULT, "blocked after stop-reuse");
+	CHECK(iommu_frame_reachable(g.lab->m, pfn) == 0 &&
+	      iommu_frame_reachable(g.lab->m, pfn + 1) == 0);
+	CHECK(page_refcount(g.lab->pa, pfn) == 1, "unpinned");
+	rreuse_stats(r, &st);
+	CHECK(st.unmaps == 2 && st.pages_pinned == 0);
+	/* Misuse: stop twice, use after stop. */
+	CHECK(sg_mark_stop_reuse(sg) == -EINVAL, "stop-reuse twice");
+	CHECK(reuse_map_sg(sg, 2, DMA_BIDIRECTIONAL) == -ESTALE, "use after stop-reuse");
+	CHECK(rreuse_destroy(r) == 0);
+	page_put(g.lab->pa, pfn);
+	rig_down(&g);
+}
+
+/* Map-once misuse: in-flight unregister, wrong-state syncs, use after unregister. */
+static void test_maponce_misuse(void)
+{
+	struct rig g;
+	struct rreuse *r;
+	struct rmo *mo;
+	struct rseg seg;
+	struct reuse_stats st;
+	uint8_t b;
+	pfn_t pfn;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	r = rreuse_create(g.dev);
+	REQUIRE(r);
+	REQUIRE(alloc_pages_va(&g, 0, &pfn));
+	seg = (struct rseg){ pfn, 0, PAGE_SIZE };
+	mo = rmo_register(r, &seg, 1, DMA_TO_DEVICE, NULL, NULL);
+	REQUIRE(mo);
+	CHECK(rmo_for_cpu(mo) == -EINVAL, "for_cpu while the CPU owns it");
+	CHECK(rmo_for_device(mo) == 0);
+	CHECK(rmo_for_device(mo) == -EINVAL, "for_device twice");
+	CHECK(rmo_unregister(mo) == -EBUSY, "unregister with a transfer in flight");
+	CHECK(devthread_read(g.dt, rmo_dma_addr(mo, 0), &b, 1) == 0, "still mapped");
+	CHECK(rmo_for_cpu(mo) == 0);
+	CHECK(rmo_unregister(mo) == 0);
+	CHECK(rmo_unregister(mo) == -ESTALE, "unregister twice");
+	CHECK(rmo_for_device(mo) == -ESTALE, "use after unregister");
+	CHECK(!rmo_is_live(mo));
+	rreuse_stats(r, &st);
+	CHECK(st.errors == 5, "errors %llu", (unsigned long long)st.errors);
+	/* A page freed by its owner while registered stays until unregister. */
+	mo = rmo_register(r, &seg, 1, DMA_FROM_DEVICE, NULL, NULL);
+	REQUIRE(mo);
+	CHECK(!page_put(g.lab->pa, pfn), "pinned: the owner's put does not free it");
+	CHECK(rreuse_destroy(r) == 1, "one registration left live");
+	CHECK(page_refcount(g.lab->pa, pfn) == 0, "freed once unregistered");
+	rig_down(&g);
+}
+
+/* The mapped pool: recycle without maps; misuse; destroy with buffers out. */
+static void test_pool(void)
+{
+	struct rig g;
+	struct rpool *p, *other;
+	struct rpool_buf *b[4];
+	struct reuse_stats st;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	p = rpool_create(g.dev, 2048, 4, DMA_BIDIRECTIONAL);
+	other = rpool_create(g.dev, 4096, 1, DMA_BIDIRECTIONAL);
+	REQUIRE(p && other);
+	for (unsigned int round = 0; round < 10; round++) {
+		struct rpool_buf *x = rpool_get(p);
+
+		REQUIRE(x);
+		fill(x->cpu, 1500, round);
+		device_exchange(&g, x->dma, 1500, DMA_BIDIRECTIONAL, round, "pool");
+		CHECK(rpool_sync_for_cpu(p, x, 1500) == 0);
+		{
+			uint8_t want[1500];
+
+			fill(want, 1500, ~round);
+			CHECK(!memcmp(x->cpu, want, 1500), "CPU sees the device's write");
+		}
+		CHECK(rpool_put(p, x, 1500) == 0);
+	}
+	rpool_stats(p, &st);
+	CHECK(st.maps == 4 && st.hits == 10 && st.unmaps == 0);
+	for (int i = 0; i < 4; i++)
+		b[i] = rpool_get(p);
+	CHECK(b[3] && rpool_get(p) == NULL, "empty pool");
+	CHECK(rpool_put(other, b[0], 10) == -EINVAL, "freed into the wrong pool");
+	CHECK(rpool_put(p, b[0], 10) == 0);
+	CHECK(rpool_put(p, b[0], 10) == -EINVAL, "freed twice");
+	rpool_stats(p, &st);
+	CHECK(st.errors == 1, "the double free counts in its pool");
+	rpool_stats(other, &st);
+	CHECK(st.errors == 1, "the wrong-pool put counts in the pool it was put into");
+	CHECK(rpool_destroy(p) == -EBUSY, "three buffers out");
+	{
+		uint8_t x;
+
+		CHECK(devthread_read(g.dt, b[1]->dma, &x, 1) == 0,
+		      "a lent buffer stays mapped while out");
+	}
+	{
+		dma_addr_t gone = b[1]->dma;
+		uint8_t x;
+
+		for (int i = 1; i < 4; i++)
+			CHECK(rpool_put(p, b[i], 0) == 0);
+		/* The pool is gone now; its buffers were unmapped exactly once. */
+		CHECK(devthread_read(g.dt, gone, &x, 1) == -EFAULT);
+	}
+	CHECK(rpool_destroy(other) == 0);
+	rig_down(&g);
+}
+
+/*
+ * The cache's safety rule: the owner frees its page while the cache maps
+ * it; the frame does not return to the allocator until reclaim unmaps it.
+ */
+static void test_cache_pins_and_reclaims(void)
+{
+	struct rig g;
+	struct rcache *c;
+	struct rmap_handle h;
+	struct reuse_stats st;
+	uint32_t gen;
+	uint8_t b;
+	pfn_t pfn;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	c = rcache_create(g.dev, 8, 0);
+	REQUIRE(c);
+	REQUIRE(alloc_pages_va(&g, 0, &pfn));
+	gen = page_generation(g.lab->pa, pfn);
+	CHECK(rcache_map(c, pfn, 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
+	CHECK(rcache_unmap(c, &h) == 0);
+	CHECK(rcache_map(c, pfn, 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
+	CHECK(rcache_unmap(c, &h) == 0);
+	rcache_stats(c, &st);
+	CHECK(st.hits == 1 && st.misses == 1 && st.maps == 1 && st.pages_pinned == 1);
+	CHECK(rcache_reclaim(c) == 0, "the owner still holds the page");
+	CHECK(!page_put(g.lab->pa, pfn), "owner's free does not free a cached page");
+	CHECK(page_generation(g.lab->pa, pfn) == gen && page_refcount(g.lab->pa, pfn) == 1);
+	CHECK(devthread_read(g.dt, h.dma, &b, 1) == 0, "idle entry still mapped");
+	CHECK(rcache_reclaim(c) == 1, "reclaim releases the entry only the cache holds");
+	CHECK(page_refcount(g.lab->pa, pfn) == 0 && page_generation(g.lab->pa, pfn) == gen + 1,
+	      "freed after the unmap");
+	CHECK(devthread_read(g.dt, h.dma, &b, 1) == -EFAULT, "blocked after release");
+	/* Sub-page buffers are refused: they must take bounce. */
+	CHECK(rcache_map(c, pfn, 512, 512, DMA_TO_DEVICE, &h) == -EINVAL);
+	CHECK(rcache_map(c, pfn, 0, 100, DMA_TO_DEVICE, &h) == -EINVAL);
+	rcache_stats(c, &st);
+	CHECK(st.errors == 2 && st.reclaimed == 1 && st.pages_pinned == 0);
+	CHECK(rcache_destroy(c) == 0);
+	rig_down(&g);
+}
+
+/* Limits: LRU eviction by entries and bytes; shrink; lent entries stay. */
+static void test_cache_limits_and_shrink(void)
+{
+	struct rig g;
+	struct rcache *c;
+	struct rmap_handle h[6];
+	struct reuse_stats st;
+	pfn_t pfn;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	c = rcache_create(g.dev, 4, 3 * PAGE_SIZE);
+	REQUIRE(c);
+	REQUIRE(alloc_pages_va(&g, 3, &pfn));
+	for (int i = 0; i < 6; i++) {
+		CHECK(rcache_map(c, pfn + (pfn_t)i, 0, PAGE_SIZE, DMA_TO_DEVICE, &h[i]) == 0);
+		if (i != 5)
+			CHECK(rcache_unmap(c, &h[i]) == 0);
+	}
+	rcache_stats(c, &st);
+	CHECK(st.evicted == 3 && st.pages_pinned == 3, "evicted %llu pinned %llu",
+	      (unsigned long long)st.evicted, (unsigned long long)st.pages_pinned);
+	CHECK(iommu_frame_reachable(g.lab->m, pfn) == 0, "LRU entry evicted and unmapped");
+	CHECK(rcache_shrink(c, 10) == 2, "the lent entry is not shrunk");
+	CHECK(rcache_destroy(c) == -EBUSY);
+	CHECK(rcache_unmap(c, &h[5]) == 0);
+	CHECK(rcache_unmap(c, &h[5]) == -EINVAL, "unmap twice");
+	CHECK(rcache_destroy(c) == 0);
+	for (int i = 0; i < 8; i++)
+		CHECK(iommu_frame_reachable(g.lab->m, pfn + (pfn_t)i) == 0);
+	page_put(g.lab->pa, pfn);
+	rig_down(&g);
+}
+
+/* Objects that rely on a strict unmap refuse a lazy device. */
+static void test_lazy_device_refused(void)
+{
+	struct rig g;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_LAZY));
+	CHECK(rcache_create(g.dev, 0, 0) == NULL);
+	CHECK(rreuse_create(g.dev) == NULL);
+	CHECK(rmapper_create(g.dev, RS_CACHE, NULL) == NULL);
+	CHECK(rmapper_create(g.dev, RS_REUSE, NULL) == NULL, "reuse is not per-buffer");
+	CHECK(rmapper_why_not(RS_POOL) != NULL && rmapper_why_not(RS_BOUNCE) == NULL);
+	rig_down(&g);
+}
+
+/* Strategy names round-trip; every strategy has an isolation line. */
+static void test_strategy_names(void)
+{
+	for (int s = 0; s < RS_COUNT; s++) {
+		CHECK(reuse_strategy_parse(reuse_strategy_name((enum reuse_strategy)s)) == s);
+		CHECK(strlen(reuse_strategy_isolation((enum reuse_strategy)s)) > 10);
+	}
+	CHECK(reuse_strategy_parse("iova-link") == RS_IOVA_LINK);
+	CHECK(reuse_strategy_parse("fast") == -1);
+	CHECK(reuse_strategy_parse("strictly") == -1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST(test_mapper_round_trips),
+		TEST(test_reusable_sg),
+		TEST(test_maponce_misuse),
+		TEST(test_pool),
+		TEST(test_cache_pins_and_reclaims),
+		TEST(test_cache_limits_and_shrink),
+		TEST(test_lazy_device_refused),
+		TEST(test_strategy_names),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
