@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * workload.h - what every workload (zswap, net, map) reports, so that
+ * dmabench can put them side by side in one table.
+ *
+ * "DMA-layer CPU ns" is the time the submitting thread spends inside the
+ * DMA layer for an operation: map, unmap, sync, bounce copies, and waiting
+ * for invalidations -- measured around those calls with mclock_stamp(), not
+ * estimated.  Latency is one operation end to end (submit to completion).
+ */
+#ifndef DMAREUSE_WORKLOAD_H
+#define DMAREUSE_WORKLOAD_H
+
+#include <dmareuse/dma.h>
+#include <dmareuse/reuse.h>
+
+#define WL_LAT_BUCKETS 64	/* log2-spaced latency histogram, ns */
+
+struct wl_latency {
+	uint64_t bucket[WL_LAT_BUCKETS];	/* bucket b: [2^(b/2).., sub-octave */
+	uint64_t n;
+};
+
+/** wl_latency_add() - record one latency sample of @ns. */
+void wl_latency_add(struct wl_latency *l, uint64_t ns);
+/** wl_latency_merge() - @a += @b. */
+void wl_latency_merge(struct wl_latency *a, const struct wl_latency *b);
+/** wl_latency_quantile() - the @q-quantile (0..1) in ns, from the histogram. */
+uint64_t wl_latency_quantile(const struct wl_latency *l, double q);
+
+struct wl_result {
+	uint64_t ops;			/* operations completed (pages, packets, pairs) */
+	uint64_t wall_ns;
+	uint64_t dma_cpu_ns;		/* summed over submitting threads */
+	uint64_t verified;		/* operations whose every byte was checked */
+	uint64_t failed;		/* operations that failed verification or errored */
+	uint64_t bytes;			/* payload bytes moved */
+	struct wl_latency lat;
+	struct iommu_stats iommu;
+	struct dma_stats dma;
+	struct reuse_stats reuse;
+	char note[256];			/* e.g. "tx: strict (pool n/a: ...)" */
+};
+
+#endif
