@@ -12,7 +12,10 @@
  *                max(issue end, busy_until) and pushes busy_until forward.
  *   wait       = with a SYNC, the submitter spins until its batch completes.
  * The functional effect (entries removed from the IOTLB) is applied when the
- * batch is issued, so it is complete by the time a synced submit returns.
+ * batch is issued, so it is complete by the time a synced submit returns;
+ * a synced submit with invalidations also waits for device accesses that
+ * were already under way (machine_drain_accesses()), as CMD_SYNC completes
+ * only after outstanding transactions that used the old translations.
  */
 #include "machine_int.h"
 
@@ -73,8 +76,12 @@ uint64_t iommu_cmdq_submit(struct machine *m, const struct iommu_cmd *cmds,
 	done = hw_reserve(q, mclock_now(), service);
 	if (locked)
 		pthread_mutex_unlock(&q->issue_lock);
-	if (sync)
+	if (sync) {
 		mclock_wait_until(done);
+		/* CMD_SYNC also waits for device accesses already translated. */
+		if (n)
+			machine_drain_accesses(m);
+	}
 	spent = mclock_now() - t0;
 	stat_add(m, cmds, n);
 	stat_add(m, syncs, sync ? 1 : 0);

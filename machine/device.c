@@ -9,7 +9,7 @@
  * that keeps a fill from resurrecting an invalidated entry; see iotlb.c).
  * The walk charges the profile's iotlb_miss_ns to the device's thread.
  * Faults are recorded and fail the access.  Every chunk, good or faulting, is
- * reported to the observer (the isolation oracle).
+ * reported to the observers (the isolation oracle, rogue devices).
  */
 #include "machine_int.h"
 
@@ -110,12 +110,23 @@ static int translate(struct mdev *dev, struct iommu_domain *d, dma_addr_t addr,
 	return -1;
 }
 
-int mdev_access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
-		enum dev_access acc)
+/* Report one chunk to every observer; the caller holds obs_busy. */
+static void notify(struct machine *m, const struct mdev *dev, dma_addr_t addr,
+		   pfn_t pfn, size_t len, enum dev_access acc, bool ok)
+{
+	for (unsigned int i = 0; i < MACHINE_MAX_OBSERVERS; i++) {
+		access_observer_fn fn = atomic_load(&m->obs[i].fn);
+
+		if (fn)
+			fn(atomic_load(&m->obs[i].arg), dev, addr, pfn, len, acc, ok);
+	}
+}
+
+static int access_chunks(struct mdev *dev, dma_addr_t addr, void *buf,
+			 size_t len, enum dev_access acc, bool obs, bool move)
 {
 	struct machine *m = dev->m;
 	struct iommu_domain *d = atomic_load(&dev->domain);
-	access_observer_fn obs = atomic_load(&m->observer);
 	uint8_t *p = buf;
 
 	while (len) {
@@ -127,18 +138,72 @@ int mdev_access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 		if (why >= 0) {
 			record_fault(m, dev, addr, acc, (enum iommu_fault_reason)why);
 			if (obs)
-				obs(m->observer_arg, dev, addr, ~(pfn_t)0, chunk, acc, false);
+				notify(m, dev, addr, ~(pfn_t)0, chunk, acc, false);
 			return -EFAULT;
 		}
-		if (acc == DEV_READ)
+		if (!move)
+			;	/* a probe: translated and permitted, nothing moves */
+		else if (acc == DEV_READ)
 			memcpy(p, m->mem.base + (pfn << PAGE_SHIFT) + off, chunk);
 		else
 			memcpy(m->mem.base + (pfn << PAGE_SHIFT) + off, p, chunk);
 		if (obs)
-			obs(m->observer_arg, dev, addr, pfn, chunk, acc, true);
+			notify(m, dev, addr, pfn, chunk, acc, true);
 		addr += chunk;
 		p += chunk;
 		len -= chunk;
 	}
 	return 0;
+}
+
+/*
+ * Accesses this thread has under way, per epoch: a drain issued from inside
+ * an access (an observer that unmaps, as a test may) must not wait for its
+ * own thread.
+ */
+static _Thread_local uint64_t held[2];
+
+static int access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
+		  enum dev_access acc, bool move)
+{
+	struct machine *m = dev->m;
+	unsigned int e = atomic_load(&m->acc_epoch) & 1;
+	int ret = 0;
+
+	held[e]++;
+	atomic_fetch_add(&m->acc_active[e], 1);	/* pairs with machine_drain_accesses() */
+	/* One relaxed load when nobody watches; see obs_clear_locked(). */
+	if (!atomic_load_explicit(&m->nobs, memory_order_relaxed)) {
+		ret = access_chunks(dev, addr, buf, len, acc, false, move);
+	} else {
+		atomic_fetch_add(&m->obs_busy, 1);
+		ret = access_chunks(dev, addr, buf, len, acc, true, move);
+		atomic_fetch_sub(&m->obs_busy, 1);
+	}
+	atomic_fetch_sub(&m->acc_active[e], 1);
+	held[e]--;
+	return ret;
+}
+
+int mdev_access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
+		enum dev_access acc)
+{
+	return access(dev, addr, buf, len, acc, true);
+}
+
+int mdev_probe(struct mdev *dev, dma_addr_t addr, size_t len, enum dev_access acc)
+{
+	return access(dev, addr, NULL, len, acc, false);
+}
+
+void machine_drain_accesses(struct machine *m)
+{
+	pthread_mutex_lock(&m->drain_lock);
+	for (int round = 0; round < 2; round++) {
+		unsigned int old = atomic_fetch_add(&m->acc_epoch, 1) & 1;
+
+		while (atomic_load(&m->acc_active[old]) > held[old])
+			__builtin_ia32_pause();
+	}
+	pthread_mutex_unlock(&m->drain_lock);
 }

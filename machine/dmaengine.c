@@ -22,15 +22,13 @@ int dmaengine_xfer(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 		   enum dma_data_direction dir, size_t touch_stride,
 		   size_t touch_len)
 {
-	uint8_t *p = buf;
-
 	if (dir != DMA_TO_DEVICE && dir != DMA_FROM_DEVICE && dir != DMA_BIDIRECTIONAL)
 		return -EINVAL;
 	if (!touch_stride)
 		return xfer_one(dev, addr, buf, len, dir);
 	for (size_t off = 0; off < len; off += touch_stride) {
 		size_t n = len - off < touch_len ? len - off : touch_len;
-		int r = xfer_one(dev, addr + off, p + off, n, dir);
+		int r = xfer_one(dev, addr + off, buf, n, dir);
 
 		if (r)
 			return r;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * machine.c - the machine object: arena, per-frame bookkeeping, fault log,
- * observer and statistics.
+ * access observers and statistics.
  *
  * The arena is one anonymous mapping; its pages are touched lazily by the
  * host, so a 256 MiB machine costs little until used.  Frame 0 is never
@@ -12,6 +12,8 @@
 
 #include <dmareuse/failinject.h>
 
+#include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,8 @@ struct machine *machine_create(const struct machine_config *cfg)
 	if (failinject_should_fail())
 		goto out_free;
 	m->mem.base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			   (cfg && cfg->populate ? MAP_POPULATE : 0), -1, 0);
 	if (m->mem.base == MAP_FAILED)
 		goto out_free;
 	m->pte_refs = lab_calloc(m->mem.nframes, sizeof(*m->pte_refs));
@@ -58,6 +61,8 @@ struct machine *machine_create(const struct machine_config *cfg)
 	pthread_mutex_init(&m->dom_lock, NULL);
 	pthread_mutex_init(&m->fault_lock, NULL);
 	pthread_mutex_init(&m->cmdq.issue_lock, NULL);
+	pthread_mutex_init(&m->obs_lock, NULL);
+	pthread_mutex_init(&m->drain_lock, NULL);
 	return m;
 
 out_used:
@@ -89,6 +94,8 @@ bool machine_destroy(struct machine *m)
 	pthread_mutex_destroy(&m->dom_lock);
 	pthread_mutex_destroy(&m->fault_lock);
 	pthread_mutex_destroy(&m->cmdq.issue_lock);
+	pthread_mutex_destroy(&m->obs_lock);
+	pthread_mutex_destroy(&m->drain_lock);
 	munmap(m->mem.base, m->mem.nframes * PAGE_SIZE);
 	free(m->pt_used);
 	free(m->pte_refs);
@@ -144,10 +151,76 @@ uint64_t iommu_faults_read(struct machine *m, struct iommu_fault *out,
 	return total;
 }
 
+/*
+ * Empty slot @i and wait until no access can still be calling its old
+ * observer.  Pairs with mdev_access(): it increments obs_busy before loading
+ * a slot (seq_cst), we clear the slot before loading obs_busy (seq_cst), so
+ * either it sees the slot empty or we see it busy.  Under obs_lock.
+ */
+static void obs_clear_locked(struct machine *m, unsigned int i)
+{
+	if (!atomic_load(&m->obs[i].fn))
+		return;
+	atomic_store(&m->obs[i].fn, NULL);
+	atomic_fetch_sub(&m->nobs, 1);
+	while (atomic_load(&m->obs_busy))
+		sched_yield();
+	atomic_store(&m->obs[i].arg, NULL);
+}
+
+/* Fill the empty slot @i; the argument is visible before the function. */
+static void obs_fill_locked(struct machine *m, unsigned int i,
+			    access_observer_fn fn, void *arg)
+{
+	atomic_store(&m->obs[i].arg, arg);
+	atomic_store(&m->obs[i].fn, fn);
+	atomic_fetch_add(&m->nobs, 1);
+}
+
 void machine_set_observer(struct machine *m, access_observer_fn fn, void *arg)
 {
-	m->observer_arg = arg;
-	atomic_store(&m->observer, fn);
+	pthread_mutex_lock(&m->obs_lock);
+	obs_clear_locked(m, 0);
+	if (fn)
+		obs_fill_locked(m, 0, fn, arg);
+	pthread_mutex_unlock(&m->obs_lock);
+}
+
+int machine_add_observer(struct machine *m, access_observer_fn fn, void *arg)
+{
+	int ret = -ENOSPC;
+
+	if (!fn)
+		return -EINVAL;
+	pthread_mutex_lock(&m->obs_lock);
+	for (unsigned int i = 1; i < MACHINE_MAX_OBSERVERS; i++) {
+		if (!atomic_load(&m->obs[i].fn)) {
+			obs_fill_locked(m, i, fn, arg);
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->obs_lock);
+	if (ret)
+		fprintf(stderr, "machine: machine_add_observer: all %d observer slots are taken\n",
+			MACHINE_MAX_OBSERVERS - 1);
+	return ret;
+}
+
+int machine_remove_observer(struct machine *m, access_observer_fn fn, void *arg)
+{
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&m->obs_lock);
+	for (unsigned int i = 1; i < MACHINE_MAX_OBSERVERS; i++) {
+		if (atomic_load(&m->obs[i].fn) == fn && atomic_load(&m->obs[i].arg) == arg) {
+			obs_clear_locked(m, i);
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->obs_lock);
+	return ret;
 }
 
 void iommu_stats_read(struct machine *m, struct iommu_stats *out)

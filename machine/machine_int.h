@@ -87,8 +87,31 @@ struct machine {
 	pthread_mutex_t fault_lock;	/* protects the fault ring */
 	struct iommu_fault faults[FAULT_RING];
 	uint64_t nfaults;
-	_Atomic(access_observer_fn) observer;
-	void *observer_arg;
+	/*
+	 * Access observers: slot 0 belongs to machine_set_observer(), the rest
+	 * to machine_add_observer().  obs_lock serialises changes; nobs counts
+	 * slots in use so that mdev_access() skips all of this with one
+	 * relaxed load when nobody watches; obs_busy counts accesses that may
+	 * be calling observers, and removal waits for it to drain.
+	 */
+	pthread_mutex_t obs_lock;
+	struct {
+		_Atomic(access_observer_fn) fn;
+		_Atomic(void *) arg;
+	} obs[MACHINE_MAX_OBSERVERS];
+	_Atomic unsigned int nobs;
+	_Atomic unsigned int obs_busy;
+	/*
+	 * In-flight device accesses, in two epochs (SRCU's scheme): an access
+	 * counts itself in acc_active[epoch & 1] before it translates and
+	 * leaves after its copy.  A synced invalidation flips the epoch twice
+	 * and waits for each old count to drain, so when it returns no access
+	 * that could have used a translation it removed is still copying --
+	 * CMD_SYNC's guarantee on real hardware.  drain_lock serialises drains.
+	 */
+	_Atomic unsigned int acc_epoch;
+	_Atomic uint64_t acc_active[2];
+	pthread_mutex_t drain_lock;
 	struct machine_stats st;
 };
 
@@ -120,6 +143,8 @@ size_t iotlb_frame_entries(struct machine *m, pfn_t pfn,
 
 /* Walk @d's table for @iova under d->lock; returns the leaf PTE or 0. */
 uint64_t pt_lookup_locked(struct iommu_domain *d, iova_t iova);
+/* Wait until no device access that started before now is still running. */
+void machine_drain_accesses(struct machine *m);
 void record_fault(struct machine *m, const struct mdev *dev, dma_addr_t addr,
 		  enum dev_access acc, enum iommu_fault_reason why);
 

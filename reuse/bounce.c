@@ -210,17 +210,18 @@ int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h)
 	return 0;
 }
 
-int rbounce_unmap(struct rbounce *b, struct rmap_handle *h)
+int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
 {
 	struct rb_buf *buf = handle_buf(b, h, "rbounce_unmap");
+	size_t n = used < h->len ? used : h->len;
 
 	if (!buf)
 		return -EINVAL;
 	if (dir_from_device(h->dir))
-		memcpy(h->cpu, buf->va, h->len);
+		memcpy(h->cpu, buf->va, n);
 	osdep_lock(&b->lock);
 	if (dir_from_device(h->dir))
-		b->st.bytes_copied += h->len;
+		b->st.bytes_copied += n;
 	buf->in_use = false;
 	buf->next = b->free[buf->cls];
 	b->free[buf->cls] = buf;
@@ -228,6 +229,11 @@ int rbounce_unmap(struct rbounce *b, struct rmap_handle *h)
 	osdep_unlock(&b->lock);
 	h->priv = NULL;
 	return 0;
+}
+
+int rbounce_unmap(struct rbounce *b, struct rmap_handle *h)
+{
+	return rbounce_unmap_partial(b, h, h->len);
 }
 
 void rbounce_stats(struct rbounce *b, struct reuse_stats *out)

@@ -235,9 +235,14 @@ int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 
 int rmapper_unmap(struct rmapper *m, struct rmap_handle *h)
 {
+	return rmapper_unmap_partial(m, h, h->len);
+}
+
+int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
+{
 	switch (h->kind) {
 	case K_BOUNCE:
-		return rbounce_unmap(m->bounce, h);
+		return rbounce_unmap_partial(m->bounce, h, used);
 	case K_CACHE:
 		return rcache_unmap(m->cache, h);
 	case K_LINK:

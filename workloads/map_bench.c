@@ -226,7 +226,7 @@ static double measure_memcpy(struct os *os, size_t size)
 
 int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 {
-	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile };
+	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile, .populate = true };
 	struct dma_device_opts dopts = {
 		.type = p->strategy == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
 			p->strategy == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT,

@@ -17,8 +17,9 @@
  * dmaengine_xfer() - run one transfer on @dev: TO_DEVICE reads @len bytes
  * at @addr into @buf, FROM_DEVICE writes @buf to @addr, BIDIRECTIONAL does
  * both (read, then write back).  With @touch_stride > 0 only @touch_len
- * bytes every @touch_stride bytes move (a transfer that touches every page
- * without copying all of it).  Return: 0, or -EFAULT if the IOMMU refused.
+ * bytes every @touch_stride bytes move, all through the first @touch_len
+ * bytes of @buf (a transfer that touches every page without copying all of
+ * it).  Return: 0, or -EFAULT if the IOMMU refused.
  */
 int dmaengine_xfer(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 		   enum dma_data_direction dir, size_t touch_stride,

@@ -28,6 +28,8 @@ struct mdev;
 struct machine_config {
 	size_t mem_bytes;			/* arena size; 0 = 256 MiB */
 	const struct platform_profile *profile;	/* NULL = zero latency */
+	bool populate;				/* touch the arena now (benchmarks):
+						 * real RAM takes no first-touch faults */
 };
 
 /* The public part of a machine: enough for inline address conversion. */
@@ -172,6 +174,15 @@ struct machine *mdev_machine(const struct mdev *dev);
 int mdev_access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 		enum dev_access acc);
 
+/**
+ * mdev_probe() - an access that moves no data: translated, permission
+ * checked, faults recorded and observers told, exactly as mdev_access()
+ * with the same arguments -- but memory is neither read nor written.  A
+ * rogue device uses it to find out what it *could* reach without
+ * corrupting the workloads it spies on.  Return: 0 or -EFAULT.
+ */
+int mdev_probe(struct mdev *dev, dma_addr_t addr, size_t len, enum dev_access acc);
+
 /* ---- faults ------------------------------------------------------------- */
 
 enum iommu_fault_reason {
@@ -218,8 +229,28 @@ size_t iommu_frame_reachable(struct machine *m, pfn_t pfn);
 typedef void (*access_observer_fn)(void *arg, const struct mdev *dev,
 				   dma_addr_t addr, pfn_t pfn, size_t len,
 				   enum dev_access acc, bool ok);
-/** machine_set_observer() - install (or clear with NULL) the access observer. */
+/**
+ * machine_set_observer() - install (or clear with NULL) the primary access
+ * observer (slot 0; machine_add_observer() fills the other slots).
+ */
 void machine_set_observer(struct machine *m, access_observer_fn fn, void *arg);
+
+#define MACHINE_MAX_OBSERVERS 4	/* slot 0 + 3 added observers */
+
+/**
+ * machine_add_observer() - add one more access observer (the oracle and
+ * rogue devices each add one).  An observer sees the accesses that start
+ * after it was added; several observers run in slot order.
+ * Return: 0; -EINVAL if @fn is NULL; -ENOSPC when every slot is taken.
+ */
+int machine_add_observer(struct machine *m, access_observer_fn fn, void *arg);
+/**
+ * machine_remove_observer() - remove the observer added with (@fn, @arg).
+ * When it returns, @fn is not running on any thread and will not be called
+ * again, so @arg may be freed.  Must not be called from an observer.
+ * Return: 0, or -ENOENT if no such observer was added.
+ */
+int machine_remove_observer(struct machine *m, access_observer_fn fn, void *arg);
 
 struct iommu_stats {
 	uint64_t iotlb_hits, iotlb_misses, iotlb_evictions, iotlb_invalidated;

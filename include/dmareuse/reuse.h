@@ -114,6 +114,12 @@ int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
 /** rbounce_unmap() - take it back: FROM_DEVICE and BIDIRECTIONAL copy out. */
 int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
+/**
+ * rbounce_unmap_partial() - as rbounce_unmap(), copying out only the first
+ * @used bytes: the device wrote no more (a driver that knows the length the
+ * device produced saves the rest of the copy).
+ */
+int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used);
 /** rbounce_sync_for_cpu() - copy out (FROM_DEVICE/BIDIRECTIONAL) without returning. */
 int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
 /** rbounce_sync_for_device() - copy in again (TO_DEVICE/BIDIRECTIONAL). */
@@ -276,6 +282,12 @@ const char *rmapper_why_not(enum reuse_strategy s);
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
 int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
+/**
+ * rmapper_unmap_partial() - unmap when the device wrote only the first
+ * @used bytes: bounced buffers copy out just those (as a driver would sync
+ * only the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
+ */
+int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used);
 int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
 int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
 /** rmapper_maintain() - periodic work: cache reclaim (call from a timer or idle). */

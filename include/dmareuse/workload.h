@@ -12,6 +12,7 @@
 #define DMAREUSE_WORKLOAD_H
 
 #include <dmareuse/dma.h>
+#include <dmareuse/oracle.h>
 #include <dmareuse/reuse.h>
 
 #define WL_LAT_BUCKETS 64	/* log2-spaced latency histogram, ns */
@@ -40,6 +41,10 @@ struct wl_result {
 	struct dma_stats dma;
 	struct reuse_stats reuse;
 	char note[256];			/* e.g. "tx: strict (pool n/a: ...)" */
+	bool watched;			/* the oracle ran: the fields below are set */
+	struct oracle_counts oracle;	/* of the workload's device(s) */
+	char isolation[16];		/* oracle_isolation() of the device */
+	uint64_t rogue_attempts, rogue_successes;
 };
 
 #endif

@@ -117,5 +117,47 @@ fi
 
 "$B" map --help >"$tmp/h" 2>&1 && grep -q -- '--granule' "$tmp/h" && ok map-help || bad map-help
 
+# dmabench run: bad input exits 2 naming what was wrong and what is allowed.
+expect_usage run-bad-workload "--workload: 'disk' is not a workload (expected zswap, net or map)" run --workload disk
+expect_usage run-bad-strategy "--strategy: 'fastest' is not a strategy" run --strategy strict,fastest
+expect_usage run-zero-ops "--ops: 0 is out of range" run --ops 0
+expect_usage run-negative-threads "--threads: -1 is out of range (expected 1-64)" run --threads -1
+expect_usage run-bad-platform "unknown platform 'vax'" run --platform vax
+expect_usage run-bad-format "--format: 'xml' is not a format (expected table, json or csv)" run --format xml
+expect_usage run-unwritable-output "--output: cannot write '/nonexistent/x.json'" run --ops 10 --output /nonexistent/x.json
+expect_usage run-net-size "--size: 10 is out of range for net (expected 64-65536)" run --workload net --size 10
+expect_usage run-bad-mix "--mix: " run --workload net --mix 50:64-100000
+
+# Strategies list: one line each with the isolation class.
+"$B" strategies >"$tmp/st" 2>&1
+if [ "$(wc -l <"$tmp/st")" -eq 9 ] && grep -q '^lazy  *window ' "$tmp/st" &&
+	grep -q '^passthrough  *none ' "$tmp/st"; then ok strategies-list; else bad "strategies-list: $(cat "$tmp/st")"; fi
+
+# run: every strategy of zswap verified; JSON has every figure; counts repeat on ideal.
+"$B" run --workload zswap --ops 200 --platform ideal --format json --output "$tmp/z1.json" 2>"$tmp/err"
+"$B" run --workload zswap --ops 200 --platform ideal --format json --output "$tmp/z2.json" 2>>"$tmp/err"
+if [ "$(grep -c '"verified": true' "$tmp/z1.json")" -eq 8 ] && grep -q '"strategy": "pool", "applies": false' "$tmp/z1.json" &&
+	grep -q '"dma_ns_per_op"' "$tmp/z1.json" && grep -q '"oracle": { "ok"' "$tmp/z1.json" &&
+	grep -q '"platform": { "name": "ideal"' "$tmp/z1.json" && grep -q '"command": ".*run --workload zswap' "$tmp/z1.json"; then
+	ok run-zswap-json
+else
+	bad "run-zswap-json: $(head -c 2000 "$tmp/z1.json") $(cat "$tmp/err")"
+fi
+counts() { sed -n 's/.*"strategy": "\([a-z-]*\)".*"ops": \([0-9]*\),.*"breach": \([0-9]*\),.*"maps": \([0-9]*\),.*/\1 \2 \3 \4/p' "$1"; }
+if [ -n "$(counts "$tmp/z1.json")" ] && [ "$(counts "$tmp/z1.json")" = "$(counts "$tmp/z2.json")" ]; then
+	ok run-reproducible
+else
+	bad "run-reproducible: $(counts "$tmp/z1.json") VS $(counts "$tmp/z2.json")"
+fi
+"$B" run --workload net --strategy strict,bounce,pool --ops 300 --platform ideal --format csv >"$tmp/n.csv" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/n.csv")" -eq 4 ] && grep -q '^bounce,true,300,' "$tmp/n.csv"; then
+	ok run-net-csv
+else
+	bad "run-net-csv: $(cat "$tmp/n.csv" "$tmp/err")"
+fi
+"$B" plot "$tmp/z1.json" -o "$tmp/z.svg" && grep -q '<svg' "$tmp/z.svg" && grep -q '>cache<' "$tmp/z.svg" &&
+	ok plot-svg || bad "plot-svg"
+expect_usage plot-missing-file "plot: cannot read '/nonexistent.json'" plot /nonexistent.json -o "$tmp/x.svg"
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0 OR MIT)
+# net_crossover.sh - the net figure: the packet size at which bounce stops
+# beating strict, per platform (DMA-layer CPU ns per packet, TX + RX).
+#
+# Usage: sh bench/net_crossover.sh [ARGS for net_crossover...]
+#   e.g. sh bench/net_crossover.sh --packets 4000 --reps 5 ideal kunpeng920-smmuv3
+# Builds build/libdmareuse.a (plain), then bench/net_crossover.c against it
+# with the Makefile's flags, runs it and writes bench/results/net-crossover.txt:
+# the command line first, then its output.
+set -eu
+cd "$(dirname "$0")/.."
+CC=${CC:-gcc}
+out=bench/results/net-crossover.txt
+bin=build/net_crossover
+
+make -s VARIANT=plain build/libdmareuse.a
+$CC -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g -O2 \
+	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
+	-Wno-unused-parameter -Werror \
+	bench/net_crossover.c build/libdmareuse.a -pthread -lz -lm -o "$bin"
+mkdir -p bench/results
+{
+	echo "\$ sh bench/net_crossover.sh $*"
+	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -m), git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (a shared machine: medians absorb bursts)"
+	echo "# each run: net workload, 1 CPU thread + 1 NIC thread, fixed packet size,"
+	echo "# every payload byte verified; ns = time the CPU thread spent in the DMA layer"
+	echo
+	"$bin" "$@"
+} | tee "$out"

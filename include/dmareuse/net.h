@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * net.h - the net workload: per-CPU threads stream packets through the
+ * loopback NIC and check every payload byte end to end.
+ *
+ * Each CPU thread owns one queue pair of the NIC.  For every packet it
+ * takes a NEW buffer from the upper layer's allocator -- packets up to
+ * NET_SLAB_MAX bytes from a kmalloc-like slab that packs several buffers
+ * into one page (so a device that can reach one buffer's page reaches its
+ * neighbours: sub-page exposure is real), larger ones from the page
+ * allocator -- fills it with a payload that is a function of (seed, cpu,
+ * sequence number), and transmits it.  The buffer is freed at its TX
+ * completion, as a socket buffer is.  The receive side regenerates the
+ * payload from the packet's header and compares every byte, checks that
+ * packets of a CPU arrive in order, and releases the RX buffer.
+ *
+ * Packet sizes are drawn per packet from a mix of bands (weight, lo..hi
+ * bytes, uniform inside a band), a function of (seed, cpu, sequence) too;
+ * the default mix is 50% 64-1500 B, 30% 1500-9000 B, 20% 9000-65536 B.
+ * A fixed size replaces the mix.
+ *
+ * With a packet count the run is deterministic for a seed on a profile
+ * without latency noise (`ideal`): packets, verified, failed, bytes and
+ * the strategy's map/unmap/copy counts are equal run to run (IOTLB
+ * counts depend on how the NIC thread interleaves and are not).
+ *
+ * Reported (struct wl_result): ops = packets sent (every one ends
+ * verified or failed), dma_cpu_ns = the CPU threads' time inside the DMA
+ * layer (driver map/unmap/sync/copy on TX and RX, pool get/put), latency =
+ * transmit to delivery of each packet, bytes = payload bytes verified.
+ */
+#ifndef DMAREUSE_NET_H
+#define DMAREUSE_NET_H
+
+#include <dmareuse/nic_drv.h>
+#include <dmareuse/workload.h>
+
+#define NET_MIN_PACKET 64	/* every packet carries a 16-byte header */
+#define NET_MAX_BANDS 8
+#define NET_SLAB_MAX 2048	/* larger packets come from the page allocator */
+
+struct net_band {
+	uint32_t lo, hi;	/* bytes, NET_MIN_PACKET..NIC_MAX_FRAME, lo <= hi */
+	unsigned int weight;	/* relative share of packets */
+};
+
+struct net_params {
+	enum reuse_strategy strategy;
+	unsigned int threads;		/* CPU threads = queue pairs, 1..64 */
+	uint64_t packets;		/* total over all threads; 0 = run @seconds */
+	unsigned int seconds;		/* 1..300 when @packets is 0 */
+	uint32_t size;			/* nonzero: every packet this many bytes */
+	struct net_band mix[NET_MAX_BANDS]; /* used when @size is 0 ... */
+	unsigned int nbands;		/* ... and this is nonzero; 0 = default mix */
+	uint64_t seed;
+	const struct platform_profile *profile;	/* own machine; NULL = zero latency */
+	struct os *os;			/* run on this OS (>= @threads CPUs) instead
+					 * of building a machine; NULL = build one */
+	unsigned int nic_threads;	/* 0 = 1 */
+	unsigned int tx_depth, rx_depth; /* 0 = 64 each */
+	uint32_t rx_buf_size;		/* 0 = the largest packet the mix can send */
+	size_t auto_crossover;		/* 0 = measure at start */
+	bool debug;			/* keep DMA-API debug records (tests) */
+	bool oracle;			/* classify every device access */
+	bool rogue;			/* make the NIC rogue (implies oracle) */
+	unsigned int rogue_rate;	/* rogue thread probes/s; 0 = 20000 */
+	unsigned int rogue_pokes;	/* also probe this many times per packet */
+	uint64_t fault_nth;		/* test hook, see nic_drv_config */
+	bool no_rx_post;		/* test hook, see nic_drv_config */
+};
+
+/* What net_run() saw beyond struct wl_result. */
+struct net_stats {
+	struct nic_stats nic;
+	struct nic_drv_stats drv;
+	uint64_t tx_failed;		/* packets whose TX completion was an error */
+	uint64_t corrupt;		/* received with a wrong byte, or out of order */
+	uint64_t lost;			/* sent (TX ok) but their RX descriptor came
+					 * back with an error */
+	uint64_t slab_pages_max;	/* most slab pages held at once, all CPUs */
+	size_t crossover;		/* auto: the bounce/map crossover used */
+	unsigned int dev_id;		/* mdev_id() of the NIC (oracle reports) */
+};
+
+/** net_default_mix() - write the default mix into @p (3 bands). */
+void net_default_mix(struct net_params *p);
+/**
+ * net_parse_mix() - parse "W:LO-HI[,W:LO-HI...]" (e.g.
+ * "50:64-1500,30:1500-9000,20:9000-65536") into @p->mix and @p->nbands.
+ * Return: 0, or -EINVAL with @err naming the bad part and what is allowed.
+ */
+int net_parse_mix(const char *s, struct net_params *p, char *err, size_t errlen);
+/** net_packet_size() - the size of packet @seq of @cpu under @p. */
+uint32_t net_packet_size(const struct net_params *p, unsigned int cpu, uint64_t seq);
+/** net_fill_payload() - write packet @seq of @cpu (@len >= NET_MIN_PACKET bytes). */
+void net_fill_payload(uint8_t *buf, uint32_t len, uint64_t seed, unsigned int cpu,
+		      uint64_t seq);
+/**
+ * net_check_payload() - compare @buf (@len bytes) with the packet its header
+ * names, for @seed.  Return: true if every byte matches; *@cpu and *@seq
+ * get what the header says.
+ */
+bool net_check_payload(const uint8_t *buf, uint32_t len, uint64_t seed,
+		       unsigned int *cpu, uint64_t *seq);
+/** net_why_not() - why @s cannot run this workload, or NULL. */
+const char *net_why_not(enum reuse_strategy s);
+
+/**
+ * net_run() - run the workload and verify every packet.
+ * @r:     results (see above); @r->note says what each buffer role used.
+ * @st:    extra counters, or NULL.
+ * @err:   on failure, one line naming what was wrong.
+ * Return: 0; -EINVAL (a parameter out of range), -EOPNOTSUPP (the strategy
+ * applies to no buffer role), -ENOMEM, -ETIMEDOUT (the NIC stalled), -EIO
+ * (something leaked at teardown).  Packets that fail verification are
+ * counted in @r->failed, not returned as an error.
+ */
+int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *st,
+	    char *err, size_t errlen);
+
+#endif

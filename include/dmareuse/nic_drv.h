@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * nic_drv.h - the driver of the loopback NIC: transmit the upper layer's
+ * buffers, receive into buffers the driver posts, NAPI style.
+ *
+ * One queue pair per CPU (the lab's XPS/RSS): a queue pair is used by one
+ * thread at a time -- the CPU that owns it calls xmit, poll, rx_release,
+ * wait and maintain on it -- and different queue pairs run in parallel.
+ * Interrupts only mark descriptors done and wake the owner; every DMA-layer
+ * call (map, unmap, sync, bounce copy) happens in xmit, poll and
+ * rx_release on the owning CPU, where it is timed: each of them adds the
+ * ns it spent inside the DMA layer to *@dma_ns (measured with
+ * mclock_stamp() around those calls, less the cost of the stamps).
+ *
+ * Buffer roles and strategies.  One strategy is configured; each role
+ * takes what applies to it, and nic_drv_note() says what each uses:
+ *   TX  a new buffer every packet, from the upper layer: mapped per packet
+ *       through an rmapper (passthrough, strict, lazy, bounce, cache,
+ *       iova-link, auto).  pool does not apply -- the buffers are not the
+ *       driver's -- so under pool TX is strict, and the note says so.
+ *   RX  the driver's own buffers: under pool (and auto) they come from a
+ *       page_pool-style rpool, recycled with a sync of the used length;
+ *       otherwise the driver allocates pages per buffer, maps them with the
+ *       per-buffer strategy when it posts them and unmaps them when a
+ *       packet lands (bounce copies out only the received length).
+ *   reuse applies to no role -- TX buffers are new every packet (nothing to
+ *   map once) and nothing of the upper layer's is received into -- so the
+ *   driver refuses it (nic_drv_why_not()).
+ * The device's domain follows the strategy: passthrough -> passthrough,
+ * lazy -> lazy, anything else -> strict.
+ *
+ * Flow control: xmit refuses (-ENOSPC) a packet for which no RX buffer is
+ * posted, so a well-behaved run drops nothing; a drop means the RX side
+ * really had no buffer (see the no_rx_post test hook).
+ *
+ * Errors: 0 or -errno.  Misuse (a queue out of range, a packet longer than
+ * the NIC takes) returns -EINVAL and logs one line.
+ */
+#ifndef DMAREUSE_NIC_DRV_H
+#define DMAREUSE_NIC_DRV_H
+
+#include <dmareuse/dma.h>
+#include <dmareuse/nic.h>
+#include <dmareuse/reuse.h>
+
+struct nic_drv;
+
+#define NIC_DRV_OWNER 0x4e4943u	/* page owner tag of RX pages ("NIC") */
+
+struct nic_drv_config {
+	enum reuse_strategy strategy;
+	unsigned int nqueues;		/* queue pairs, one per CPU; 0 = 1 */
+	unsigned int tx_depth;		/* TX ring entries; 0 = 64 */
+	unsigned int rx_depth;		/* RX ring entries; 0 = 64 */
+	uint32_t rx_buf_size;		/* bytes per RX buffer, 64..NIC_MAX_FRAME;
+					 * 0 = NIC_MAX_FRAME */
+	unsigned int rx_pool_extra;	/* pool: buffers per queue beyond rx_depth,
+					 * for those the stack holds; 0 = rx_depth */
+	unsigned int nic_threads;	/* 0 = 1 */
+	size_t auto_crossover;		/* auto: bounce up to this; 0 = measure */
+	bool dma_debug;			/* keep DMA-API debug records (tests) */
+	uint64_t fault_nth;		/* test hook: the Nth packet sent on each
+					 * queue (1-based) is unmapped before the
+					 * doorbell, as a buggy driver would; xmit
+					 * then waits for its completion so that no
+					 * new mapping reuses the IOVA first */
+	bool no_rx_post;		/* test hook: post no RX buffer and send
+					 * without RX credit, so the NIC drops */
+};
+
+enum nic_drv_event_kind {
+	NIC_EV_TX_DONE = 1,	/* a packet left: its buffer is the caller's again */
+	NIC_EV_RX = 2,		/* a packet arrived */
+};
+
+/* An RX buffer lent to the upper layer; give it back with nic_drv_rx_release(). */
+struct nic_rx_token {
+	pfn_t pfn;			/* page block (per-buffer strategies) */
+	struct rpool_buf *pb;		/* pool buffer (pool, auto) */
+	uint32_t used;			/* bytes the NIC wrote */
+};
+
+struct nic_drv_event {
+	enum nic_drv_event_kind kind;
+	enum nic_status status;		/* how the packet or RX descriptor ended */
+	uint64_t cookie;		/* TX: as given to nic_drv_xmit() */
+	void *buf;			/* TX: the caller's buffer; RX: the packet
+					 * (NULL when status is not NIC_ST_OK) */
+	uint32_t len;
+	struct nic_rx_token rx;		/* RX with NIC_ST_OK only */
+};
+
+struct nic_drv_stats {
+	uint64_t tx_sent;		/* packets handed to the NIC */
+	uint64_t tx_ok;			/* TX completions NIC_ST_OK */
+	uint64_t tx_failed;		/* TX completions with another status */
+	uint64_t tx_faults;		/*   of which NIC_ST_FAULT */
+	uint64_t drops;			/*   of which NIC_ST_NO_RXBUF */
+	uint64_t rx_packets;		/* packets delivered to the upper layer */
+	uint64_t rx_errors;		/* RX buffers completed with an error */
+	uint64_t rx_posted;		/* RX buffers posted */
+	uint64_t map_errors;		/* mappings the strategy could not make */
+	uint64_t dma_ns;		/* DMA-layer time measured, all queues */
+};
+
+/**
+ * nic_drv_why_not() - why @s cannot drive this NIC (it applies to no
+ * buffer role), or NULL if it can.
+ */
+const char *nic_drv_why_not(enum reuse_strategy s);
+
+/**
+ * nic_drv_create() - a NIC on @os with its own device and IOMMU domain, its
+ * rings and strategy objects; the NIC is started.  RX buffers are posted by
+ * each queue's first xmit or poll, on the CPU that owns the queue.
+ * Return: the driver, or NULL and @why (if not NULL) says why -- a
+ * strategy that does not apply, a value out of range, or no memory.
+ */
+struct nic_drv *nic_drv_create(struct os *os, const struct nic_drv_config *cfg,
+			       char *why, size_t whylen);
+/**
+ * nic_drv_stop() - stop the NIC: packets not yet sent complete with
+ * NIC_ST_ABORTED.  Afterwards poll each queue to collect every TX buffer
+ * (their NIC_EV_TX_DONE events are ready).  Idempotent.
+ */
+void nic_drv_stop(struct nic_drv *drv);
+/**
+ * nic_drv_destroy() - stop the NIC, take back every RX buffer, free rings,
+ * strategy objects and the device.  TX buffers still in flight are
+ * unmapped but not freed (they are the upper layer's): each is reported.
+ * Return: 0, or -EBUSY if anything was left in flight or mapped.
+ */
+int nic_drv_destroy(struct nic_drv *drv);
+
+/**
+ * nic_drv_xmit() - send @len bytes at @buf (arena memory, one
+ * page-contiguous block) on @queue.  The buffer is the driver's until its
+ * NIC_EV_TX_DONE event.  Return: 0; -ENOSPC if the TX ring is full or no RX
+ * buffer is posted for it (poll, then retry); -ENOMEM if the strategy could
+ * not map it; -EINVAL (logged) for a bad queue or length.
+ */
+int nic_drv_xmit(struct nic_drv *drv, unsigned int queue, void *buf, uint32_t len,
+		 uint64_t cookie, uint64_t *dma_ns);
+/**
+ * nic_drv_poll() - NAPI poll of @queue: collect up to @max completions in
+ * ring order (TX buffers unmapped and given back, received buffers taken
+ * back from the device), then post fresh RX buffers.  Never blocks.
+ * An RX descriptor that completed with an error has its buffer recycled
+ * at once and comes back as an NIC_EV_RX event with that status and no
+ * buffer, so the upper layer can account for every RX descriptor used.
+ * Return: events written to @ev.
+ */
+unsigned int nic_drv_poll(struct nic_drv *drv, unsigned int queue,
+			  struct nic_drv_event *ev, unsigned int max,
+			  uint64_t *dma_ns);
+/** nic_drv_rx_release() - the upper layer is done with a received buffer. */
+void nic_drv_rx_release(struct nic_drv *drv, unsigned int queue,
+			const struct nic_rx_token *tok, uint64_t *dma_ns);
+/**
+ * nic_drv_wait() - sleep until @queue has a completion to poll, at most
+ * @timeout_ns.  Return: 0, or -ETIMEDOUT.
+ */
+int nic_drv_wait(struct nic_drv *drv, unsigned int queue, uint64_t timeout_ns);
+/** nic_drv_inflight() - packets of @queue sent and not yet collected by poll. */
+unsigned int nic_drv_inflight(struct nic_drv *drv, unsigned int queue);
+/** nic_drv_maintain() - periodic work of @queue (cache reclaim). */
+void nic_drv_maintain(struct nic_drv *drv, unsigned int queue);
+
+/**
+ * nic_drv_set_rogue() - let the NIC poke @r after every packet (NULL
+ * stops).  Only while no packet is in flight (see nic_set_rogue()).
+ */
+void nic_drv_set_rogue(struct nic_drv *drv, struct rogue *r, unsigned int pokes);
+
+/** nic_drv_note() - what each role uses, e.g. "tx: strict (pool n/a: ...), rx: pool". */
+const char *nic_drv_note(const struct nic_drv *drv);
+/** nic_drv_dev() - the DMA device (its stats, its mdev for a rogue or the oracle). */
+struct dma_device *nic_drv_dev(struct nic_drv *drv);
+/** nic_drv_nic() - the NIC hardware (its stats). */
+struct nic *nic_drv_nic(struct nic_drv *drv);
+/** nic_drv_crossover() - auto: the bounce/map crossover in use (0 otherwise). */
+size_t nic_drv_crossover(const struct nic_drv *drv);
+/** nic_drv_reuse_stats() - the strategy objects' counters, summed over queues. */
+void nic_drv_reuse_stats(struct nic_drv *drv, struct reuse_stats *out);
+/**
+ * nic_drv_stats() - the driver's counters, summed over queues.  They are
+ * kept by the CPUs owning the queues: read them when those are idle.
+ */
+void nic_drv_stats(struct nic_drv *drv, struct nic_drv_stats *out);
+
+#endif
