@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXIT_USAGE 2
+#include "dmabench.h"
 
-static const char *prog = "dmabench";
-static char cmdline[4096];
+const char *prog = "dmabench";
+char cmdline[4096];
 
 static void record_cmdline(int argc, char **argv)
 {
@@ -32,7 +32,7 @@ static void record_cmdline(int argc, char **argv)
 					i ? " " : "", argv[i]);
 }
 
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -46,8 +46,7 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void usage_error(const char *fmt, ...)
+void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,7 +59,7 @@ static void usage_error(const char *fmt, ...)
 }
 
 /* Parse a decimal integer in [lo, hi] for flag @flag or exit 2. */
-static long long parse_int(const char *flag, const char *v, long long lo, long long hi)
+long long parse_int(const char *flag, const char *v, long long lo, long long hi)
 {
 	char *end;
 	long long x;
@@ -74,7 +73,7 @@ static long long parse_int(const char *flag, const char *v, long long lo, long l
 	return x;
 }
 
-static int load_platform(const char *name, struct platform_profile *p)
+int load_platform(const char *name, struct platform_profile *p)
 {
 	char err[1024];
 
@@ -86,7 +85,7 @@ static int load_platform(const char *name, struct platform_profile *p)
 }
 
 /* "passthrough, strict, ..." for messages. */
-static const char *strategy_list(void)
+const char *strategy_list(void)
 {
 	static char buf[256];
 	size_t off = 0;
@@ -287,19 +286,22 @@ static void main_help(void)
 	printf("usage: %s COMMAND [options]\n\n"
 	       "dmareuse's benchmark front door: workloads under DMA strategies on a\n"
 	       "platform profile of the lab machine.\n\n"
+	       "With no command, runs the default scenario: zswap on kunpeng920-smmuv3,\n"
+	       "1 CPU thread, every strategy, one table (about 30 s).\n\n"
 	       "commands:\n"
+	       "  run        workloads x strategies on a platform, one table (see run --help)\n"
 	       "  map        Linux's dma_map_benchmark in the lab (same flags and output)\n"
-	       "  platforms  list platform profiles with their parameters and sources\n\n"
+	       "  platforms  list platform profiles with their parameters and sources\n"
+	       "  strategies list the strategies with the isolation each keeps\n"
+	       "  plot       draw a run's JSON as an SVG chart\n\n"
 	       "'%s COMMAND --help' explains each command's flags.\n", prog, prog);
 }
 
 int main(int argc, char **argv)
 {
 	record_cmdline(argc, argv);
-	if (argc < 2) {
-		main_help();
-		return 0;
-	}
+	if (argc < 2)
+		return cmd_run(argc, argv, true);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		main_help();
 		return 0;
@@ -308,6 +310,12 @@ int main(int argc, char **argv)
 		return cmd_map(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "platforms"))
 		return cmd_platforms(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (expected map or platforms; see '%s --help')",
-		    argv[1], prog);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1, false);
+	if (!strcmp(argv[1], "strategies"))
+		return cmd_strategies(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "plot"))
+		return cmd_plot(argc - 1, argv + 1);
+	usage_error("unknown command '%s' (expected run, map, platforms, strategies or plot; "
+		    "see '%s --help')", argv[1], prog);
 }

@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * run.c - `dmabench run` and the default scenario: workloads x strategies
+ * on one platform, one row per strategy, one table (or JSON, or CSV).
+ *
+ * Every strategy runs on a fresh machine built from the profile, so rows
+ * do not share IOTLB or allocator state.  A strategy that does not apply
+ * to the workload gets a row that says `n/a` and why.  Under the table one
+ * line names the cheapest strategy (DMA-layer CPU ns per operation) among
+ * those that kept isolation -- not passthrough, not lazy, no breach seen --
+ * with its ratio to strict and to passthrough from the same run.
+ *
+ * While it runs, a progress line on stderr (only when stderr is a terminal)
+ * shows percent done, elapsed time and the current strategy.
+ */
+#include "dmabench.h"
+
+#include <dmareuse/clock.h>
+#include <dmareuse/map_bench.h>
+#include <dmareuse/net.h>
+#include <dmareuse/zswap.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum workload { WL_ZSWAP, WL_NET, WL_MAP };
+static const char *const wl_names[] = { "zswap", "net", "map" };
+static const char *const wl_units[] = { "page", "packet", "pair" };
+
+struct run_cfg {
+	enum workload wl;
+	bool want[RS_COUNT];
+	struct platform_profile prof;
+	unsigned int threads;
+	unsigned int seconds;		/* per strategy */
+	uint64_t ops;			/* per strategy, instead of seconds */
+	size_t size;			/* map/net: buffer or packet size; 0 = default */
+	const char *mix;		/* net: packet size mix */
+	bool rogue;
+	uint64_t seed;
+	enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt;
+	const char *output;
+};
+
+struct row {
+	enum reuse_strategy s;
+	bool applies;
+	char why[256];
+	int err;
+	uint64_t iso_ops;		/* ops of the isolation run */
+	bool iso_verified;		/* ... every byte of which was verified */
+	struct wl_result r;		/* the cost run */
+};
+
+#define ISO_PAGES 1500			/* pages per thread in the isolation run */
+
+/* ---- progress ------------------------------------------------------------ */
+
+static struct {
+	pthread_t tid;
+	_Atomic bool stop;
+	_Atomic int done, total;
+	_Atomic(const char *) current;
+	uint64_t start, per_ns;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	_Atomic uint64_t cur_start;
+} prog_line;
+
+static void *progress_fn(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&prog_line.lock);
+	while (!atomic_load(&prog_line.stop)) {
+		struct timespec ts;
+		uint64_t now = mclock_now(), el = now - prog_line.start;
+		double frac = prog_line.per_ns ?
+			(double)(now - atomic_load(&prog_line.cur_start)) / (double)prog_line.per_ns : 0;
+		double pct;
+
+		if (frac > 0.95)
+			frac = 0.95;
+		pct = 100.0 * (atomic_load(&prog_line.done) + frac) / atomic_load(&prog_line.total);
+		fprintf(stderr, "\r[%3.0f%%] %5.1fs  %-12s", pct, (double)el / 1e9,
+			atomic_load(&prog_line.current));
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&prog_line.cond, &prog_line.lock, &ts);
+	}
+	pthread_mutex_unlock(&prog_line.lock);
+	fprintf(stderr, "\r%40s\r", "");
+	return NULL;
+}
+
+/* ---- one strategy -------------------------------------------------------- */
+
+static void run_one(const struct run_cfg *c, struct row *row)
+{
+	char err[200] = "";
+
+	row->applies = true;
+	if (c->wl == WL_ZSWAP) {
+		struct zswap_params p = {
+			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.profile = &c->prof,
+		};
+		struct wl_result iso;
+
+		/*
+		 * Two runs: the cost run without the oracle (its bookkeeping
+		 * would land inside the DMA calls being timed), then a shorter
+		 * isolation run with the oracle -- and the rogue device if asked.
+		 */
+		zswap_default_mix(p.mix);
+		if (c->ops)
+			p.pages = DIV_ROUND_UP(c->ops, c->threads);
+		else
+			p.seconds = c->seconds;
+		row->err = zswap_run(&p, &row->r, err, sizeof(err));
+		if (row->err == -EOPNOTSUPP) {
+			row->applies = false;
+			snprintf(row->why, sizeof(row->why), "%s", err);
+			return;
+		}
+		if (row->err) {
+			snprintf(row->why, sizeof(row->why), "failed: %s", err);
+			return;
+		}
+		p.oracle = true;
+		p.rogue = c->rogue;
+		p.pages = ISO_PAGES;
+		p.seconds = 0;
+		row->err = zswap_run(&p, &iso, err, sizeof(err));
+		if (row->err) {
+			snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
+			return;
+		}
+		row->r.watched = true;
+		row->r.oracle = iso.oracle;
+		memcpy(row->r.isolation, iso.isolation, sizeof(row->r.isolation));
+		row->r.rogue_attempts = iso.rogue_attempts;
+		row->r.rogue_successes = iso.rogue_successes;
+		row->iso_ops = iso.ops;
+		row->iso_verified = iso.ops && iso.failed == 0 && iso.verified == iso.ops;
+		return;
+	}
+	if (c->wl == WL_MAP) {
+		struct map_bench_params p = {
+			.threads = c->threads, .seconds = c->seconds, .dir = DMA_TO_DEVICE,
+			.granule = (unsigned int)DIV_ROUND_UP(c->size ? c->size : PAGE_SIZE, PAGE_SIZE),
+			.dma_bits = 48,
+			.node = -1, .strategy = row->s, .profile = &c->prof,
+			.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
+		};
+		struct map_bench_result m;
+
+		row->err = map_bench_run(&p, &m);
+		if (row->err) {
+			snprintf(row->why, sizeof(row->why), "failed: %s", strerror(-row->err));
+			return;
+		}
+		row->r.ops = m.ops;
+		row->r.wall_ns = m.wall_ns;
+		row->r.dma_cpu_ns = (uint64_t)((m.map_avg_ns + m.unmap_avg_ns) * (double)m.ops);
+		row->r.verified = m.xfer_errors ? 0 : m.ops;
+		row->r.failed = m.xfer_errors;
+		row->r.iommu = m.iommu;
+		row->r.dma = m.dma;
+		row->r.reuse = m.reuse;
+		/* per pair latency = map + unmap mean; no histogram in map */
+		wl_latency_add(&row->r.lat, (uint64_t)(m.map_avg_ns + m.unmap_avg_ns));
+		snprintf(row->r.note, sizeof(row->r.note), "no oracle in map");
+		return;
+	}
+	{
+		struct net_params p = {
+			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.profile = &c->prof, .size = (uint32_t)c->size,
+		};
+		struct net_stats ns;
+		struct wl_result iso;
+
+		if (net_why_not(row->s)) {
+			row->applies = false;
+			snprintf(row->why, sizeof(row->why), "%s", net_why_not(row->s));
+			return;
+		}
+		if (c->mix && net_parse_mix(c->mix, &p, err, sizeof(err))) {
+			row->err = -EINVAL;
+			snprintf(row->why, sizeof(row->why), "--mix: %s", err);
+			return;
+		}
+		if (c->ops)
+			p.packets = c->ops;
+		else
+			p.seconds = c->seconds;
+		row->err = net_run(&p, &row->r, &ns, err, sizeof(err));
+		if (row->err) {
+			snprintf(row->why, sizeof(row->why), "failed: %s", err);
+			return;
+		}
+		/* The isolation run, as for zswap. */
+		p.oracle = true;
+		p.rogue = c->rogue;
+		p.packets = ISO_PAGES;
+		p.seconds = 0;
+		row->err = net_run(&p, &iso, &ns, err, sizeof(err));
+		if (row->err) {
+			snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
+			return;
+		}
+		row->r.watched = true;
+		row->r.oracle = iso.oracle;
+		memcpy(row->r.isolation, iso.isolation, sizeof(row->r.isolation));
+		row->r.rogue_attempts = iso.rogue_attempts;
+		row->r.rogue_successes = iso.rogue_successes;
+		row->iso_ops = iso.ops;
+		row->iso_verified = iso.ops && iso.failed == 0 && iso.verified == iso.ops;
+	}
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static double per_op(uint64_t v, const struct row *r)
+{
+	return r->r.ops ? (double)v / (double)r->r.ops : 0;
+}
+
+static double ops_per_s(const struct row *r)
+{
+	return r->r.wall_ns ? (double)r->r.ops * 1e9 / (double)r->r.wall_ns : 0;
+}
+
+static double miss_rate(const struct row *r)
+{
+	uint64_t t = r->r.iommu.iotlb_hits + r->r.iommu.iotlb_misses;
+
+	return t ? 100.0 * (double)r->r.iommu.iotlb_misses / (double)t : 0;
+}
+
+static bool verified(const struct row *r)
+{
+	return !r->err && r->r.ops && r->r.failed == 0 && r->r.verified == r->r.ops &&
+	       (!r->r.watched || r->iso_verified);
+}
+
+static const char *isolation(const struct row *r)
+{
+	return r->r.watched ? r->r.isolation : reuse_strategy_isolation_class(r->s);
+}
+
+static bool kept_isolation(const struct row *r)
+{
+	return r->applies && !r->err && r->s != RS_PASSTHROUGH && r->s != RS_LAZY &&
+	       (!r->r.watched || r->r.oracle.breach == 0);
+}
+
+static const struct row *find(const struct row *rows, int n, enum reuse_strategy s)
+{
+	for (int i = 0; i < n; i++)
+		if (rows[i].s == s && rows[i].applies && !rows[i].err)
+			return &rows[i];
+	return NULL;
+}
+
+static void best_line(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
+{
+	const struct row *best = NULL, *st = find(rows, n, RS_STRICT),
+			 *pt = find(rows, n, RS_PASSTHROUGH);
+
+	for (int i = 0; i < n; i++)
+		if (kept_isolation(&rows[i]) &&
+		    (!best || per_op(rows[i].r.dma_cpu_ns, &rows[i]) < per_op(best->r.dma_cpu_ns, best)))
+			best = &rows[i];
+	if (!best) {
+		fprintf(f, "no strategy kept isolation in this run\n");
+		return;
+	}
+	fprintf(f, "best isolating strategy: %s, %.0f ns DMA-layer CPU per %s",
+		reuse_strategy_name(best->s), per_op(best->r.dma_cpu_ns, best), wl_units[c->wl]);
+	if (st && per_op(best->r.dma_cpu_ns, best) > 0)
+		fprintf(f, "; %.1fx cheaper than strict", per_op(st->r.dma_cpu_ns, st) /
+			per_op(best->r.dma_cpu_ns, best));
+	if (pt)
+		fprintf(f, "; %+.0f ns vs passthrough; %.2fx passthrough's %ss/s",
+			per_op(best->r.dma_cpu_ns, best) - per_op(pt->r.dma_cpu_ns, pt),
+			ops_per_s(pt) > 0 ? ops_per_s(best) / ops_per_s(pt) : 0, wl_units[c->wl]);
+	fprintf(f, "\n");
+}
+
+static void print_table(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
+{
+	fprintf(f, "%s on %s, %u CPU thread%s, seed %" PRIu64 "%s\n", wl_names[c->wl], c->prof.name,
+		c->threads, c->threads == 1 ? "" : "s", c->seed, c->rogue ? ", rogue device" : "");
+	fprintf(f, "%-12s %10s %9s %8s %8s %7s %9s %6s %6s %-9s %9s %8s %8s %7s %s\n", "strategy",
+		"ops/s", "dma-ns/op", "p50-us", "p99-us", "inv/op", "copy-B/op", "miss%", "pinned",
+		"isolation", "ok", "stale", "subpage", "breach", "verified");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+
+		if (!r->applies || r->err) {
+			fprintf(f, "%-12s n/a: %s\n", reuse_strategy_name(r->s), r->why);
+			continue;
+		}
+		fprintf(f, "%-12s %10.0f %9.0f %8.1f %8.1f %7.2f %9.0f %6.2f %6" PRIu64 " %-9s",
+			reuse_strategy_name(r->s), ops_per_s(r), per_op(r->r.dma_cpu_ns, r),
+			(double)wl_latency_quantile(&r->r.lat, 0.5) / 1000.0,
+			(double)wl_latency_quantile(&r->r.lat, 0.99) / 1000.0,
+			per_op(r->r.iommu.cmds, r),
+			per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), miss_rate(r),
+			r->r.reuse.pages_pinned, isolation(r));
+		if (r->r.watched)
+			fprintf(f, " %9" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64, r->r.oracle.ok,
+				r->r.oracle.stale, r->r.oracle.subpage, r->r.oracle.breach);
+		else
+			fprintf(f, " %9s %8s %8s %7s", "-", "-", "-", "-");
+		fprintf(f, " %s\n", verified(r) ? "yes" : "NO");
+	}
+	best_line(f, c, rows, n);
+	for (int i = 0; i < n; i++)
+		if (rows[i].applies && !rows[i].err && rows[i].r.note[0])
+			fprintf(f, "  %-12s %s\n", reuse_strategy_name(rows[i].s), rows[i].r.note);
+}
+
+static void print_json(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
+{
+	const struct platform_profile *p = &c->prof;
+
+	fprintf(f, "{\n  \"command\": ");
+	json_str(f, cmdline);
+	fprintf(f, ",\n  \"workload\": \"%s\",\n  \"unit\": \"%s\",\n  \"threads\": %u,\n"
+		"  \"seconds\": %u,\n  \"ops\": %" PRIu64 ",\n  \"seed\": %" PRIu64 ",\n  \"rogue\": %s,\n",
+		wl_names[c->wl], wl_units[c->wl], c->threads, c->seconds, c->ops, c->seed,
+		c->rogue ? "true" : "false");
+	fprintf(f, "  \"platform\": { \"name\": ");
+	json_str(f, p->name);
+	fprintf(f, ", \"iotlb_sets\": %u, \"iotlb_ways\": %u, \"cmdq_model\": \"%s\", "
+		"\"cmdq_issue_ns\": %" PRIu64 ", \"cmdq_issue_per_cmd_ns\": %" PRIu64
+		", \"inv_range_ns\": %" PRIu64 ", \"inv_domain_ns\": %" PRIu64 ", \"inv_all_ns\": %" PRIu64
+		", \"sync_ns\": %" PRIu64 ", \"iotlb_miss_ns\": %" PRIu64 ", \"sources\": [",
+		p->iotlb_sets, p->iotlb_ways, p->cmdq_model == CMDQ_LOCK ? "lock" : "batch",
+		p->cmdq_issue_ns, p->cmdq_issue_per_cmd_ns, p->inv_range_ns, p->inv_domain_ns,
+		p->inv_all_ns, p->sync_ns, p->iotlb_miss_ns);
+	for (unsigned int i = 0; i < p->nsources; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_str(f, p->sources[i]);
+	}
+	fprintf(f, "] },\n  \"results\": [\n");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+
+		fprintf(f, "    { \"strategy\": \"%s\", \"applies\": %s", reuse_strategy_name(r->s),
+			r->applies && !r->err ? "true" : "false");
+		if (!r->applies || r->err) {
+			fprintf(f, ", \"why\": ");
+			json_str(f, r->why);
+			fprintf(f, " }%s\n", i + 1 < n ? "," : "");
+			continue;
+		}
+		fprintf(f, ", \"ops\": %" PRIu64 ", \"wall_ns\": %" PRIu64 ", \"ops_per_s\": %.1f, "
+			"\"dma_ns_per_op\": %.1f, \"p50_ns\": %" PRIu64 ", \"p99_ns\": %" PRIu64
+			", \"invalidations_per_op\": %.3f, \"bytes_copied_per_op\": %.1f, "
+			"\"iotlb_miss_rate\": %.4f, \"pages_pinned\": %" PRIu64 ", \"isolation\": \"%s\", "
+			"\"isolation_class\": \"%s\", \"verified\": %s, \"failed\": %" PRIu64,
+			r->r.ops, r->r.wall_ns, ops_per_s(r), per_op(r->r.dma_cpu_ns, r),
+			wl_latency_quantile(&r->r.lat, 0.5), wl_latency_quantile(&r->r.lat, 0.99),
+			per_op(r->r.iommu.cmds, r),
+			per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), miss_rate(r) / 100,
+			r->r.reuse.pages_pinned, isolation(r), reuse_strategy_isolation_class(r->s),
+			verified(r) ? "true" : "false", r->r.failed);
+		if (r->r.watched)
+			fprintf(f, ", \"oracle\": { \"ok\": %" PRIu64 ", \"stale\": %" PRIu64
+				", \"subpage\": %" PRIu64 ", \"breach\": %" PRIu64 ", \"blocked\": %" PRIu64
+				" }, \"rogue\": { \"attempts\": %" PRIu64 ", \"successes\": %" PRIu64 " }",
+				r->r.oracle.ok, r->r.oracle.stale, r->r.oracle.subpage,
+				r->r.oracle.breach, r->r.oracle.blocked, r->r.rogue_attempts,
+				r->r.rogue_successes);
+		fprintf(f, ", \"iotlb\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 " }"
+			", \"cmdq\": { \"cmds\": %" PRIu64 ", \"syncs\": %" PRIu64 " }"
+			", \"reuse\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 ", \"maps\": %" PRIu64
+			", \"unmaps\": %" PRIu64 ", \"bytes_copied\": %" PRIu64 ", \"reclaimed\": %" PRIu64
+			", \"evicted\": %" PRIu64 " }, \"note\": ",
+			r->r.iommu.iotlb_hits, r->r.iommu.iotlb_misses, r->r.iommu.cmds, r->r.iommu.syncs,
+			r->r.reuse.hits, r->r.reuse.misses, r->r.reuse.maps, r->r.reuse.unmaps,
+			r->r.reuse.bytes_copied, r->r.reuse.reclaimed, r->r.reuse.evicted);
+		json_str(f, r->r.note);
+		fprintf(f, " }%s\n", i + 1 < n ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"best\": ");
+	{
+		char line[512];
+		FILE *m = fmemopen(line, sizeof(line), "w");
+
+		best_line(m, c, rows, n);
+		fclose(m);
+		line[strcspn(line, "\n")] = '\0';
+		json_str(f, line);
+	}
+	fprintf(f, "\n}\n");
+}
+
+static void print_csv(FILE *f, const struct row *rows, int n)
+{
+	fprintf(f, "strategy,applies,ops,ops_per_s,dma_ns_per_op,p50_ns,p99_ns,invalidations_per_op,"
+		"bytes_copied_per_op,iotlb_miss_rate,pages_pinned,isolation,ok,stale,subpage,breach,"
+		"verified\n");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+
+		if (!r->applies || r->err) {
+			fprintf(f, "%s,false,,,,,,,,,,,,,,,\n", reuse_strategy_name(r->s));
+			continue;
+		}
+		fprintf(f, "%s,true,%" PRIu64 ",%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%.3f,%.1f,%.4f,%" PRIu64
+			",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s\n",
+			reuse_strategy_name(r->s), r->r.ops, ops_per_s(r), per_op(r->r.dma_cpu_ns, r),
+			wl_latency_quantile(&r->r.lat, 0.5), wl_latency_quantile(&r->r.lat, 0.99),
+			per_op(r->r.iommu.cmds, r),
+			per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), miss_rate(r) / 100,
+			r->r.reuse.pages_pinned, isolation(r), r->r.oracle.ok, r->r.oracle.stale,
+			r->r.oracle.subpage, r->r.oracle.breach, verified(r) ? "true" : "false");
+	}
+}
+
+/* ---- command line -------------------------------------------------------- */
+
+static void run_help(void)
+{
+	printf("usage: %s run [options]\n"
+	       "Run a workload under strategies on a platform profile; one row per strategy.\n\n"
+	       "  --workload W     zswap | net | map (default zswap)\n"
+	       "  --strategy LIST  comma-separated strategies, or all (default all)\n"
+	       "  --platform P     profile name or path (default kunpeng920-smmuv3)\n"
+	       "  --threads N      CPU threads, 1-64 (default 1)\n"
+	       "  --seconds S      run time per strategy, 1-300 (default 2)\n"
+	       "  --ops N          fixed operations per strategy instead of --seconds\n"
+	       "                   (counts are then reproducible for a seed on ideal)\n"
+	       "  --size BYTES     map: buffer size, 1-4194304 (default 4096);\n"
+	       "                   net: every packet this size, 64-65536 (default: the mix)\n"
+	       "  --mix SPEC       net: packet size mix, W:LO-HI,... (default\n"
+	       "                   50:64-1500,30:1500-9000,20:9000-65536)\n"
+	       "  --rogue          make the device rogue; the oracle classifies what it reaches\n"
+	       "  --seed N         workload seed (default 1)\n"
+	       "  --format F       table | json | csv (default table)\n"
+	       "  --output FILE    write there instead of stdout\n\n"
+	       "Columns: ops/s; dma-ns/op, CPU time the submitting threads spent in map,\n"
+	       "unmap, sync and copies per operation; p50/p99 latency of one engine request;\n"
+	       "inv/op, IOTLB invalidation commands per operation; copy-B/op, bounce bytes\n"
+	       "copied per operation; miss%%, IOTLB miss rate of device accesses; pinned,\n"
+	       "pages the strategy holds at the end; isolation, what the oracle measured\n"
+	       "(none/breached/window/page/buffer); ok/stale/subpage/breach, the oracle's\n"
+	       "counts of device access chunks; verified, every byte checked end to end.\n",
+	       prog);
+}
+
+static void parse_strategies(struct run_cfg *c, const char *list)
+{
+	char buf[512], *tok, *save = NULL;
+
+	if (!strcmp(list, "all")) {
+		for (int s = 0; s < RS_COUNT; s++)
+			c->want[s] = true;
+		return;
+	}
+	if (strlen(list) >= sizeof(buf))
+		usage_error("--strategy: list too long");
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int s = reuse_strategy_parse(tok);
+
+		if (s < 0)
+			usage_error("--strategy: '%s' is not a strategy (expected all or a "
+				    "comma-separated list of: %s)", tok, strategy_list());
+		c->want[s] = true;
+	}
+}
+
+int cmd_run(int argc, char **argv, bool defaults_only)
+{
+	static const struct option opts[] = {
+		{ "workload", required_argument, NULL, 'w' },
+		{ "strategy", required_argument, NULL, 'S' },
+		{ "platform", required_argument, NULL, 'P' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "ops", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "mix", required_argument, NULL, 'm' },
+		{ "rogue", no_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1 };
+	const char *platform = "kunpeng920-smmuv3";
+	struct row rows[RS_COUNT];
+	bool any = false, progress;
+	int n = 0, ch, ret = 0;
+	FILE *out = stdout;
+
+	parse_strategies(&c, "all");
+	opterr = 0;
+	optind = 1;
+	while (!defaults_only &&
+	       (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+			if (!strcmp(optarg, "zswap"))
+				c.wl = WL_ZSWAP;
+			else if (!strcmp(optarg, "net"))
+				c.wl = WL_NET;
+			else if (!strcmp(optarg, "map"))
+				c.wl = WL_MAP;
+			else
+				usage_error("--workload: '%s' is not a workload (expected zswap, net or map)",
+					    optarg);
+			break;
+		case 'S':
+			memset(c.want, 0, sizeof(c.want));
+			parse_strategies(&c, optarg);
+			break;
+		case 'P': platform = optarg; break;
+		case 't': c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64); break;
+		case 's': c.seconds = (unsigned int)parse_int("--seconds", optarg, 1, 300); break;
+		case 'o': c.ops = (uint64_t)parse_int("--ops", optarg, 1, 100000000); break;
+		case 'z': c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
+		case 'm': c.mix = optarg; break;
+		case 'r': c.rogue = true; break;
+		case 'e': c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case 'F':
+			if (!strcmp(optarg, "table"))
+				c.fmt = FMT_TABLE;
+			else if (!strcmp(optarg, "json"))
+				c.fmt = FMT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				c.fmt = FMT_CSV;
+			else
+				usage_error("--format: '%s' is not a format (expected table, json or csv)",
+					    optarg);
+			break;
+		case 'O': c.output = optarg; break;
+		case 'h': run_help(); return 0;
+		case ':':
+			usage_error("%s: missing value (see '%s run --help')", argv[optind - 1], prog);
+		default:
+			usage_error("run: unknown option '%s' (see '%s run --help')", argv[optind - 1],
+				    prog);
+		}
+	}
+	if (!defaults_only && optind < argc)
+		usage_error("run: unexpected argument '%s' (see '%s run --help')", argv[optind], prog);
+	if (c.wl == WL_NET && c.size && (c.size < NET_MIN_PACKET || c.size > 65536))
+		usage_error("--size: %zu is out of range for net (expected %d-65536)", c.size,
+			    NET_MIN_PACKET);
+	if (c.wl == WL_ZSWAP && c.size)
+		usage_error("--size: zswap works on whole pages; --size is for net and map");
+	if (c.mix && c.wl != WL_NET)
+		usage_error("--mix: only the net workload has a packet size mix");
+	if (c.mix) {
+		struct net_params np = { 0 };
+		char merr[200];
+
+		if (net_parse_mix(c.mix, &np, merr, sizeof(merr)))
+			usage_error("--mix: %s", merr);
+	}
+	if (load_platform(platform, &c.prof))
+		return EXIT_USAGE;
+	if (c.output) {
+		out = fopen(c.output, "w");
+		if (!out) {
+			fprintf(stderr, "%s: --output: cannot write '%s': %s\n", prog, c.output,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	for (int s = 0; s < RS_COUNT; s++)
+		if (c.want[s]) {
+			rows[n++] = (struct row){ .s = (enum reuse_strategy)s };
+			any = true;
+		}
+	if (!any)
+		usage_error("--strategy: no strategy given");
+
+	progress = isatty(2);
+	if (progress) {
+		pthread_mutex_init(&prog_line.lock, NULL);
+		pthread_cond_init(&prog_line.cond, NULL);
+		prog_line.start = mclock_now();
+		prog_line.per_ns = c.ops ? 0 : (uint64_t)c.seconds * 2000000000ull;
+		atomic_store(&prog_line.total, n);
+		atomic_store(&prog_line.current, "starting");
+		pthread_create(&prog_line.tid, NULL, progress_fn, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		atomic_store(&prog_line.current, reuse_strategy_name(rows[i].s));
+		atomic_store(&prog_line.cur_start, mclock_now());
+		run_one(&c, &rows[i]);
+		atomic_store(&prog_line.done, i + 1);
+		if (rows[i].err && rows[i].applies)
+			ret = 1;
+		if (rows[i].applies && !rows[i].err && !verified(&rows[i]))
+			ret = 1;
+	}
+	if (progress) {
+		pthread_mutex_lock(&prog_line.lock);
+		atomic_store(&prog_line.stop, true);
+		pthread_cond_signal(&prog_line.cond);
+		pthread_mutex_unlock(&prog_line.lock);
+		pthread_join(prog_line.tid, NULL);
+	}
+	if (c.fmt == FMT_JSON)
+		print_json(out, &c, rows, n);
+	else if (c.fmt == FMT_CSV)
+		print_csv(out, rows, n);
+	else
+		print_table(out, &c, rows, n);
+	if (out != stdout && fclose(out)) {
+		fprintf(stderr, "%s: --output: writing '%s' failed: %s\n", prog, c.output,
+			strerror(errno));
+		return 1;
+	}
+	return ret;
+}
+
+int cmd_strategies(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: %s strategies\nOne line per strategy: name, isolation class, "
+		       "what the device can reach.\n", prog);
+		return 0;
+	}
+	if (argc > 1)
+		usage_error("strategies: unexpected argument '%s'", argv[1]);
+	for (int s = 0; s < RS_COUNT; s++)
+		printf("%-12s %-11s %s\n", reuse_strategy_name((enum reuse_strategy)s),
+		       reuse_strategy_isolation_class((enum reuse_strategy)s),
+		       reuse_strategy_isolation((enum reuse_strategy)s));
+	return 0;
+}
