@@ -2,8 +2,10 @@
 #
 #   make            build build/dmabench and build/libdmareuse.a (-O2)
 #   make run        install what is missing, build, run the default benchmark
-#   make check      every test twice: -O2 and ASan+UBSan; ends "N passed, N failed"
+#   make check      every test twice: -O2 and ASan+UBSan, then the kernel track
+#                   in QEMU (SKIP_KERNEL=1 skips it); ends "N passed, N failed"
 #   make check-tsan the concurrency tests under ThreadSanitizer
+#   make kernel-check / kernel-run   the kernel track alone (kmod/README.md)
 #   make bench      record benchmark figures into bench/results/
 #
 # VARIANT selects the build flavour (plain, san, tsan); each has its own
@@ -77,12 +79,18 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory VARIANT=plain all
-	@sh tools/run-default.sh build/dmabench
+	@build/dmabench
 
 check:
 	@$(MAKE) --no-print-directory VARIANT=plain test-bins
 	@$(MAKE) --no-print-directory VARIANT=san test-bins
-	@sh tests/run.sh build build/san
+	@sh tests/check.sh
+
+kernel-check:
+	@$(MAKE) --no-print-directory -C kmod check
+
+kernel-run:
+	@$(MAKE) --no-print-directory -C kmod run
 
 check-tsan:
 	@$(MAKE) --no-print-directory VARIANT=tsan test-bins

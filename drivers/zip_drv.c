@@ -236,7 +236,9 @@ static int map_list(struct zip_drv *drv, struct scatterlist *sg, int n,
 	for (int i = 0; i < n; i++) {
 		void *cpu = phys_to_virt(m, (sg[i].page << PAGE_SHIFT) + sg[i].offset);
 
-		r = rmapper_map(drv->m, cpu, sg[i].length, dir, &mp->h[i]);
+		/* The engine reports what it produced: no need to fill dst bounces. */
+		r = rmapper_map_flags(drv->m, cpu, sg[i].length, dir,
+				      dir == DMA_FROM_DEVICE ? RMAP_LEN_KNOWN : 0, &mp->h[i]);
 		if (r) {
 			unmap_list(drv, sg, n, dir, mp, 0);
 			return r;

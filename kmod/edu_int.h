@@ -6,19 +6,25 @@
  *
  *   edu_main.c           module parameters, the PCI driver, probe runs the tests
  *   edu_hw.c             QEMU's edu device: registers and one polled DMA transfer
- *   edu_strategy.c       the table of DMA strategies and the lookup by name
- *   strategy_strict.c    the "strict" strategy: plain streaming DMA API
- *   edu_tests.c          round trips, stale DMA after unmap, map+unmap benchmark
+ *   edu_strategy.c       the table of DMA strategies, lookup by name, the
+ *                        table of live handles some strategies need
+ *   strategy_<name>.c    one DMA strategy each: strict is the plain streaming
+ *                        DMA API; bounce, reuse, pool, cache and auto call
+ *                        dmareuse.ko (the shared reuse layer)
+ *   edu_tests.c          round trips, map+unmap benchmark, mode detection
+ *   edu_isolation.c      stale DMA (after unmap, stop-reuse, cache release),
+ *                        pinning of cached pages, the shrinker's test cache
  *   edu_map_benchmark.c  /sys/kernel/debug/dma_map_benchmark (upstream tool's ABI)
  *
- * Nothing here is exported to other modules; the shared reuse layer will
- * live in dmareuse.ko (see Kbuild) and reach the kernel through its own
- * osdep binding.
+ * Nothing here is exported to other modules.
  *
  * Every test prints exactly one line per outcome on the kernel log, of the
  * form "RESULT <test-name> PASS|FAIL <details>", and benchmarks print
  * "RESULT bench <strategy> ns_per_pair=<N> ...".  The QEMU harness
- * (scripts/check.sh) reads these lines from the serial console.
+ * (scripts/harness.sh) reads these lines from the serial console.  A test
+ * that cannot apply in this boot (the cache and the map-once API refuse a
+ * lazy device by design) prints "PASS n/a ... reason=..." and the harness
+ * checks that n/a is expected for that mode.
  */
 #ifndef DMAREUSE_EDU_INT_H
 #define DMAREUSE_EDU_INT_H
@@ -27,6 +33,8 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/types.h>
+
+#include "dmareuse_linux.h"
 
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
@@ -52,6 +60,9 @@
  *		internal buffer (edu ignores a doorbell while busy).
  * @debugfs:	the dma_map_benchmark file, or NULL when it was not created.
  * @bench:	private state of the dma_map_benchmark interface.
+ * @shrink_cache: a mapping cache left holding idle entries of pages the
+ *		driver has freed, for /init to check the module's shrinker
+ *		(see edu_isolation.c); NULL when the device is lazy.
  */
 struct edu_dev {
 	struct pci_dev *pdev;
@@ -60,6 +71,7 @@ struct edu_dev {
 	struct mutex xfer_lock;
 	struct dentry *debugfs;
 	struct edu_map_bench *bench;
+	struct rcache *shrink_cache;
 };
 
 /* edu_hw.c */
@@ -82,7 +94,11 @@ int edu_dma_xfer(struct edu_dev *edu, dma_addr_t ram, u32 dev_off, u32 len,
  *
  * Every call passes the CPU buffer as well as the DMA address so that a
  * strategy which copies (bounce) or caches (cache, reuse) can find its state
- * without a lookup.  map() returns DMA_MAPPING_ERROR on failure.
+ * by either.  map() returns DMA_MAPPING_ERROR on failure.
+ *
+ * A strategy that lends its own buffers (pool) has get() and put() instead
+ * of map() and unmap(): get() hands out a buffer already mapped for the
+ * device, put() takes it back; the syncs work as for a kept mapping.
  *
  * An instance (struct edu_strategy) is used by one thread at a time; the
  * benchmark creates one instance per thread, as a driver keeps per-CPU or
@@ -90,24 +106,42 @@ int edu_dma_xfer(struct edu_dev *edu, dma_addr_t ram, u32 dev_off, u32 len,
  */
 struct edu_strategy;
 
+/* How the round-trip test lends buffers to a strategy (edu_tests.c). */
+#define EDU_RT_EXACT	BIT(0)	/* map exactly the bytes transferred */
+#define EDU_RT_PAGES	BIT(1)	/* map the whole pages around them */
+
 /**
  * struct edu_strategy_ops - one DMA strategy.
  * @name:		the strategy name of DESIGN.md section 6.
+ * @rt_modes:		EDU_RT_* ways the round-trip test maps buffers; 0 for
+ *			a strategy with @get (it lends its own buffers).
  * @init:		optional; set up per-instance state in @s->priv.
+ *			-EOPNOTSUPP means "not in this IOMMU mode" (a lazy
+ *			device), which the tests report as n/a.
  * @destroy:		optional; undo @init.  Every mapping is gone by then.
  * @map:		make @len bytes at @buf reachable for @dir.
  * @unmap:		end a mapping made by @map.
+ * @get:		instead of @map: lend a buffer of the strategy's own of
+ *			at least @len bytes, mapped for @dir; its DMA address
+ *			goes to *@addr.  NULL when none is free.
+ * @put:		instead of @unmap: take back a buffer from @get, of
+ *			which @len bytes were used.
  * @sync_for_device:	hand a kept mapping back to the device.
  * @sync_for_cpu:	hand a kept mapping to the CPU.
  */
 struct edu_strategy_ops {
 	const char *name;
+	unsigned int rt_modes;
 	int (*init)(struct edu_strategy *s);
 	void (*destroy)(struct edu_strategy *s);
 	dma_addr_t (*map)(struct edu_strategy *s, void *buf, size_t len,
 			  enum dma_data_direction dir);
 	void (*unmap)(struct edu_strategy *s, dma_addr_t addr, void *buf,
 		      size_t len, enum dma_data_direction dir);
+	void *(*get)(struct edu_strategy *s, size_t len,
+		     enum dma_data_direction dir, dma_addr_t *addr);
+	void (*put)(struct edu_strategy *s, void *buf, dma_addr_t addr,
+		    size_t len, enum dma_data_direction dir);
 	void (*sync_for_device)(struct edu_strategy *s, dma_addr_t addr,
 				void *buf, size_t len,
 				enum dma_data_direction dir);
@@ -136,13 +170,64 @@ struct edu_strategy *edu_strategy_create(const struct edu_strategy_ops *ops,
 					 struct device *dev);
 void edu_strategy_destroy(struct edu_strategy *s);
 
-/* One file per strategy; each defines its ops. */
+/*
+ * The handles of an instance's live mappings, for strategies whose unmap
+ * needs what their map returned (struct rmap_handle of dmareuse).  Tests
+ * hold at most two mappings at once and a benchmark thread one, so a few
+ * slots found by a short scan are enough; an instance is used by one
+ * thread at a time, so there is no lock.
+ */
+#define EDU_LIVE_MAX	4
+
+/**
+ * struct edu_live - live mappings of one strategy instance.
+ * @h:		the handles.
+ * @buf:	the CPU buffer each was mapped for (with @h.dma, the key).
+ * @used:	bitmap of the slots in use.
+ */
+struct edu_live {
+	struct rmap_handle h[EDU_LIVE_MAX];
+	void *buf[EDU_LIVE_MAX];
+	unsigned long used;
+};
+
+struct rmap_handle *edu_live_add(struct edu_live *l, void *buf);
+struct rmap_handle *edu_live_find(struct edu_live *l, dma_addr_t addr,
+				  void *buf);
+void edu_live_del(struct edu_live *l, struct rmap_handle *h);
+
+/* One file per strategy; each defines its ops.  DESIGN.md section 6 order. */
 extern const struct edu_strategy_ops edu_strategy_strict;
+extern const struct edu_strategy_ops edu_strategy_bounce;
+extern const struct edu_strategy_ops edu_strategy_reuse;
+extern const struct edu_strategy_ops edu_strategy_pool;
+extern const struct edu_strategy_ops edu_strategy_cache;
+extern const struct edu_strategy_ops edu_strategy_auto;
+
+/* strategy_auto.c */
+size_t edu_strategy_auto_crossover(struct edu_strategy *s);
+
+static inline bool edu_own_buffers(const struct edu_strategy *s)
+{
+	return s->ops->get != NULL;
+}
 
 static inline dma_addr_t edu_map(struct edu_strategy *s, void *buf,
 				 size_t len, enum dma_data_direction dir)
 {
 	return s->ops->map(s, buf, len, dir);
+}
+
+static inline void *edu_get(struct edu_strategy *s, size_t len,
+			    enum dma_data_direction dir, dma_addr_t *addr)
+{
+	return s->ops->get(s, len, dir, addr);
+}
+
+static inline void edu_put(struct edu_strategy *s, void *buf, dma_addr_t addr,
+			   size_t len, enum dma_data_direction dir)
+{
+	s->ops->put(s, buf, addr, len, dir);
 }
 
 static inline void edu_unmap(struct edu_strategy *s, dma_addr_t addr,
@@ -171,10 +256,24 @@ static inline void edu_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr,
 /* edu_tests.c */
 const char *edu_iommu_mode(struct device *dev, const char **domain_type);
 void edu_run_tests(struct edu_dev *edu, unsigned int bench_pairs);
+void edu_fill_pattern(u8 *p, size_t len, u32 seed);
+size_t edu_first_not(const u8 *p, size_t len, u8 c);
+size_t edu_first_diff(const u8 *a, const u8 *b, size_t len);
+
+/* Reason printed by tests that a lazy (flush-queue) device makes n/a. */
+#define EDU_NA_LAZY	"reason=lazy-unmap:cache-and-map-once-refuse-a-flush-queue-domain"
+
+/* edu_isolation.c; callers hold edu->xfer_lock. */
+void edu_run_isolation_tests(struct edu_dev *edu, const char *mode,
+			     const char *after);
+void edu_shrink_setup(struct edu_dev *edu, const char *mode);
+void edu_shrink_teardown(struct edu_dev *edu);
+
+/* edu_main.c: the strategy dma_map_benchmark measures (strategy=). */
+const struct edu_strategy_ops *edu_bench_strategy(void);
 
 /* edu_map_benchmark.c */
-int edu_map_bench_create(struct edu_dev *edu,
-			 const struct edu_strategy_ops *ops);
+int edu_map_bench_create(struct edu_dev *edu);
 void edu_map_bench_destroy(struct edu_dev *edu);
 
 #endif /* DMAREUSE_EDU_INT_H */

@@ -10,26 +10,71 @@
  *
  *   1. sets a 64-bit DMA mask (edu's own default is 28 bits; the harness
  *      gives the device dma_mask=0xffffffffffffffff),
- *   2. runs the tests and benchmarks of edu_tests.c, printing RESULT lines,
- *   3. creates /sys/kernel/debug/dma_map_benchmark for the strategy named
- *      by the strategy= parameter (edu_map_benchmark.c).
+ *   2. runs the tests and benchmarks of edu_tests.c and edu_isolation.c,
+ *      printing RESULT lines,
+ *   3. leaves a mapping cache of idle entries for /init's shrinker test,
+ *   4. creates /sys/kernel/debug/dma_map_benchmark (edu_map_benchmark.c).
  *
  * Module parameters:
  *   strategy=NAME     strategy measured through dma_map_benchmark
- *                     (default strict); an unknown name fails the load
+ *                     (default strict); an unknown name fails the load, or
+ *                     the write to /sys/module/dmareuse_edu/parameters/strategy
+ *                     (writable: the next ioctl measures the new strategy)
  *   bench_pairs=N     map+unmap pairs per strategy benchmark (default
  *                     100000; 0 skips it)
  *   run_tests=0|1     run the probe-time tests (default 1)
+ *
+ * Every strategy but strict comes from dmareuse.ko, which must be loaded
+ * first (insmod; modprobe would resolve the dependency itself).
  */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "edu_int.h"
 
-static char *strategy = "strict";
-module_param(strategy, charp, 0444);
+/* The strategy dma_map_benchmark measures; read at the start of each run. */
+static const struct edu_strategy_ops *bench_ops = &edu_strategy_strict;
+
+static int strategy_set(const char *val, const struct kernel_param *kp)
+{
+	const struct edu_strategy_ops *ops = edu_strategy_find(val);
+	char names[128];
+
+	if (!ops) {
+		edu_strategy_names(names, sizeof(names));
+		pr_err("dmareuse_edu: strategy=%.*s is not built in; expected one of: %s\n",
+		       (int)strcspn(val, "\n"), val, names);
+		return -EINVAL;
+	}
+	WRITE_ONCE(bench_ops, ops);
+	return 0;
+}
+
+static int strategy_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", READ_ONCE(bench_ops)->name);
+}
+
+static const struct kernel_param_ops strategy_param_ops = {
+	.set = strategy_set,
+	.get = strategy_get,
+};
+module_param_cb(strategy, &strategy_param_ops, NULL, 0644);
 MODULE_PARM_DESC(strategy,
-		 "DMA strategy measured by /sys/kernel/debug/dma_map_benchmark (default strict)");
+		 "DMA strategy measured by /sys/kernel/debug/dma_map_benchmark: strict, bounce, reuse, pool, cache or auto (default strict)");
+
+/**
+ * edu_bench_strategy() - the strategy dma_map_benchmark measures now.
+ *
+ * Return: the ops named by the strategy= parameter.
+ */
+const struct edu_strategy_ops *edu_bench_strategy(void)
+{
+	return READ_ONCE(bench_ops);
+}
 
 static unsigned int bench_pairs = 100000;
 module_param(bench_pairs, uint, 0444);
@@ -39,9 +84,6 @@ MODULE_PARM_DESC(bench_pairs,
 static bool run_tests = true;
 module_param(run_tests, bool, 0444);
 MODULE_PARM_DESC(run_tests, "run the tests and benchmark at probe");
-
-/* Set once at module init from strategy=, read-only afterwards. */
-static const struct edu_strategy_ops *bench_ops;
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -74,12 +116,18 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 
-	if (run_tests)
-		edu_run_tests(edu, bench_pairs);
+	if (run_tests) {
+		const char *domain_type;
 
-	ret = edu_map_bench_create(edu, bench_ops);
-	if (ret)
+		edu_run_tests(edu, bench_pairs);
+		edu_shrink_setup(edu, edu_iommu_mode(dev, &domain_type));
+	}
+
+	ret = edu_map_bench_create(edu);
+	if (ret) {
+		edu_shrink_teardown(edu);
 		return ret;
+	}
 	pci_set_drvdata(pdev, edu);
 	return 0;
 }
@@ -89,6 +137,7 @@ static void edu_remove(struct pci_dev *pdev)
 	struct edu_dev *edu = pci_get_drvdata(pdev);
 
 	edu_map_bench_destroy(edu);
+	edu_shrink_teardown(edu);
 	pci_clear_master(pdev);
 }
 
@@ -107,15 +156,6 @@ static struct pci_driver edu_driver = {
 
 static int __init edu_init(void)
 {
-	char names[128];
-
-	bench_ops = edu_strategy_find(strategy);
-	if (!bench_ops) {
-		edu_strategy_names(names, sizeof(names));
-		pr_err("dmareuse_edu: strategy=%s is not built in; expected one of: %s\n",
-		       strategy, names);
-		return -EINVAL;
-	}
 	return pci_register_driver(&edu_driver);
 }
 

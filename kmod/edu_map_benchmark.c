@@ -18,9 +18,14 @@
  *   - the device's DMA mask is set to @dma_bits for the run and restored.
  *
  * Differences, on purpose: the mapping goes through a DMA strategy (module
- * parameter strategy=, see edu_strategy.c), so every strategy can be
- * measured with the same tool; each thread gets its own strategy instance,
- * as a driver keeps per-queue contexts.  Means are computed from ns sums
+ * parameter strategy=, read at the start of each run; see edu_strategy.c),
+ * so every strategy can be measured with the same tool; each thread gets its
+ * own strategy instance, as a driver keeps per-queue contexts.  For pool,
+ * which lends its own buffers, "map" is a get and "unmap" a put; for reuse
+ * and cache every pair after the first is a hit on the same buffer.  A
+ * strategy that refuses the device's IOMMU mode (reuse, cache and auto on a
+ * lazy device) fails the ioctl with EOPNOTSUPP.  Buffers are compound pages,
+ * so that the strategies that pin (reuse, cache) can take references.  Means are computed from ns sums
  * before converting to 100 ns units (upstream truncates each sample), and
  * non-zero reserved bytes are refused.  Only one run at a time; a second
  * caller waits.
@@ -62,12 +67,10 @@
 /**
  * struct edu_map_bench - the debugfs interface of one device.
  * @edu:	the device measured.
- * @ops:	the strategy measured (module parameter strategy=).
  * @run_lock:	one benchmark run at a time: a run changes the DMA mask.
  */
 struct edu_map_bench {
 	struct edu_dev *edu;
-	const struct edu_strategy_ops *ops;
 	struct mutex run_lock;
 };
 
@@ -103,12 +106,21 @@ static int mb_thread_fn(void *data)
 {
 	struct mb_thread *t = data;
 	void *buf = page_address(t->pages);
+	bool own = edu_own_buffers(t->s);
 	u64 t0, t1, t2, t3;
 	dma_addr_t a;
+	void *lent;
 
 	while (!kthread_should_stop()) {
 		t0 = ktime_get_ns();
-		a = edu_map(t->s, buf, t->len, t->dir);
+		if (own) {
+			lent = edu_get(t->s, t->len, t->dir, &a);
+			if (!lent)
+				a = DMA_MAPPING_ERROR;
+		} else {
+			lent = buf;
+			a = edu_map(t->s, buf, t->len, t->dir);
+		}
 		t1 = ktime_get_ns();
 		if (a == DMA_MAPPING_ERROR) {
 			t->err = -ENOMEM;
@@ -118,7 +130,10 @@ static int mb_thread_fn(void *data)
 		if (t->trans_ns)
 			ndelay(t->trans_ns);
 		t2 = ktime_get_ns();
-		edu_unmap(t->s, a, buf, t->len, t->dir);
+		if (own)
+			edu_put(t->s, lent, a, t->len, t->dir);
+		else
+			edu_unmap(t->s, a, buf, t->len, t->dir);
 		t3 = ktime_get_ns();
 
 		t->loops++;
@@ -182,6 +197,7 @@ static void mb_threads_free(struct mb_thread *th, unsigned int n)
 
 static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 {
+	const struct edu_strategy_ops *ops = edu_bench_strategy();
 	struct device *dev = mb->edu->dev;
 	u64 loops = 0, map_ns = 0, unmap_ns = 0, map_10 = 0, unmap_10 = 0;
 	u64 map_sq = 0, unmap_sq = 0;
@@ -212,12 +228,13 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 		t->order = get_order(t->len);
 		t->dir = (enum dma_data_direction)p->dma_dir;
 		t->trans_ns = p->dma_trans_ns;
-		t->pages = alloc_pages_node(p->node, GFP_KERNEL, t->order);
+		t->pages = alloc_pages_node(p->node, GFP_KERNEL | __GFP_COMP,
+					    t->order);
 		if (!t->pages) {
 			ret = -ENOMEM;
 			goto out_free;
 		}
-		s = edu_strategy_create(mb->ops, dev);
+		s = edu_strategy_create(ops, dev);
 		if (IS_ERR(s)) {
 			ret = PTR_ERR(s);
 			goto out_free;
@@ -273,7 +290,7 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 		p->map_stddev = mb_stddev_100ns(map_10, map_sq, loops);
 		p->unmap_stddev = mb_stddev_100ns(unmap_10, unmap_sq, loops);
 		dev_info(dev, "dma_map_benchmark: strategy=%s threads=%u loops=%llu map=%llu ns unmap=%llu ns\n",
-			 mb->ops->name, p->threads, loops,
+			 ops->name, p->threads, loops,
 			 div64_u64(map_ns, loops), div64_u64(unmap_ns, loops));
 	}
 
@@ -353,16 +370,15 @@ static void __maybe_unused mb_check_abi(void)
 /**
  * edu_map_bench_create() - create /sys/kernel/debug/dma_map_benchmark.
  * @edu: the device whose mappings are measured.
- * @ops: the strategy measured.
  *
+ * The strategy measured is the one strategy= names when a run starts.
  * Sleeps.  A missing debugfs or an existing file of the same name (the
  * upstream module) is reported and is not an error: the driver works
  * without the file.
  *
  * Return: 0, or -ENOMEM.
  */
-int edu_map_bench_create(struct edu_dev *edu,
-			 const struct edu_strategy_ops *ops)
+int edu_map_bench_create(struct edu_dev *edu)
 {
 	struct edu_map_bench *mb;
 	struct dentry *d;
@@ -372,7 +388,6 @@ int edu_map_bench_create(struct edu_dev *edu,
 	if (!mb)
 		return -ENOMEM;
 	mb->edu = edu;
-	mb->ops = ops;
 	mutex_init(&mb->run_lock);
 
 	d = debugfs_create_file(MB_FILE_NAME, 0600, NULL, mb, &mb_fops);
@@ -390,7 +405,7 @@ int edu_map_bench_create(struct edu_dev *edu,
 	edu->debugfs = d;
 	edu->bench = mb;
 	pr_info(EDU_RESULT "map_benchmark_debugfs PASS created strategy=%s\n",
-		ops->name);
+		edu_bench_strategy()->name);
 	return 0;
 }
 

@@ -8,16 +8,24 @@
  * created here, so a new strategy is one new file plus one line in
  * strategies[] below.
  *
- * Only "strict" exists now: the plain streaming DMA API, one map and one
- * unmap per transfer.  What it costs and what it protects depends on the
- * boot's IOMMU mode (strict, lazy or passthrough), which is why the
- * harness boots each mode and the results table has one column per mode.
+ * strict is the plain streaming DMA API, one map and one unmap per
+ * transfer; what it costs and what it protects depends on the boot's IOMMU
+ * mode (strict, lazy or passthrough), which is why the harness boots each
+ * mode and the results table has one column per mode.  The others wrap
+ * dmareuse.ko, the shared reuse layer of ../reuse/, and hold no reuse logic
+ * of their own:
  *
- * HOOK (pending): the lab team's OS-neutral strategies (bounce, reuse, pool,
- * cache, iova-link, auto) come from ../reuse/ through dmareuse.ko's Linux
- * osdep binding.  Each will be wrapped here as one more edu_strategy_ops
- * whose callbacks call into dmareuse.ko; no reuse logic lives in this file.
+ *   bounce   rbounce: copies through coherent, permanently mapped buffers
+ *   reuse    the map-once API: register a buffer at its first use, then
+ *            rmo_for_device/rmo_for_cpu per use; stop-reuse at destroy
+ *   pool     rpool: the driver's own mapped buffers (get/put)
+ *   cache    rcache: whole pages only; a hit is a sync, not a map
+ *   auto     rmapper in RS_AUTO: bounce below the measured crossover, the
+ *            cache for whole pages, a plain map otherwise
+ *
+ * iova-link has no strategy here: Linux 6.1 lacks the two-step IOVA API.
  */
+#include <linux/bitops.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -26,7 +34,11 @@
 /* In the order of DESIGN.md section 6. */
 static const struct edu_strategy_ops *const strategies[] = {
 	&edu_strategy_strict,
-	/* &edu_strategy_bounce, &edu_strategy_reuse, ... (pending reuse/) */
+	&edu_strategy_bounce,
+	&edu_strategy_reuse,
+	&edu_strategy_pool,
+	&edu_strategy_cache,
+	&edu_strategy_auto,
 };
 
 /**
@@ -115,4 +127,53 @@ void edu_strategy_destroy(struct edu_strategy *s)
 	if (s->ops->destroy)
 		s->ops->destroy(s);
 	kfree(s);
+}
+
+/**
+ * edu_live_add() - take a free slot for a mapping about to be made.
+ * @l:   the instance's live mappings.
+ * @buf: the CPU buffer being mapped.
+ *
+ * Return: the slot's handle, zeroed, or NULL when all EDU_LIVE_MAX are in use.
+ */
+struct rmap_handle *edu_live_add(struct edu_live *l, void *buf)
+{
+	unsigned int i = ffz(l->used);
+
+	if (i >= EDU_LIVE_MAX)
+		return NULL;
+	__set_bit(i, &l->used);
+	l->buf[i] = buf;
+	memset(&l->h[i], 0, sizeof(l->h[i]));
+	return &l->h[i];
+}
+
+/**
+ * edu_live_find() - the handle of a live mapping.
+ * @l:	  the instance's live mappings.
+ * @addr: the DMA address the map returned.
+ * @buf:  the CPU buffer it was made for.
+ *
+ * Return: the handle, or NULL when no live mapping has this address and buffer.
+ */
+struct rmap_handle *edu_live_find(struct edu_live *l, dma_addr_t addr,
+				  void *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < EDU_LIVE_MAX; i++)
+		if (test_bit(i, &l->used) && l->h[i].dma == addr &&
+		    l->buf[i] == buf)
+			return &l->h[i];
+	return NULL;
+}
+
+/**
+ * edu_live_del() - free the slot of a handle from edu_live_add().
+ * @l: the instance's live mappings.
+ * @h: the handle.
+ */
+void edu_live_del(struct edu_live *l, struct rmap_handle *h)
+{
+	__clear_bit(h - l->h, &l->used);
 }

@@ -47,6 +47,7 @@ static void strict_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr,
 
 const struct edu_strategy_ops edu_strategy_strict = {
 	.name		 = "strict",
+	.rt_modes	 = EDU_RT_EXACT,
 	.map		 = strict_map,
 	.unmap		 = strict_unmap,
 	.sync_for_device = strict_sync_for_device,

@@ -8,6 +8,9 @@
  * copies the caller's bytes in (TO_DEVICE, BIDIRECTIONAL); taking it back
  * copies them out (FROM_DEVICE, BIDIRECTIONAL).  The device only ever sees
  * bounce memory, so caller pages may be freed at any time without a flush.
+ * A FROM_DEVICE buffer is filled with the caller's bytes too, unless the
+ * caller promises to name the bytes the device wrote (RMAP_LEN_KNOWN):
+ * otherwise a short device write would return an earlier user's data.
  *
  * Memory is obtained in chunks (64 KiB, or one buffer for the 256 KiB class)
  * on demand, up to max_bytes, and never returned before destroy: a steady
@@ -119,6 +122,15 @@ static void chunk_add_locked(struct rbounce *b, struct rb_chunk *ch, unsigned in
 int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h)
 {
+	return rbounce_map_flags(b, cpu, len, dir, 0, h);
+}
+
+int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
+		      enum dma_data_direction dir, unsigned int flags,
+		      struct rmap_handle *h)
+{
+	/* Fill it unless the caller will name the bytes the device wrote. */
+	bool prime = dir_to_device(dir) || !(flags & RMAP_LEN_KNOWN);
 	struct rb_buf *buf;
 	unsigned int c;
 
@@ -153,10 +165,10 @@ int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 	buf->in_use = true;
 	b->st.hits++;
 	b->st.in_use++;
-	if (dir_to_device(dir))
+	if (prime)
 		b->st.bytes_copied += len;
 	osdep_unlock(&b->lock);
-	if (dir_to_device(dir))
+	if (prime)
 		memcpy(buf->va, cpu, len);
 	*h = (struct rmap_handle){
 		.dma = buf->dma, .len = len, .dir = dir, .cpu = cpu, .priv = buf,

@@ -190,18 +190,25 @@ static int map_direct(struct rmapper *m, void *cpu, size_t len,
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h)
 {
+	return rmapper_map_flags(m, cpu, len, dir, 0, h);
+}
+
+int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
+		      enum dma_data_direction dir, unsigned int flags,
+		      struct rmap_handle *h)
+{
 	int r;
 
 	if (!len || !dir_ok(dir))
 		return -EINVAL;
 	switch (m->s) {
 	case RS_BOUNCE:
-		r = rbounce_map(m->bounce, cpu, len, dir, h);
+		r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
 		h->kind = K_BOUNCE;
 		return r;
 	case RS_CACHE:
 		if (!whole_pages(cpu, len)) {
-			r = rbounce_map(m->bounce, cpu, len, dir, h);
+			r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
 			h->kind = K_BOUNCE;
 			return r;
 		}
@@ -217,7 +224,7 @@ int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		return r;
 	case RS_AUTO:
 		if (len <= m->crossover) {
-			r = rbounce_map(m->bounce, cpu, len, dir, h);
+			r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
 			h->kind = K_BOUNCE;
 			return r;
 		}

@@ -112,6 +112,21 @@ int rbounce_destroy(struct rbounce *b);
  */
 int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
+
+/*
+ * RMAP_LEN_KNOWN: the caller will take a FROM_DEVICE buffer back with
+ * *_unmap_partial(), naming exactly the bytes the device wrote.  Without it
+ * a FROM_DEVICE bounce buffer is first filled with the caller's bytes, so a
+ * device that writes less than the buffer can never hand the caller an
+ * earlier user's data (the hole Linux's swiotlb closed for CVE-2022-0854);
+ * with it that copy is skipped, and a full unmap is the caller's bug.
+ */
+#define RMAP_LEN_KNOWN 1u
+
+/** rbounce_map_flags() - rbounce_map() with RMAP_* @flags. */
+int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
+		      enum dma_data_direction dir, unsigned int flags,
+		      struct rmap_handle *h);
 /** rbounce_unmap() - take it back: FROM_DEVICE and BIDIRECTIONAL copy out. */
 int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
 /**
@@ -281,6 +296,11 @@ const char *rmapper_why_not(enum reuse_strategy s);
 /** rmapper_map() - lend @cpu[0..@len) (@cpu must be in one page-contiguous block). */
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
+/** rmapper_map_flags() - rmapper_map() with RMAP_* @flags. */
+int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
+		      enum dma_data_direction dir, unsigned int flags,
+		      struct rmap_handle *h);
+/** rmapper_unmap() - take back a buffer lent by rmapper_map(). */
 int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
 /**
  * rmapper_unmap_partial() - unmap when the device wrote only the first

@@ -4,9 +4,10 @@
 # mkinitramfs.sh BUILD_DIR - pack the test initramfs.
 #
 # Contents: the static busybox of busybox-static, scripts/init as /init,
-# BUILD_DIR/mod/dmareuse_edu.ko in /lib/modules and the static map_bench
-# client in /bin.  Nothing from the host's or Debian's own initrd: the
-# module needs nothing but the built-in PCI, IOMMU and debugfs code.
+# BUILD_DIR/mod/dmareuse.ko and dmareuse_edu.ko in /lib/modules and the
+# static map_bench client in /bin.  Nothing from the host's or Debian's own
+# initrd: the modules need nothing but the built-in PCI, IOMMU and debugfs
+# code.
 # Writes BUILD_DIR/initramfs.cpio.gz; needs no root (see init's /dev note).
 set -eu
 
@@ -29,7 +30,7 @@ fi
 cp "$here/init" "$root/init"
 chmod 755 "$root/init"
 cp "$build/mod/dmareuse_edu.ko" "$root/lib/modules/"
-[ -f "$build/mod/dmareuse.ko" ] && cp "$build/mod/dmareuse.ko" "$root/lib/modules/"
+cp "$build/mod/dmareuse.ko" "$root/lib/modules/"
 cp "$build/map_bench" "$root/bin/map_bench"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * dmareuse_linux.h - the kernel API of dmareuse.ko.
+ *
+ * A kernel user includes this file and calls two kinds of functions:
+ *
+ *   - the reuse layer itself, declared in <dmareuse/reuse.h> (bounce, the
+ *     map-once API, the mapped pool, the mapping cache, the per-buffer
+ *     mapper) and documented there: rbounce_map(), rmo_register(),
+ *     rmo_for_device(), rpool_get(), rcache_map(), rmapper_map(), ...;
+ *   - the lifetime calls below, which replace the layer's _create/_destroy
+ *     functions in the kernel.  They register each object with the module:
+ *     its counters appear in debugfs (dmareuse/<kind>-<id>), and a cache
+ *     is visited by the module's shrinker under memory pressure.  The
+ *     layer's own rbounce_create(), rcache_create(), ... are not exported.
+ *
+ * Reuse marking: Linux's struct scatterlist cannot carry a "reusable" flag
+ * from outside the tree, so the seed's sg_mark_reusable() /
+ * sg_mark_stop_reuse() are offered through the map-once API: register the
+ * buffer once (rmo_register(), which maps and pins it), hand it back and
+ * forth with rmo_for_device() / rmo_for_cpu() per use, and stop reuse with
+ * rmo_unregister() (unmap, IOTLB invalidated, callback, unpin).
+ *
+ * There is no two-step IOVA API in Linux 6.1, so the iova-link strategy is
+ * refused (a mapper created for it fails, saying why).
+ */
+#ifndef DMAREUSE_LINUX_H
+#define DMAREUSE_LINUX_H
+
+#include <dmareuse/reuse.h>
+
+struct rbounce *dmareuse_bounce_create(struct device *dev, size_t max_bytes);
+int dmareuse_bounce_destroy(struct rbounce *b);
+
+struct rreuse *dmareuse_reuse_create(struct device *dev);
+size_t dmareuse_reuse_destroy(struct rreuse *r);
+
+struct rpool *dmareuse_pool_create(struct device *dev, size_t buf_size,
+				   unsigned int nbufs,
+				   enum dma_data_direction dir);
+int dmareuse_pool_destroy(struct rpool *p);
+
+struct rcache *dmareuse_cache_create(struct device *dev,
+				     unsigned int max_entries,
+				     size_t max_bytes);
+int dmareuse_cache_destroy(struct rcache *c);
+
+struct rmapper *dmareuse_mapper_create(struct device *dev,
+				       enum reuse_strategy s,
+				       const struct rmapper_cfg *cfg);
+int dmareuse_mapper_destroy(struct rmapper *m);
+
+bool dmareuse_unmap_is_strict(struct device *dev);
+
+#endif /* DMAREUSE_LINUX_H */

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * osdep_linux.c - the out-of-line part of the Linux binding (osdep_os.h).
+ *
+ * Only what needs <linux/iommu.h> lives here, so that the shared sources of
+ * reuse/ are compiled without the IOMMU headers.
+ */
+#include <linux/iommu.h>
+
+#include "osdep_os.h"
+
+/**
+ * osdep_dma_unmap_is_strict() - whether an unmap on @d is complete on return.
+ * @d: the device.
+ *
+ * The reuse layer keeps mappings of pages it pins and must know that its
+ * unmap removes every translation -- PTE and IOTLB entry -- before it drops
+ * the page reference (DESIGN.md section 6, the safety rule).  A DMA domain
+ * with a flush queue (IOMMU_DOMAIN_DMA_FQ, iommu.strict=0, Debian's default)
+ * defers the IOTLB invalidation, so it is not strict.  A DMA domain without
+ * one (iommu.strict=1) invalidates and waits inside dma_unmap_page().  An
+ * identity domain (iommu.passthrough=1) and a device without an IOMMU have
+ * no IOTLB for a stale entry to stay in: strict enough.
+ *
+ * Context: any; reads the domain pointer and its type.
+ * Return: false for a flush-queue domain, true otherwise.
+ */
+bool osdep_dma_unmap_is_strict(struct device *d)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(d);
+
+	return !domain || domain->type != IOMMU_DOMAIN_DMA_FQ;
+}

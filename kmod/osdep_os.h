@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * osdep_os.h - the Linux binding of the reuse layer (see reuse/osdep.h).
+ *
+ * The sources in reuse/ include <osdep_os.h>; for dmareuse.ko, Kbuild puts
+ * kmod/ on the include path, so they get this file and nothing of the lab.  Everything on
+ * a hit path is inline; the one call that needs <linux/iommu.h> lives in
+ * osdep_linux.c, so the shared sources never see the IOMMU headers (nor
+ * their macros: cache.c has its own HASH_BITS).
+ *
+ * Types: a device is a struct device, a page a struct page * (NULL is "no
+ * page"), a DMA address a dma_addr_t, a direction enum dma_data_direction.
+ *
+ * Context.  The layer's map paths allocate on a miss (a cache entry, a
+ * registration, a bounce chunk), and Linux drivers map from any context a
+ * dma_map_*() call may come from: softirq (NAPI), hardirq, under their own
+ * spinlocks.  So this binding never sleeps on those paths:
+ *   - osdep_zalloc() is kzalloc(GFP_ATOMIC), as the DMA API's own IOVA and
+ *     page-table allocations are;
+ *   - osdep_dma_alloc_coherent() passes GFP_ATOMIC (only rbounce_map() calls
+ *     it, when a size class runs dry; a steady workload stops allocating);
+ *   - osdep_lock() is spin_lock_irqsave(): an object may be used from an
+ *     interrupt handler on the CPU that holds its lock in process context,
+ *     and the shrinker takes cache locks from reclaim.  The saved flags live
+ *     next to the lock: only the holder writes them (after taking the lock)
+ *     and reads them (before releasing it), and the layer never nests two
+ *     acquisitions of one lock.
+ * osdep_alloc_pages() is GFP_KERNEL and may sleep: only the create paths call
+ * it (rpool_create(), reuse_measure_crossover() from rmapper_create()); it
+ * says so with might_sleep().  Create and destroy calls, which also free
+ * coherent memory (dma_free_coherent() wants interrupts on), belong in
+ * process context.
+ *
+ * Pages.  A pinned page must hold a reference: an order-0 page, or any page
+ * of a compound allocation (get_page()/put_page() act on the head, as the
+ * lab's binding does).  A tail page of a non-compound high-order block has
+ * refcount 0; pinning it and dropping the pin would free that one page out
+ * of its owner's block.  osdep_page_get() refuses such a page with a
+ * WARN_ONCE and leaves its count alone (put_page() then takes it below zero
+ * without freeing anything, and the allocator reports the bad page when the
+ * block is freed): loud, never a silent use-after-free.  Addresses given to
+ * osdep_virt_to_page() must be in the linear map (kmalloc, page_address()),
+ * as for dma_map_single().
+ *
+ * Strictness.  osdep_dma_unmap_is_strict() is false only for a flush-queue
+ * (lazy, IOMMU_DOMAIN_DMA_FQ) domain, whose unmap leaves the IOTLB warm until
+ * the next flush.  A strict DMA domain invalidates before unmap returns, an
+ * identity (passthrough) domain and a device without an IOMMU have no IOTLB
+ * to leave warm.
+ *
+ * Linux 6.1 has no two-step IOVA API (dma_iova_try_alloc() and friends came
+ * in 6.16), so OSDEP_HAS_IOVA_LINK stays undefined and reuse/iova_link.c
+ * builds stubs that refuse.
+ */
+#ifndef DMAREUSE_OSDEP_OS_H
+#define DMAREUSE_OSDEP_OS_H
+
+#include <linux/bug.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+typedef struct device osdep_dev_t;
+typedef struct page *osdep_page_t;
+
+#define OSDEP_NO_PAGE ((osdep_page_t)NULL)
+
+/**
+ * struct osdep_lock - an interrupt-safe spinlock and the state it saved.
+ * @lock:	the lock.
+ * @flags:	interrupt state saved by the current holder; written after
+ *		@lock is taken, read before it is released.
+ */
+struct osdep_lock {
+	spinlock_t lock;
+	unsigned long flags;
+};
+
+typedef struct osdep_lock osdep_lock_t;
+
+static inline void osdep_lock_init(osdep_lock_t *l)
+{
+	spin_lock_init(&l->lock);
+}
+
+static inline void osdep_lock_destroy(osdep_lock_t *l)
+{
+}
+
+static inline void osdep_lock(osdep_lock_t *l)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	l->flags = flags;
+}
+
+static inline void osdep_unlock(osdep_lock_t *l)
+{
+	spin_unlock_irqrestore(&l->lock, l->flags);
+}
+
+static inline void *osdep_zalloc(size_t n)
+{
+	return kzalloc(n, GFP_ATOMIC);
+}
+
+static inline void osdep_free(void *p)
+{
+	kfree(p);
+}
+
+static inline int osdep_alloc_pages(osdep_dev_t *d, unsigned int order,
+				    osdep_page_t *p)
+{
+	might_sleep();
+	*p = alloc_pages_node(dev_to_node(d), GFP_KERNEL | __GFP_COMP, order);
+	return *p ? 0 : -ENOMEM;
+}
+
+static inline void osdep_free_pages(osdep_dev_t *d, osdep_page_t p,
+				    unsigned int order)
+{
+	__free_pages(p, order);
+}
+
+static inline void osdep_page_get(osdep_dev_t *d, osdep_page_t p)
+{
+	struct page *head = compound_head(p);
+
+	WARN_ONCE(!get_page_unless_zero(head),
+		  "dmareuse: pinning pfn %#lx, which holds no reference (a tail page of a non-compound block?); not pinned\n",
+		  page_to_pfn(p));
+}
+
+static inline void osdep_page_put(osdep_dev_t *d, osdep_page_t p)
+{
+	put_page(p);
+}
+
+static inline unsigned int osdep_page_refcount(osdep_dev_t *d, osdep_page_t p)
+{
+	int n;
+
+	if (!p)
+		return 0;
+	n = page_ref_count(compound_head(p));
+	return n > 0 ? n : 0;
+}
+
+static inline void *osdep_page_address(osdep_dev_t *d, osdep_page_t p)
+{
+	return page_address(p);
+}
+
+static inline osdep_page_t osdep_virt_to_page(osdep_dev_t *d, const void *va)
+{
+	return virt_to_page(va);
+}
+
+static inline uintptr_t osdep_page_key(osdep_page_t p)
+{
+	return page_to_pfn(p);
+}
+
+static inline dma_addr_t osdep_dma_map_page(osdep_dev_t *d, osdep_page_t p,
+					    size_t off, size_t size,
+					    enum dma_data_direction dir)
+{
+	return dma_map_page_attrs(d, p, off, size, dir, 0);
+}
+
+static inline bool osdep_dma_mapping_error(osdep_dev_t *d, dma_addr_t a)
+{
+	return dma_mapping_error(d, a) != 0;
+}
+
+static inline void osdep_dma_unmap_page(osdep_dev_t *d, dma_addr_t a,
+					size_t size,
+					enum dma_data_direction dir)
+{
+	dma_unmap_page_attrs(d, a, size, dir, 0);
+}
+
+static inline void osdep_dma_sync_for_cpu(osdep_dev_t *d, dma_addr_t a,
+					  size_t size,
+					  enum dma_data_direction dir)
+{
+	dma_sync_single_for_cpu(d, a, size, dir);
+}
+
+static inline void osdep_dma_sync_for_device(osdep_dev_t *d, dma_addr_t a,
+					     size_t size,
+					     enum dma_data_direction dir)
+{
+	dma_sync_single_for_device(d, a, size, dir);
+}
+
+static inline void *osdep_dma_alloc_coherent(osdep_dev_t *d, size_t size,
+					     dma_addr_t *h)
+{
+	return dma_alloc_coherent(d, size, h, GFP_ATOMIC);
+}
+
+static inline void osdep_dma_free_coherent(osdep_dev_t *d, size_t size,
+					   void *cpu, dma_addr_t h)
+{
+	dma_free_coherent(d, size, cpu, h);
+}
+
+/* osdep_linux.c: reads the type of the device's IOMMU domain. */
+bool osdep_dma_unmap_is_strict(osdep_dev_t *d);
+
+static inline uint64_t osdep_now_ns(void)
+{
+	return ktime_get_ns();
+}
+
+/*
+ * One line per misuse; rate limited, because a caller that misuses the API
+ * in a loop must not flood the log.  A macro, so that printk checks each
+ * format (every call in reuse/ passes a literal).
+ */
+#define osdep_warn(fmt, ...) \
+	pr_warn_ratelimited("dmareuse: " fmt "\n", ##__VA_ARGS__)
+
+#endif /* DMAREUSE_OSDEP_OS_H */
