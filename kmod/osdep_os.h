@@ -55,6 +55,7 @@
 #ifndef DMAREUSE_OSDEP_OS_H
 #define DMAREUSE_OSDEP_OS_H
 
+#include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
@@ -87,6 +88,20 @@ struct osdep_lock {
 };
 
 typedef struct osdep_lock osdep_lock_t;
+typedef atomic_t osdep_atomic_t;
+typedef atomic64_t osdep_counter_t;
+
+static inline int osdep_atomic_read(osdep_atomic_t *a) { return atomic_read(a); }
+static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_set(a, v); }
+static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
+{
+	return atomic_try_cmpxchg(a, old, new);
+}
+static inline void osdep_counter_add(osdep_counter_t *c, s64 v) { atomic64_add(v, c); }
+static inline uint64_t osdep_counter_read(osdep_counter_t *c)
+{
+	return (uint64_t)atomic64_read(c);
+}
 
 static inline void osdep_lock_init(osdep_lock_t *l)
 {
@@ -220,6 +235,11 @@ static inline void osdep_dma_free_coherent(osdep_dev_t *d, size_t size,
 
 /* osdep_linux.c: reads the type of the device's IOMMU domain. */
 bool osdep_dma_unmap_is_strict(osdep_dev_t *d);
+
+static inline bool osdep_dma_need_sync(osdep_dev_t *d, dma_addr_t a)
+{
+	return dma_need_sync(d, a);
+}
 
 static inline uint64_t osdep_now_ns(void)
 {

@@ -600,6 +600,13 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 	return 0;
 }
 
+bool dma_need_sync(struct dma_device *dev, dma_addr_t addr)
+{
+	(void)addr;
+	return (dev->untrusted && dev->type != DMA_DOMAIN_PASSTHROUGH) || dev->debug ||
+	       atomic_load_explicit(&dev->os->obs, memory_order_relaxed);
+}
+
 int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
 			    size_t size, enum dma_data_direction dir)
 {

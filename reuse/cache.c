@@ -24,8 +24,12 @@
  * owners, and a cached mapping would keep the neighbours exposed; those take
  * bounce (a sub-page request here is refused as misuse).
  *
- * Lock: c->lock protects the hash, the LRU list, every entry's in_use and
- * the counters.  Maps, syncs and unmaps run outside it.  A known limit: an
+ * Lock: c->lock protects the hash, the LRU list and the counters, and every
+ * raise of an entry's in_use; rcache_unmap() lowers in_use without it (a
+ * release only ever takes entries it sees at zero under the lock, and a
+ * lowered count only makes that more likely, never wrong).  Syncs are
+ * skipped for mappings where they do nothing (osdep_dma_need_sync(), asked
+ * once at miss time).  Maps, syncs and unmaps run outside the lock.  A known limit: an
  * entry pins the head of the page's block, so two entries pinning pages of
  * the same block see each other's reference and reclaim neither until one is
  * shrunk or evicted.
@@ -42,7 +46,8 @@ struct rc_entry {
 	size_t offset, len;
 	enum dma_data_direction dir;
 	dma_addr_t dma;
-	unsigned int in_use;
+	bool need_sync;			/* syncs on this mapping do something */
+	osdep_atomic_t in_use;		/* raised under c->lock, lowered lock-free */
 };
 
 struct rcache {
@@ -52,7 +57,8 @@ struct rcache {
 	size_t max_bytes, bytes;
 	struct rc_entry *hash[HASH_SIZE];
 	struct rlist lru;
-	struct reuse_stats st;
+	struct reuse_stats st;		/* under lock */
+	osdep_counter_t unmap_syncs;	/* rcache_unmap(), lock-free */
 };
 
 static unsigned int hash_of(osdep_page_t page, size_t offset, size_t len,
@@ -133,7 +139,7 @@ static size_t detach_locked(struct rcache *c, size_t nr,
 		struct rc_entry *e = rlist_entry(pos, struct rc_entry, lru);
 
 		pos = pos->prev;
-		if (e->in_use || (pred && !pred(c, e)))
+		if (osdep_atomic_read(&e->in_use) || (pred && !pred(c, e)))
 			continue;
 		unhash_locked(c, e);
 		e->hnext = *out;
@@ -174,14 +180,17 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	osdep_lock(&c->lock);
 	e = lookup_locked(c, page, offset, len, dir);
 	if (e) {
-		e->in_use++;
-		rlist_del(&e->lru);
-		rlist_add(&c->lru, &e->lru);
+		ratomic_add(&e->in_use, 1);
+		if (c->lru.next != &e->lru) {
+			rlist_del(&e->lru);
+			rlist_add(&c->lru, &e->lru);
+		}
 		c->st.hits++;
-		c->st.syncs++;
-		c->st.in_use++;
+		if (e->need_sync)
+			c->st.syncs++;
 		osdep_unlock(&c->lock);
-		osdep_dma_sync_for_device(c->dev, e->dma, len, dir);
+		if (e->need_sync)
+			osdep_dma_sync_for_device(c->dev, e->dma, len, dir);
 		goto out;
 	}
 	osdep_unlock(&c->lock);
@@ -198,9 +207,10 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 		osdep_free(e);
 		return -ENOMEM;
 	}
+	e->need_sync = osdep_dma_need_sync(c->dev, e->dma);
+	osdep_atomic_set(&e->in_use, 1);
 	osdep_lock(&c->lock);
 	/* Another CPU may have cached the same key meanwhile: both stay valid. */
-	e->in_use = 1;
 	e->hnext = c->hash[hash_of(page, offset, len, dir)];
 	c->hash[hash_of(page, offset, len, dir)] = e;
 	rlist_add(&c->lru, &e->lru);
@@ -209,7 +219,6 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	c->st.misses++;
 	c->st.maps++;
 	c->st.pages_pinned++;
-	c->st.in_use++;
 	if (c->nentries > c->max_entries || c->bytes > c->max_bytes) {
 		size_t over = c->nentries > c->max_entries ? c->nentries - c->max_entries : 0;
 		size_t n = detach_locked(c, over ? over : 1, NULL, &victims);
@@ -232,23 +241,24 @@ int rcache_unmap(struct rcache *c, struct rmap_handle *h)
 {
 	struct rc_entry *e = h->priv;
 
-	osdep_lock(&c->lock);
-	if (!e || !e->in_use || e->dma != h->dma) {
+	/*
+	 * The caller's in_use reference keeps @e alive until we drop it, so
+	 * it can be checked and synced without the lock.
+	 */
+	if (!e || e->dma != h->dma || osdep_atomic_read(&e->in_use) <= 0) {
+		osdep_lock(&c->lock);
 		c->st.errors++;
 		osdep_unlock(&c->lock);
 		osdep_warn("rcache_unmap(dma %#llx): not a lent cache entry",
 			   (unsigned long long)h->dma);
 		return -EINVAL;
 	}
-	osdep_unlock(&c->lock);
-	/* Sync while still counted in use: no release can unmap it meanwhile. */
-	osdep_dma_sync_for_cpu(c->dev, e->dma, e->len, e->dir);
-	osdep_lock(&c->lock);
-	e->in_use--;
-	c->st.in_use--;
-	c->st.syncs++;
-	osdep_unlock(&c->lock);
 	h->priv = NULL;
+	if (e->need_sync) {
+		osdep_dma_sync_for_cpu(c->dev, e->dma, e->len, e->dir);
+		osdep_counter_add(&c->unmap_syncs, 1);
+	}
+	ratomic_add(&e->in_use, -1);	/* from here a release may take it */
 	return 0;
 }
 
@@ -285,11 +295,23 @@ size_t rcache_shrink(struct rcache *c, size_t nr)
 	return release_list(c, victims);
 }
 
+/* Entries lent out now: counted when asked, not on the hit path.  Locked. */
+static uint64_t lent_locked(struct rcache *c)
+{
+	uint64_t n = 0;
+
+	for (struct rlist *p = c->lru.next; p != &c->lru; p = p->next)
+		n += (uint64_t)osdep_atomic_read(&rlist_entry(p, struct rc_entry, lru)->in_use);
+	return n;
+}
+
 void rcache_stats(struct rcache *c, struct reuse_stats *out)
 {
 	osdep_lock(&c->lock);
 	*out = c->st;
+	out->in_use = lent_locked(c);
 	osdep_unlock(&c->lock);
+	out->syncs += osdep_counter_read(&c->unmap_syncs);
 }
 
 int rcache_destroy(struct rcache *c)
@@ -299,7 +321,7 @@ int rcache_destroy(struct rcache *c)
 	if (!c)
 		return 0;
 	osdep_lock(&c->lock);
-	busy = c->st.in_use;
+	busy = lent_locked(c);
 	osdep_unlock(&c->lock);
 	if (busy) {
 		osdep_warn("rcache_destroy: %llu entr%s still lent out", (unsigned long long)busy,

@@ -23,8 +23,13 @@
  * destroyed (their mappings and pages are long gone; only the small struct
  * stays).
  *
- * Lock: r->lock protects the lists, every rmo's state and the counters.
- * Maps, syncs and unmaps run outside it: an rmo being torn down is BUSY.
+ * The hit path takes no lock: for_device and for_cpu move the state with one
+ * compare-and-swap and count with atomic counters; syncs are skipped when
+ * the OS says they do nothing for these mappings (coherent, not bounced:
+ * osdep_dma_need_sync(), decided once at register).
+ *
+ * Lock: r->lock protects the lists and the slow-path counters.  Maps, syncs
+ * and unmaps run outside it; an rmo being torn down is BUSY.
  */
 #include "reuse_int.h"
 
@@ -39,7 +44,8 @@ struct rmo_seg {
 struct rmo {
 	struct rlist node;
 	struct rreuse *r;
-	enum rmo_state state;
+	osdep_atomic_t state;		/* enum rmo_state; moves by compare-and-swap */
+	bool need_sync;			/* some segment's syncs do something */
 	enum dma_data_direction dir;
 	unsigned int n;
 	rmo_unmap_cb cb;
@@ -49,9 +55,10 @@ struct rmo {
 
 struct rreuse {
 	osdep_dev_t *dev;
-	osdep_lock_t lock;
+	osdep_lock_t lock;		/* protects the lists and st */
 	struct rlist live, dead;
-	struct reuse_stats st;
+	struct reuse_stats st;		/* slow-path counters */
+	osdep_counter_t hits, syncs;	/* hit-path counters, lock-free */
 };
 
 static const char *const state_name[] = { "cpu-owned", "device-owned", "busy", "dead" };
@@ -123,8 +130,10 @@ struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
 		}
 	}
 	rlist_init(&mo->node);
+	for (i = 0; i < n; i++)
+		mo->need_sync |= osdep_dma_need_sync(r->dev, mo->seg[i].dma);
+	osdep_atomic_set(&mo->state, RMO_CPU);
 	osdep_lock(&r->lock);
-	mo->state = RMO_CPU;
 	rlist_add(&r->live, &mo->node);
 	r->st.maps += n;
 	r->st.misses++;
@@ -146,60 +155,34 @@ dma_addr_t rmo_dma_addr(const struct rmo *mo, unsigned int i)
 
 bool rmo_is_live(const struct rmo *mo)
 {
-	bool live;
-
-	osdep_lock(&mo->r->lock);
-	live = mo->state != RMO_DEAD;
-	osdep_unlock(&mo->r->lock);
-	return live;
+	return osdep_atomic_read((osdep_atomic_t *)&mo->state) != RMO_DEAD;
 }
 
-/* Move @mo from @from to BUSY, or explain why not.  Under r->lock. */
-static int claim_locked(struct rmo *mo, enum rmo_state from, const char *fn)
+/* Move @mo from @from to @to, or count and explain why not. */
+static int move(struct rmo *mo, enum rmo_state from, enum rmo_state to, const char *fn)
 {
-	if (mo->state == from) {
-		mo->state = RMO_BUSY;
+	int old = from;
+
+	if (osdep_atomic_try_cmpxchg(&mo->state, &old, to))
 		return 0;
-	}
+	osdep_lock(&mo->r->lock);
 	mo->r->st.errors++;
+	osdep_unlock(&mo->r->lock);
 	osdep_warn("%s(%p): registration is %s, expected %s", fn, (void *)mo,
-		   state_name[mo->state], state_name[from]);
-	return mo->state == RMO_DEAD ? -ESTALE : -EINVAL;
-}
-
-/*
- * The hit path: one lock round trip to move the state, then the syncs.  A
- * caller that races for_device against for_cpu on one buffer breaks the
- * ownership contract; the state machine still stays consistent.
- */
-static int transfer(struct rmo *mo, enum rmo_state from, enum rmo_state to,
-		    const char *fn)
-{
-	struct rreuse *r = mo->r;
-	int ret;
-
-	osdep_lock(&r->lock);
-	ret = claim_locked(mo, from, fn);
-	if (!ret) {
-		mo->state = to;
-		r->st.syncs += mo->n;
-		if (to == RMO_DEVICE) {
-			r->st.hits++;
-			r->st.in_use++;
-		} else {
-			r->st.in_use--;
-		}
-	}
-	osdep_unlock(&r->lock);
-	return ret;
+		   state_name[old], state_name[from]);
+	return old == RMO_DEAD ? -ESTALE : -EINVAL;
 }
 
 int rmo_for_device(struct rmo *mo)
 {
-	int ret = transfer(mo, RMO_CPU, RMO_DEVICE, "rmo_for_device");
+	int ret = move(mo, RMO_CPU, RMO_DEVICE, "rmo_for_device");
 
 	if (ret)
 		return ret;
+	osdep_counter_add(&mo->r->hits, 1);
+	if (!mo->need_sync)
+		return 0;
+	osdep_counter_add(&mo->r->syncs, mo->n);
 	for (unsigned int i = 0; i < mo->n; i++)
 		osdep_dma_sync_for_device(mo->r->dev, mo->seg[i].dma, mo->seg[i].len,
 					  mo->dir);
@@ -208,10 +191,13 @@ int rmo_for_device(struct rmo *mo)
 
 int rmo_for_cpu(struct rmo *mo)
 {
-	int ret = transfer(mo, RMO_DEVICE, RMO_CPU, "rmo_for_cpu");
+	int ret = move(mo, RMO_DEVICE, RMO_CPU, "rmo_for_cpu");
 
 	if (ret)
 		return ret;
+	if (!mo->need_sync)
+		return 0;
+	osdep_counter_add(&mo->r->syncs, mo->n);
 	for (unsigned int i = 0; i < mo->n; i++)
 		osdep_dma_sync_for_cpu(mo->r->dev, mo->seg[i].dma, mo->seg[i].len, mo->dir);
 	return 0;
@@ -222,16 +208,15 @@ int rmo_unregister(struct rmo *mo)
 	struct rreuse *r = mo->r;
 	int ret;
 
-	osdep_lock(&r->lock);
-	if (mo->state == RMO_DEVICE) {
+	if (osdep_atomic_read(&mo->state) == RMO_DEVICE) {
+		osdep_lock(&r->lock);
 		r->st.errors++;
 		osdep_unlock(&r->lock);
 		osdep_warn("rmo_unregister(%p): a transfer is in flight (device-owned); "
 			   "call rmo_for_cpu first", (void *)mo);
 		return -EBUSY;
 	}
-	ret = claim_locked(mo, RMO_CPU, "rmo_unregister");
-	osdep_unlock(&r->lock);
+	ret = move(mo, RMO_CPU, RMO_BUSY, "rmo_unregister");
 	if (ret)
 		return ret;
 	/* Unmap (invalidation complete on return), tell the owner, then unpin. */
@@ -239,8 +224,8 @@ int rmo_unregister(struct rmo *mo)
 	if (mo->cb)
 		mo->cb(mo->arg, mo);
 	unpin_segs(r, mo, mo->n);
+	osdep_atomic_set(&mo->state, RMO_DEAD);
 	osdep_lock(&r->lock);
-	mo->state = RMO_DEAD;
 	rlist_del(&mo->node);
 	rlist_add(&r->dead, &mo->node);
 	r->st.unmaps += mo->n;
@@ -254,7 +239,14 @@ void rreuse_stats(struct rreuse *r, struct reuse_stats *out)
 {
 	osdep_lock(&r->lock);
 	*out = r->st;
+	/* in_use is counted here, not on the hit path: registrations the device owns. */
+	out->in_use = 0;
+	for (struct rlist *p = r->live.next; p != &r->live; p = p->next)
+		out->in_use += osdep_atomic_read(&rlist_entry(p, struct rmo, node)->state) ==
+			       RMO_DEVICE;
 	osdep_unlock(&r->lock);
+	out->hits += osdep_counter_read(&r->hits);
+	out->syncs += osdep_counter_read(&r->syncs);
 }
 
 size_t rreuse_destroy(struct rreuse *r)
@@ -275,8 +267,8 @@ size_t rreuse_destroy(struct rreuse *r)
 		osdep_unlock(&r->lock);
 		live++;
 		osdep_warn("rreuse_destroy: registration %p still live (%s); unregistering",
-			   (void *)mo, state_name[mo->state]);
-		if (mo->state == RMO_DEVICE)
+			   (void *)mo, state_name[osdep_atomic_read(&mo->state)]);
+		if (osdep_atomic_read(&mo->state) == RMO_DEVICE)
 			rmo_for_cpu(mo);
 		if (rmo_unregister(mo)) {
 			/* Cannot happen single-threaded; do not loop forever. */

@@ -21,6 +21,10 @@
  * and these operations (inline or extern):
  *   void osdep_lock_init(osdep_lock_t *l), osdep_lock_destroy(l),
  *        osdep_lock(l), osdep_unlock(l)
+ *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v]),
+ *        bool osdep_atomic_try_cmpxchg(a, int *old, int new)   (full barrier)
+ *   osdep_counter_t (64-bit statistics): osdep_counter_add(c, v),
+ *        uint64_t osdep_counter_read(c)                         (relaxed)
  *   void *osdep_zalloc(size_t n)              zeroed heap memory or NULL
  *   void osdep_free(void *p)
  *   int  osdep_alloc_pages(osdep_dev_t *d, unsigned int order, osdep_page_t *p)
@@ -37,6 +41,9 @@
  *                                                   it returns (strict)
  *   void osdep_dma_sync_for_cpu(d, addr, size, dir)
  *   void osdep_dma_sync_for_device(d, addr, size, dir)
+ *   bool osdep_dma_need_sync(d, addr)  false if syncs on that mapping are
+ *                                      no-ops (coherent, not bounced): a
+ *                                      layer that keeps mappings may skip them
  *   void *osdep_dma_alloc_coherent(d, size, dma_addr_t *handle)
  *   void osdep_dma_free_coherent(d, size, void *cpu, dma_addr_t handle)
  *   bool osdep_dma_unmap_is_strict(d)   false if unmap may leave the IOTLB

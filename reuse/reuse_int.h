@@ -47,6 +47,16 @@ static inline void rlist_del(struct rlist *n)
 #define rlist_entry(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/* Add @v to the atomic int @a; returns the value before. */
+static inline int ratomic_add(osdep_atomic_t *a, int v)
+{
+	int old = osdep_atomic_read(a);
+
+	while (!osdep_atomic_try_cmpxchg(a, &old, old + v))
+		;
+	return old;
+}
+
 #define RPAGE_SHIFT 12
 #define RPAGE_MASK (~((size_t)PAGE_SIZE - 1))
 

@@ -158,6 +158,15 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 /** dma_iova_free() - give the range back; everything must be unlinked. */
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state);
 
+/**
+ * dma_need_sync() - whether syncs on the mapping at @addr do anything, as
+ * Linux's dma_need_sync(): true when it is bounced (untrusted device), when
+ * dma_debug checks syncs, or when an observer (the oracle) follows
+ * ownership through them.  Memory itself is coherent: otherwise a caller
+ * that keeps a mapping may skip its syncs.
+ */
+bool dma_need_sync(struct dma_device *dev, dma_addr_t addr);
+
 /** dma_flush_lazy() - flush every flush queue of a lazy device now. */
 void dma_flush_lazy(struct dma_device *dev);
 

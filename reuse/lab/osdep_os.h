@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ typedef struct dma_device osdep_dev_t;
 typedef pfn_t osdep_page_t;
 typedef pthread_mutex_t osdep_lock_t;
 typedef struct dma_iova_state osdep_iova_state_t;
+typedef _Atomic int osdep_atomic_t;		/* a small state word */
+typedef _Atomic uint64_t osdep_counter_t;	/* a statistics counter */
 
 #define OSDEP_NO_PAGE (~(osdep_page_t)0)
 
@@ -36,6 +39,21 @@ static inline void osdep_lock_init(osdep_lock_t *l) { pthread_mutex_init(l, NULL
 static inline void osdep_lock_destroy(osdep_lock_t *l) { pthread_mutex_destroy(l); }
 static inline void osdep_lock(osdep_lock_t *l) { pthread_mutex_lock(l); }
 static inline void osdep_unlock(osdep_lock_t *l) { pthread_mutex_unlock(l); }
+
+static inline int osdep_atomic_read(osdep_atomic_t *a) { return atomic_load(a); }
+static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_store(a, v); }
+static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
+{
+	return atomic_compare_exchange_strong(a, old, new);
+}
+static inline void osdep_counter_add(osdep_counter_t *c, int64_t v)
+{
+	atomic_fetch_add_explicit(c, (uint64_t)v, memory_order_relaxed);
+}
+static inline uint64_t osdep_counter_read(osdep_counter_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
 
 static inline void *osdep_zalloc(size_t n) { return lab_calloc(1, n); }
 static inline void osdep_free(void *p) { free(p); }
@@ -133,6 +151,11 @@ static inline void osdep_dma_free_coherent(osdep_dev_t *d, size_t size, void *cp
 					   dma_addr_t h)
 {
 	dma_free_coherent(d, size, cpu, h);
+}
+
+static inline bool osdep_dma_need_sync(osdep_dev_t *d, dma_addr_t a)
+{
+	return dma_need_sync(d, a);
 }
 
 static inline bool osdep_dma_unmap_is_strict(osdep_dev_t *d)

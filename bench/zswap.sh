@@ -1,0 +1,48 @@
+#!/bin/sh
+# zswap.sh - record the workload figures (issues 4 and 5), all from runs of
+# build/dmabench, each result file starting with the command that made it.
+#
+#   bench/results/default.txt     dmabench with no arguments (the default
+#                                 scenario) plus its wall time and peak RSS
+#   bench/results/zswap-2cpu.txt  zswap, 2 CPU threads, every strategy
+#   bench/results/net.txt         net, default size mix, 1 CPU thread
+#   bench/results/rogue.txt       zswap and net with the rogue device
+set -eu
+cd "$(dirname "$0")/.."
+B=build/dmabench
+mkdir -p bench/results
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+stamp() {
+	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+		"git $(git rev-parse --short HEAD 2>/dev/null)"
+}
+record() {
+	out=$1
+	shift
+	{
+		stamp
+		echo "\$ $*"
+		"$@"
+	} >"$out" 2>"$err" || { cat "$err" >&2; exit 1; }
+	cat "$out"
+}
+
+{
+	stamp
+	echo "\$ $B"
+	/usr/bin/time -v $B 2>"$err"
+	grep -E 'Elapsed|Maximum resident' "$err"
+} >bench/results/default.txt
+cat bench/results/default.txt
+record bench/results/zswap-2cpu.txt $B run --workload zswap --threads 2 --seconds 3
+record bench/results/net.txt $B run --workload net --seconds 2
+{
+	stamp
+	echo "\$ $B run --workload zswap --rogue --ops 4000"
+	$B run --workload zswap --rogue --ops 4000
+	echo
+	echo "\$ $B run --workload net --rogue --ops 8000"
+	$B run --workload net --rogue --ops 8000
+} >bench/results/rogue.txt 2>"$err"
+cat bench/results/rogue.txt
