@@ -89,6 +89,11 @@ struct osdep_lock {
 
 typedef struct osdep_lock osdep_lock_t;
 typedef atomic_t osdep_atomic_t;
+/*
+ * Statistics counters: atomic64_t.  A per-CPU counter (this_cpu_add) was
+ * tried and measured 581 against 374 ns per reuse pair (one strict boot
+ * each, under QEMU's TCG; boots differ by up to ~1.5x, so only indicative).
+ */
 typedef atomic64_t osdep_counter_t;
 
 static inline int osdep_atomic_read(osdep_atomic_t *a) { return atomic_read(a); }
@@ -97,6 +102,12 @@ static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new
 {
 	return atomic_try_cmpxchg(a, old, new);
 }
+static inline int osdep_counter_init(osdep_counter_t *c)
+{
+	atomic64_set(c, 0);
+	return 0;
+}
+static inline void osdep_counter_destroy(osdep_counter_t *c) { (void)c; }
 static inline void osdep_counter_add(osdep_counter_t *c, s64 v) { atomic64_add(v, c); }
 static inline uint64_t osdep_counter_read(osdep_counter_t *c)
 {

@@ -83,6 +83,10 @@ struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
 	c = osdep_zalloc(sizeof(*c));
 	if (!c)
 		return NULL;
+	if (osdep_counter_init(&c->unmap_syncs)) {
+		osdep_free(c);
+		return NULL;
+	}
 	c->dev = dev;
 	c->max_entries = max_entries ? max_entries : 4096;
 	c->max_bytes = max_bytes ? max_bytes : (64u << 20);
@@ -329,6 +333,7 @@ int rcache_destroy(struct rcache *c)
 		return -EBUSY;
 	}
 	rcache_shrink(c, (size_t)-1);
+	osdep_counter_destroy(&c->unmap_syncs);
 	osdep_lock_destroy(&c->lock);
 	osdep_free(c);
 	return 0;

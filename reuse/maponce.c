@@ -23,8 +23,9 @@
  * destroyed (their mappings and pages are long gone; only the small struct
  * stays).
  *
- * The hit path takes no lock: for_device and for_cpu move the state with one
- * compare-and-swap and count with atomic counters; syncs are skipped when
+ * The hit path takes no lock and no locked instruction: for_device and
+ * for_cpu move the state with a plain read and write (the owner serialises
+ * its calls on one registration) and count with per-CPU counters; syncs are skipped when
  * the OS says they do nothing for these mappings (coherent, not bounced:
  * osdep_dma_need_sync(), decided once at register).
  *
@@ -75,11 +76,21 @@ struct rreuse *rreuse_create(osdep_dev_t *dev)
 	r = osdep_zalloc(sizeof(*r));
 	if (!r)
 		return NULL;
+	if (osdep_counter_init(&r->hits))
+		goto out_free;
+	if (osdep_counter_init(&r->syncs))
+		goto out_hits;
 	r->dev = dev;
 	osdep_lock_init(&r->lock);
 	rlist_init(&r->live);
 	rlist_init(&r->dead);
 	return r;
+
+out_hits:
+	osdep_counter_destroy(&r->hits);
+out_free:
+	osdep_free(r);
+	return NULL;
 }
 
 static void unmap_segs(struct rreuse *r, struct rmo *mo, unsigned int n)
@@ -158,13 +169,24 @@ bool rmo_is_live(const struct rmo *mo)
 	return osdep_atomic_read((osdep_atomic_t *)&mo->state) != RMO_DEAD;
 }
 
-/* Move @mo from @from to @to, or count and explain why not. */
-static int move(struct rmo *mo, enum rmo_state from, enum rmo_state to, const char *fn)
+/*
+ * Move @mo from @from to @to, or count and explain why not.  The owner
+ * serialises its own calls on one registration (as it does dma_map/unmap
+ * of one buffer), so the hit path reads and writes the state without a
+ * locked instruction; only unregister, which may meet a racing misuse,
+ * claims it with a compare-and-swap (@claim).
+ */
+static int move_state(struct rmo *mo, enum rmo_state from, enum rmo_state to,
+		      bool claim, const char *fn)
 {
 	int old = from;
 
-	if (osdep_atomic_try_cmpxchg(&mo->state, &old, to))
+	if (claim ? osdep_atomic_try_cmpxchg(&mo->state, &old, to) :
+		    (old = osdep_atomic_read(&mo->state)) == (int)from) {
+		if (!claim)
+			osdep_atomic_set(&mo->state, to);
 		return 0;
+	}
 	osdep_lock(&mo->r->lock);
 	mo->r->st.errors++;
 	osdep_unlock(&mo->r->lock);
@@ -175,7 +197,7 @@ static int move(struct rmo *mo, enum rmo_state from, enum rmo_state to, const ch
 
 int rmo_for_device(struct rmo *mo)
 {
-	int ret = move(mo, RMO_CPU, RMO_DEVICE, "rmo_for_device");
+	int ret = move_state(mo, RMO_CPU, RMO_DEVICE, false, "rmo_for_device");
 
 	if (ret)
 		return ret;
@@ -191,7 +213,7 @@ int rmo_for_device(struct rmo *mo)
 
 int rmo_for_cpu(struct rmo *mo)
 {
-	int ret = move(mo, RMO_DEVICE, RMO_CPU, "rmo_for_cpu");
+	int ret = move_state(mo, RMO_DEVICE, RMO_CPU, false, "rmo_for_cpu");
 
 	if (ret)
 		return ret;
@@ -216,7 +238,7 @@ int rmo_unregister(struct rmo *mo)
 			   "call rmo_for_cpu first", (void *)mo);
 		return -EBUSY;
 	}
-	ret = move(mo, RMO_CPU, RMO_BUSY, "rmo_unregister");
+	ret = move_state(mo, RMO_CPU, RMO_BUSY, true, "rmo_unregister");
 	if (ret)
 		return ret;
 	/* Unmap (invalidation complete on return), tell the owner, then unpin. */
@@ -283,6 +305,8 @@ size_t rreuse_destroy(struct rreuse *r)
 		rlist_del(&mo->node);
 		osdep_free(mo);
 	}
+	osdep_counter_destroy(&r->hits);
+	osdep_counter_destroy(&r->syncs);
 	osdep_lock_destroy(&r->lock);
 	osdep_free(r);
 	return live;

@@ -23,8 +23,9 @@
  *        osdep_lock(l), osdep_unlock(l)
  *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v]),
  *        bool osdep_atomic_try_cmpxchg(a, int *old, int new)   (full barrier)
- *   osdep_counter_t (64-bit statistics): osdep_counter_add(c, v),
- *        uint64_t osdep_counter_read(c)                         (relaxed)
+ *   osdep_counter_t (64-bit statistics, may be per CPU):
+ *        int osdep_counter_init(c) (0 or -ENOMEM), osdep_counter_destroy(c),
+ *        osdep_counter_add(c, v), uint64_t osdep_counter_read(c)  (relaxed)
  *   void *osdep_zalloc(size_t n)              zeroed heap memory or NULL
  *   void osdep_free(void *p)
  *   int  osdep_alloc_pages(osdep_dev_t *d, unsigned int order, osdep_page_t *p)

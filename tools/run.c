@@ -104,6 +104,18 @@ static void *progress_fn(void *arg)
 
 /* ---- one strategy -------------------------------------------------------- */
 
+/* Put the isolation run's findings into the row of the cost run. */
+static void take_isolation(struct row *row, const struct wl_result *iso)
+{
+	row->r.watched = true;
+	row->r.oracle = iso->oracle;
+	memcpy(row->r.isolation, iso->isolation, sizeof(row->r.isolation));
+	row->r.rogue_attempts = iso->rogue_attempts;
+	row->r.rogue_successes = iso->rogue_successes;
+	row->iso_ops = iso->ops;
+	row->iso_verified = iso->ops && iso->failed == 0 && iso->verified == iso->ops;
+}
+
 static void run_one(const struct run_cfg *c, struct row *row)
 {
 	char err[200] = "";
@@ -145,13 +157,7 @@ static void run_one(const struct run_cfg *c, struct row *row)
 			snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
 			return;
 		}
-		row->r.watched = true;
-		row->r.oracle = iso.oracle;
-		memcpy(row->r.isolation, iso.isolation, sizeof(row->r.isolation));
-		row->r.rogue_attempts = iso.rogue_attempts;
-		row->r.rogue_successes = iso.rogue_successes;
-		row->iso_ops = iso.ops;
-		row->iso_verified = iso.ops && iso.failed == 0 && iso.verified == iso.ops;
+		take_isolation(row, &iso);
 		return;
 	}
 	if (c->wl == WL_MAP) {
@@ -219,13 +225,7 @@ static void run_one(const struct run_cfg *c, struct row *row)
 			snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
 			return;
 		}
-		row->r.watched = true;
-		row->r.oracle = iso.oracle;
-		memcpy(row->r.isolation, iso.isolation, sizeof(row->r.isolation));
-		row->r.rogue_attempts = iso.rogue_attempts;
-		row->r.rogue_successes = iso.rogue_successes;
-		row->iso_ops = iso.ops;
-		row->iso_verified = iso.ops && iso.failed == 0 && iso.verified == iso.ops;
+		take_isolation(row, &iso);
 	}
 }
 

@@ -46,6 +46,12 @@ static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new
 {
 	return atomic_compare_exchange_strong(a, old, new);
 }
+static inline int osdep_counter_init(osdep_counter_t *c)
+{
+	atomic_store(c, 0);
+	return 0;
+}
+static inline void osdep_counter_destroy(osdep_counter_t *c) { (void)c; }
 static inline void osdep_counter_add(osdep_counter_t *c, int64_t v)
 {
 	atomic_fetch_add_explicit(c, (uint64_t)v, memory_order_relaxed);
