@@ -25,11 +25,12 @@
  * because part of it is lent now); otherwise the page was lent earlier in
  * this life -- unmapped, reached through a stale IOTLB entry -- and it is
  * stale.  Current state goes first so that a strict domain, where nothing
- * unmapped is reachable, never shows stale except between uses.  Records
- * of an earlier life only (the frame was freed since) make it a breach.
- * With no record at all the hardware decides (oracle.h): passthrough =
- * breach; a present PTE for the address = stale (event in flight);
- * otherwise breach.
+ * unmapped is reachable, never shows stale except between uses.  Without a
+ * record of the current life the hardware decides: a present PTE mapping
+ * the address to the frame = stale (a map or unmap event in flight: the
+ * MAP event follows the PTE, the UNMAP precedes the clear); otherwise
+ * records of an earlier life only (the frame was freed since) = breach;
+ * no record at all = breach (passthrough, or a retired record).
  *
  * Device table: devs[] is a hash of singly linked chains that only grow;
  * a new odev is fully built before it is published with an atomic store
@@ -474,18 +475,27 @@ static enum oracle_class classify(struct oracle *o, struct odev *od,
 		return c;
 	}
 	pthread_mutex_unlock(l);
+	d = mdev_domain(hw);
+	/*
+	 * A present PTE that maps this address to this frame is the OS lending
+	 * it right now (the MAP event follows the PTE) or taking it back (the
+	 * UNMAP event precedes the clear): not a use-after-free, whatever
+	 * older records say.  Without one, the device used a translation the
+	 * OS no longer has -- a stale IOTLB entry.
+	 */
+	if (d && !iommu_domain_is_identity(d) && !iommu_iova_to_phys(d, addr, &pa, &prot) &&
+	    (pa >> PAGE_SHIFT) == pfn) {
+		*why = older ? "present PTE, new lending not yet announced (map in flight)" :
+			       "present PTE without a record: map or unmap in flight";
+		return ORACLE_STALE;
+	}
 	if (older) {
 		*why = "frame freed and reallocated since it was lent";
 		return ORACLE_BREACH;
 	}
-	d = mdev_domain(hw);
 	if (!d || iommu_domain_is_identity(d)) {
 		*why = "never lent to this device (passthrough)";
 		return ORACLE_BREACH;
-	}
-	if (!iommu_iova_to_phys(d, addr, &pa, &prot) && (pa >> PAGE_SHIFT) == pfn) {
-		*why = "present PTE without a record: map or unmap in flight";
-		return ORACLE_STALE;
 	}
 	*why = "translation without a record (retired, or mapped before attach)";
 	return ORACLE_BREACH;

@@ -443,6 +443,9 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 
 		r->watched = true;
 		oracle_read(orc, hw, &r->oracle);
+		/* Diagnosis: DMAREUSE_ORACLE_DUMP=1 prints counts and recent findings. */
+		if (getenv("DMAREUSE_ORACLE_DUMP") && r->oracle.breach)
+			oracle_dump(orc, stderr);
 		snprintf(r->isolation, sizeof(r->isolation), "%s", oracle_isolation(orc, hw));
 	}
 	iommu_stats_read(m, &r->iommu);
