@@ -91,13 +91,19 @@ const char *dma_domain_type_name(enum dma_domain_type t);
 int dma_set_mask(struct dma_device *dev, uint64_t mask);
 uint64_t dma_get_mask(const struct dma_device *dev);
 
+/**
+ * dma_map_page() - map @size bytes at @offset of frame @page for @dir.
+ * Return: the DMA address, or DMA_MAPPING_ERROR.
+ */
 dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 			size_t size, enum dma_data_direction dir);
+/** dma_unmap_page() - unmap what dma_map_page() mapped; 0 or -EINVAL (misuse). */
 int dma_unmap_page(struct dma_device *dev, dma_addr_t addr, size_t size,
 		   enum dma_data_direction dir);
 /** dma_map_single() - map @size bytes at CPU address @cpu_addr (in the arena). */
 dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
 			  enum dma_data_direction dir);
+/** dma_unmap_single() - unmap what dma_map_single() mapped; 0 or -EINVAL. */
 int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir);
 /**
@@ -107,8 +113,14 @@ int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
  */
 int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir);
+/** dma_unmap_sg() - unmap a list dma_map_sg() mapped; 0 or -EINVAL (nothing changes). */
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir);
+/**
+ * dma_sync_single_for_cpu() / dma_sync_single_for_device() - hand a mapped
+ * buffer to the CPU or back to the device (copies when bounced).  The _sg
+ * forms do the same per entry.  Return: 0 or -EINVAL (misuse).
+ */
 int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
 			    size_t size, enum dma_data_direction dir);
 int dma_sync_single_for_device(struct dma_device *dev, dma_addr_t addr,
@@ -124,6 +136,7 @@ int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
  */
 void *dma_alloc_coherent(struct dma_device *dev, size_t size,
 			 dma_addr_t *handle);
+/** dma_free_coherent() - free what dma_alloc_coherent() returned; 0 or -EINVAL. */
 int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 		      dma_addr_t handle);
 
@@ -210,6 +223,7 @@ struct dma_stats {
 	uint64_t misuse;		/* rejected calls */
 	uint64_t live;			/* mappings live now (debug only) */
 };
+/** dma_stats_read() - a snapshot of @dev's counters. */
 void dma_stats_read(struct dma_device *dev, struct dma_stats *out);
 
 #endif

@@ -139,6 +139,7 @@ int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
 int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
 /** rbounce_sync_for_device() - copy in again (TO_DEVICE/BIDIRECTIONAL). */
 int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h);
+/** rbounce_stats() - @b's counters into @out. */
 void rbounce_stats(struct rbounce *b, struct reuse_stats *out);
 /** rbounce_max_len() - the largest buffer a pool can bounce. */
 size_t rbounce_max_len(void);
@@ -189,6 +190,7 @@ int rmo_for_cpu(struct rmo *mo);
 int rmo_unregister(struct rmo *mo);
 /** rmo_is_live() - registered and not yet unregistered. */
 bool rmo_is_live(const struct rmo *mo);
+/** rreuse_stats() - @r's counters into @out; in_use = registrations the device owns. */
 void rreuse_stats(struct rreuse *r, struct reuse_stats *out);
 
 /* ---- mapped pool ---------------------------------------------------------- */
@@ -222,6 +224,7 @@ int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len);
  * last one is put back.  Return: 0 when freed at once.
  */
 int rpool_destroy(struct rpool *p);
+/** rpool_stats() - @p's counters into @out. */
 void rpool_stats(struct rpool *p, struct reuse_stats *out);
 
 /* ---- transparent mapping cache ------------------------------------------ */
@@ -249,6 +252,7 @@ size_t rcache_reclaim(struct rcache *c);
 size_t rcache_shrink(struct rcache *c, size_t nr);
 /** rcache_destroy() - release everything; -EBUSY (nothing freed) if entries are lent out. */
 int rcache_destroy(struct rcache *c);
+/** rcache_stats() - @c's counters into @out; in_use = entries lent out now. */
 void rcache_stats(struct rcache *c, struct reuse_stats *out);
 
 /* ---- two-step IOVA context ---------------------------------------------- */
@@ -265,7 +269,9 @@ int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 	      enum dma_data_direction dir, struct rmap_handle *h);
 /** rlink_unmap() - unlink the slot: PTEs cleared, one invalidation + SYNC. */
 int rlink_unmap(struct rlink *l, struct rmap_handle *h);
+/** rlink_destroy() - free the range; -EBUSY (nothing freed) while buffers are linked. */
 int rlink_destroy(struct rlink *l);
+/** rlink_stats() - @l's counters into @out. */
 void rlink_stats(struct rlink *l, struct reuse_stats *out);
 
 /* ---- per-buffer front for drivers ---------------------------------------- */
@@ -308,14 +314,19 @@ int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
  * only the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
  */
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used);
+/** rmapper_sync_for_cpu() - let the CPU read what the device wrote so far (copy out if bounced). */
 int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
+/** rmapper_sync_for_device() - hand the buffer back to the device (copy in if bounced). */
 int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
 /** rmapper_maintain() - periodic work: cache reclaim (call from a timer or idle). */
 void rmapper_maintain(struct rmapper *m);
 /** rmapper_crossover() - auto: the bounce/map crossover in bytes (0 otherwise). */
 size_t rmapper_crossover(const struct rmapper *m);
+/** rmapper_stats() - the counters of @m and of the objects under it, summed. */
 void rmapper_stats(struct rmapper *m, struct reuse_stats *out);
+/** rmapper_strategy() - the strategy @m was created with. */
 enum reuse_strategy rmapper_strategy(const struct rmapper *m);
+/** rmapper_destroy() - free @m and its objects; -EBUSY (nothing freed) while buffers are lent. */
 int rmapper_destroy(struct rmapper *m);
 
 /**
