@@ -5,7 +5,9 @@
  * Only what needs <linux/iommu.h> lives here, so that the shared sources of
  * reuse/ are compiled without the IOMMU headers.
  */
+#include <linux/dma-map-ops.h>
 #include <linux/iommu.h>
+#include <linux/pci.h>
 
 #include "osdep_os.h"
 
@@ -30,4 +32,32 @@ bool osdep_dma_unmap_is_strict(struct device *d)
 	struct iommu_domain *domain = iommu_get_domain_for_dev(d);
 
 	return !domain || domain->type != IOMMU_DOMAIN_DMA_FQ;
+}
+
+/**
+ * osdep_dma_need_sync() - whether syncs on the mapping at @a do anything.
+ * @d: the device.
+ * @a: a DMA address it mapped.
+ *
+ * dma_need_sync() answers for dma-direct exactly (swiotlb, non-coherent
+ * devices), but in Linux 6.1 it says yes for every device behind the
+ * IOMMU's DMA ops, because those ops have sync callbacks -- which return at
+ * once for a cache-coherent device that is not forced through swiotlb (an
+ * untrusted PCI device is).  The reuse layer asks once per mapping and then
+ * skips the calls, which on the hit path are most of the cost.
+ *
+ * Context: any.
+ * Return: false when every sync on the mapping would be a no-op.
+ */
+bool osdep_dma_need_sync(struct device *d, dma_addr_t a)
+{
+	struct iommu_domain *domain;
+
+	if (!dma_need_sync(d, a))
+		return false;
+	domain = iommu_get_domain_for_dev(d);
+	if (domain && (domain->type & __IOMMU_DOMAIN_DMA_API) && dev_is_dma_coherent(d) &&
+	    !(dev_is_pci(d) && to_pci_dev(d)->untrusted))
+		return false;
+	return true;
 }

@@ -247,10 +247,7 @@ static inline void osdep_dma_free_coherent(osdep_dev_t *d, size_t size,
 /* osdep_linux.c: reads the type of the device's IOMMU domain. */
 bool osdep_dma_unmap_is_strict(osdep_dev_t *d);
 
-static inline bool osdep_dma_need_sync(osdep_dev_t *d, dma_addr_t a)
-{
-	return dma_need_sync(d, a);
-}
+bool osdep_dma_need_sync(osdep_dev_t *d, dma_addr_t a);
 
 static inline uint64_t osdep_now_ns(void)
 {
