@@ -218,6 +218,27 @@ static inline void osdep_dma_unmap_page(osdep_dev_t *d, dma_addr_t a,
 	dma_unmap_page_attrs(d, a, size, dir, 0);
 }
 
+/* A mapping to release in a batch (see osdep_dma_unmap_batch()). */
+typedef struct {
+	dma_addr_t addr;
+	size_t size;
+	enum dma_data_direction dir;
+} osdep_unmap_t;
+
+/*
+ * Linux's DMA API has no call that unmaps several single mappings with one
+ * IOTLB flush (iommu_iotlb_gather batches within one unmap only), so each
+ * mapping pays its own invalidation here.
+ */
+static inline void osdep_dma_unmap_batch(osdep_dev_t *d, const osdep_unmap_t *v,
+					 size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dma_unmap_page_attrs(d, v[i].addr, v[i].size, v[i].dir, 0);
+}
+
 static inline void osdep_dma_sync_for_cpu(osdep_dev_t *d, dma_addr_t a,
 					  size_t size,
 					  enum dma_data_direction dir)

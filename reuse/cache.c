@@ -12,12 +12,14 @@
  * returns to the allocator when the cache drops its reference, and the
  * cache drops it only after an unmap whose invalidation has completed.
  *
- * Release paths, all "unmap with invalidation, then unpin":
+ * Release paths, all "unmap with invalidation, then unpin", each in one
+ * batch whose invalidation the OS may do as a single flush:
  *   reclaim  idle entries whose page is referenced by the cache alone (the
  *            owner has let go) -- the periodic pass;
  *   shrink   the N least recently used idle entries -- memory pressure (a
  *            shrinker in the kernel);
- *   evict    the LRU idle entries beyond max_entries / max_bytes.
+ *   evict    the LRU idle entries beyond max_entries / max_bytes, plus a
+ *            sixteenth of max_entries so that evictions come in batches.
  * Entries lent out (in_use > 0) are never released.
  *
  * Only whole pages are cached: a sub-page buffer shares its page with other
@@ -120,13 +122,6 @@ static void unhash_locked(struct rcache *c, struct rc_entry *e)
 	c->st.pages_pinned--;
 }
 
-/* Unmap (invalidation done on return), then unpin and free.  Unlocked. */
-static void release(struct rcache *c, struct rc_entry *e)
-{
-	osdep_dma_unmap_page(c->dev, e->dma, e->len, e->dir);
-	osdep_page_put(c->dev, e->page);
-	osdep_free(e);
-}
 
 /*
  * Detach up to @nr idle entries from the LRU tail that @pred accepts, onto
@@ -153,18 +148,47 @@ static size_t detach_locked(struct rcache *c, size_t nr,
 	return n;
 }
 
+/*
+ * Release detached entries: unmap them all (every invalidation complete on
+ * return -- one flush for the lot where the OS can batch), then unpin and
+ * free.  Unlocked.  Without memory for the batch, one by one.
+ */
 static size_t release_list(struct rcache *c, struct rc_entry *list)
 {
-	size_t n = 0;
+	struct rc_entry *e, *next;
+	osdep_unmap_t *v;
+	size_t n = 0, i = 0;
 
-	while (list) {
-		struct rc_entry *next = list->hnext;
-
-		release(c, list);
-		list = next;
+	for (e = list; e; e = e->hnext)
 		n++;
+	v = n > 1 ? osdep_zalloc(n * sizeof(*v)) : NULL;
+	for (e = list; e; e = e->hnext) {
+		osdep_unmap_t one = { .addr = e->dma, .size = e->len, .dir = e->dir };
+
+		if (v)
+			v[i++] = one;
+		else
+			osdep_dma_unmap_batch(c->dev, &one, 1);
+	}
+	if (v) {
+		osdep_dma_unmap_batch(c->dev, v, n);
+		osdep_free(v);
+	}
+	for (e = list; e; e = next) {
+		next = e->hnext;
+		osdep_page_put(c->dev, e->page);
+		osdep_free(e);
 	}
 	return n;
+}
+
+/*
+ * Entries evicted at once beyond the overflow: one flush serves them all, and
+ * the cache then has room for as many misses before it evicts again.
+ */
+static size_t evict_batch(const struct rcache *c)
+{
+	return c->max_entries >= 64 ? c->max_entries / 16 : 4;
 }
 
 int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
@@ -225,7 +249,7 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	c->st.pages_pinned++;
 	if (c->nentries > c->max_entries || c->bytes > c->max_bytes) {
 		size_t over = c->nentries > c->max_entries ? c->nentries - c->max_entries : 0;
-		size_t n = detach_locked(c, over ? over : 1, NULL, &victims);
+		size_t n = detach_locked(c, over + evict_batch(c), NULL, &victims);
 
 		/* Bytes still over: keep evicting idle LRU entries. */
 		while (c->bytes > c->max_bytes && detach_locked(c, 1, NULL, &victims))

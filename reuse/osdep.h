@@ -40,6 +40,11 @@
  *   bool osdep_dma_mapping_error(d, addr)
  *   void osdep_dma_unmap_page(d, addr, size, dir)   must invalidate before
  *                                                   it returns (strict)
+ *   osdep_unmap_t    a struct with members addr, size, dir
+ *   void osdep_dma_unmap_batch(d, const osdep_unmap_t *v, size_t n)
+ *                    unmap each; every translation is gone on return.  A
+ *                    binding that can flush the IOTLB once for the batch
+ *                    does (the lab); one that cannot loops (Linux)
  *   void osdep_dma_sync_for_cpu(d, addr, size, dir)
  *   void osdep_dma_sync_for_device(d, addr, size, dir)
  *   bool osdep_dma_need_sync(d, addr)  false if syncs on that mapping are

@@ -100,6 +100,26 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 /** dma_unmap_page() - unmap what dma_map_page() mapped; 0 or -EINVAL (misuse). */
 int dma_unmap_page(struct dma_device *dev, dma_addr_t addr, size_t size,
 		   enum dma_data_direction dir);
+/** struct dma_unmap_desc - one mapping for dma_unmap_batch(). */
+struct dma_unmap_desc {
+	dma_addr_t addr;
+	size_t size;
+	enum dma_data_direction dir;
+};
+/**
+ * dma_unmap_batch() - unmap @n single mappings, paying one invalidation.
+ *
+ * A lab extension: Linux's DMA API has no such call (inside one unmap,
+ * iommu_iotlb_gather does the same for one range).  Each entry is checked
+ * as dma_unmap_page() checks it and its PTEs are cleared; on a strict
+ * domain the IOTLB is then invalidated for all of them at once -- range by
+ * range when there are few, the whole domain when there are many -- with
+ * one CMD_SYNC, and only then are their IOVAs freed.  Every entry's
+ * translation is gone when the call returns.  Lazy and passthrough
+ * domains treat each entry as dma_unmap_page() does.
+ * Return: 0, or -EINVAL if some entry was misuse (the others are unmapped).
+ */
+int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size_t n);
 /** dma_map_single() - map @size bytes at CPU address @cpu_addr (in the arena). */
 dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
 			  enum dma_data_direction dir);

@@ -66,7 +66,7 @@ struct reuse_stats {
 	uint64_t misses;	/* transfers that had to map */
 	uint64_t maps, unmaps;	/* osdep map / unmap calls made */
 	uint64_t syncs;		/* osdep sync calls made */
-	uint64_t invalidations;	/* unmaps, each one an IOTLB invalidation */
+	uint64_t invalidations;	/* unmaps that invalidate (a batch may share one flush) */
 	uint64_t bytes_copied;	/* bounce copies, both ways */
 	uint64_t pages_pinned;	/* page references held now */
 	uint64_t reclaimed;	/* cache entries released by reclaim/shrink */

@@ -30,6 +30,7 @@ typedef struct dma_device osdep_dev_t;
 typedef pfn_t osdep_page_t;
 typedef pthread_mutex_t osdep_lock_t;
 typedef struct dma_iova_state osdep_iova_state_t;
+typedef struct dma_unmap_desc osdep_unmap_t;	/* addr, size, dir */
 typedef _Atomic int osdep_atomic_t;		/* a small state word */
 typedef _Atomic uint64_t osdep_counter_t;	/* a statistics counter */
 
@@ -133,6 +134,12 @@ static inline void osdep_dma_unmap_page(osdep_dev_t *d, dma_addr_t a, size_t siz
 					enum dma_data_direction dir)
 {
 	dma_unmap_page(d, a, size, dir);
+}
+
+/* The lab's DMA layer invalidates a whole batch with one CMD_SYNC. */
+static inline void osdep_dma_unmap_batch(osdep_dev_t *d, const osdep_unmap_t *v, size_t n)
+{
+	dma_unmap_batch(d, v, n);
 }
 
 static inline void osdep_dma_sync_for_cpu(osdep_dev_t *d, dma_addr_t a,

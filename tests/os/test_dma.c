@@ -120,6 +120,108 @@ static void test_access_after_unmap_strict_vs_lazy(void)
 	}
 }
 
+/*
+ * dma_unmap_batch(): on a strict domain every translation -- PTE and IOTLB
+ * entry -- is gone on return, with one CMD_SYNC for the whole batch: range
+ * commands for a few entries, one domain command for many.  A bad entry is
+ * refused and the rest still unmapped; lazy and passthrough behave as
+ * dma_unmap_page() does.
+ */
+static void test_unmap_batch(void)
+{
+	static const size_t sizes[] = { 3, 40 };
+
+	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, DMA_DOMAIN_STRICT, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		size_t n = sizes[k];
+		struct dma_unmap_desc v[41];
+		struct iommu_stats is0, is1;
+		struct dma_stats ds;
+		pfn_t pfn[40];
+		uint8_t b[8];
+		bool back = false;
+
+		REQUIRE(dev);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t *buf = alloc_buf(lab, 0, &pfn[i]);
+
+			REQUIRE(buf);
+			v[i] = (struct dma_unmap_desc){
+				.addr = dma_map_single(dev, buf + (i % 3) * 100, 200, DMA_BIDIRECTIONAL),
+				.size = 200, .dir = DMA_BIDIRECTIONAL,
+			};
+			REQUIRE(!dma_mapping_error(v[i].addr));
+			CHECK(mdev_access(hw, v[i].addr, b, 8, DEV_READ) == 0);	/* into the IOTLB */
+		}
+		iommu_stats_read(lab->m, &is0);
+		CHECK(dma_unmap_batch(dev, v, n) == 0, "batch of %zu", n);
+		iommu_stats_read(lab->m, &is1);
+		CHECK(is1.syncs - is0.syncs == 1, "one CMD_SYNC for %zu entries (saw %llu)", n,
+		      (unsigned long long)(is1.syncs - is0.syncs));
+		CHECK(is1.cmds - is0.cmds == (n <= 8 ? n : 1),
+		      "%zu entries: %llu invalidation commands", n,
+		      (unsigned long long)(is1.cmds - is0.cmds));
+		for (size_t i = 0; i < n; i++) {
+			CHECK(mdev_access(hw, v[i].addr, b, 8, DEV_READ) == -EFAULT,
+			      "entry %zu refused after the batch", i);
+			CHECK(iommu_frame_reachable(lab->m, pfn[i]) == 0);
+		}
+		/* IOVAs are free again: a new mapping may get one of them back. */
+		for (size_t i = 0; i < n && !back; i++) {
+			dma_addr_t a = dma_map_single(dev, phys_to_virt(lab->m, pfn[0] << PAGE_SHIFT),
+						      200, DMA_TO_DEVICE);
+
+			for (size_t j = 0; j < n; j++)
+				back |= (a & PAGE_MASK) == (v[j].addr & PAGE_MASK);
+			dma_unmap_single(dev, a, 200, DMA_TO_DEVICE);
+		}
+		CHECK(back, "an IOVA of the batch is handed out again");
+		dma_stats_read(dev, &ds);
+		CHECK(ds.live == 0 && ds.misuse == 0);
+		CHECK(dma_device_destroy(dev) == 0);
+		for (size_t i = 0; i < n; i++)
+			page_put(lab->pa, pfn[i]);
+		lab_down(lab);
+	}
+
+	/* Misuse in the middle: refused, the others unmapped all the same. */
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct dma_unmap_desc v[3];
+		struct dma_stats ds;
+		pfn_t pfn[2];
+
+		REQUIRE(dev);
+		for (int i = 0; i < 2; i++) {
+			uint8_t *buf = alloc_buf(lab, 0, &pfn[i]);
+
+			REQUIRE(buf);
+			v[i * 2] = (struct dma_unmap_desc){
+				.addr = dma_map_single(dev, buf, 64, DMA_TO_DEVICE),
+				.size = 64, .dir = DMA_TO_DEVICE,
+			};
+			REQUIRE(!dma_mapping_error(v[i * 2].addr));
+		}
+		v[1] = (struct dma_unmap_desc){ .addr = v[0].addr, .size = 0, .dir = DMA_TO_DEVICE };
+		CHECK(dma_unmap_batch(dev, v, 3) == -EINVAL, "a zero-size entry is refused (%s)",
+		      dma_domain_type_name((enum dma_domain_type)t));
+		if (t == DMA_DOMAIN_LAZY)
+			dma_flush_lazy(dev);
+		for (int i = 0; i < 2; i++)
+			CHECK(t == DMA_DOMAIN_PASSTHROUGH || iommu_frame_reachable(lab->m, pfn[i]) == 0,
+			      "entry %d unmapped despite the bad one", i * 2);
+		dma_stats_read(dev, &ds);
+		CHECK(ds.live == 0 && ds.misuse == 1);
+		CHECK(dma_device_destroy(dev) == 0, "nothing left mapped");
+		for (int i = 0; i < 2; i++)
+			page_put(lab->pa, pfn[i]);
+		lab_down(lab);
+	}
+}
+
 /* The lazy flush queue is flushed by its timer (10 ms) and when full. */
 static void test_lazy_timer_and_full_queue(void)
 {
@@ -366,6 +468,7 @@ int main(int argc, char **argv)
 		TEST(test_round_trip_all_domains),
 		TEST(test_access_after_unmap_strict_vs_lazy),
 		TEST(test_lazy_timer_and_full_queue),
+		TEST(test_unmap_batch),
 		TEST(test_swiotlb_hides_neighbours),
 		TEST(test_map_sg),
 		TEST(test_coherent),

@@ -362,6 +362,57 @@ static void test_cache_pins_and_reclaims(void)
 	rig_down(&g);
 }
 
+/*
+ * Releases come in batches that share one invalidation: a reclaim of many
+ * cache-only entries pays one CMD_SYNC, and an insert beyond max_entries
+ * evicts a sixteenth of the cache at once.  Every released page is
+ * unreachable and freed only afterwards (the safety hook checks each free).
+ */
+static void test_cache_batches_invalidations(void)
+{
+	struct iommu_stats a, b;
+	struct reuse_stats st;
+	struct rmap_handle h;
+	struct rcache *c;
+	struct rig g;
+	pfn_t pfn[65];
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	c = rcache_create(g.dev, 64, 0);
+	REQUIRE(c);
+	for (int i = 0; i < 65; i++) {
+		REQUIRE(alloc_pages_va(&g, 0, &pfn[i]));
+		if (i == 64)
+			iommu_stats_read(g.lab->m, &a);
+		CHECK(rcache_map(c, pfn[i], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
+		CHECK(rcache_unmap(c, &h) == 0);
+	}
+	iommu_stats_read(g.lab->m, &b);
+	rcache_stats(c, &st);
+	CHECK(st.evicted == 1 + 4, "one over the limit evicts it and a batch of 4 (saw %llu)",
+	      (unsigned long long)st.evicted);
+	CHECK(b.syncs - a.syncs == 1, "the whole eviction paid one CMD_SYNC (saw %llu)",
+	      (unsigned long long)(b.syncs - a.syncs));
+	for (int i = 0; i < 5; i++)
+		CHECK(iommu_frame_reachable(g.lab->m, pfn[i]) == 0, "LRU entry %d unmapped", i);
+	/* The owner lets go of 40 pages: one reclaim, one CMD_SYNC. */
+	for (int i = 5; i < 45; i++)
+		CHECK(!page_put(g.lab->pa, pfn[i]), "page %d stays pinned by the cache", i);
+	iommu_stats_read(g.lab->m, &a);
+	CHECK(rcache_reclaim(c) == 40);
+	iommu_stats_read(g.lab->m, &b);
+	CHECK(b.syncs - a.syncs == 1, "40 releases, one CMD_SYNC (saw %llu)",
+	      (unsigned long long)(b.syncs - a.syncs));
+	for (int i = 5; i < 45; i++)
+		CHECK(page_refcount(g.lab->pa, pfn[i]) == 0 &&
+		      iommu_frame_reachable(g.lab->m, pfn[i]) == 0, "page %d unmapped and freed", i);
+	CHECK(rcache_destroy(c) == 0);
+	for (int i = 0; i < 65; i++)
+		if (i < 5 || i >= 45)
+			page_put(g.lab->pa, pfn[i]);
+	rig_down(&g);
+}
+
 /* Limits: LRU eviction by entries and bytes; shrink; lent entries stay. */
 static void test_cache_limits_and_shrink(void)
 {
@@ -468,6 +519,7 @@ int main(int argc, char **argv)
 		TEST(test_pool),
 		TEST(test_cache_pins_and_reclaims),
 		TEST(test_cache_limits_and_shrink),
+		TEST(test_cache_batches_invalidations),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_strategy_names),
