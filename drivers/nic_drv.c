@@ -488,16 +488,19 @@ unsigned int nic_drv_inflight(struct nic_drv *drv, unsigned int queue)
 	return drv->q[queue].tx_tail - drv->q[queue].tx_clean;
 }
 
-void nic_drv_maintain(struct nic_drv *drv, unsigned int queue)
+void nic_drv_maintain(struct nic_drv *drv, unsigned int queue, uint64_t *dma_ns)
 {
+	uint64_t t0;
 	struct nq *q;
 
 	if (bad_queue(drv, "nic_drv_maintain", queue))
 		return;
 	q = &drv->q[queue];
+	t0 = mclock_stamp();
 	rmapper_maintain(q->txm);
 	if (q->rxm)
 		rmapper_maintain(q->rxm);
+	timed(q, t0, mclock_stamp(), dma_ns);
 }
 
 /* ---- lifetime ---------------------------------------------------------------------- */

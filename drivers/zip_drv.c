@@ -16,7 +16,9 @@
  * condition until the completion interrupt.
  *
  * Mapping: each list is mapped entry by entry through the strategy (see
- * zip_drv.h); reusable lists go through reuse_map_sg().  The time spent in
+ * zip_drv.h); reusable lists go through reuse_map_sg(), always
+ * bidirectional: an upper layer's reusable buffer may be the destination of
+ * one request and the source of the next (zswap's per-CPU buffer is).  The time spent in
  * mapping, unmapping, syncing and copying is measured around those calls
  * and returned to the caller as DMA-layer CPU time.
  */
@@ -205,7 +207,7 @@ static void unmap_list(struct zip_drv *drv, struct scatterlist *sg, int n,
 		       enum dma_data_direction dir, struct mapped *mp, size_t used)
 {
 	if (mp->reused) {
-		reuse_unmap_sg(sg, n, dir);
+		reuse_unmap_sg(sg, n, DMA_BIDIRECTIONAL);
 		return;
 	}
 	for (int i = 0; i < mp->n; i++) {
@@ -227,7 +229,7 @@ static int map_list(struct zip_drv *drv, struct scatterlist *sg, int n,
 	if (n <= 0 || n > ZIP_DRV_SGE)
 		return -EINVAL;
 	if (drv->r && sg_is_reusable(sg)) {
-		r = reuse_map_sg(sg, n, dir);
+		r = reuse_map_sg(sg, n, DMA_BIDIRECTIONAL);
 		if (r)
 			return r;
 		mp->reused = true;
@@ -387,7 +389,11 @@ void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out)
 	}
 }
 
-void zip_drv_maintain(struct zip_drv *drv)
+void zip_drv_maintain(struct zip_drv *drv, uint64_t *dma_ns)
 {
+	uint64_t t0 = mclock_stamp();
+
 	rmapper_maintain(drv->m);
+	if (dma_ns)
+		*dma_ns += stamp_ns(t0, mclock_stamp());
 }

@@ -523,7 +523,7 @@ static void run_queue(struct worker *w)
 			seq++;
 			progress++;
 			if (seq % MAINTAIN_EVERY == 0)
-				nic_drv_maintain(w->drv, w->cpu);
+				nic_drv_maintain(w->drv, w->cpu, &w->dma_ns);
 		}
 		progress += poll_once(w);
 		if (!sending && !pend && !nic_drv_inflight(w->drv, w->cpu) &&

@@ -5,7 +5,8 @@
  * The store is a per-CPU zpool: objects bump-allocated in pages from the
  * page allocator, 8-byte aligned, never straddling a page -- so a load's
  * source is a sub-page buffer inside a page shared with other objects, as
- * zsmalloc's are.  A compressed result larger than a page is stored raw
+ * zsmalloc's are; a load copies it into the per-CPU buffer first (see
+ * load_one()).  A compressed result larger than a page is stored raw
  * (the whole original page).  Entries remember kind, length and location;
  * the original bytes are regenerated from (seed, cpu, index) at load.
  *
@@ -276,12 +277,21 @@ static void load_one(struct worker *w, struct entry *e, uint8_t *want)
 	} else if (e->how == E_RAW) {
 		memcpy(got, va(w, e->pfn) + e->off, PAGE_SIZE);
 	} else {
+		/*
+		 * The zpool maps an object only atomically (zsmalloc does), and
+		 * the engine may sleep: as Linux's zswap does for an asynchronous
+		 * compressor, copy the object into the per-CPU buffer and
+		 * decompress from there -- under every strategy.  Marked
+		 * reusable, the buffer is then a hit as source too.
+		 */
+		memcpy(va(w, w->dst), va(w, e->pfn) + e->off, e->len);
 		sg_init_table(ssg, 1);
-		sg_set_page(ssg, e->pfn, e->len, e->off);
+		sg_set_page(ssg, w->dst, e->len, 0);
 		sg_init_table(dsg, 1);
 		sg_set_page(dsg, page, PAGE_SIZE, 0);
 		t0 = mclock_now();
-		r = zip_drv_run(w->drv, ZIP_OP_DECOMPRESS, ZIP_FMT_DEFLATE, ssg, 1, e->len,
+		r = zip_drv_run(w->drv, ZIP_OP_DECOMPRESS, ZIP_FMT_DEFLATE,
+				w->dst_marked ? w->dsg : ssg, 1, e->len,
 				dsg, 1, PAGE_SIZE, &produced, &w->dma_ns);
 		wl_latency_add(&w->lat, mclock_now() - t0);
 		w->engine_ops++;
@@ -319,12 +329,15 @@ static void *worker_fn(void *arg)
 			break;
 		w->err = store_one(w, i);
 		if (i % 256 == 255)
-			zip_drv_maintain(w->drv);
+			zip_drv_maintain(w->drv, &w->dma_ns);
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		load_one(w, &w->e[i], want);
+		if (i % 256 == 255)
+			zip_drv_maintain(w->drv, &w->dma_ns);
 	}
 	if (w->dst_marked && sg_mark_stop_reuse(w->dsg))
 		w->err = -EBUSY;
-	for (size_t i = 0; i < w->n; i++)
-		load_one(w, &w->e[i], want);
 	for (size_t i = 0; i < w->zp.npages; i++)
 		page_put(pa, w->zp.pages[i]);
 	page_put(pa, w->dst);

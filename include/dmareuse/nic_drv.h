@@ -163,8 +163,11 @@ void nic_drv_rx_release(struct nic_drv *drv, unsigned int queue,
 int nic_drv_wait(struct nic_drv *drv, unsigned int queue, uint64_t timeout_ns);
 /** nic_drv_inflight() - packets of @queue sent and not yet collected by poll. */
 unsigned int nic_drv_inflight(struct nic_drv *drv, unsigned int queue);
-/** nic_drv_maintain() - periodic work of @queue (cache reclaim). */
-void nic_drv_maintain(struct nic_drv *drv, unsigned int queue);
+/**
+ * nic_drv_maintain() - periodic work of @queue (cache reclaim); its CPU time
+ * is DMA-layer time and is added to *@dma_ns (may be NULL).
+ */
+void nic_drv_maintain(struct nic_drv *drv, unsigned int queue, uint64_t *dma_ns);
 
 /**
  * nic_drv_set_rogue() - let the NIC poke @r after every packet (NULL

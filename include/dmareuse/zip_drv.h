@@ -73,8 +73,11 @@ struct zip_engine *zip_drv_engine(struct zip_drv *drv);
 const char *zip_drv_note(const struct zip_drv *drv);
 /** zip_drv_reuse_stats() - the strategy objects' counters, summed. */
 void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out);
-/** zip_drv_maintain() - periodic work (cache reclaim). */
-void zip_drv_maintain(struct zip_drv *drv);
+/**
+ * zip_drv_maintain() - periodic work (cache reclaim); the CPU time it took is
+ * DMA-layer time and is added to *@dma_ns (may be NULL).
+ */
+void zip_drv_maintain(struct zip_drv *drv, uint64_t *dma_ns);
 /** zip_drv_why_not() - why @s cannot drive this device, or NULL if it can. */
 const char *zip_drv_why_not(enum reuse_strategy s);
 

@@ -7,12 +7,13 @@
  * same two pages, every time), the result is copied into a store, and the
  * source page is freed.  Same-filled pages (zero pages among them) are
  * stored as their fill value without the engine, as zswap does.  Then every
- * stored page is loaded back -- decompressed into a fresh page -- and
- * compared with the original, regenerated from the seed: nothing may be
- * lost.  A page whose compression fails is "rejected" (kept by its owner,
+ * stored page is loaded back -- its compressed object copied into the same
+ * per-CPU buffer (as Linux's zswap does for a hardware compressor over
+ * zsmalloc) and decompressed from there into a fresh page -- and compared
+ * with the original, regenerated from the seed: nothing may be lost.  A page whose compression fails is "rejected" (kept by its owner,
  * as zswap leaves it to the swap device) and still verified at load.
- * Under `reuse` and `auto` the upper layer marks its destination lists
- * reusable and stops reuse when it is done.
+ * Under `reuse` and `auto` the upper layer marks its per-CPU buffer
+ * reusable (it serves both directions) and stops reuse when it is done.
  */
 #ifndef DMAREUSE_ZSWAP_H
 #define DMAREUSE_ZSWAP_H
