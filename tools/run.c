@@ -10,6 +10,12 @@
  * those that kept isolation -- not passthrough, not lazy, no breach seen --
  * with its ratio to strict and to passthrough from the same run.
  *
+ * Timed runs (--seconds S) of zswap and net go in S rounds of one second:
+ * every strategy runs once per round, in alternating order, and a row sums
+ * its rounds.  The rows being compared thus sample the same stretches of a
+ * noisy machine instead of one stretch each.  The isolation runs follow
+ * the last round.  --ops runs and the map workload run once.
+ *
  * While it runs, a progress line on stderr (only when stderr is a terminal)
  * shows percent done, elapsed time and the current strategy.
  */
@@ -116,117 +122,172 @@ static void take_isolation(struct row *row, const struct wl_result *iso)
 	row->iso_verified = iso->ops && iso->failed == 0 && iso->verified == iso->ops;
 }
 
-static void run_one(const struct run_cfg *c, struct row *row)
+/* @acc += @r: one more round of the same strategy. */
+static void result_add(struct wl_result *acc, const struct wl_result *r)
 {
+	struct reuse_stats now = r->reuse;
+
+	acc->ops += r->ops;
+	acc->wall_ns += r->wall_ns;
+	acc->dma_cpu_ns += r->dma_cpu_ns;
+	acc->verified += r->verified;
+	acc->failed += r->failed;
+	acc->bytes += r->bytes;
+	wl_latency_merge(&acc->lat, &r->lat);
+	acc->iommu.iotlb_hits += r->iommu.iotlb_hits;
+	acc->iommu.iotlb_misses += r->iommu.iotlb_misses;
+	acc->iommu.iotlb_evictions += r->iommu.iotlb_evictions;
+	acc->iommu.iotlb_invalidated += r->iommu.iotlb_invalidated;
+	acc->iommu.cmds += r->iommu.cmds;
+	acc->iommu.syncs += r->iommu.syncs;
+	acc->iommu.batches += r->iommu.batches;
+	acc->iommu.cmdq_cpu_ns += r->iommu.cmdq_cpu_ns;
+	acc->iommu.faults += r->iommu.faults;
+	acc->iommu.walks += r->iommu.walks;
+	acc->dma.maps += r->dma.maps;
+	acc->dma.unmaps += r->dma.unmaps;
+	acc->dma.syncs += r->dma.syncs;
+	acc->dma.inv_cmds += r->dma.inv_cmds;
+	acc->dma.fq_flushes += r->dma.fq_flushes;
+	acc->dma.bounce_maps += r->dma.bounce_maps;
+	acc->dma.bounce_bytes += r->dma.bounce_bytes;
+	acc->dma.misuse += r->dma.misuse;
+	acc->dma.live = r->dma.live;
+	/* Counters add up; pages pinned and buffers lent are "now": the last round's. */
+	now.pages_pinned = 0;
+	now.in_use = 0;
+	reuse_stats_add(&acc->reuse, &now);
+	acc->reuse.pages_pinned = r->reuse.pages_pinned;
+	acc->reuse.in_use = r->reuse.in_use;
+}
+
+/*
+ * One cost round of @row's strategy (@secs seconds, or c->ops operations),
+ * without the oracle: its bookkeeping would land inside the DMA calls being
+ * timed.  Rounds after the first add to the row.  Not for map.
+ */
+static void cost_round(const struct run_cfg *c, struct row *row, unsigned int secs,
+		       bool first)
+{
+	struct wl_result r;
 	char err[200] = "";
 
-	row->applies = true;
 	if (c->wl == WL_ZSWAP) {
 		struct zswap_params p = {
 			.strategy = row->s, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof,
 		};
-		struct wl_result iso;
 
-		/*
-		 * Two runs: the cost run without the oracle (its bookkeeping
-		 * would land inside the DMA calls being timed), then a shorter
-		 * isolation run with the oracle -- and the rogue device if asked.
-		 */
 		zswap_default_mix(p.mix);
 		if (c->ops)
 			p.pages = DIV_ROUND_UP(c->ops, c->threads);
 		else
-			p.seconds = c->seconds;
-		row->err = zswap_run(&p, &row->r, err, sizeof(err));
-		if (row->err == -EOPNOTSUPP) {
-			row->applies = false;
-			snprintf(row->why, sizeof(row->why), "%s", err);
-			return;
-		}
-		if (row->err) {
-			snprintf(row->why, sizeof(row->why), "failed: %s", err);
-			return;
-		}
-		p.oracle = true;
-		p.rogue = c->rogue;
-		p.pages = ISO_PAGES;
-		p.seconds = 0;
-		row->err = zswap_run(&p, &iso, err, sizeof(err));
-		if (row->err) {
-			snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
-			return;
-		}
-		take_isolation(row, &iso);
-		return;
-	}
-	if (c->wl == WL_MAP) {
-		struct map_bench_params p = {
-			.threads = c->threads, .seconds = c->seconds, .dir = DMA_TO_DEVICE,
-			.granule = (unsigned int)DIV_ROUND_UP(c->size ? c->size : PAGE_SIZE, PAGE_SIZE),
-			.dma_bits = 48,
-			.node = -1, .strategy = row->s, .profile = &c->prof,
-			.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
-		};
-		struct map_bench_result m;
-
-		row->err = map_bench_run(&p, &m);
-		if (row->err) {
-			snprintf(row->why, sizeof(row->why), "failed: %s", strerror(-row->err));
-			return;
-		}
-		row->r.ops = m.ops;
-		row->r.wall_ns = m.wall_ns;
-		row->r.dma_cpu_ns = (uint64_t)((m.map_avg_ns + m.unmap_avg_ns) * (double)m.ops);
-		row->r.verified = m.xfer_errors ? 0 : m.ops;
-		row->r.failed = m.xfer_errors;
-		row->r.iommu = m.iommu;
-		row->r.dma = m.dma;
-		row->r.reuse = m.reuse;
-		/* per pair latency = map + unmap mean; no histogram in map */
-		wl_latency_add(&row->r.lat, (uint64_t)(m.map_avg_ns + m.unmap_avg_ns));
-		snprintf(row->r.note, sizeof(row->r.note), "no oracle in map");
-		return;
-	}
-	{
+			p.seconds = secs;
+		row->err = zswap_run(&p, &r, err, sizeof(err));
+	} else {
 		struct net_params p = {
 			.strategy = row->s, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .size = (uint32_t)c->size,
 		};
 		struct net_stats ns;
-		struct wl_result iso;
 
 		if (net_why_not(row->s)) {
-			row->applies = false;
-			snprintf(row->why, sizeof(row->why), "%s", net_why_not(row->s));
+			row->err = -EOPNOTSUPP;
+			snprintf(err, sizeof(err), "%s", net_why_not(row->s));
+		} else if (c->mix && net_parse_mix(c->mix, &p, err, sizeof(err))) {
+			row->err = -EINVAL;
+			snprintf(row->why, sizeof(row->why), "--mix: %s", err);
 			return;
+		} else {
+			if (c->ops)
+				p.packets = c->ops;
+			else
+				p.seconds = secs;
+			row->err = net_run(&p, &r, &ns, err, sizeof(err));
 		}
+	}
+	if (row->err == -EOPNOTSUPP) {
+		row->applies = false;
+		snprintf(row->why, sizeof(row->why), "%s", err);
+		return;
+	}
+	if (row->err) {
+		snprintf(row->why, sizeof(row->why), "failed: %s", err);
+		return;
+	}
+	if (first)
+		row->r = r;
+	else
+		result_add(&row->r, &r);
+}
+
+/* The isolation run of @row: shorter, with the oracle, and the rogue if asked. */
+static void isolation_run(const struct run_cfg *c, struct row *row)
+{
+	struct wl_result iso;
+	char err[200] = "";
+
+	if (c->wl == WL_ZSWAP) {
+		struct zswap_params p = {
+			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.profile = &c->prof, .oracle = true, .rogue = c->rogue,
+			.pages = ISO_PAGES,
+		};
+
+		zswap_default_mix(p.mix);
+		row->err = zswap_run(&p, &iso, err, sizeof(err));
+	} else {
+		struct net_params p = {
+			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.profile = &c->prof, .size = (uint32_t)c->size,
+		};
+		struct net_stats ns;
+
 		if (c->mix && net_parse_mix(c->mix, &p, err, sizeof(err))) {
 			row->err = -EINVAL;
 			snprintf(row->why, sizeof(row->why), "--mix: %s", err);
 			return;
 		}
-		if (c->ops)
-			p.packets = c->ops;
-		else
-			p.seconds = c->seconds;
-		row->err = net_run(&p, &row->r, &ns, err, sizeof(err));
-		if (row->err) {
-			snprintf(row->why, sizeof(row->why), "failed: %s", err);
-			return;
-		}
-		/* The isolation run, as for zswap. */
 		p.oracle = true;
 		p.rogue = c->rogue;
 		p.packets = ISO_PAGES;
-		p.seconds = 0;
 		row->err = net_run(&p, &iso, &ns, err, sizeof(err));
-		if (row->err) {
-			snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
-			return;
-		}
-		take_isolation(row, &iso);
 	}
+	if (row->err) {
+		snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
+		return;
+	}
+	take_isolation(row, &iso);
+}
+
+/* The map workload: one run, no oracle (it has no isolation run). */
+static void map_run(const struct run_cfg *c, struct row *row)
+{
+	struct map_bench_params p = {
+		.threads = c->threads, .seconds = c->seconds, .dir = DMA_TO_DEVICE,
+		.granule = (unsigned int)DIV_ROUND_UP(c->size ? c->size : PAGE_SIZE, PAGE_SIZE),
+		.dma_bits = 48,
+		.node = -1, .strategy = row->s, .profile = &c->prof,
+		.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
+	};
+	struct map_bench_result m;
+
+	row->err = map_bench_run(&p, &m);
+	if (row->err) {
+		snprintf(row->why, sizeof(row->why), "failed: %s", strerror(-row->err));
+		return;
+	}
+	row->r.ops = m.ops;
+	row->r.wall_ns = m.wall_ns;
+	row->r.dma_cpu_ns = (uint64_t)((m.map_avg_ns + m.unmap_avg_ns) * (double)m.ops);
+	row->r.verified = m.xfer_errors ? 0 : m.ops;
+	row->r.failed = m.xfer_errors;
+	row->r.iommu = m.iommu;
+	row->r.dma = m.dma;
+	row->r.reuse = m.reuse;
+	/* per pair latency = map + unmap mean; no histogram in map */
+	wl_latency_add(&row->r.lat, (uint64_t)(m.map_avg_ns + m.unmap_avg_ns));
+	snprintf(row->r.note, sizeof(row->r.note), "no oracle in map");
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -507,6 +568,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	const char *platform = "kunpeng920-smmuv3";
 	struct row rows[RS_COUNT];
 	bool any = false, progress;
+	unsigned int rounds;
 	int n = 0, ch, ret = 0;
 	FILE *out = stdout;
 
@@ -593,21 +655,42 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	if (!any)
 		usage_error("--strategy: no strategy given");
 
+	rounds = c.ops || c.wl == WL_MAP ? 1 : c.seconds;
+	for (int i = 0; i < n; i++)
+		rows[i].applies = true;
 	progress = isatty(2);
 	if (progress) {
 		pthread_mutex_init(&prog_line.lock, NULL);
 		pthread_cond_init(&prog_line.cond, NULL);
 		prog_line.start = mclock_now();
-		prog_line.per_ns = c.ops ? 0 : (uint64_t)c.seconds * 2000000000ull;
-		atomic_store(&prog_line.total, n);
+		prog_line.per_ns = c.ops ? 0 : (uint64_t)(rounds > 1 ? 1 : c.seconds) * 2000000000ull;
+		atomic_store(&prog_line.total, (int)(rounds + 1) * n);
 		atomic_store(&prog_line.current, "starting");
 		pthread_create(&prog_line.tid, NULL, progress_fn, NULL);
 	}
+	for (unsigned int k = 0; k < rounds; k++) {
+		for (int j = 0; j < n; j++) {
+			/* Alternate the order so no strategy always runs first. */
+			struct row *row = &rows[k % 2 ? n - 1 - j : j];
+
+			if (k && (!row->applies || row->err))
+				continue;
+			atomic_store(&prog_line.current, reuse_strategy_name(row->s));
+			atomic_store(&prog_line.cur_start, mclock_now());
+			if (c.wl == WL_MAP)
+				map_run(&c, row);
+			else
+				cost_round(&c, row, rounds > 1 ? 1 : c.seconds, k == 0);
+			atomic_fetch_add(&prog_line.done, 1);
+		}
+	}
 	for (int i = 0; i < n; i++) {
-		atomic_store(&prog_line.current, reuse_strategy_name(rows[i].s));
-		atomic_store(&prog_line.cur_start, mclock_now());
-		run_one(&c, &rows[i]);
-		atomic_store(&prog_line.done, i + 1);
+		if (c.wl != WL_MAP && rows[i].applies && !rows[i].err) {
+			atomic_store(&prog_line.current, "isolation");
+			atomic_store(&prog_line.cur_start, mclock_now());
+			isolation_run(&c, &rows[i]);
+		}
+		atomic_fetch_add(&prog_line.done, 1);
 		if (rows[i].err && rows[i].applies)
 			ret = 1;
 		if (rows[i].applies && !rows[i].err && !verified(&rows[i]))
