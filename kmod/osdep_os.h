@@ -114,6 +114,17 @@ static inline uint64_t osdep_counter_read(osdep_counter_t *c)
 	return (uint64_t)atomic64_read(c);
 }
 
+/* One writer at a time: a plain read-modify-write, no lock prefix. */
+static inline void osdep_owner_add(uint64_t *c, uint64_t v)
+{
+	WRITE_ONCE(*c, READ_ONCE(*c) + v);
+}
+
+static inline uint64_t osdep_owner_read(const uint64_t *c)
+{
+	return READ_ONCE(*c);
+}
+
 static inline void osdep_lock_init(osdep_lock_t *l)
 {
 	spin_lock_init(&l->lock);

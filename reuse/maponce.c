@@ -25,7 +25,9 @@
  *
  * The hit path takes no lock and no locked instruction: for_device and
  * for_cpu move the state with a plain read and write (the owner serialises
- * its calls on one registration) and count with per-CPU counters; syncs are skipped when
+ * its calls on one registration) and count in the registration itself,
+ * with plain increments (osdep_owner_add); stats sum the registrations,
+ * dead ones included.  Syncs are skipped when
  * the OS says they do nothing for these mappings (coherent, not bounced:
  * osdep_dma_need_sync(), decided once at register).
  *
@@ -49,6 +51,7 @@ struct rmo {
 	bool need_sync;			/* some segment's syncs do something */
 	enum dma_data_direction dir;
 	unsigned int n;
+	uint64_t hits, syncs;		/* written by the owner only (osdep_owner_add) */
 	rmo_unmap_cb cb;
 	void *arg;
 	struct rmo_seg seg[RMO_MAX_SEGS];
@@ -59,7 +62,6 @@ struct rreuse {
 	osdep_lock_t lock;		/* protects the lists and st */
 	struct rlist live, dead;
 	struct reuse_stats st;		/* slow-path counters */
-	osdep_counter_t hits, syncs;	/* hit-path counters, lock-free */
 };
 
 static const char *const state_name[] = { "cpu-owned", "device-owned", "busy", "dead" };
@@ -76,21 +78,11 @@ struct rreuse *rreuse_create(osdep_dev_t *dev)
 	r = osdep_zalloc(sizeof(*r));
 	if (!r)
 		return NULL;
-	if (osdep_counter_init(&r->hits))
-		goto out_free;
-	if (osdep_counter_init(&r->syncs))
-		goto out_hits;
 	r->dev = dev;
 	osdep_lock_init(&r->lock);
 	rlist_init(&r->live);
 	rlist_init(&r->dead);
 	return r;
-
-out_hits:
-	osdep_counter_destroy(&r->hits);
-out_free:
-	osdep_free(r);
-	return NULL;
 }
 
 static void unmap_segs(struct rreuse *r, struct rmo *mo, unsigned int n)
@@ -201,10 +193,10 @@ int rmo_for_device(struct rmo *mo)
 
 	if (ret)
 		return ret;
-	osdep_counter_add(&mo->r->hits, 1);
+	osdep_owner_add(&mo->hits, 1);
 	if (!mo->need_sync)
 		return 0;
-	osdep_counter_add(&mo->r->syncs, mo->n);
+	osdep_owner_add(&mo->syncs, mo->n);
 	for (unsigned int i = 0; i < mo->n; i++)
 		osdep_dma_sync_for_device(mo->r->dev, mo->seg[i].dma, mo->seg[i].len,
 					  mo->dir);
@@ -219,7 +211,7 @@ int rmo_for_cpu(struct rmo *mo)
 		return ret;
 	if (!mo->need_sync)
 		return 0;
-	osdep_counter_add(&mo->r->syncs, mo->n);
+	osdep_owner_add(&mo->syncs, mo->n);
 	for (unsigned int i = 0; i < mo->n; i++)
 		osdep_dma_sync_for_cpu(mo->r->dev, mo->seg[i].dma, mo->seg[i].len, mo->dir);
 	return 0;
@@ -263,12 +255,20 @@ void rreuse_stats(struct rreuse *r, struct reuse_stats *out)
 	*out = r->st;
 	/* in_use is counted here, not on the hit path: registrations the device owns. */
 	out->in_use = 0;
-	for (struct rlist *p = r->live.next; p != &r->live; p = p->next)
-		out->in_use += osdep_atomic_read(&rlist_entry(p, struct rmo, node)->state) ==
-			       RMO_DEVICE;
+	for (struct rlist *p = r->live.next; p != &r->live; p = p->next) {
+		struct rmo *mo = rlist_entry(p, struct rmo, node);
+
+		out->in_use += osdep_atomic_read(&mo->state) == RMO_DEVICE;
+		out->hits += osdep_owner_read(&mo->hits);
+		out->syncs += osdep_owner_read(&mo->syncs);
+	}
+	for (struct rlist *p = r->dead.next; p != &r->dead; p = p->next) {
+		struct rmo *mo = rlist_entry(p, struct rmo, node);
+
+		out->hits += osdep_owner_read(&mo->hits);
+		out->syncs += osdep_owner_read(&mo->syncs);
+	}
 	osdep_unlock(&r->lock);
-	out->hits += osdep_counter_read(&r->hits);
-	out->syncs += osdep_counter_read(&r->syncs);
 }
 
 size_t rreuse_destroy(struct rreuse *r)
@@ -305,8 +305,6 @@ size_t rreuse_destroy(struct rreuse *r)
 		rlist_del(&mo->node);
 		osdep_free(mo);
 	}
-	osdep_counter_destroy(&r->hits);
-	osdep_counter_destroy(&r->syncs);
 	osdep_lock_destroy(&r->lock);
 	osdep_free(r);
 	return live;

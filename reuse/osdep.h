@@ -23,6 +23,9 @@
  *        osdep_lock(l), osdep_unlock(l)
  *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v]),
  *        bool osdep_atomic_try_cmpxchg(a, int *old, int new)   (full barrier)
+ *   void osdep_owner_add(uint64_t *c, uint64_t v), uint64_t osdep_owner_read(
+ *        const uint64_t *c): a counter with one writer at a time (the owner of
+ *        the object it counts): no locked instruction; read from anywhere
  *   osdep_counter_t (64-bit statistics, may be per CPU):
  *        int osdep_counter_init(c) (0 or -ENOMEM), osdep_counter_destroy(c),
  *        osdep_counter_add(c, v), uint64_t osdep_counter_read(c)  (relaxed)

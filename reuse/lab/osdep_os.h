@@ -41,8 +41,15 @@ static inline void osdep_lock_destroy(osdep_lock_t *l) { pthread_mutex_destroy(l
 static inline void osdep_lock(osdep_lock_t *l) { pthread_mutex_lock(l); }
 static inline void osdep_unlock(osdep_lock_t *l) { pthread_mutex_unlock(l); }
 
-static inline int osdep_atomic_read(osdep_atomic_t *a) { return atomic_load(a); }
-static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_store(a, v); }
+/* Acquire/release: as Linux's atomic_read/atomic_set on x86, no locked instruction. */
+static inline int osdep_atomic_read(osdep_atomic_t *a)
+{
+	return atomic_load_explicit(a, memory_order_acquire);
+}
+static inline void osdep_atomic_set(osdep_atomic_t *a, int v)
+{
+	atomic_store_explicit(a, v, memory_order_release);
+}
 static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
 {
 	return atomic_compare_exchange_strong(a, old, new);
@@ -60,6 +67,14 @@ static inline void osdep_counter_add(osdep_counter_t *c, int64_t v)
 static inline uint64_t osdep_counter_read(osdep_counter_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
+}
+static inline void osdep_owner_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+static inline uint64_t osdep_owner_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
 static inline void *osdep_zalloc(size_t n) { return lab_calloc(1, n); }
