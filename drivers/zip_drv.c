@@ -145,10 +145,10 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 		goto out_destroy;
 	if (cfg->strategy == RS_REUSE)
 		snprintf(drv->note, sizeof(drv->note),
-			 "src: strict (reuse n/a: the source page is new every call), dst: reuse");
+			 "pages: strict (reuse n/a: a new page every call), per-CPU buffer: reuse");
 	else if (cfg->strategy == RS_AUTO)
 		snprintf(drv->note, sizeof(drv->note),
-			 "src: auto (crossover %zu B), dst: reuse (marked reusable)",
+			 "pages: auto (crossover %zu B), per-CPU buffer: reuse (marked reusable)",
 			 rmapper_crossover(drv->m));
 	else
 		snprintf(drv->note, sizeof(drv->note), "src: %s, dst: %s",

@@ -53,7 +53,12 @@ static int cache_init(struct edu_strategy *s)
 static void cache_destroy(struct edu_strategy *s)
 {
 	struct cache_priv *p = s->priv;
+	struct reuse_stats st;
 
+	rcache_stats(p->cache, &st);
+	pr_info("dmareuse_edu: cache: %llu hits, %llu misses, %llu syncs\n",
+		(unsigned long long)st.hits, (unsigned long long)st.misses,
+		(unsigned long long)st.syncs);
 	dmareuse_cache_destroy(p->cache);
 	kfree(p);
 }

@@ -96,9 +96,15 @@ static void reuse_destroy(struct edu_strategy *s)
 {
 	struct reuse_priv *p = s->priv;
 	struct reuse_reg *reg, *next;
+	struct reuse_stats st;
 
 	list_for_each_entry_safe(reg, next, &p->regs, node)
 		reg_stop(p, reg);
+	/* Hits that needed a sync show up here: none on a coherent device. */
+	rreuse_stats(p->r, &st);
+	pr_info("dmareuse_edu: reuse: %llu hits, %llu syncs, %llu registrations\n",
+		(unsigned long long)st.hits, (unsigned long long)st.syncs,
+		(unsigned long long)st.misses);
 	dmareuse_reuse_destroy(p->r);
 	kfree(p);
 }

@@ -57,7 +57,7 @@ static void test_zswap_every_strategy(void)
 			      (unsigned long long)r.failed);
 			CHECK(r.lat.n > 0 && r.dma_cpu_ns > 0);
 			if (s == RS_REUSE)
-				CHECK(strstr(r.note, "dst: reuse") && r.reuse.hits > 0,
+				CHECK(strstr(r.note, "per-CPU buffer: reuse") && r.reuse.hits > 0,
 				      "reuse: %s", r.note);
 			/*
 			 * The per-CPU buffer is in every request -- destination of a
