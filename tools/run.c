@@ -49,6 +49,7 @@ struct run_cfg {
 	size_t size;			/* map/net: buffer or packet size; 0 = default */
 	const char *mix;		/* net: packet size mix */
 	bool rogue;
+	bool poll;			/* zswap: the driver polls for completions */
 	uint64_t seed;
 	enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt;
 	const char *output;
@@ -179,6 +180,7 @@ static void cost_round(const struct run_cfg *c, struct row *row, unsigned int se
 		};
 
 		zswap_default_mix(p.mix);
+		p.drv.poll = c->poll;
 		if (c->ops)
 			p.pages = DIV_ROUND_UP(c->ops, c->threads);
 		else
@@ -235,6 +237,7 @@ static void isolation_run(const struct run_cfg *c, struct row *row)
 		};
 
 		zswap_default_mix(p.mix);
+		p.drv.poll = c->poll;
 		row->err = zswap_run(&p, &iso, err, sizeof(err));
 	} else {
 		struct net_params p = {
@@ -361,8 +364,9 @@ static void best_line(FILE *f, const struct run_cfg *c, const struct row *rows, 
 
 static void print_table(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
 {
-	fprintf(f, "%s on %s, %u CPU thread%s, seed %" PRIu64 "%s\n", wl_names[c->wl], c->prof.name,
-		c->threads, c->threads == 1 ? "" : "s", c->seed, c->rogue ? ", rogue device" : "");
+	fprintf(f, "%s on %s, %u CPU thread%s, seed %" PRIu64 "%s%s\n", wl_names[c->wl],
+		c->prof.name, c->threads, c->threads == 1 ? "" : "s", c->seed,
+		c->rogue ? ", rogue device" : "", c->poll ? ", completions polled" : "");
 	fprintf(f, "%-12s %10s %9s %8s %8s %7s %9s %6s %6s %-9s %9s %8s %8s %7s %s\n", "strategy",
 		"ops/s", "dma-ns/op", "p50-us", "p99-us", "inv/op", "copy-B/op", "miss%", "pinned",
 		"isolation", "ok", "stale", "subpage", "breach", "verified");
@@ -400,9 +404,10 @@ static void print_json(FILE *f, const struct run_cfg *c, const struct row *rows,
 	fprintf(f, "{\n  \"command\": ");
 	json_str(f, cmdline);
 	fprintf(f, ",\n  \"workload\": \"%s\",\n  \"unit\": \"%s\",\n  \"threads\": %u,\n"
-		"  \"seconds\": %u,\n  \"ops\": %" PRIu64 ",\n  \"seed\": %" PRIu64 ",\n  \"rogue\": %s,\n",
+		"  \"seconds\": %u,\n  \"ops\": %" PRIu64 ",\n  \"seed\": %" PRIu64 ",\n  \"rogue\": %s,\n"
+		"  \"poll\": %s,\n",
 		wl_names[c->wl], wl_units[c->wl], c->threads, c->seconds, c->ops, c->seed,
-		c->rogue ? "true" : "false");
+		c->rogue ? "true" : "false", c->poll ? "true" : "false");
 	fprintf(f, "  \"platform\": { \"name\": ");
 	json_str(f, p->name);
 	fprintf(f, ", \"iotlb_sets\": %u, \"iotlb_ways\": %u, \"cmdq_model\": \"%s\", "
@@ -511,6 +516,9 @@ static void run_help(void)
 	       "  --mix SPEC       net: packet size mix, W:LO-HI,... (default\n"
 	       "                   50:64-1500,30:1500-9000,20:9000-65536)\n"
 	       "  --rogue          make the device rogue; the oracle classifies what it reaches\n"
+	       "  --poll           zswap: the driver polls for each completion instead of\n"
+	       "                   sleeping until the interrupt (keeps the CPU awake; for a\n"
+	       "                   CPU given to each submitting thread)\n"
 	       "  --seed N         workload seed (default 1)\n"
 	       "  --format F       table | json | csv (default table)\n"
 	       "  --output FILE    write there instead of stdout\n\n"
@@ -558,6 +566,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		{ "size", required_argument, NULL, 'z' },
 		{ "mix", required_argument, NULL, 'm' },
 		{ "rogue", no_argument, NULL, 'r' },
+		{ "poll", no_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'O' },
@@ -600,6 +609,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		case 'z': c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
 		case 'm': c.mix = optarg; break;
 		case 'r': c.rogue = true; break;
+		case 'p': c.poll = true; break;
 		case 'e': c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 'F':
 			if (!strcmp(optarg, "table"))
@@ -628,6 +638,9 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			    NET_MIN_PACKET);
 	if (c.wl == WL_ZSWAP && c.size)
 		usage_error("--size: zswap works on whole pages; --size is for net and map");
+	if (c.poll && c.wl != WL_ZSWAP)
+		usage_error("--poll: only zswap waits for completions (net polls its rings "
+			    "already; map has no device requests)");
 	if (c.mix && c.wl != WL_NET)
 		usage_error("--mix: only the net workload has a packet size mix");
 	if (c.mix) {

@@ -40,6 +40,8 @@ struct zip_drv_config {
 	uint64_t fault_nth;		/* test hook: the Nth request (1-based)
 					 * gets an unmapped source address */
 	bool dma_debug;			/* keep DMA-API debug records (tests) */
+	bool poll;			/* wait for completions by polling (see
+					 * zip_drv.c) instead of sleeping */
 };
 
 /**

@@ -127,6 +127,7 @@ expect_usage run-bad-format "--format: 'xml' is not a format (expected table, js
 expect_usage run-unwritable-output "--output: cannot write '/nonexistent/x.json'" run --ops 10 --output /nonexistent/x.json
 expect_usage run-net-size "--size: 10 is out of range for net (expected 64-65536)" run --workload net --size 10
 expect_usage run-bad-mix "--mix: " run --workload net --mix 50:64-100000
+expect_usage run-poll-not-zswap "--poll: only zswap waits for completions" run --workload map --poll
 
 # Strategies list: one line each with the isolation class.
 "$B" strategies >"$tmp/st" 2>&1

@@ -73,6 +73,38 @@ static void test_zswap_every_strategy(void)
 	}
 }
 
+/*
+ * Polled completions: the same pages, the same engine requests and every
+ * byte back, with 1 and 2 submitting threads.
+ */
+static void test_zswap_polled(void)
+{
+	static const enum reuse_strategy ss[] = { RS_STRICT, RS_BOUNCE, RS_REUSE, RS_AUTO };
+	char err[256] = "";
+
+	load_ideal();
+	for (size_t i = 0; i < ARRAY_SIZE(ss); i++) {
+		for (unsigned int t = 1; t <= 2; t++) {
+			struct zswap_params p = {
+				.strategy = ss[i], .threads = t, .pages = 150, .seed = 42,
+				.profile = &ideal,
+			};
+			struct wl_result irq, polled;
+
+			zswap_default_mix(p.mix);
+			CHECK(zswap_run(&p, &irq, err, sizeof(err)) == 0, "%s", err);
+			p.drv.poll = true;
+			CHECK(zswap_run(&p, &polled, err, sizeof(err)) == 0, "%s", err);
+			CHECK(polled.ops == irq.ops && polled.verified == polled.ops &&
+			      polled.failed == 0 && polled.lat.n == irq.lat.n,
+			      "%s x%u polled: ops %llu/%llu verified %llu requests %llu/%llu",
+			      reuse_strategy_name(ss[i]), t, (unsigned long long)polled.ops,
+			      (unsigned long long)irq.ops, (unsigned long long)polled.verified,
+			      (unsigned long long)polled.lat.n, (unsigned long long)irq.lat.n);
+		}
+	}
+}
+
 /* pool does not apply to zip: it says so. */
 static void test_zswap_pool_na(void)
 {
@@ -119,6 +151,7 @@ int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST(test_zswap_every_strategy),
+		TEST(test_zswap_polled),
 		TEST(test_zswap_pool_na),
 		TEST(test_zswap_fault_rejects_one_page),
 		TEST(test_zswap_deterministic),
