@@ -163,51 +163,66 @@ static void result_add(struct wl_result *acc, const struct wl_result *r)
 }
 
 /*
- * One cost round of @row's strategy (@secs seconds, or c->ops operations),
- * without the oracle: its bookkeeping would land inside the DMA calls being
- * timed.  Rounds after the first add to the row.  Not for map.
+ * Run @row's strategy once on zswap or net into @out: a cost run (@secs
+ * seconds, or c->ops operations, no oracle: its bookkeeping would land
+ * inside the DMA calls being timed) or, with @iso, the shorter isolation
+ * run with the oracle and the rogue if asked.  Return: 0 or -errno, with
+ * @err saying why (-EOPNOTSUPP: the strategy does not apply).
  */
-static void cost_round(const struct run_cfg *c, struct row *row, unsigned int secs,
-		       bool first)
+static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
+		  unsigned int secs, struct wl_result *out, char *err, size_t errlen)
 {
-	struct wl_result r;
-	char err[200] = "";
-
 	if (c->wl == WL_ZSWAP) {
 		struct zswap_params p = {
 			.strategy = row->s, .threads = c->threads, .seed = c->seed,
-			.profile = &c->prof,
+			.profile = &c->prof, .oracle = iso, .rogue = iso && c->rogue,
 		};
 
 		zswap_default_mix(p.mix);
 		p.drv.poll = c->poll;
-		if (c->ops)
+		if (iso)
+			p.pages = ISO_PAGES;
+		else if (c->ops)
 			p.pages = DIV_ROUND_UP(c->ops, c->threads);
 		else
 			p.seconds = secs;
-		row->err = zswap_run(&p, &r, err, sizeof(err));
+		return zswap_run(&p, out, err, errlen);
 	} else {
 		struct net_params p = {
 			.strategy = row->s, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .size = (uint32_t)c->size,
 		};
 		struct net_stats ns;
+		char merr[160];
 
 		if (net_why_not(row->s)) {
-			row->err = -EOPNOTSUPP;
-			snprintf(err, sizeof(err), "%s", net_why_not(row->s));
-		} else if (c->mix && net_parse_mix(c->mix, &p, err, sizeof(err))) {
-			row->err = -EINVAL;
-			snprintf(row->why, sizeof(row->why), "--mix: %s", err);
-			return;
-		} else {
-			if (c->ops)
-				p.packets = c->ops;
-			else
-				p.seconds = secs;
-			row->err = net_run(&p, &r, &ns, err, sizeof(err));
+			snprintf(err, errlen, "%s", net_why_not(row->s));
+			return -EOPNOTSUPP;
 		}
+		if (c->mix && net_parse_mix(c->mix, &p, merr, sizeof(merr))) {
+			snprintf(err, errlen, "--mix: %s", merr);
+			return -EINVAL;
+		}
+		p.oracle = iso;
+		p.rogue = iso && c->rogue;
+		if (iso)
+			p.packets = ISO_PAGES;
+		else if (c->ops)
+			p.packets = c->ops;
+		else
+			p.seconds = secs;
+		return net_run(&p, out, &ns, err, errlen);
 	}
+}
+
+/* One cost round of @row's strategy; rounds after the first add to the row. */
+static void cost_round(const struct run_cfg *c, struct row *row, unsigned int secs,
+		       bool first)
+{
+	struct wl_result r;
+	char err[200] = "";
+
+	row->err = wl_run(c, row, false, secs, &r, err, sizeof(err));
 	if (row->err == -EOPNOTSUPP) {
 		row->applies = false;
 		snprintf(row->why, sizeof(row->why), "%s", err);
@@ -223,39 +238,13 @@ static void cost_round(const struct run_cfg *c, struct row *row, unsigned int se
 		result_add(&row->r, &r);
 }
 
-/* The isolation run of @row: shorter, with the oracle, and the rogue if asked. */
+/* The isolation run of @row. */
 static void isolation_run(const struct run_cfg *c, struct row *row)
 {
 	struct wl_result iso;
 	char err[200] = "";
 
-	if (c->wl == WL_ZSWAP) {
-		struct zswap_params p = {
-			.strategy = row->s, .threads = c->threads, .seed = c->seed,
-			.profile = &c->prof, .oracle = true, .rogue = c->rogue,
-			.pages = ISO_PAGES,
-		};
-
-		zswap_default_mix(p.mix);
-		p.drv.poll = c->poll;
-		row->err = zswap_run(&p, &iso, err, sizeof(err));
-	} else {
-		struct net_params p = {
-			.strategy = row->s, .threads = c->threads, .seed = c->seed,
-			.profile = &c->prof, .size = (uint32_t)c->size,
-		};
-		struct net_stats ns;
-
-		if (c->mix && net_parse_mix(c->mix, &p, err, sizeof(err))) {
-			row->err = -EINVAL;
-			snprintf(row->why, sizeof(row->why), "--mix: %s", err);
-			return;
-		}
-		p.oracle = true;
-		p.rogue = c->rogue;
-		p.packets = ISO_PAGES;
-		row->err = net_run(&p, &iso, &ns, err, sizeof(err));
-	}
+	row->err = wl_run(c, row, true, 0, &iso, err, sizeof(err));
 	if (row->err) {
 		snprintf(row->why, sizeof(row->why), "isolation run failed: %s", err);
 		return;
