@@ -51,13 +51,38 @@ enum reuse_strategy {
 	RS_COUNT
 };
 
-/** reuse_strategy_name() - the name used everywhere (CLI, JSON, docs). */
+/**
+ * reuse_strategy_name() - the name of a strategy
+ * @s: the strategy
+ *
+ * The name is the one used everywhere: on the command line, in JSON and in
+ * the documentation.
+ *
+ * Return: the name of @s, or "?" for a value that is not a strategy.
+ */
 const char *reuse_strategy_name(enum reuse_strategy s);
-/** reuse_strategy_parse() - the strategy called @name, or -1. */
+/**
+ * reuse_strategy_parse() - look a strategy up by name
+ * @name: the name, as reuse_strategy_name() gives it
+ *
+ * Return: the strategy whose name is exactly @name, or -1 if there is none.
+ */
 int reuse_strategy_parse(const char *name);
-/** reuse_strategy_isolation() - one line: the isolation a strategy keeps. */
+/**
+ * reuse_strategy_isolation() - the isolation a strategy keeps
+ * @s: the strategy
+ *
+ * Return: a one-line description of that isolation, or "?" for a value that
+ * is not a strategy.
+ */
 const char *reuse_strategy_isolation(enum reuse_strategy s);
-/** reuse_strategy_isolation_class() - short class: none, window, strict, ... */
+/**
+ * reuse_strategy_isolation_class() - the class of isolation a strategy keeps
+ * @s: the strategy
+ *
+ * Return: a short class name (none, window, strict, ...), or "?" for a value
+ * that is not a strategy.
+ */
 const char *reuse_strategy_isolation_class(enum reuse_strategy s);
 
 /* Counters every object keeps; read them with the object's _stats call. */
@@ -75,7 +100,13 @@ struct reuse_stats {
 	uint64_t errors;	/* misuse refused */
 };
 
-/** reuse_stats_add() - @acc += @s, field by field. */
+/**
+ * reuse_stats_add() - add one set of counters to another
+ * @acc: the counters added to
+ * @s: the counters to add
+ *
+ * Every field of @s is added to the same field of @acc.
+ */
 void reuse_stats_add(struct reuse_stats *acc, const struct reuse_stats *s);
 
 /* ---- bounce ------------------------------------------------------------- */
@@ -96,19 +127,35 @@ struct rmap_handle {
 };
 
 /**
- * rbounce_create() - a bounce pool for @dev holding at most @max_bytes of
- * coherent buffers (allocated on demand, kept for reuse).  NULL on failure.
+ * rbounce_create() - a bounce pool for a device
+ * @dev: the device the buffers are mapped for
+ * @max_bytes: the most coherent buffer memory, in bytes, the pool may hold
+ *
+ * Buffers are allocated on demand and kept for reuse.
+ *
+ * Return: the new pool, or NULL on failure.
  */
 struct rbounce *rbounce_create(osdep_dev_t *dev, size_t max_bytes);
 /**
- * rbounce_destroy() - free the pool.  Return: 0, or -EBUSY (nothing freed)
- * if buffers are still lent out; they are reported.
+ * rbounce_destroy() - free the pool
+ * @b: the pool
+ *
+ * Return: 0, or -EBUSY (nothing freed) if buffers are still lent out; they
+ * are reported.
  */
 int rbounce_destroy(struct rbounce *b);
 /**
- * rbounce_map() - lend a copy of @cpu[0..@len) to the device: TO_DEVICE and
- * BIDIRECTIONAL copy in.  Return: 0 and @h filled; -E2BIG above the largest
- * class; -ENOMEM when the pool is at its limit.
+ * rbounce_map() - lend a copy of @cpu[0..@len) to the device
+ * @b: the pool
+ * @cpu: the caller's buffer
+ * @len: its length in bytes
+ * @dir: direction of the transfer
+ * @h: the handle to fill; it is given back to the unmap call
+ *
+ * TO_DEVICE and BIDIRECTIONAL copy in.
+ *
+ * Return: 0 and @h filled; -E2BIG above the largest class; -ENOMEM when the
+ * pool is at its limit.
  */
 int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
@@ -123,25 +170,78 @@ int rbounce_map(struct rbounce *b, void *cpu, size_t len,
  */
 #define RMAP_LEN_KNOWN 1u
 
-/** rbounce_map_flags() - rbounce_map() with RMAP_* @flags. */
+/**
+ * rbounce_map_flags() - rbounce_map() taking flags
+ * @b: the pool
+ * @cpu: the caller's buffer
+ * @len: its length in bytes
+ * @dir: direction of the transfer
+ * @flags: RMAP_* flags (RMAP_LEN_KNOWN)
+ * @h: the handle to fill; it is given back to the unmap call
+ *
+ * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
+ * -E2BIG above the largest class; -ENOMEM when the pool is at its limit or
+ * memory for it cannot be allocated.
+ */
 int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 		      enum dma_data_direction dir, unsigned int flags,
 		      struct rmap_handle *h);
-/** rbounce_unmap() - take it back: FROM_DEVICE and BIDIRECTIONAL copy out. */
+/**
+ * rbounce_unmap() - take a lent buffer back
+ * @b: the pool
+ * @h: the handle filled by the map call
+ *
+ * FROM_DEVICE and BIDIRECTIONAL copy out.
+ *
+ * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ */
 int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
 /**
- * rbounce_unmap_partial() - as rbounce_unmap(), copying out only the first
- * @used bytes: the device wrote no more (a driver that knows the length the
- * device produced saves the rest of the copy).
+ * rbounce_unmap_partial() - as rbounce_unmap(), copying out only a prefix
+ * @b: the pool
+ * @h: the handle filled by the map call
+ * @used: how many bytes the device wrote at the start of the buffer
+ *
+ * Only the first @used bytes are copied out: the device wrote no more (a
+ * driver that knows the length the device produced saves the rest of the
+ * copy).
+ *
+ * Return: 0 or -errno.
  */
 int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used);
-/** rbounce_sync_for_cpu() - copy out (FROM_DEVICE/BIDIRECTIONAL) without returning. */
+/**
+ * rbounce_sync_for_cpu() - copy out without giving the buffer back
+ * @b: the pool
+ * @h: the handle filled by the map call
+ *
+ * Only FROM_DEVICE and BIDIRECTIONAL buffers are copied; the buffer stays
+ * lent.
+ *
+ * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ */
 int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
-/** rbounce_sync_for_device() - copy in again (TO_DEVICE/BIDIRECTIONAL). */
+/**
+ * rbounce_sync_for_device() - copy the caller's bytes in again
+ * @b: the pool
+ * @h: the handle filled by the map call
+ *
+ * Only TO_DEVICE and BIDIRECTIONAL buffers are copied.
+ *
+ * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ */
 int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h);
-/** rbounce_stats() - @b's counters into @out. */
+/**
+ * rbounce_stats() - read a bounce pool's counters
+ * @b: the pool
+ * @out: receives a copy of @b's counters
+ */
 void rbounce_stats(struct rbounce *b, struct reuse_stats *out);
-/** rbounce_max_len() - the largest buffer a pool can bounce. */
+/**
+ * rbounce_max_len() - the largest buffer a bounce pool can take
+ *
+ * Return: the size of the largest class in bytes (256 KiB); a longer buffer
+ * is refused with -E2BIG.
+ */
 size_t rbounce_max_len(void);
 
 /* ---- map once: the stateful mid-layer API -------------------------------- */
@@ -161,36 +261,90 @@ struct rseg {
 /* Called after the mapping is gone (unmapped, invalidated), before unpin. */
 typedef void (*rmo_unmap_cb)(void *arg, struct rmo *mo);
 
-/** rreuse_create() - a registry of map-once buffers for @dev; refuses a lazy device. */
+/**
+ * rreuse_create() - a registry of map-once buffers for a device
+ * @dev: the device the buffers are mapped for
+ *
+ * A device whose unmap is lazy is refused: stop-reuse could not promise the
+ * mapping is gone before the pages are freed.
+ *
+ * Return: the new registry, or NULL for a lazy device or on failure.
+ */
 struct rreuse *rreuse_create(osdep_dev_t *dev);
 /**
- * rreuse_destroy() - unregister what is left (reported as misuse) and free.
+ * rreuse_destroy() - unregister what is left (reported as misuse) and free
+ * @r: the registry
+ *
  * Return: number of registrations that were still live.
  */
 size_t rreuse_destroy(struct rreuse *r);
 /**
- * rmo_register() - map @n segments once for @dir, pinning their pages; the
- * CPU owns the buffer until rmo_for_device().  @cb (may be NULL) runs at
- * unregister once the mapping is gone.  NULL on failure (nothing stays).
+ * rmo_register() - map @n segments once for @dir, pinning their pages
+ * @r: the registry to register with
+ * @segs: the segments of the buffer
+ * @n: number of entries in @segs
+ * @dir: direction of every transfer of the buffer
+ * @cb: run at unregister once the mapping is gone; may be NULL
+ * @arg: passed to @cb
+ *
+ * The CPU owns the buffer until rmo_for_device().
+ *
+ * Return: the registration, or NULL on failure (nothing stays).
  */
 struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
 			 unsigned int n, enum dma_data_direction dir,
 			 rmo_unmap_cb cb, void *arg);
-/** rmo_dma_addr() - device address of segment @i. */
+/**
+ * rmo_dma_addr() - the device address of one segment
+ * @mo: the registration
+ * @i: index of the segment
+ *
+ * Return: the device address of segment @i, or 0 if @mo has no such segment.
+ */
 dma_addr_t rmo_dma_addr(const struct rmo *mo, unsigned int i);
-/** rmo_for_device() - hand the buffer to the device (sync, no map). */
+/**
+ * rmo_for_device() - hand the buffer to the device
+ * @mo: the registration
+ *
+ * A sync only, no map.
+ *
+ * Return: 0; -EINVAL if the CPU does not own the buffer (the device already
+ * does, or it is being unregistered); -ESTALE after unregister.
+ */
 int rmo_for_device(struct rmo *mo);
-/** rmo_for_cpu() - take it back (sync, no unmap). */
+/**
+ * rmo_for_cpu() - take the buffer back from the device
+ * @mo: the registration
+ *
+ * A sync only, no unmap.
+ *
+ * Return: 0; -EINVAL if the device does not own the buffer; -ESTALE after
+ * unregister.
+ */
 int rmo_for_cpu(struct rmo *mo);
 /**
- * rmo_unregister() - stop reuse: unmap with a synchronous invalidation, run
- * the callback, unpin.  -EBUSY while a transfer is in flight (after
- * for_device, before for_cpu); -ESTALE if already unregistered.
+ * rmo_unregister() - stop reuse
+ * @mo: the registration
+ *
+ * Unmap with a synchronous invalidation, run the callback, unpin.
+ *
+ * Return: 0; -EBUSY while a transfer is in flight (after for_device, before
+ * for_cpu); -ESTALE if already unregistered.
  */
 int rmo_unregister(struct rmo *mo);
-/** rmo_is_live() - registered and not yet unregistered. */
+/**
+ * rmo_is_live() - whether a registration still stands
+ * @mo: the registration
+ *
+ * Return: true if @mo is registered and not yet unregistered.
+ */
 bool rmo_is_live(const struct rmo *mo);
-/** rreuse_stats() - @r's counters into @out; in_use = registrations the device owns. */
+/**
+ * rreuse_stats() - read a registry's counters
+ * @r: the registry
+ * @out: receives @r's counters; in_use counts the registrations the device
+ *       owns now
+ */
 void rreuse_stats(struct rreuse *r, struct reuse_stats *out);
 
 /* ---- mapped pool ---------------------------------------------------------- */
@@ -204,27 +358,61 @@ struct rpool_buf {
 };
 
 /**
- * rpool_create() - @nbufs buffers of @buf_size bytes (rounded up to pages),
- * mapped once for @dir.  NULL on failure.
+ * rpool_create() - a pool of buffers mapped once
+ * @dev: the device the buffers are mapped for
+ * @buf_size: size of each buffer in bytes, rounded up to pages
+ * @nbufs: number of buffers
+ * @dir: direction every buffer is mapped for
+ *
+ * Return: the new pool, or NULL on failure.
  */
 struct rpool *rpool_create(osdep_dev_t *dev, size_t buf_size, unsigned int nbufs,
 			   enum dma_data_direction dir);
-/** rpool_get() - a buffer owned by the device side (synced for it); NULL if none free. */
+/**
+ * rpool_get() - take a free buffer from the pool
+ * @p: the pool
+ *
+ * The buffer is owned by the device side: it is synced for the device.
+ *
+ * Return: the buffer, or NULL if none is free (or @p is being destroyed).
+ */
 struct rpool_buf *rpool_get(struct rpool *p);
-/** rpool_sync_for_cpu() - let the CPU read the first @len bytes the device wrote. */
+/**
+ * rpool_sync_for_cpu() - let the CPU read what the device wrote
+ * @p: the pool
+ * @b: a buffer taken from @p with rpool_get()
+ * @len: how many bytes the device wrote at the start of @b
+ *
+ * Return: 0; -EINVAL if @b is not a buffer of @p that is lent out, or if
+ * @len is larger than @b.
+ */
 int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len);
 /**
- * rpool_put() - recycle: sync_for_device of the @used_len bytes touched.
- * -EINVAL for a buffer of another pool or one already free.
+ * rpool_put() - recycle a buffer
+ * @p: the pool
+ * @b: a buffer taken from @p with rpool_get()
+ * @used_len: how many bytes at the start of @b were touched
+ *
+ * Does a sync_for_device of the @used_len bytes touched.
+ *
+ * Return: 0; -EINVAL for a buffer of another pool or one already free.
  */
 int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len);
 /**
- * rpool_destroy() - unmap and free every buffer exactly once.  With buffers
- * still out: returns -EBUSY, reports them, and finishes the job when the
- * last one is put back.  Return: 0 when freed at once.
+ * rpool_destroy() - unmap and free every buffer exactly once
+ * @p: the pool
+ *
+ * With buffers still out, the pool reports them and finishes the job when
+ * the last one is put back.
+ *
+ * Return: 0 when freed at once; -EBUSY with buffers still out.
  */
 int rpool_destroy(struct rpool *p);
-/** rpool_stats() - @p's counters into @out. */
+/**
+ * rpool_stats() - read a pool's counters
+ * @p: the pool
+ * @out: receives a copy of @p's counters
+ */
 void rpool_stats(struct rpool *p, struct reuse_stats *out);
 
 /* ---- transparent mapping cache ------------------------------------------ */
@@ -232,46 +420,129 @@ void rpool_stats(struct rpool *p, struct reuse_stats *out);
 struct rcache;
 
 /**
- * rcache_create() - a mapping cache for @dev, at most @max_entries entries
- * and @max_bytes mapped (LRU eviction of idle entries).  Refuses a lazy device.
+ * rcache_create() - a mapping cache for a device
+ * @dev: the device; a lazy one is refused
+ * @max_entries: the most entries the cache keeps
+ * @max_bytes: the most bytes the cache keeps mapped
+ *
+ * Idle entries are evicted least recently used first to stay within the
+ * limits.
+ *
+ * Return: the new cache, or NULL on failure or for a lazy device.
  */
 struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
 			     size_t max_bytes);
 /**
- * rcache_map() - lend @len bytes at @offset of @page (whole pages only).
+ * rcache_map() - lend @len bytes at @offset of @page (whole pages only)
+ * @c: the cache
+ * @page: the first page of the buffer
+ * @offset: where the buffer starts, in bytes from @page
+ * @len: length of the buffer in bytes
+ * @dir: direction of the transfer
+ * @h: the handle to fill; it is given back to rcache_unmap()
+ *
  * A hit reuses the cached mapping (a sync, no map); a miss maps and pins.
- * -EINVAL for a sub-page buffer: those must take bounce.
+ *
+ * Return: 0 and @h filled; -EINVAL for a sub-page buffer: those must take
+ * bounce.
  */
 int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	       enum dma_data_direction dir, struct rmap_handle *h);
-/** rcache_unmap() - take it back (a sync); the entry stays cached. */
+/**
+ * rcache_unmap() - take a lent buffer back
+ * @c: the cache
+ * @h: the handle filled by rcache_map()
+ *
+ * A sync, not an unmap: the entry stays cached.
+ *
+ * Return: 0; -EINVAL if @h does not hold a cache entry that is lent out.
+ */
 int rcache_unmap(struct rcache *c, struct rmap_handle *h);
-/** rcache_reclaim() - release idle entries whose pages only the cache references. */
+/**
+ * rcache_reclaim() - release the idle entries nobody else needs
+ * @c: the cache
+ *
+ * An idle entry is released when its page is referenced by the cache alone.
+ *
+ * Return: the number of entries released.
+ */
 size_t rcache_reclaim(struct rcache *c);
-/** rcache_shrink() - release up to @nr idle entries, least recently used first. */
+/**
+ * rcache_shrink() - release idle entries, least recently used first
+ * @c: the cache
+ * @nr: the most entries to release
+ *
+ * Return: the number of entries released, at most @nr.
+ */
 size_t rcache_shrink(struct rcache *c, size_t nr);
-/** rcache_destroy() - release everything; -EBUSY (nothing freed) if entries are lent out. */
+/**
+ * rcache_destroy() - release every entry and free the cache
+ * @c: the cache
+ *
+ * Return: 0; -EBUSY (nothing freed) if entries are lent out.
+ */
 int rcache_destroy(struct rcache *c);
-/** rcache_stats() - @c's counters into @out; in_use = entries lent out now. */
+/**
+ * rcache_stats() - read a cache's counters
+ * @c: the cache
+ * @out: receives @c's counters; in_use counts the entries lent out now
+ */
 void rcache_stats(struct rcache *c, struct reuse_stats *out);
 
 /* ---- two-step IOVA context ---------------------------------------------- */
 
 struct rlink;
 
-/** rlink_create() - one IOVA range of @bytes for @dev, allocated now. */
+/**
+ * rlink_create() - a two-step IOVA context for a device
+ * @dev: the device
+ * @bytes: size of the IOVA range, rounded up to pages; 0 takes 1024 pages
+ *
+ * The whole IOVA range is allocated now.
+ *
+ * Return: the new context, or NULL on failure, and always where the OS has no
+ * two-step IOVA API (Linux before 6.16).
+ */
 struct rlink *rlink_create(osdep_dev_t *dev, size_t bytes);
 /**
- * rlink_map() - link the pages under [@offset, +@len) of @page into a free
- * slot of the range and sync once.  -ENOSPC when the range is full.
+ * rlink_map() - link a buffer's pages into a free slot of the range
+ * @l: the IOVA context
+ * @page: the first page of the buffer
+ * @offset: where the buffer starts, in bytes from @page
+ * @len: length of the buffer in bytes
+ * @dir: direction of the transfer
+ * @h: the handle to fill; it is given back to rlink_unmap()
+ *
+ * The pages under [@offset, +@len) of @page are linked into the slot, then
+ * synced once.
+ *
+ * Return: 0 and @h filled; -ENOSPC when the range is full.
  */
 int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 	      enum dma_data_direction dir, struct rmap_handle *h);
-/** rlink_unmap() - unlink the slot: PTEs cleared, one invalidation + SYNC. */
+/**
+ * rlink_unmap() - unlink a buffer's slot
+ * @l: the IOVA context
+ * @h: the handle filled by rlink_map()
+ *
+ * The slot's PTEs are cleared, with one invalidation + SYNC.
+ *
+ * Return: 0; -EINVAL if @h does not hold a buffer linked by @l; -EOPNOTSUPP
+ * without the two-step IOVA API.
+ */
 int rlink_unmap(struct rlink *l, struct rmap_handle *h);
-/** rlink_destroy() - free the range; -EBUSY (nothing freed) while buffers are linked. */
+/**
+ * rlink_destroy() - free the IOVA range and the context
+ * @l: the IOVA context
+ *
+ * Return: 0; -EBUSY (nothing freed) while buffers are linked.
+ */
 int rlink_destroy(struct rlink *l);
-/** rlink_stats() - @l's counters into @out. */
+/**
+ * rlink_stats() - read an IOVA context's counters
+ * @l: the IOVA context
+ * @out: receives a copy of @l's counters
+ */
 void rlink_stats(struct rlink *l, struct reuse_stats *out);
 
 /* ---- per-buffer front for drivers ---------------------------------------- */
@@ -288,52 +559,149 @@ struct rmapper_cfg {
 };
 
 /**
- * rmapper_create() - a per-buffer mapper for @dev using @s.  passthrough,
- * strict and lazy map directly (the device's domain decides what unmap
- * costs); bounce, cache, iova-link and auto use the objects above.  reuse
- * and pool do not work buffer by buffer -- they need the upper layer's
- * marking or the driver's own buffers -- so rmapper_create() refuses them
- * (NULL, and rmapper_why_not() says why).
+ * rmapper_create() - a per-buffer mapper for @dev using @s
+ * @dev: the device buffers are mapped for
+ * @s: the strategy
+ * @cfg: limits of the objects underneath; a zero field takes its default,
+ *       NULL takes every default
+ *
+ * passthrough, strict and lazy map directly (the device's domain decides
+ * what unmap costs); bounce, cache, iova-link and auto use the objects
+ * above.  reuse and pool do not work buffer by buffer -- they need the upper
+ * layer's marking or the driver's own buffers -- so rmapper_create() refuses
+ * them (NULL, and rmapper_why_not() says why).
+ *
+ * Return: the new mapper, or NULL on failure or for a strategy it refuses.
  */
 struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
 			       const struct rmapper_cfg *cfg);
-/** rmapper_why_not() - why @s cannot be a per-buffer mapper (NULL if it can). */
+/**
+ * rmapper_why_not() - why a strategy cannot be a per-buffer mapper
+ * @s: the strategy
+ *
+ * Return: a sentence saying why, or NULL if @s can be one.
+ */
 const char *rmapper_why_not(enum reuse_strategy s);
-/** rmapper_map() - lend @cpu[0..@len) (@cpu must be in one page-contiguous block). */
+/**
+ * rmapper_map() - lend @cpu[0..@len) to the device
+ * @m: the mapper
+ * @cpu: the caller's buffer; it must lie in one page-contiguous block
+ * @len: its length in bytes
+ * @dir: direction of the transfer
+ * @h: the handle to fill; it is given back to the unmap call
+ *
+ * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
+ * otherwise the error of the path that maps it, such as -E2BIG or -ENOMEM
+ * from bounce, -ENOMEM from the cache or a direct map, -ENOSPC from
+ * iova-link.
+ */
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
-/** rmapper_map_flags() - rmapper_map() with RMAP_* @flags. */
+/**
+ * rmapper_map_flags() - rmapper_map() taking flags
+ * @m: the mapper
+ * @cpu: the caller's buffer; it must lie in one page-contiguous block
+ * @len: its length in bytes
+ * @dir: direction of the transfer
+ * @flags: RMAP_* flags; only a bounced buffer uses them
+ * @h: the handle to fill; it is given back to the unmap call
+ *
+ * Return: as rmapper_map().
+ */
 int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
 		      enum dma_data_direction dir, unsigned int flags,
 		      struct rmap_handle *h);
-/** rmapper_unmap() - take back a buffer lent by rmapper_map(). */
+/**
+ * rmapper_unmap() - take back a buffer lent by rmapper_map()
+ * @m: the mapper
+ * @h: the handle filled by the map call
+ *
+ * Return: 0; -EINVAL if @h does not hold a buffer that @m lent out.
+ */
 int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
 /**
  * rmapper_unmap_partial() - unmap when the device wrote only the first
- * @used bytes: bounced buffers copy out just those (as a driver would sync
- * only the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
+ * @used bytes
+ * @m: the mapper
+ * @h: the handle filled by the map call
+ * @used: how many bytes the device wrote at the start of the buffer
+ *
+ * Bounced buffers copy out just those bytes (as a driver would sync only
+ * the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
+ *
+ * Return: 0 or -errno.
  */
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used);
-/** rmapper_sync_for_cpu() - let the CPU read what the device wrote so far (copy out if bounced). */
+/**
+ * rmapper_sync_for_cpu() - let the CPU read what the device wrote so far
+ * @m: the mapper
+ * @h: the handle filled by the map call
+ *
+ * A bounced buffer is copied out.
+ *
+ * Return: 0; -EINVAL for a handle that was never mapped, or whose bounced
+ * or direct buffer was already taken back.
+ */
 int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
-/** rmapper_sync_for_device() - hand the buffer back to the device (copy in if bounced). */
+/**
+ * rmapper_sync_for_device() - hand the buffer back to the device
+ * @m: the mapper
+ * @h: the handle filled by the map call
+ *
+ * A bounced buffer is copied in.
+ *
+ * Return: 0; -EINVAL for a handle that was never mapped, or whose bounced
+ * or direct buffer was already taken back.
+ */
 int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
-/** rmapper_maintain() - periodic work: cache reclaim (call from a timer or idle). */
+/**
+ * rmapper_maintain() - periodic work
+ * @m: the mapper
+ *
+ * Reclaims cache entries; call it from a timer or when idle.
+ */
 void rmapper_maintain(struct rmapper *m);
-/** rmapper_crossover() - auto: the bounce/map crossover in bytes (0 otherwise). */
+/**
+ * rmapper_crossover() - the bounce/map crossover of an auto mapper
+ * @m: the mapper
+ *
+ * Return: for auto, the largest buffer in bytes that is bounced (at most
+ * rbounce_max_len()); 0 for any other strategy.
+ */
 size_t rmapper_crossover(const struct rmapper *m);
-/** rmapper_stats() - the counters of @m and of the objects under it, summed. */
+/**
+ * rmapper_stats() - read a mapper's counters
+ * @m: the mapper
+ * @out: receives the counters of @m and of the objects under it, summed
+ */
 void rmapper_stats(struct rmapper *m, struct reuse_stats *out);
-/** rmapper_strategy() - the strategy @m was created with. */
+/**
+ * rmapper_strategy() - the strategy of a mapper
+ * @m: the mapper
+ *
+ * Return: the strategy @m was created with.
+ */
 enum reuse_strategy rmapper_strategy(const struct rmapper *m);
-/** rmapper_destroy() - free @m and its objects; -EBUSY (nothing freed) while buffers are lent. */
+/**
+ * rmapper_destroy() - free a mapper and the objects under it
+ * @m: the mapper
+ *
+ * Return: 0; -EBUSY while buffers are lent out: @m is not freed (an object
+ * under it that was already idle may have been).
+ */
 int rmapper_destroy(struct rmapper *m);
 
 /**
- * reuse_measure_crossover() - on @dev, the largest buffer size for which
- * copying it (one way) is cheaper than a map + unmap pair of one page:
- * both timed now, medians of repeated runs.  Sizes tried: 64 B .. 256 KiB.
- * *@pair_ns and *@copy4k_ns (may be NULL) receive the measured costs.
+ * reuse_measure_crossover() - find the size below which bouncing beats mapping
+ * @dev: the device to measure on
+ * @pair_ns: receives the measured cost of a one-page map + unmap pair; may be NULL
+ * @copy4k_ns: receives the measured cost of a one-page (4 KiB) copy; may be NULL
+ *
+ * Both costs are timed now, as medians of repeated runs.  Sizes tried:
+ * 64 B .. 256 KiB.
+ *
+ * Return: on @dev, the largest buffer size for which copying it (one way)
+ * is cheaper than a map + unmap pair of one page.
  */
 size_t reuse_measure_crossover(osdep_dev_t *dev, uint64_t *pair_ns,
 			       uint64_t *copy4k_ns);

@@ -32,29 +32,61 @@
 
 /**
  * sg_mark_reusable() - promise that @sg[0..@nents) will be handed to the
- * device again; registered with @r at first use.  @cb(arg, mo) runs at
- * stop-reuse once the mapping is gone.  -EINVAL if already marked.
+ * device again
+ * @sg: the scatterlist
+ * @nents: number of entries in @sg
+ * @r: the registry the list is registered with at first use
+ * @cb: runs as @cb(arg, mo) at stop-reuse once the mapping is gone
+ * @arg: passed to @cb
+ *
+ * Return: 0; -EINVAL if already marked.
  */
 int sg_mark_reusable(struct scatterlist *sg, int nents, struct rreuse *r,
 		     rmo_unmap_cb cb, void *arg);
 /**
- * sg_mark_stop_reuse() - end reuse: unmap (invalidation complete), run the
- * callback, unpin.  -EBUSY with a transfer in flight; -EINVAL if the list
- * was never marked or is already stopped (stop-reuse twice).
+ * sg_mark_stop_reuse() - end reuse
+ * @sg: a scatterlist marked with sg_mark_reusable()
+ *
+ * Unmap (invalidation complete), run the callback, unpin.
+ *
+ * Return: 0; -EBUSY with a transfer in flight; -EINVAL if the list was never
+ * marked or is already stopped (stop-reuse twice).
  */
 int sg_mark_stop_reuse(struct scatterlist *sg);
-/** sg_is_reusable() - marked and not stopped. */
+/**
+ * sg_is_reusable() - whether a scatterlist is marked for reuse
+ * @sg: the scatterlist
+ *
+ * Return: true if @sg is marked reusable and reuse was not stopped.
+ */
 bool sg_is_reusable(const struct scatterlist *sg);
 
 /**
- * reuse_map_sg() - the lower-layer hook.  Marked list: map once or just sync
- * for the device, fill dma_address/dma_length; returns 0.  Unmarked list:
- * -ENOENT (map it normally).  After stop-reuse: -ESTALE (use after
- * stop-reuse).  A marked list whose pages, lengths or direction changed
- * since registration: -EINVAL.
+ * reuse_map_sg() - the lower-layer hook
+ * @sg: the scatterlist
+ * @nents: number of entries in @sg
+ * @dir: direction of the transfer
+ *
+ * Marked list: map once or just sync for the device, fill
+ * dma_address/dma_length.
+ *
+ * Return: 0 for a marked list.  Unmarked list: -ENOENT (map it normally).
+ * After stop-reuse: -ESTALE (use after stop-reuse).  A marked list whose
+ * pages, lengths or direction changed since registration: -EINVAL.
  */
 int reuse_map_sg(struct scatterlist *sg, int nents, enum dma_data_direction dir);
-/** reuse_unmap_sg() - marked list: sync for the CPU, keep the mapping. */
+/**
+ * reuse_unmap_sg() - the lower-layer hook at the end of a transfer
+ * @sg: the scatterlist
+ * @nents: number of entries in @sg
+ * @dir: direction of the transfer
+ *
+ * Marked list: sync for the CPU and keep the mapping.
+ *
+ * Return: 0 for a marked list.  Unmarked list, or one never mapped by
+ * reuse_map_sg(): -ENOENT.  After stop-reuse: -ESTALE.  @nents or @dir not
+ * those of the registration, or the device does not own the list: -EINVAL.
+ */
 int reuse_unmap_sg(struct scatterlist *sg, int nents, enum dma_data_direction dir);
 
 #endif
