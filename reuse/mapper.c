@@ -245,15 +245,33 @@ int rmapper_unmap(struct rmapper *m, struct rmap_handle *h)
 	return rmapper_unmap_partial(m, h, h->len);
 }
 
+/* Misuse: @h is not (or no longer) lent.  Counted and logged once per call. */
+static int not_mapped(struct rmapper *m, const char *fn, const struct rmap_handle *h)
+{
+	osdep_lock(&m->lock);
+	m->st.errors++;
+	osdep_unlock(&m->lock);
+	osdep_warn("%s(dma %#llx): handle is not mapped", fn, (unsigned long long)h->dma);
+	return -EINVAL;
+}
+
+/* A handle taken back forgets its kind: a later sync or unmap is refused. */
+static int unmapped(struct rmap_handle *h, int r)
+{
+	if (!r)
+		h->kind = 0;
+	return r;
+}
+
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
 {
 	switch (h->kind) {
 	case K_BOUNCE:
-		return rbounce_unmap_partial(m->bounce, h, used);
+		return unmapped(h, rbounce_unmap_partial(m->bounce, h, used));
 	case K_CACHE:
-		return rcache_unmap(m->cache, h);
+		return unmapped(h, rcache_unmap(m->cache, h));
 	case K_LINK:
-		return rlink_unmap(m->link, h);
+		return unmapped(h, rlink_unmap(m->link, h));
 	case K_DIRECT:
 		osdep_dma_unmap_page(m->dev, h->dma, h->len, h->dir);
 		osdep_lock(&m->lock);
@@ -265,12 +283,7 @@ int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
 		h->kind = 0;
 		return 0;
 	default:
-		osdep_lock(&m->lock);
-		m->st.errors++;
-		osdep_unlock(&m->lock);
-		osdep_warn("rmapper_unmap(dma %#llx): handle is not mapped",
-			   (unsigned long long)h->dma);
-		return -EINVAL;
+		return not_mapped(m, "rmapper_unmap", h);
 	}
 }
 
@@ -285,7 +298,7 @@ int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h)
 		osdep_dma_sync_for_cpu(m->dev, h->dma, h->len, h->dir);
 		return 0;
 	default:
-		return -EINVAL;
+		return not_mapped(m, "rmapper_sync_for_cpu", h);
 	}
 }
 
@@ -300,7 +313,7 @@ int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h)
 		osdep_dma_sync_for_device(m->dev, h->dma, h->len, h->dir);
 		return 0;
 	default:
-		return -EINVAL;
+		return not_mapped(m, "rmapper_sync_for_device", h);
 	}
 }
 
@@ -341,6 +354,27 @@ void rmapper_stats(struct rmapper *m, struct reuse_stats *out)
 	}
 }
 
+/* Buffers lent out now by the objects under @m. */
+static uint64_t lent(struct rmapper *m)
+{
+	struct reuse_stats st;
+	uint64_t n = 0;
+
+	if (m->cache) {
+		rcache_stats(m->cache, &st);
+		n += st.in_use;
+	}
+	if (m->bounce) {
+		rbounce_stats(m->bounce, &st);
+		n += st.in_use;
+	}
+	if (m->link) {
+		rlink_stats(m->link, &st);
+		n += st.in_use;
+	}
+	return n;
+}
+
 int rmapper_destroy(struct rmapper *m)
 {
 	int r = 0;
@@ -350,6 +384,12 @@ int rmapper_destroy(struct rmapper *m)
 	if (m->st.in_use) {
 		osdep_warn("rmapper_destroy: %llu direct mapping(s) still lent out",
 			   (unsigned long long)m->st.in_use);
+		return -EBUSY;
+	}
+	/* Check every object first, so that -EBUSY leaves @m whole and usable. */
+	if (lent(m)) {
+		osdep_warn("rmapper_destroy: %llu buffer(s) still lent out",
+			   (unsigned long long)lent(m));
 		return -EBUSY;
 	}
 	if (m->cache && (r = rcache_destroy(m->cache)))

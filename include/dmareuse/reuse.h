@@ -639,8 +639,8 @@ int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
  *
  * A bounced buffer is copied out.
  *
- * Return: 0; -EINVAL for a handle that was never mapped, or whose bounced
- * or direct buffer was already taken back.
+ * Return: 0; -EINVAL (counted and logged) for a handle that was never
+ * mapped or was already taken back.
  */
 int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
 /**
@@ -650,8 +650,8 @@ int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
  *
  * A bounced buffer is copied in.
  *
- * Return: 0; -EINVAL for a handle that was never mapped, or whose bounced
- * or direct buffer was already taken back.
+ * Return: 0; -EINVAL (counted and logged) for a handle that was never
+ * mapped or was already taken back.
  */
 int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
 /**
@@ -686,8 +686,8 @@ enum reuse_strategy rmapper_strategy(const struct rmapper *m);
  * rmapper_destroy() - free a mapper and the objects under it
  * @m: the mapper
  *
- * Return: 0; -EBUSY while buffers are lent out: @m is not freed (an object
- * under it that was already idle may have been).
+ * Return: 0; -EBUSY while buffers are lent out: nothing is freed and @m
+ * stays usable.
  */
 int rmapper_destroy(struct rmapper *m);
 

@@ -413,6 +413,41 @@ static void test_cache_batches_invalidations(void)
 	rig_down(&g);
 }
 
+/*
+ * rmapper_destroy() with a buffer still lent refuses and frees nothing: the
+ * mapper (its cache included) keeps working, and a later destroy succeeds.
+ */
+static void test_mapper_destroy_busy_keeps_mapper(void)
+{
+	struct rmapper_cfg cfg = { .auto_crossover = 1024 };
+	struct rmap_handle hb, hc;
+	struct rmapper *m;
+	uint8_t *b;
+	struct rig g;
+	pfn_t pfn;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	m = rmapper_create(g.dev, RS_AUTO, &cfg);
+	REQUIRE(m);
+	b = alloc_pages_va(&g, 2, &pfn);
+	REQUIRE(b);
+	CHECK(rmapper_map(m, b, 2 * PAGE_SIZE, DMA_TO_DEVICE, &hc) == 0, "whole pages: cache");
+	CHECK(rmapper_unmap(m, &hc) == 0);
+	CHECK(rmapper_map(m, b + 3 * PAGE_SIZE, 100, DMA_TO_DEVICE, &hb) == 0, "small: bounce");
+	CHECK(rmapper_destroy(m) == -EBUSY, "a bounce buffer is lent");
+	CHECK(rmapper_map(m, b, 2 * PAGE_SIZE, DMA_TO_DEVICE, &hc) == 0,
+	      "the cache still works after the refused destroy");
+	CHECK(rmapper_unmap(m, &hc) == 0);
+	/* A handle taken back is refused by sync and unmap alike. */
+	CHECK(rmapper_sync_for_device(m, &hc) == -EINVAL, "sync of a cache handle taken back");
+	CHECK(rmapper_unmap(m, &hc) == -EINVAL, "unmap twice");
+	CHECK(rmapper_unmap(m, &hb) == 0);
+	CHECK(rmapper_destroy(m) == 0);
+	CHECK(iommu_frame_reachable(g.lab->m, pfn) == 0);
+	page_put(g.lab->pa, pfn);
+	rig_down(&g);
+}
+
 /* Limits: LRU eviction by entries and bytes; shrink; lent entries stay. */
 static void test_cache_limits_and_shrink(void)
 {
@@ -520,6 +555,7 @@ int main(int argc, char **argv)
 		TEST(test_cache_pins_and_reclaims),
 		TEST(test_cache_limits_and_shrink),
 		TEST(test_cache_batches_invalidations),
+		TEST(test_mapper_destroy_busy_keeps_mapper),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_strategy_names),
