@@ -195,6 +195,10 @@ struct rmap_handle *edu_live_add(struct edu_live *l, void *buf);
 struct rmap_handle *edu_live_find(struct edu_live *l, dma_addr_t addr,
 				  void *buf);
 void edu_live_del(struct edu_live *l, struct rmap_handle *h);
+void edu_dma_sync_for_device(struct edu_strategy *s, dma_addr_t addr, void *buf,
+			     size_t len, enum dma_data_direction dir);
+void edu_dma_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr, void *buf,
+			  size_t len, enum dma_data_direction dir);
 
 /* One file per strategy; each defines its ops.  DESIGN.md section 6 order. */
 extern const struct edu_strategy_ops edu_strategy_strict;

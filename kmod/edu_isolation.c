@@ -382,46 +382,70 @@ static int release_shrink(void *arg)
 	return a->released == 1 ? 0 : -ENOENT;
 }
 
+/*
+ * Both cache tests start alike: a cache on the device (n/a under a lazy
+ * domain), a target page, one map, a warm-up read so the IOTLB holds the
+ * translation, and the unmap that leaves the entry cached.  Return: 0 with
+ * a->cache, a->pg, *@iova and *@refs_mapped (page references while mapped)
+ * set; else -errno, the test already reported (n/a or failed) and nothing
+ * left allocated.
+ */
+static int cache_arm(struct stale_env *env, const char *name, struct shrink_arg *a,
+		     dma_addr_t *iova, int *refs_mapped)
+{
+	struct device *dev = env->edu->dev;
+	struct rmap_handle h;
+	int ret;
+
+	a->cache = dmareuse_cache_create(dev, 0, 0);
+	if (!dmareuse_unmap_is_strict(dev)) {
+		stale_na_lazy(env, name, a->cache != NULL);
+		dmareuse_cache_destroy(a->cache);
+		return -EOPNOTSUPP;
+	}
+	if (!a->cache) {
+		stale_fail(env, name, "cache not created", -ENOMEM);
+		return -ENOMEM;
+	}
+	a->pg = stale_target();
+	if (!a->pg) {
+		stale_fail(env, name, "out of memory", -ENOMEM);
+		ret = -ENOMEM;
+		goto out_destroy;
+	}
+	ret = rcache_map(a->cache, a->pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h);
+	if (ret) {
+		stale_fail(env, name, "rcache_map", ret);
+		goto out_put;
+	}
+	*iova = h.dma;
+	*refs_mapped = page_ref_count(a->pg);
+	ret = stale_warm(env, *iova);
+	rcache_unmap(a->cache, &h);
+	if (!ret)
+		return 0;
+	stale_fail(env, name, "warm-up read", ret);
+out_put:
+	put_page(a->pg);
+out_destroy:
+	dmareuse_cache_destroy(a->cache);
+	return ret;
+}
+
 static void test_stale_cache_release(struct stale_env *env)
 {
 	const char *name = "stale_cache_release", *outcome = "";
-	struct device *dev = env->edu->dev;
 	struct shrink_arg a = { };
-	struct rmap_handle h, h2;
+	struct rmap_handle h2;
 	struct reuse_stats st;
 	ssize_t changed = -1;
+	int ret, refs_mapped;
 	dma_addr_t iova;
 	char extra[96];
 	bool pass, hit;
-	int ret;
 
-	a.cache = dmareuse_cache_create(dev, 0, 0);
-	if (!dmareuse_unmap_is_strict(dev)) {
-		stale_na_lazy(env, name, a.cache != NULL);
-		dmareuse_cache_destroy(a.cache);
+	if (cache_arm(env, name, &a, &iova, &refs_mapped))
 		return;
-	}
-	if (!a.cache) {
-		stale_fail(env, name, "cache not created", -ENOMEM);
-		return;
-	}
-	a.pg = stale_target();
-	if (!a.pg) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
-		goto out_destroy;
-	}
-	ret = rcache_map(a.cache, a.pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h);
-	if (ret) {
-		stale_fail(env, name, "rcache_map", ret);
-		goto out_free;
-	}
-	iova = h.dma;
-	ret = stale_warm(env, iova);
-	rcache_unmap(a.cache, &h);
-	if (ret) {
-		stale_fail(env, name, "warm-up read", ret);
-		goto out_free;
-	}
 	/* Handed back, still cached: a second map is a hit. */
 	ret = rcache_map(a.cache, a.pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h2);
 	if (ret) {
@@ -447,57 +471,27 @@ static void test_stale_cache_release(struct stale_env *env)
 	stale_report(env, name, pass, outcome, iova, changed, extra);
 out_free:
 	__free_page(a.pg);
-out_destroy:
 	dmareuse_cache_destroy(a.cache);
 }
 
 static void test_pin_cache(struct stale_env *env)
 {
 	const char *name = "pin_cache", *outcome = "", *idle;
-	struct device *dev = env->edu->dev;
 	struct shrink_arg a = { };
 	int refs_mapped, refs_cached;
-	bool owner_ref = true, pass;
-	struct rmap_handle h;
 	ssize_t changed = -1;
+	bool pass;
 	dma_addr_t iova;
 	char extra[128];
 	u8 *tgt;
 	int ret;
 
-	a.cache = dmareuse_cache_create(dev, 0, 0);
-	if (!dmareuse_unmap_is_strict(dev)) {
-		stale_na_lazy(env, name, a.cache != NULL);
-		dmareuse_cache_destroy(a.cache);
+	if (cache_arm(env, name, &a, &iova, &refs_mapped))
 		return;
-	}
-	if (!a.cache) {
-		stale_fail(env, name, "cache not created", -ENOMEM);
-		return;
-	}
-	a.pg = stale_target();
-	if (!a.pg) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
-		goto out_destroy;
-	}
 	tgt = page_address(a.pg);
-	ret = rcache_map(a.cache, a.pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h);
-	if (ret) {
-		stale_fail(env, name, "rcache_map", ret);
-		goto out_put;
-	}
-	iova = h.dma;
-	refs_mapped = page_ref_count(a.pg);
-	ret = stale_warm(env, iova);
-	rcache_unmap(a.cache, &h);
-	if (ret) {
-		stale_fail(env, name, "warm-up read", ret);
-		goto out_put;
-	}
 
 	/* The owner frees its page; the cache's pin keeps it allocated. */
 	put_page(a.pg);
-	owner_ref = false;
 	refs_cached = page_ref_count(a.pg);
 
 	/* Cached between uses: the device still reaches the (live) page. */
@@ -525,9 +519,6 @@ static void test_pin_cache(struct stale_env *env)
 		  refs_mapped, refs_cached, a.refs_after, idle,
 		  a.refs_after == 0 ? "yes" : "no");
 	stale_report(env, name, pass, outcome, iova, changed, extra);
-out_put:
-	if (owner_ref)
-		put_page(a.pg);
 out_destroy:
 	dmareuse_cache_destroy(a.cache);
 }

@@ -177,3 +177,32 @@ void edu_live_del(struct edu_live *l, struct rmap_handle *h)
 {
 	__clear_bit(h - l->h, &l->used);
 }
+
+/**
+ * edu_dma_sync_for_device() - sync ops for a strategy whose mappings are
+ * plain DMA API mappings of s->dev (strict, cache).
+ * @s:    the instance.
+ * @addr: the DMA address the map returned.
+ * @buf:  the CPU buffer (unused: the DMA API needs only the address).
+ * @len:  bytes to sync.
+ * @dir:  the mapping's direction.
+ */
+void edu_dma_sync_for_device(struct edu_strategy *s, dma_addr_t addr, void *buf,
+			     size_t len, enum dma_data_direction dir)
+{
+	dma_sync_single_for_device(s->dev, addr, len, dir);
+}
+
+/**
+ * edu_dma_sync_for_cpu() - the CPU-side twin of edu_dma_sync_for_device().
+ * @s:    the instance.
+ * @addr: the DMA address the map returned.
+ * @buf:  the CPU buffer (unused).
+ * @len:  bytes to sync.
+ * @dir:  the mapping's direction.
+ */
+void edu_dma_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr, void *buf,
+			  size_t len, enum dma_data_direction dir)
+{
+	dma_sync_single_for_cpu(s->dev, addr, len, dir);
+}

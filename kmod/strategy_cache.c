@@ -91,21 +91,6 @@ static void cache_unmap(struct edu_strategy *s, dma_addr_t addr, void *buf,
 	edu_live_del(&p->live, h);
 }
 
-/* A kept cache mapping is a DMA API mapping of s->dev: sync it as one. */
-static void cache_sync_for_device(struct edu_strategy *s, dma_addr_t addr,
-				  void *buf, size_t len,
-				  enum dma_data_direction dir)
-{
-	dma_sync_single_for_device(s->dev, addr, len, dir);
-}
-
-static void cache_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr,
-			       void *buf, size_t len,
-			       enum dma_data_direction dir)
-{
-	dma_sync_single_for_cpu(s->dev, addr, len, dir);
-}
-
 const struct edu_strategy_ops edu_strategy_cache = {
 	.name		 = "cache",
 	.rt_modes	 = EDU_RT_PAGES,
@@ -113,6 +98,6 @@ const struct edu_strategy_ops edu_strategy_cache = {
 	.destroy	 = cache_destroy,
 	.map		 = cache_map,
 	.unmap		 = cache_unmap,
-	.sync_for_device = cache_sync_for_device,
-	.sync_for_cpu	 = cache_sync_for_cpu,
+	.sync_for_device = edu_dma_sync_for_device,
+	.sync_for_cpu	 = edu_dma_sync_for_cpu,
 };
