@@ -290,7 +290,8 @@ static void run_model(enum dma_domain_type type, bool untrusted, uint64_t seed)
 		uint64_t op = rnd(md, 100);
 		int i = pick_live(md);
 
-		if (op < 20)
+		/* With nothing mapped, a step meant for a mapping maps one. */
+		if (op < 20 || (op < 85 && i < 0))
 			op_map(md);
 		else if (op < 35 && i >= 0)
 			op_unmap(md, i);
