@@ -94,12 +94,18 @@ typedef atomic_t osdep_atomic_t;
  * tried and measured 581 against 374 ns per reuse pair (one strict boot
  * each, under QEMU's TCG; boots differ by up to ~1.5x, so only indicative).
  * The map-once hit path no longer uses them: it counts with
- * osdep_owner_add() below.  The cache's lock-free unmap still does.
+ * osdep_owner_add() below.  The cache's hit path counts in its entry's own
+ * atomic64_t, on the cache line its in_use swap has just written.
  */
 typedef atomic64_t osdep_counter_t;
 
-static inline int osdep_atomic_read(osdep_atomic_t *a) { return atomic_read(a); }
-static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_set(a, v); }
+/* Acquire and release, as the lab's; on x86 both are plain moves. */
+static inline int osdep_atomic_read(osdep_atomic_t *a) { return atomic_read_acquire(a); }
+static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_set_release(a, v); }
+/* Test-only window widening (the lab's raceinject): nothing here. */
+static inline void osdep_race_window(void) { }
+#define OSDEP_READ_ONCE(x) READ_ONCE(x)
+#define OSDEP_WRITE_ONCE(x, v) WRITE_ONCE(x, v)
 static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
 {
 	return atomic_try_cmpxchg(a, old, new);

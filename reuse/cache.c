@@ -26,30 +26,68 @@
  * owners, and a cached mapping would keep the neighbours exposed; those take
  * bounce (a sub-page request here is refused as misuse).
  *
- * Lock: c->lock protects the hash, the LRU list and the counters, and every
- * raise of an entry's in_use; rcache_unmap() lowers in_use without it (a
- * release only ever takes entries it sees at zero under the lock, and a
- * lowered count only makes that more likely, never wrong).  Syncs are
- * skipped for mappings where they do nothing (osdep_dma_need_sync(), asked
- * once at miss time).  Maps, syncs and unmaps run outside the lock.  A known limit: an
- * entry pins the head of the page's block, so two entries pinning pages of
- * the same block see each other's reference and reclaim neither until one is
- * shrunk or evicted.
+ * Hits take no lock.  A lookup walks the hash chain with OSDEP_READ_ONCE(),
+ * finds the key, and lends the entry by raising in_use with a compare-and-
+ * swap that succeeds only from a value >= 0; then it checks the key again,
+ * because the entry may have been released and reused for another buffer
+ * between the two reads.  That is all safety needs:
+ *   - a release takes an entry only by swapping in_use from 0 to RC_DEAD
+ *     (under c->lock), so a lent entry is never released and a released one
+ *     is never lent;
+ *   - entry memory is type-stable: a released entry goes to the cache's free
+ *     list and a later miss reuses it; none is freed while the cache lives
+ *     (rcache_destroy() frees them, with no users left), so a lookup racing
+ *     a release reads an entry, never freed memory -- the pattern of the
+ *     kernel's SLAB_TYPESAFE_BY_RCU lookups, without needing RCU;
+ *   - a miss fills an entry and only then publishes it by setting in_use to
+ *     1 (a release store); a lookup that wins the swap (a full barrier)
+ *     reads the fields after it.
+ * A lookup that loses any race -- a dead entry, a key that changed, a chain
+ * longer than RC_WALK_MAX because entries moved between chains under it --
+ * takes the locked path.  A lock-free hit cannot move its entry in the LRU
+ * list (that needs the lock); it sets the entry's referenced flag, and
+ * evict and shrink give a referenced entry a second chance (CLOCK, as the
+ * kernel's page LRU does with PG_referenced).  Hits and syncs are counted in
+ * the entry, on the cache line the swap has just written, and summed when
+ * stats are read: no cache line is written by hits of different entries.
+ * The free list holds at most as many entries as the cache ever held at once
+ * (its limits plus concurrent misses).
+ *
+ * Lock: c->lock protects the hash chains, the LRU list, the free list, c->st
+ * and every change of in_use to or from RC_DEAD.  Maps, syncs and unmaps run
+ * outside it.  Syncs are skipped for mappings where they do nothing
+ * (osdep_dma_need_sync(), asked once at miss time).  A known limit: an entry
+ * pins the head of the page's block, so two entries pinning pages of the same
+ * block see each other's reference and reclaim neither until one is shrunk
+ * or evicted.
  */
 #include "reuse_int.h"
 
 #define HASH_BITS 12
 #define HASH_SIZE (1u << HASH_BITS)
 
+/* in_use of an entry released, being released, or on the free list. */
+#define RC_DEAD (-(1 << 30))
+/* Chain links a lock-free lookup follows before it takes the lock. */
+#define RC_WALK_MAX 16
+
+/*
+ * hnext and the key (page, offset, len, dir) are read by lock-free lookups,
+ * so every write to them is an OSDEP_WRITE_ONCE(); dma and need_sync are
+ * read only by a lender (after the swap) or under c->lock.
+ */
 struct rc_entry {
-	struct rc_entry *hnext;
+	struct rc_entry *hnext;		/* hash chain, release batch or free list */
 	struct rlist lru;		/* head = most recently used */
 	osdep_page_t page;
 	size_t offset, len;
 	enum dma_data_direction dir;
 	dma_addr_t dma;
 	bool need_sync;			/* syncs on this mapping do something */
-	osdep_atomic_t in_use;		/* raised under c->lock, lowered lock-free */
+	osdep_atomic_t in_use;		/* lenders (>= 0), or RC_DEAD */
+	osdep_atomic_t referenced;	/* lent lock-free since the last scan */
+	osdep_counter_t hits, syncs;	/* since the entry was allocated */
+	uint64_t hits_seen, syncs_seen;	/* the part already in c->st (lock) */
 };
 
 struct rcache {
@@ -59,17 +97,18 @@ struct rcache {
 	size_t max_bytes, bytes;
 	struct rc_entry *hash[HASH_SIZE];
 	struct rlist lru;
-	struct reuse_stats st;		/* under lock */
-	osdep_counter_t unmap_syncs;	/* rcache_unmap(), lock-free */
+	struct rc_entry *free;		/* released entries, for later misses */
+	struct reuse_stats st;		/* under lock; hits and syncs in part */
 };
 
+/* Fibonacci hashing of the whole key: the top bits depend on every bit. */
 static unsigned int hash_of(osdep_page_t page, size_t offset, size_t len,
 			    enum dma_data_direction dir)
 {
-	uint64_t k = (uint64_t)osdep_page_key(page) * 0x9e3779b97f4a7c15ull;
+	uint64_t k = (uint64_t)osdep_page_key(page) ^ ((uint64_t)offset << 20) ^
+		     ((uint64_t)len << 32) ^ (unsigned int)dir;
 
-	k ^= (offset >> 12) * 0xc2b2ae3d27d4eb4full ^ len ^ ((uint64_t)dir << 60);
-	return (unsigned int)(k >> (64 - HASH_BITS));
+	return (unsigned int)((k * 0x9e3779b97f4a7c15ull) >> (64 - HASH_BITS));
 }
 
 struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
@@ -85,16 +124,55 @@ struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
 	c = osdep_zalloc(sizeof(*c));
 	if (!c)
 		return NULL;
-	if (osdep_counter_init(&c->unmap_syncs)) {
-		osdep_free(c);
-		return NULL;
-	}
 	c->dev = dev;
 	c->max_entries = max_entries ? max_entries : 4096;
 	c->max_bytes = max_bytes ? max_bytes : (64u << 20);
 	osdep_lock_init(&c->lock);
 	rlist_init(&c->lru);
 	return c;
+}
+
+static bool key_is(struct rc_entry *e, osdep_page_t page, size_t offset, size_t len,
+		   enum dma_data_direction dir)
+{
+	return OSDEP_READ_ONCE(e->page) == page && OSDEP_READ_ONCE(e->offset) == offset &&
+	       OSDEP_READ_ONCE(e->len) == len && OSDEP_READ_ONCE(e->dir) == dir;
+}
+
+/* Lend @e if it is live: raise in_use from a value >= 0. */
+static bool lend(struct rc_entry *e)
+{
+	int old = osdep_atomic_read(&e->in_use);
+
+	do {
+		if (old < 0)
+			return false;
+	} while (!osdep_atomic_try_cmpxchg(&e->in_use, &old, old + 1));
+	return true;
+}
+
+/*
+ * The lock-free hit: a live entry for the key, lent to the caller, or NULL
+ * (no such entry, or a race lost: the caller takes the lock and looks again).
+ */
+static struct rc_entry *lookup_lend(struct rcache *c, unsigned int bucket, osdep_page_t page,
+				    size_t offset, size_t len, enum dma_data_direction dir)
+{
+	struct rc_entry *e = OSDEP_READ_ONCE(c->hash[bucket]);
+
+	for (unsigned int n = 0; e && n < RC_WALK_MAX; n++, e = OSDEP_READ_ONCE(e->hnext)) {
+		if (!key_is(e, page, offset, len, dir))
+			continue;
+		osdep_race_window();
+		if (!lend(e))
+			return NULL;
+		osdep_race_window();
+		if (key_is(e, page, offset, len, dir))
+			return e;
+		ratomic_add(&e->in_use, -1);	/* reused for another buffer meanwhile */
+		return NULL;
+	}
+	return NULL;
 }
 
 static struct rc_entry *lookup_locked(struct rcache *c, osdep_page_t page,
@@ -109,39 +187,60 @@ static struct rc_entry *lookup_locked(struct rcache *c, osdep_page_t page,
 	return NULL;
 }
 
+/* Move the entry's hits and syncs not yet counted into c->st.  Locked. */
+static void fold_counts_locked(struct rcache *c, struct rc_entry *e)
+{
+	uint64_t h = osdep_counter_read(&e->hits), s = osdep_counter_read(&e->syncs);
+
+	c->st.hits += h - e->hits_seen;
+	c->st.syncs += s - e->syncs_seen;
+	e->hits_seen = h;
+	e->syncs_seen = s;
+}
+
 static void unhash_locked(struct rcache *c, struct rc_entry *e)
 {
 	struct rc_entry **pp = &c->hash[hash_of(e->page, e->offset, e->len, e->dir)];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
-	*pp = e->hnext;
+	OSDEP_WRITE_ONCE(*pp, e->hnext);
 	rlist_del(&e->lru);
 	c->nentries--;
 	c->bytes -= e->len;
 	c->st.pages_pinned--;
 }
 
-
 /*
  * Detach up to @nr idle entries from the LRU tail that @pred accepts, onto
- * the singly linked list *@out (via hnext).  Under c->lock.
+ * the singly linked list *@out (via hnext); each is taken by swapping its
+ * in_use from 0 to RC_DEAD, which a concurrent lock-free hit may win.  With
+ * @second_chance, an entry hit since the last scan is spared once (its flag
+ * cleared).  Under c->lock.
  */
 static size_t detach_locked(struct rcache *c, size_t nr,
 			    bool (*pred)(struct rcache *c, struct rc_entry *e),
-			    struct rc_entry **out)
+			    bool second_chance, struct rc_entry **out)
 {
 	struct rlist *pos = c->lru.prev;
 	size_t n = 0;
 
 	while (pos != &c->lru && n < nr) {
 		struct rc_entry *e = rlist_entry(pos, struct rc_entry, lru);
+		int idle = 0;
 
 		pos = pos->prev;
 		if (osdep_atomic_read(&e->in_use) || (pred && !pred(c, e)))
 			continue;
+		if (second_chance && osdep_atomic_read(&e->referenced)) {
+			osdep_atomic_set(&e->referenced, 0);
+			continue;
+		}
+		if (!osdep_atomic_try_cmpxchg(&e->in_use, &idle, RC_DEAD))
+			continue;	/* lent lock-free just now */
+		fold_counts_locked(c, e);
 		unhash_locked(c, e);
-		e->hnext = *out;
+		OSDEP_WRITE_ONCE(e->hnext, *out);
 		*out = e;
 		n++;
 	}
@@ -149,13 +248,71 @@ static size_t detach_locked(struct rcache *c, size_t nr,
 }
 
 /*
+ * Up to @nr idle entries in CLOCK order: those not hit since the last scan
+ * first, then, if that was not enough, the rest from the LRU tail.  Locked.
+ */
+static size_t detach_lru_locked(struct rcache *c, size_t nr, struct rc_entry **out)
+{
+	size_t n = detach_locked(c, nr, NULL, true, out);
+
+	if (n < nr)
+		n += detach_locked(c, nr - n, NULL, false, out);
+	return n;
+}
+
+/* Entries from the free list, or a new one; in_use is RC_DEAD. */
+static struct rc_entry *entry_get(struct rcache *c)
+{
+	struct rc_entry *e;
+
+	osdep_lock(&c->lock);
+	e = c->free;
+	if (e)
+		c->free = e->hnext;
+	osdep_unlock(&c->lock);
+	if (e)
+		return e;
+	e = osdep_zalloc(sizeof(*e));
+	if (!e)
+		return NULL;
+	if (osdep_counter_init(&e->hits)) {
+		osdep_free(e);
+		return NULL;
+	}
+	if (osdep_counter_init(&e->syncs)) {
+		osdep_counter_destroy(&e->hits);
+		osdep_free(e);
+		return NULL;
+	}
+	osdep_atomic_set(&e->in_use, RC_DEAD);
+	return e;
+}
+
+/* Give dead entries (a list linked by hnext) back for reuse. */
+static void entries_put(struct rcache *c, struct rc_entry *list)
+{
+	struct rc_entry *e, *next;
+
+	if (!list)
+		return;
+	osdep_lock(&c->lock);
+	for (e = list; e; e = next) {
+		next = e->hnext;
+		OSDEP_WRITE_ONCE(e->hnext, c->free);
+		c->free = e;
+	}
+	osdep_unlock(&c->lock);
+}
+
+/*
  * Release detached entries: unmap them all (every invalidation complete on
- * return -- one flush for the lot where the OS can batch), then unpin and
- * free.  Unlocked.  Without memory for the batch, one by one.
+ * return -- one flush for the lot where the OS can batch), then unpin, then
+ * put the entries on the free list.  Unlocked.  Without memory for the
+ * batch, one by one.
  */
 static size_t release_list(struct rcache *c, struct rc_entry *list)
 {
-	struct rc_entry *e, *next;
+	struct rc_entry *e;
 	osdep_unmap_t *v;
 	size_t n = 0, i = 0;
 
@@ -174,11 +331,9 @@ static size_t release_list(struct rcache *c, struct rc_entry *list)
 		osdep_dma_unmap_batch(c->dev, v, n);
 		osdep_free(v);
 	}
-	for (e = list; e; e = next) {
-		next = e->hnext;
+	for (e = list; e; e = e->hnext)
 		osdep_page_put(c->dev, e->page);
-		osdep_free(e);
-	}
+	entries_put(c, list);
 	return n;
 }
 
@@ -191,56 +346,63 @@ static size_t evict_batch(const struct rcache *c)
 	return c->max_entries >= 64 ? c->max_entries / 16 : 4;
 }
 
-int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
-	       enum dma_data_direction dir, struct rmap_handle *h)
+/* A hit on an entry already lent to the caller: count it, sync it. */
+static void hit(struct rcache *c, struct rc_entry *e, size_t len,
+		enum dma_data_direction dir)
+{
+	osdep_counter_add(&e->hits, 1);
+	if (!e->need_sync)
+		return;
+	osdep_counter_add(&e->syncs, 1);
+	osdep_dma_sync_for_device(c->dev, e->dma, len, dir);
+}
+
+/*
+ * The locked path: a hit the lock-free lookup missed, or a miss.  Fills @h
+ * on success.
+ */
+static RSLOWPATH int map_slow(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
+			      enum dma_data_direction dir, struct rmap_handle *h)
 {
 	struct rc_entry *e, *victims = NULL;
 
-	if ((offset & (PAGE_SIZE - 1)) || !len || (len & (PAGE_SIZE - 1)) || !dir_ok(dir)) {
-		osdep_lock(&c->lock);
-		c->st.errors++;
-		osdep_unlock(&c->lock);
-		osdep_warn("rcache_map(page %#llx, offset %zu, len %zu): only whole pages are "
-			   "cached; a sub-page buffer must take bounce",
-			   (unsigned long long)osdep_page_key(page), offset, len);
-		return -EINVAL;
-	}
 	osdep_lock(&c->lock);
 	e = lookup_locked(c, page, offset, len, dir);
 	if (e) {
-		ratomic_add(&e->in_use, 1);
+		ratomic_add(&e->in_use, 1);	/* hashed, so not RC_DEAD */
 		if (c->lru.next != &e->lru) {
 			rlist_del(&e->lru);
 			rlist_add(&c->lru, &e->lru);
 		}
-		c->st.hits++;
-		if (e->need_sync)
-			c->st.syncs++;
 		osdep_unlock(&c->lock);
-		if (e->need_sync)
-			osdep_dma_sync_for_device(c->dev, e->dma, len, dir);
+		hit(c, e, len, dir);
 		goto out;
 	}
 	osdep_unlock(&c->lock);
 
 	/* Miss: pin and map outside the lock. */
-	e = osdep_zalloc(sizeof(*e));
+	e = entry_get(c);
 	if (!e)
 		return -ENOMEM;
-	*e = (struct rc_entry){ .page = page, .offset = offset, .len = len, .dir = dir };
+	OSDEP_WRITE_ONCE(e->page, page);
+	OSDEP_WRITE_ONCE(e->offset, offset);
+	OSDEP_WRITE_ONCE(e->len, len);
+	OSDEP_WRITE_ONCE(e->dir, dir);
 	osdep_page_get(c->dev, page);
 	e->dma = osdep_dma_map_page(c->dev, page, offset, len, dir);
 	if (osdep_dma_mapping_error(c->dev, e->dma)) {
 		osdep_page_put(c->dev, page);
-		osdep_free(e);
+		OSDEP_WRITE_ONCE(e->hnext, NULL);
+		entries_put(c, e);
 		return -ENOMEM;
 	}
 	e->need_sync = osdep_dma_need_sync(c->dev, e->dma);
-	osdep_atomic_set(&e->in_use, 1);
+	osdep_atomic_set(&e->referenced, 0);
+	osdep_atomic_set(&e->in_use, 1);	/* publish: the fields are set */
 	osdep_lock(&c->lock);
 	/* Another CPU may have cached the same key meanwhile: both stay valid. */
-	e->hnext = c->hash[hash_of(page, offset, len, dir)];
-	c->hash[hash_of(page, offset, len, dir)] = e;
+	OSDEP_WRITE_ONCE(e->hnext, c->hash[hash_of(page, offset, len, dir)]);
+	OSDEP_WRITE_ONCE(c->hash[hash_of(page, offset, len, dir)], e);
 	rlist_add(&c->lru, &e->lru);
 	c->nentries++;
 	c->bytes += len;
@@ -249,10 +411,10 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	c->st.pages_pinned++;
 	if (c->nentries > c->max_entries || c->bytes > c->max_bytes) {
 		size_t over = c->nentries > c->max_entries ? c->nentries - c->max_entries : 0;
-		size_t n = detach_locked(c, over + evict_batch(c), NULL, &victims);
+		size_t n = detach_lru_locked(c, over + evict_batch(c), &victims);
 
 		/* Bytes still over: keep evicting idle LRU entries. */
-		while (c->bytes > c->max_bytes && detach_locked(c, 1, NULL, &victims))
+		while (c->bytes > c->max_bytes && detach_lru_locked(c, 1, &victims))
 			n++;
 		c->st.evicted += n;
 		c->st.unmaps += n;
@@ -265,26 +427,58 @@ out:
 	return 0;
 }
 
+static RSLOWPATH int map_refused(struct rcache *c, osdep_page_t page, size_t offset,
+				 size_t len)
+{
+	osdep_lock(&c->lock);
+	c->st.errors++;
+	osdep_unlock(&c->lock);
+	osdep_warn("rcache_map(page %#llx, offset %zu, len %zu): only whole pages are "
+		   "cached; a sub-page buffer must take bounce",
+		   (unsigned long long)osdep_page_key(page), offset, len);
+	return -EINVAL;
+}
+
+int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
+	       enum dma_data_direction dir, struct rmap_handle *h)
+{
+	struct rc_entry *e;
+
+	if ((offset & (PAGE_SIZE - 1)) || !len || (len & (PAGE_SIZE - 1)) || !dir_ok(dir))
+		return map_refused(c, page, offset, len);
+	e = lookup_lend(c, hash_of(page, offset, len, dir), page, offset, len, dir);
+	if (!e)
+		return map_slow(c, page, offset, len, dir, h);
+	if (!osdep_atomic_read(&e->referenced))
+		osdep_atomic_set(&e->referenced, 1);
+	hit(c, e, len, dir);
+	*h = (struct rmap_handle){ .dma = e->dma, .len = len, .dir = dir, .priv = e };
+	return 0;
+}
+
+static RSLOWPATH int unmap_refused(struct rcache *c, struct rmap_handle *h)
+{
+	osdep_lock(&c->lock);
+	c->st.errors++;
+	osdep_unlock(&c->lock);
+	osdep_warn("rcache_unmap(dma %#llx): not a lent cache entry", (unsigned long long)h->dma);
+	return -EINVAL;
+}
+
 int rcache_unmap(struct rcache *c, struct rmap_handle *h)
 {
 	struct rc_entry *e = h->priv;
 
 	/*
-	 * The caller's in_use reference keeps @e alive until we drop it, so
-	 * it can be checked and synced without the lock.
+	 * The caller's in_use reference keeps @e from release until we drop
+	 * it, so it can be checked and synced without the lock.
 	 */
-	if (!e || e->dma != h->dma || osdep_atomic_read(&e->in_use) <= 0) {
-		osdep_lock(&c->lock);
-		c->st.errors++;
-		osdep_unlock(&c->lock);
-		osdep_warn("rcache_unmap(dma %#llx): not a lent cache entry",
-			   (unsigned long long)h->dma);
-		return -EINVAL;
-	}
+	if (!e || osdep_atomic_read(&e->in_use) <= 0 || e->dma != h->dma)
+		return unmap_refused(c, h);
 	h->priv = NULL;
 	if (e->need_sync) {
 		osdep_dma_sync_for_cpu(c->dev, e->dma, e->len, e->dir);
-		osdep_counter_add(&c->unmap_syncs, 1);
+		osdep_counter_add(&e->syncs, 1);
 	}
 	ratomic_add(&e->in_use, -1);	/* from here a release may take it */
 	return 0;
@@ -301,7 +495,7 @@ size_t rcache_reclaim(struct rcache *c)
 	size_t n;
 
 	osdep_lock(&c->lock);
-	n = detach_locked(c, (size_t)-1, only_cache_refs, &victims);
+	n = detach_locked(c, (size_t)-1, only_cache_refs, false, &victims);
 	c->st.reclaimed += n;
 	c->st.unmaps += n;
 	c->st.invalidations += n;
@@ -315,7 +509,7 @@ size_t rcache_shrink(struct rcache *c, size_t nr)
 	size_t n;
 
 	osdep_lock(&c->lock);
-	n = detach_locked(c, nr, NULL, &victims);
+	n = detach_lru_locked(c, nr, &victims);
 	c->st.reclaimed += n;
 	c->st.unmaps += n;
 	c->st.invalidations += n;
@@ -323,33 +517,43 @@ size_t rcache_shrink(struct rcache *c, size_t nr)
 	return release_list(c, victims);
 }
 
-/* Entries lent out now: counted when asked, not on the hit path.  Locked. */
-static uint64_t lent_locked(struct rcache *c)
+/*
+ * Entries lent out now, and the hits and syncs of cached entries: counted
+ * when asked, not on the hit path.  Locked.
+ */
+static uint64_t lent_and_fold_locked(struct rcache *c)
 {
 	uint64_t n = 0;
 
-	for (struct rlist *p = c->lru.next; p != &c->lru; p = p->next)
-		n += (uint64_t)osdep_atomic_read(&rlist_entry(p, struct rc_entry, lru)->in_use);
+	for (struct rlist *p = c->lru.next; p != &c->lru; p = p->next) {
+		struct rc_entry *e = rlist_entry(p, struct rc_entry, lru);
+
+		fold_counts_locked(c, e);
+		n += (uint64_t)osdep_atomic_read(&e->in_use);
+	}
 	return n;
 }
 
 void rcache_stats(struct rcache *c, struct reuse_stats *out)
 {
+	uint64_t lent;
+
 	osdep_lock(&c->lock);
+	lent = lent_and_fold_locked(c);
 	*out = c->st;
-	out->in_use = lent_locked(c);
+	out->in_use = lent;
 	osdep_unlock(&c->lock);
-	out->syncs += osdep_counter_read(&c->unmap_syncs);
 }
 
 int rcache_destroy(struct rcache *c)
 {
+	struct rc_entry *e, *next;
 	uint64_t busy;
 
 	if (!c)
 		return 0;
 	osdep_lock(&c->lock);
-	busy = lent_locked(c);
+	busy = lent_and_fold_locked(c);
 	osdep_unlock(&c->lock);
 	if (busy) {
 		osdep_warn("rcache_destroy: %llu entr%s still lent out", (unsigned long long)busy,
@@ -357,7 +561,12 @@ int rcache_destroy(struct rcache *c)
 		return -EBUSY;
 	}
 	rcache_shrink(c, (size_t)-1);
-	osdep_counter_destroy(&c->unmap_syncs);
+	for (e = c->free; e; e = next) {
+		next = e->hnext;
+		osdep_counter_destroy(&e->hits);
+		osdep_counter_destroy(&e->syncs);
+		osdep_free(e);
+	}
 	osdep_lock_destroy(&c->lock);
 	osdep_free(c);
 	return 0;

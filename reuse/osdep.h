@@ -21,8 +21,17 @@
  * and these operations (inline or extern):
  *   void osdep_lock_init(osdep_lock_t *l), osdep_lock_destroy(l),
  *        osdep_lock(l), osdep_unlock(l)
- *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v]),
- *        bool osdep_atomic_try_cmpxchg(a, int *old, int new)   (full barrier)
+ *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v])  (acquire /
+ *        release), bool osdep_atomic_try_cmpxchg(a, int *old, int new)
+ *        (full barrier)
+ *   OSDEP_READ_ONCE(x), OSDEP_WRITE_ONCE(x, v): one untorn access to a
+ *        word-sized variable (pointer, integer, enum) that another thread
+ *        may access at the same time, with no ordering (Linux's
+ *        READ_ONCE/WRITE_ONCE); every access to such a variable that can
+ *        race uses them
+ *   void osdep_race_window(void): called by a lock-free path between reading
+ *        shared state and validating it; a binding may widen the window for
+ *        tests (the lab yields when asked to) or do nothing (Linux)
  *   void osdep_owner_add(uint64_t *c, uint64_t v), uint64_t osdep_owner_read(
  *        const uint64_t *c): a counter with one writer at a time (the owner of
  *        the object it counts): no locked instruction; read from anywhere

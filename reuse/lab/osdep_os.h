@@ -50,6 +50,16 @@ static inline void osdep_atomic_set(osdep_atomic_t *a, int v)
 {
 	atomic_store_explicit(a, v, memory_order_release);
 }
+/* A race window of a lock-free path: tests widen it (failinject.h). */
+static inline void osdep_race_window(void)
+{
+	raceinject_window();
+}
+
+/* Relaxed atomic accesses to a plain variable (ThreadSanitizer sees them). */
+#define OSDEP_READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define OSDEP_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
 static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
 {
 	return atomic_compare_exchange_strong(a, old, new);

@@ -448,6 +448,44 @@ static void test_mapper_destroy_busy_keeps_mapper(void)
 	rig_down(&g);
 }
 
+/*
+ * A lock-free hit cannot move its entry in the LRU list; it marks it, and
+ * shrink spares a marked entry once (CLOCK).  A, B, C cached in that order
+ * (A at the tail), A hit again: the first shrink takes B, the next one A.
+ */
+static void test_cache_second_chance(void)
+{
+	struct reuse_stats st;
+	struct rmap_handle h;
+	struct rcache *c;
+	struct rig g;
+	pfn_t pfn[3];
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	c = rcache_create(g.dev, 0, 0);
+	REQUIRE(c);
+	for (int i = 0; i < 3; i++) {
+		REQUIRE(alloc_pages_va(&g, 0, &pfn[i]));
+		CHECK(rcache_map(c, pfn[i], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
+		CHECK(rcache_unmap(c, &h) == 0);
+	}
+	CHECK(rcache_map(c, pfn[0], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
+	CHECK(rcache_unmap(c, &h) == 0);
+	rcache_stats(c, &st);
+	CHECK(st.hits == 1 && st.misses == 3, "hits %llu misses %llu",
+	      (unsigned long long)st.hits, (unsigned long long)st.misses);
+	CHECK(rcache_shrink(c, 1) == 1);
+	CHECK(iommu_frame_reachable(g.lab->m, pfn[1]) == 0, "B, idle since its miss, went first");
+	CHECK(iommu_frame_reachable(g.lab->m, pfn[0]) > 0, "A, hit again, was spared");
+	CHECK(rcache_shrink(c, 1) == 1);
+	CHECK(iommu_frame_reachable(g.lab->m, pfn[0]) == 0, "A went next: one chance only");
+	CHECK(iommu_frame_reachable(g.lab->m, pfn[2]) > 0);
+	CHECK(rcache_destroy(c) == 0);
+	for (int i = 0; i < 3; i++)
+		page_put(g.lab->pa, pfn[i]);
+	rig_down(&g);
+}
+
 /* Limits: LRU eviction by entries and bytes; shrink; lent entries stay. */
 static void test_cache_limits_and_shrink(void)
 {
@@ -553,6 +591,7 @@ int main(int argc, char **argv)
 		TEST(test_maponce_misuse),
 		TEST(test_pool),
 		TEST(test_cache_pins_and_reclaims),
+		TEST(test_cache_second_chance),
 		TEST(test_cache_limits_and_shrink),
 		TEST(test_cache_batches_invalidations),
 		TEST(test_mapper_destroy_busy_keeps_mapper),

@@ -5,10 +5,12 @@
  * ThreadSanitizer by `make check-tsan`.  Each CPU thread maps its own
  * buffers (whole pages and sub-page pieces), the device reads and checks
  * them and writes a reply, the CPU checks the reply and unmaps.  Cache
- * reclaim runs concurrently from the threads.
+ * reclaim runs concurrently from the threads; a churn test races the
+ * cache's lock-free hits against evictions and entry reuse.
  */
 #include "harness.h"
 
+#include <dmareuse/failinject.h>
 #include <dmareuse/reuse.h>
 #include <dmareuse/sg_reuse.h>
 
@@ -162,6 +164,109 @@ static void run(enum reuse_strategy s)
 	lab_down(sh.lab);
 }
 
+/*
+ * Cache churn: two CPU threads map their own pages through one small cache
+ * (4 entries, 12 pages), so lock-free hits race evictions, shrinks and the
+ * reuse of released entries for other pages.  Every lent DMA address is read
+ * by the device and compared with the page it must map: a hit that lent an
+ * entry released or reused under it reads the wrong bytes or faults.
+ */
+#define CHURN_PAGES 6
+#define CHURN_ROUNDS 3000
+
+struct churn {
+	struct lab *lab;
+	struct devthread *dt;
+	struct rcache *c;
+	_Atomic unsigned long errors, maps;
+};
+
+struct churn_arg {
+	struct churn *ch;
+	unsigned int cpu;
+	pfn_t pfn[CHURN_PAGES];
+};
+
+static void *churn_fn(void *p)
+{
+	struct churn_arg *a = p;
+	struct churn *ch = a->ch;
+	uint8_t *got = malloc(PAGE_SIZE), *want = malloc(PAGE_SIZE);
+	uint64_t rng = 0x9e3779b97f4a7c15ull * (a->cpu + 1);
+
+	os_set_cpu(a->cpu);
+	for (unsigned int i = 0; i < CHURN_ROUNDS; i++) {
+		unsigned int k = (unsigned int)(test_rand(&rng) % CHURN_PAGES);
+		struct rmap_handle h;
+
+		if (rcache_map(ch->c, a->pfn[k], 0, PAGE_SIZE, DMA_TO_DEVICE, &h)) {
+			atomic_fetch_add(&ch->errors, 1);
+			continue;
+		}
+		atomic_fetch_add(&ch->maps, 1);
+		fill(want, PAGE_SIZE, a->cpu * CHURN_PAGES + k);
+		if (devthread_read(ch->dt, h.dma, got, PAGE_SIZE) || memcmp(got, want, PAGE_SIZE))
+			atomic_fetch_add(&ch->errors, 1);
+		if (rcache_unmap(ch->c, &h))
+			atomic_fetch_add(&ch->errors, 1);
+		if (i % 16 == 15)
+			rcache_shrink(ch->c, 2);
+	}
+	free(got);
+	free(want);
+	return NULL;
+}
+
+static void test_conc_cache_churn(void)
+{
+	struct churn ch = { 0 };
+	struct churn_arg args[2];
+	struct dma_device *dev;
+	struct reuse_stats st;
+	pthread_t t[2];
+
+	ch.lab = lab_up(64, 2, "ideal");
+	REQUIRE(ch.lab);
+	dev = dma_device_create(ch.lab->os, "churn",
+				&(struct dma_device_opts){ .type = DMA_DOMAIN_STRICT });
+	REQUIRE(dev);
+	ch.dt = devthread_start(dma_device_mdev(dev));
+	ch.c = rcache_create(dev, 4, 0);
+	REQUIRE(ch.dt && ch.c);
+	for (unsigned int i = 0; i < 2; i++) {
+		args[i] = (struct churn_arg){ .ch = &ch, .cpu = i };
+		for (unsigned int k = 0; k < CHURN_PAGES; k++) {
+			REQUIRE(pages_alloc(ch.lab->pa, 0, 600 + i, true, &args[i].pfn[k]) == 0);
+			fill(phys_to_virt(ch.lab->m, args[i].pfn[k] << PAGE_SHIFT), PAGE_SIZE,
+			     i * CHURN_PAGES + k);
+		}
+	}
+	raceinject_set(300);	/* yield in 30% of the lock-free windows */
+	for (unsigned int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, churn_fn, &args[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	raceinject_set(0);
+	rcache_stats(ch.c, &st);
+	CHECK(atomic_load(&ch.errors) == 0, "%lu bad transfers", atomic_load(&ch.errors));
+	CHECK(st.hits + st.misses == atomic_load(&ch.maps), "hits %llu + misses %llu != maps %lu",
+	      (unsigned long long)st.hits, (unsigned long long)st.misses, atomic_load(&ch.maps));
+	CHECK(st.hits > 0 && st.evicted + st.reclaimed > 0, "hits %llu evicted %llu shrunk %llu",
+	      (unsigned long long)st.hits, (unsigned long long)st.evicted,
+	      (unsigned long long)st.reclaimed);
+	CHECK(st.pages_pinned <= 4 + 2, "pinned %llu", (unsigned long long)st.pages_pinned);
+	CHECK(rcache_destroy(ch.c) == 0);
+	for (unsigned int i = 0; i < 2; i++)
+		for (unsigned int k = 0; k < CHURN_PAGES; k++) {
+			CHECK(iommu_frame_reachable(ch.lab->m, args[i].pfn[k]) == 0);
+			CHECK(page_refcount(ch.lab->pa, args[i].pfn[k]) == 1, "pin left behind");
+			page_put(ch.lab->pa, args[i].pfn[k]);
+		}
+	devthread_stop(ch.dt);
+	CHECK(dma_device_destroy(dev) == 0);
+	lab_down(ch.lab);
+}
+
 static void test_conc_bounce(void) { run(RS_BOUNCE); }
 static void test_conc_cache(void) { run(RS_CACHE); }
 static void test_conc_iova_link(void) { run(RS_IOVA_LINK); }
@@ -174,6 +279,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST(test_conc_bounce),
 		TEST(test_conc_cache),
+		TEST(test_conc_cache_churn),
 		TEST(test_conc_iova_link),
 		TEST(test_conc_auto),
 		TEST(test_conc_reuse),
