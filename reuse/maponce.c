@@ -161,6 +161,18 @@ bool rmo_is_live(const struct rmo *mo)
 	return osdep_atomic_read((osdep_atomic_t *)&mo->state) != RMO_DEAD;
 }
 
+/* A transition asked from the wrong state: count, say so, refuse. */
+static RSLOWPATH int state_refused(struct rmo *mo, int old, enum rmo_state from,
+				   const char *fn)
+{
+	osdep_lock(&mo->r->lock);
+	mo->r->st.errors++;
+	osdep_unlock(&mo->r->lock);
+	osdep_warn("%s(%p): registration is %s, expected %s", fn, (void *)mo,
+		   state_name[old], state_name[from]);
+	return old == RMO_DEAD ? -ESTALE : -EINVAL;
+}
+
 /*
  * Move @mo from @from to @to, or count and explain why not.  The owner
  * serialises its own calls on one registration (as it does dma_map/unmap
@@ -179,12 +191,7 @@ static int move_state(struct rmo *mo, enum rmo_state from, enum rmo_state to,
 			osdep_atomic_set(&mo->state, to);
 		return 0;
 	}
-	osdep_lock(&mo->r->lock);
-	mo->r->st.errors++;
-	osdep_unlock(&mo->r->lock);
-	osdep_warn("%s(%p): registration is %s, expected %s", fn, (void *)mo,
-		   state_name[old], state_name[from]);
-	return old == RMO_DEAD ? -ESTALE : -EINVAL;
+	return state_refused(mo, old, from, fn);
 }
 
 int rmo_for_device(struct rmo *mo)
