@@ -106,6 +106,10 @@ static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_set_relea
 static inline void osdep_race_window(void) { }
 #define OSDEP_READ_ONCE(x) READ_ONCE(x)
 #define OSDEP_WRITE_ONCE(x, v) WRITE_ONCE(x, v)
+static inline int osdep_atomic_add_return(osdep_atomic_t *a, int v)
+{
+	return atomic_add_return(v, a);
+}
 static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
 {
 	return atomic_try_cmpxchg(a, old, new);

@@ -22,8 +22,8 @@
  *   void osdep_lock_init(osdep_lock_t *l), osdep_lock_destroy(l),
  *        osdep_lock(l), osdep_unlock(l)
  *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v])  (acquire /
- *        release), bool osdep_atomic_try_cmpxchg(a, int *old, int new)
- *        (full barrier)
+ *        release), bool osdep_atomic_try_cmpxchg(a, int *old, int new),
+ *        int osdep_atomic_add_return(a, int v)  (both full barriers)
  *   OSDEP_READ_ONCE(x), OSDEP_WRITE_ONCE(x, v): one untorn access to a
  *        word-sized variable (pointer, integer, enum) that another thread
  *        may access at the same time, with no ordering (Linux's

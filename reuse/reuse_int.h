@@ -57,11 +57,7 @@ static inline void rlist_del(struct rlist *n)
 /* Add @v to the atomic int @a; returns the value before. */
 static inline int ratomic_add(osdep_atomic_t *a, int v)
 {
-	int old = osdep_atomic_read(a);
-
-	while (!osdep_atomic_try_cmpxchg(a, &old, old + v))
-		;
-	return old;
+	return osdep_atomic_add_return(a, v) - v;
 }
 
 #define RPAGE_SHIFT 12

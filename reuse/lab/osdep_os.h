@@ -60,6 +60,10 @@ static inline void osdep_race_window(void)
 #define OSDEP_READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define OSDEP_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
+static inline int osdep_atomic_add_return(osdep_atomic_t *a, int v)
+{
+	return atomic_fetch_add(a, v) + v;
+}
 static inline bool osdep_atomic_try_cmpxchg(osdep_atomic_t *a, int *old, int new)
 {
 	return atomic_compare_exchange_strong(a, old, new);
