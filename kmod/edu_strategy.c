@@ -130,59 +130,6 @@ void edu_strategy_destroy(struct edu_strategy *s)
 }
 
 /**
- * edu_live_add() - take a free slot for a mapping about to be made.
- * @l:   the instance's live mappings.
- * @buf: the CPU buffer being mapped.
- *
- * The handle is not cleared: every map call of the reuse layer fills the
- * whole handle when it succeeds, and a failed map gives the slot back.  (A
- * memset here was a `rep stos`, which TCG runs one iteration per block: it
- * cost the strategies using these slots tens of ns per pair in the guest.)
- *
- * Return: the slot's handle, or NULL when all EDU_LIVE_MAX are in use.
- */
-struct rmap_handle *edu_live_add(struct edu_live *l, void *buf)
-{
-	unsigned int i = ffz(l->used);
-
-	if (i >= EDU_LIVE_MAX)
-		return NULL;
-	__set_bit(i, &l->used);
-	l->buf[i] = buf;
-	return &l->h[i];
-}
-
-/**
- * edu_live_find() - the handle of a live mapping.
- * @l:	  the instance's live mappings.
- * @addr: the DMA address the map returned.
- * @buf:  the CPU buffer it was made for.
- *
- * Return: the handle, or NULL when no live mapping has this address and buffer.
- */
-struct rmap_handle *edu_live_find(struct edu_live *l, dma_addr_t addr,
-				  void *buf)
-{
-	unsigned int i;
-
-	for (i = 0; i < EDU_LIVE_MAX; i++)
-		if (test_bit(i, &l->used) && l->h[i].dma == addr &&
-		    l->buf[i] == buf)
-			return &l->h[i];
-	return NULL;
-}
-
-/**
- * edu_live_del() - free the slot of a handle from edu_live_add().
- * @l: the instance's live mappings.
- * @h: the handle.
- */
-void edu_live_del(struct edu_live *l, struct rmap_handle *h)
-{
-	__clear_bit(h - l->h, &l->used);
-}
-
-/**
  * edu_dma_sync_for_device() - sync ops for a strategy whose mappings are
  * plain DMA API mappings of s->dev (strict, cache).
  * @s:    the instance.
