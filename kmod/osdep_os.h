@@ -106,6 +106,8 @@ static inline void osdep_atomic_set(osdep_atomic_t *a, int v) { atomic_set_relea
 static inline void osdep_race_window(void) { }
 #define OSDEP_READ_ONCE(x) READ_ONCE(x)
 #define OSDEP_WRITE_ONCE(x, v) WRITE_ONCE(x, v)
+#define OSDEP_LOAD_ACQUIRE(x) smp_load_acquire(&(x))
+#define OSDEP_STORE_RELEASE(x, v) smp_store_release(&(x), v)
 static inline int osdep_atomic_add_return(osdep_atomic_t *a, int v)
 {
 	return atomic_add_return(v, a);

@@ -26,8 +26,10 @@
  * owners, and a cached mapping would keep the neighbours exposed; those take
  * bounce (a sub-page request here is refused as misuse).
  *
- * Hits take no lock.  A lookup walks the hash chain with OSDEP_READ_ONCE(),
- * finds the key, and lends the entry by raising in_use with a compare-and-
+ * Hits take no lock.  A lookup walks the hash chain with acquire loads
+ * (every chain link is stored with release, so an entry is seen only after
+ * its initialisation, as rcu_assign_pointer/rcu_dereference order it), finds
+ * the key, and lends the entry by raising in_use with a compare-and-
  * swap that succeeds only from a value >= 0; then it checks the key again,
  * because the entry may have been released and reused for another buffer
  * between the two reads.  That is all safety needs:
@@ -73,7 +75,8 @@
 
 /*
  * hnext and the key (page, offset, len, dir) are read by lock-free lookups,
- * so every write to them is an OSDEP_WRITE_ONCE(); dma and need_sync are
+ * so every write to them is atomic (hnext: OSDEP_STORE_RELEASE, the key:
+ * OSDEP_WRITE_ONCE); dma and need_sync are
  * read only by a lender (after the swap) or under c->lock.
  */
 struct rc_entry {
@@ -158,9 +161,9 @@ static bool lend(struct rc_entry *e)
 static struct rc_entry *lookup_lend(struct rcache *c, unsigned int bucket, osdep_page_t page,
 				    size_t offset, size_t len, enum dma_data_direction dir)
 {
-	struct rc_entry *e = OSDEP_READ_ONCE(c->hash[bucket]);
+	struct rc_entry *e = OSDEP_LOAD_ACQUIRE(c->hash[bucket]);
 
-	for (unsigned int n = 0; e && n < RC_WALK_MAX; n++, e = OSDEP_READ_ONCE(e->hnext)) {
+	for (unsigned int n = 0; e && n < RC_WALK_MAX; n++, e = OSDEP_LOAD_ACQUIRE(e->hnext)) {
 		if (!key_is(e, page, offset, len, dir))
 			continue;
 		osdep_race_window();
@@ -204,7 +207,7 @@ static void unhash_locked(struct rcache *c, struct rc_entry *e)
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
-	OSDEP_WRITE_ONCE(*pp, e->hnext);
+	OSDEP_STORE_RELEASE(*pp, e->hnext);
 	rlist_del(&e->lru);
 	c->nentries--;
 	c->bytes -= e->len;
@@ -240,7 +243,7 @@ static size_t detach_locked(struct rcache *c, size_t nr,
 			continue;	/* lent lock-free just now */
 		fold_counts_locked(c, e);
 		unhash_locked(c, e);
-		OSDEP_WRITE_ONCE(e->hnext, *out);
+		OSDEP_STORE_RELEASE(e->hnext, *out);
 		*out = e;
 		n++;
 	}
@@ -298,7 +301,7 @@ static void entries_put(struct rcache *c, struct rc_entry *list)
 	osdep_lock(&c->lock);
 	for (e = list; e; e = next) {
 		next = e->hnext;
-		OSDEP_WRITE_ONCE(e->hnext, c->free);
+		OSDEP_STORE_RELEASE(e->hnext, c->free);
 		c->free = e;
 	}
 	osdep_unlock(&c->lock);
@@ -401,8 +404,8 @@ static RSLOWPATH int map_slow(struct rcache *c, osdep_page_t page, size_t offset
 	osdep_atomic_set(&e->in_use, 1);	/* publish: the fields are set */
 	osdep_lock(&c->lock);
 	/* Another CPU may have cached the same key meanwhile: both stay valid. */
-	OSDEP_WRITE_ONCE(e->hnext, c->hash[hash_of(page, offset, len, dir)]);
-	OSDEP_WRITE_ONCE(c->hash[hash_of(page, offset, len, dir)], e);
+	OSDEP_STORE_RELEASE(e->hnext, c->hash[hash_of(page, offset, len, dir)]);
+	OSDEP_STORE_RELEASE(c->hash[hash_of(page, offset, len, dir)], e);	/* after its init */
 	rlist_add(&c->lru, &e->lru);
 	c->nentries++;
 	c->bytes += len;

@@ -29,6 +29,9 @@
  *        may access at the same time, with no ordering (Linux's
  *        READ_ONCE/WRITE_ONCE); every access to such a variable that can
  *        race uses them
+ *   OSDEP_LOAD_ACQUIRE(x), OSDEP_STORE_RELEASE(x, v): the same with acquire /
+ *        release order, for publishing a pointer to memory initialised
+ *        before the store (Linux's smp_load_acquire/smp_store_release)
  *   void osdep_race_window(void): called by a lock-free path between reading
  *        shared state and validating it; a binding may widen the window for
  *        tests (the lab yields when asked to) or do nothing (Linux)

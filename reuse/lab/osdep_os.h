@@ -59,6 +59,8 @@ static inline void osdep_race_window(void)
 /* Relaxed atomic accesses to a plain variable (ThreadSanitizer sees them). */
 #define OSDEP_READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define OSDEP_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define OSDEP_LOAD_ACQUIRE(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define OSDEP_STORE_RELEASE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
 static inline int osdep_atomic_add_return(osdep_atomic_t *a, int v)
 {
