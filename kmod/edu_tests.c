@@ -27,11 +27,12 @@
  *                   once and ownership handed back and forth by
  *                   sync_for_cpu and sync_for_device ("map once, sync per use").
  * bench <s>         N map+unmap (or get+put) pairs of a 4 KiB page
- *                   (TO_DEVICE), timed as 5 loops of N/5, each on its own
- *                   page after an untimed warm-up; the median loop's ns per
- *                   pair is reported.  For reuse and cache the timed pairs
- *                   are hits: the registration or cache entry made by the
- *                   warm-up is used again.
+ *                   (TO_DEVICE), timed as 5 loops of N/5, each with its
+ *                   own instance of the strategy and its own page (all
+ *                   alive at once) after an untimed warm-up; the median
+ *                   loop's ns per pair is reported.  For reuse and cache
+ *                   the timed pairs are hits: the registration or cache
+ *                   entry made by the warm-up is used again.
  *
  * A strategy that refuses this boot's IOMMU mode (reuse, cache and auto
  * refuse a lazy device by design) gets "PASS n/a" lines with the reason.
