@@ -178,14 +178,14 @@ static struct rc_entry *lookup_lend(struct rcache *c, unsigned int bucket, osdep
 	return NULL;
 }
 
-static struct rc_entry *lookup_locked(struct rcache *c, osdep_page_t page,
-				      size_t offset, size_t len,
+static struct rc_entry *lookup_locked(struct rcache *c, unsigned int bucket,
+				      osdep_page_t page, size_t offset, size_t len,
 				      enum dma_data_direction dir)
 {
-	struct rc_entry *e = c->hash[hash_of(page, offset, len, dir)];
+	struct rc_entry *e = c->hash[bucket];
 
 	for (; e; e = e->hnext)
-		if (e->page == page && e->offset == offset && e->len == len && e->dir == dir)
+		if (key_is(e, page, offset, len, dir))
 			return e;
 	return NULL;
 }
@@ -364,13 +364,14 @@ static void hit(struct rcache *c, struct rc_entry *e, size_t len,
  * The locked path: a hit the lock-free lookup missed, or a miss.  Fills @h
  * on success.
  */
-static RSLOWPATH int map_slow(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
-			      enum dma_data_direction dir, struct rmap_handle *h)
+static RSLOWPATH int map_slow(struct rcache *c, unsigned int bucket, osdep_page_t page,
+			      size_t offset, size_t len, enum dma_data_direction dir,
+			      struct rmap_handle *h)
 {
 	struct rc_entry *e, *victims = NULL;
 
 	osdep_lock(&c->lock);
-	e = lookup_locked(c, page, offset, len, dir);
+	e = lookup_locked(c, bucket, page, offset, len, dir);
 	if (e) {
 		ratomic_add(&e->in_use, 1);	/* hashed, so not RC_DEAD */
 		if (c->lru.next != &e->lru) {
@@ -404,8 +405,8 @@ static RSLOWPATH int map_slow(struct rcache *c, osdep_page_t page, size_t offset
 	osdep_atomic_set(&e->in_use, 1);	/* publish: the fields are set */
 	osdep_lock(&c->lock);
 	/* Another CPU may have cached the same key meanwhile: both stay valid. */
-	OSDEP_STORE_RELEASE(e->hnext, c->hash[hash_of(page, offset, len, dir)]);
-	OSDEP_STORE_RELEASE(c->hash[hash_of(page, offset, len, dir)], e);	/* after its init */
+	OSDEP_STORE_RELEASE(e->hnext, c->hash[bucket]);
+	OSDEP_STORE_RELEASE(c->hash[bucket], e);	/* after its init */
 	rlist_add(&c->lru, &e->lru);
 	c->nentries++;
 	c->bytes += len;
@@ -446,12 +447,14 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	       enum dma_data_direction dir, struct rmap_handle *h)
 {
 	struct rc_entry *e;
+	unsigned int bucket;
 
 	if ((offset & (PAGE_SIZE - 1)) || !len || (len & (PAGE_SIZE - 1)) || !dir_ok(dir))
 		return map_refused(c, page, offset, len);
-	e = lookup_lend(c, hash_of(page, offset, len, dir), page, offset, len, dir);
+	bucket = hash_of(page, offset, len, dir);
+	e = lookup_lend(c, bucket, page, offset, len, dir);
 	if (!e)
-		return map_slow(c, page, offset, len, dir, h);
+		return map_slow(c, bucket, page, offset, len, dir, h);
 	if (!osdep_atomic_read(&e->referenced))
 		osdep_atomic_set(&e->referenced, 1);
 	hit(c, e, len, dir);
