@@ -363,6 +363,23 @@ static void test_cache_pins_and_reclaims(void)
 }
 
 /*
+ * Allocate @n pages into @pfn and cache each once (a miss, then its unmap).
+ * False if a page could not be allocated.
+ */
+static bool cache_new_pages(struct rig *g, struct rcache *c, pfn_t *pfn, int n)
+{
+	struct rmap_handle h;
+
+	for (int i = 0; i < n; i++) {
+		if (!alloc_pages_va(g, 0, &pfn[i]))
+			return false;
+		CHECK(rcache_map(c, pfn[i], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
+		CHECK(rcache_unmap(c, &h) == 0);
+	}
+	return true;
+}
+
+/*
  * Releases come in batches that share one invalidation: a reclaim of many
  * cache-only entries pays one CMD_SYNC, and an insert beyond max_entries
  * evicts a sixteenth of the cache at once.  Every released page is
@@ -372,7 +389,6 @@ static void test_cache_batches_invalidations(void)
 {
 	struct iommu_stats a, b;
 	struct reuse_stats st;
-	struct rmap_handle h;
 	struct rcache *c;
 	struct rig g;
 	pfn_t pfn[65];
@@ -380,13 +396,9 @@ static void test_cache_batches_invalidations(void)
 	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
 	c = rcache_create(g.dev, 64, 0);
 	REQUIRE(c);
-	for (int i = 0; i < 65; i++) {
-		REQUIRE(alloc_pages_va(&g, 0, &pfn[i]));
-		if (i == 64)
-			iommu_stats_read(g.lab->m, &a);
-		CHECK(rcache_map(c, pfn[i], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
-		CHECK(rcache_unmap(c, &h) == 0);
-	}
+	REQUIRE(cache_new_pages(&g, c, pfn, 64));
+	iommu_stats_read(g.lab->m, &a);
+	REQUIRE(cache_new_pages(&g, c, pfn + 64, 1));
 	iommu_stats_read(g.lab->m, &b);
 	rcache_stats(c, &st);
 	CHECK(st.evicted == 1 + 4, "one over the limit evicts it and a batch of 4 (saw %llu)",
@@ -464,11 +476,7 @@ static void test_cache_second_chance(void)
 	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
 	c = rcache_create(g.dev, 0, 0);
 	REQUIRE(c);
-	for (int i = 0; i < 3; i++) {
-		REQUIRE(alloc_pages_va(&g, 0, &pfn[i]));
-		CHECK(rcache_map(c, pfn[i], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
-		CHECK(rcache_unmap(c, &h) == 0);
-	}
+	REQUIRE(cache_new_pages(&g, c, pfn, 3));
 	CHECK(rcache_map(c, pfn[0], 0, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0);
 	CHECK(rcache_unmap(c, &h) == 0);
 	rcache_stats(c, &st);
