@@ -54,17 +54,66 @@ struct os_config {
 	size_t swiotlb_bytes;		/* 0 = 4 MiB */
 };
 
-/** os_create() - boot the lab OS on a machine; NULL on failure. */
+/**
+ * os_create() - boot the lab OS on a machine
+ * @cfg: the machine (required), the CPU count (1..OS_MAX_CPUS) and the
+ *       swiotlb pool size
+ *
+ * Creates the page allocator over the machine's arena and the swiotlb
+ * pool: @cfg->swiotlb_bytes (0 = 4 MiB) rounded up to a power-of-two
+ * number of pages, at most 4 MiB, taken from the page allocator.
+ *
+ * Context: any thread.
+ * Return: the OS, or NULL for a NULL @cfg or machine, a CPU count out of
+ * range, or on allocation failure.
+ */
 struct os *os_create(const struct os_config *cfg);
 /**
- * os_destroy() - tear down; every device must have been destroyed.
- * Return: number of leaked frames (the swiotlb pool itself excluded).
+ * os_destroy() - tear the lab OS down
+ * @os: the OS; NULL is a no-op
+ *
+ * Every device must have been destroyed; devices still alive are reported
+ * on stderr (not destroyed).  Frees the swiotlb pool, then the page
+ * allocator, which reports frames still allocated.  The machine stays.
+ *
+ * Context: no thread may use @os any more.
+ * Return: number of frames still allocated (leaks; the swiotlb pool, freed
+ * first, is not among them); 0 for NULL.
  */
 size_t os_destroy(struct os *os);
+/**
+ * os_page_alloc() - the page allocator of the OS
+ * @os: the OS
+ *
+ * Context: any thread.
+ * Return: @os's page allocator.
+ */
 struct page_alloc *os_page_alloc(const struct os *os);
+/**
+ * os_machine() - the machine the OS runs on
+ * @os: the OS
+ *
+ * Context: any thread.
+ * Return: the machine given to os_create().
+ */
 struct machine *os_machine(const struct os *os);
+/**
+ * os_ncpus() - the CPU count of the OS
+ * @os: the OS
+ *
+ * Context: any thread.
+ * Return: the CPU count given to os_create().
+ */
 unsigned int os_ncpus(const struct os *os);
-/** os_swiotlb_used_slots() - swiotlb slots currently in use. */
+/**
+ * os_swiotlb_used_slots() - swiotlb slots in use now
+ * @os: the OS
+ *
+ * A bounce buffer takes whole pages of the pool: two 2 KiB slots a page.
+ *
+ * Context: any thread; an atomic read.
+ * Return: the number of SWIOTLB_SLOT_SIZE slots in use.
+ */
 size_t os_swiotlb_used_slots(struct os *os);
 
 struct dma_device_opts {
@@ -74,89 +123,363 @@ struct dma_device_opts {
 	bool no_debug;			/* disable misuse records (benchmarks) */
 };
 
-/** dma_device_create() - a device named @name with its own domain. */
+/**
+ * dma_device_create() - a device with its own domain
+ * @os: the OS
+ * @name: the device's name for messages; copied, at most 31 characters
+ * @opts: domain type, DMA mask width, trust and debug; NULL = strict,
+ *        64-bit mask, trusted, dma_debug on
+ *
+ * Creates the machine device, a domain of @opts->type (an identity domain
+ * for passthrough), for a translating domain an IOVA allocator with one
+ * magazine set per CPU of @os, for a lazy one a flush queue per CPU and
+ * the flush-queue timer thread; then attaches the device to its domain.
+ *
+ * Context: any thread.
+ * Return: the device, or NULL for dma_bits outside 12..64 (0 = 64) or an
+ * unknown type, or when a part cannot be had (memory, a domain id, the
+ * timer thread).
+ */
 struct dma_device *dma_device_create(struct os *os, const char *name,
 				     const struct dma_device_opts *opts);
 /**
- * dma_device_destroy() - flush and free the domain and the device.  Mappings
- * still live are reported and torn down.  Return: number of live mappings
- * found (0 = clean).
+ * dma_device_destroy() - free a device and its domain
+ * @dev: the device; NULL is a no-op
+ *
+ * Every mapping dma_debug still records is reported on stderr and torn
+ * down: single and coherent mappings are unmapped (coherent pages are not
+ * freed), scatterlist entries are cleared with the domain.  A lazy
+ * device's timer stops and its flush queues are flushed.  Then the device
+ * is detached, the domain freed (pages still mapped are reported) and the
+ * IOVA allocator destroyed.
+ *
+ * Context: no thread may use @dev any more: no DMA API call may be in
+ * flight on it.
+ * Return: the number of live mappings found -- dma_debug's records, or
+ * when there are none (dma_debug off) the pages still mapped in the
+ * domain; 0 = clean.
  */
 size_t dma_device_destroy(struct dma_device *dev);
+/**
+ * dma_device_mdev() - the machine device behind a DMA device
+ * @dev: the device
+ *
+ * Context: any thread.
+ * Return: the struct mdev whose accesses go through @dev's domain (give it
+ * to an engine, a rogue device or the oracle).
+ */
 struct mdev *dma_device_mdev(const struct dma_device *dev);
+/**
+ * dma_device_os() - the OS a device belongs to
+ * @dev: the device
+ *
+ * Context: any thread.
+ * Return: the OS given to dma_device_create().
+ */
 struct os *dma_device_os(const struct dma_device *dev);
+/**
+ * dma_device_type() - the domain type of a device
+ * @dev: the device
+ *
+ * Context: any thread.
+ * Return: the type given at create; it never changes.
+ */
 enum dma_domain_type dma_device_type(const struct dma_device *dev);
+/**
+ * dma_domain_type_name() - the name of a domain type
+ * @t: the type
+ *
+ * Context: any thread.
+ * Return: "passthrough", "strict" or "lazy"; "?" for a value that is not
+ * a type.
+ */
 const char *dma_domain_type_name(enum dma_domain_type t);
-/** dma_set_mask() - set the DMA mask to @mask (bits 12..64 of ones). */
+/**
+ * dma_set_mask() - set a device's DMA mask
+ * @dev: the device
+ * @mask: 2^n - 1 with n in 12..64
+ *
+ * A translating domain allocates IOVAs at or below the mask; passthrough
+ * refuses buffers beyond it.  Mappings made before keep their addresses.
+ *
+ * Context: not synchronised with maps on @dev: set it before the device
+ * is used.
+ * Return: 0; -EINVAL (logged) for a mask not of that form, which leaves
+ * the mask unchanged.
+ */
 int dma_set_mask(struct dma_device *dev, uint64_t mask);
+/**
+ * dma_get_mask() - a device's DMA mask
+ * @dev: the device
+ *
+ * Context: any thread.
+ * Return: the mask in force.
+ */
 uint64_t dma_get_mask(const struct dma_device *dev);
 
 /**
- * dma_map_page() - map @size bytes at @offset of frame @page for @dir.
- * Return: the DMA address, or DMA_MAPPING_ERROR.
+ * dma_map_page() - map a buffer for DMA
+ * @dev: the device
+ * @page: the first frame of the buffer
+ * @offset: where the buffer starts, in bytes from @page (may exceed
+ *          PAGE_SIZE)
+ * @size: bytes, at least 1
+ * @dir: DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL
+ *
+ * Passthrough gives the device the physical address.  A translating domain
+ * allocates an IOVA range below the DMA mask (sizes up to 32 pages from
+ * this CPU's magazines) and installs PTEs with the permission @dir implies
+ * (TO_DEVICE read, FROM_DEVICE write, BIDIRECTIONAL both).  For an
+ * untrusted device, a buffer that does not start and end on page
+ * boundaries is first bounced through swiotlb (the original is copied in,
+ * whatever @dir) and the device is given the bounce slot.  With dma_debug
+ * the mapping is recorded for the checks of unmap and sync.
+ *
+ * Context: any thread; os_set_cpu() picks the per-CPU caches it uses.
+ * Return: the DMA address, or DMA_MAPPING_ERROR: for misuse -- a bad @dir,
+ * @size 0, a buffer outside memory, or under passthrough beyond the mask
+ * (logged, counted in misuse) -- or when IOVA space below the mask, a
+ * table page, swiotlb slots (at most 256 KiB per buffer) or a debug record
+ * cannot be had (not logged).
  */
 dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 			size_t size, enum dma_data_direction dir);
-/** dma_unmap_page() - unmap what dma_map_page() mapped; 0 or -EINVAL (misuse). */
+/**
+ * dma_unmap_page() - unmap what dma_map_page() or dma_map_single() mapped
+ * @dev: the device
+ * @addr: the address the map call returned
+ * @size: the size given to the map call
+ * @dir: the direction given to the map call
+ *
+ * Strict: the PTEs are cleared, the range is invalidated with a CMD_SYNC,
+ * then the IOVA is freed -- when the call returns no translation reaches
+ * the buffer.  Lazy: the PTEs are cleared and the IOVA is queued on this
+ * CPU's flush queue, freed after the next flush (until then the IOTLB may
+ * still translate it).  A bounced buffer is invalidated first, then copied
+ * back (FROM_DEVICE, BIDIRECTIONAL) and its slots freed.  Passthrough only
+ * checks.
+ *
+ * Misuse -- a bad @dir, @size 0; with dma_debug an address, size,
+ * direction or map API that matches no live mapping (a second unmap
+ * included); without it, on a translating domain, a first page that is not
+ * mapped -- is logged, counted, and unmaps nothing.
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (misuse).
+ */
 int dma_unmap_page(struct dma_device *dev, dma_addr_t addr, size_t size,
 		   enum dma_data_direction dir);
-/** struct dma_unmap_desc - one mapping for dma_unmap_batch(). */
+/**
+ * struct dma_unmap_desc - one mapping for dma_unmap_batch()
+ * @addr: the address dma_map_page() or dma_map_single() returned
+ * @size: the size given to that map call
+ * @dir: the direction given to that map call
+ */
 struct dma_unmap_desc {
 	dma_addr_t addr;
 	size_t size;
 	enum dma_data_direction dir;
 };
 /**
- * dma_unmap_batch() - unmap @n single mappings, paying one invalidation.
+ * dma_unmap_batch() - unmap several single mappings, paying one invalidation
+ * @dev: the device
+ * @v: the mappings
+ * @n: number of entries in @v
  *
  * A lab extension: Linux's DMA API has no such call (inside one unmap,
  * iommu_iotlb_gather does the same for one range).  Each entry is checked
- * as dma_unmap_page() checks it and its PTEs are cleared; on a strict
- * domain the IOTLB is then invalidated for all of them at once -- range by
- * range when there are few, the whole domain when there are many -- with
- * one CMD_SYNC, and only then are their IOVAs freed.  Every entry's
- * translation is gone when the call returns.  Lazy and passthrough
- * domains treat each entry as dma_unmap_page() does.
+ * as dma_unmap_page() checks it; misuse is logged and the entry skipped.
+ * On a strict domain the PTEs of the other entries are cleared, then the
+ * IOTLB is invalidated for all of them with one CMD_SYNC -- a range
+ * command per entry for up to 8 entries, one domain invalidation beyond --
+ * and only then are their IOVAs freed; entries go in rounds of 256, one
+ * invalidation per round.  Every such entry's translation is gone when the
+ * call returns.  Bounced entries, and every entry of a lazy or passthrough
+ * domain, are unmapped one by one as dma_unmap_page() does.
+ *
+ * Context: any thread.
  * Return: 0, or -EINVAL if some entry was misuse (the others are unmapped).
  */
 int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size_t n);
-/** dma_map_single() - map @size bytes at CPU address @cpu_addr (in the arena). */
+/**
+ * dma_map_single() - map a buffer named by its CPU address
+ * @dev: the device
+ * @cpu_addr: the buffer's CPU address, inside the arena
+ * @size: bytes, at least 1
+ * @dir: DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL
+ *
+ * As dma_map_page() for the physical address of @cpu_addr; a pointer
+ * outside the arena is refused as a buffer outside memory.
+ *
+ * Context: any thread.
+ * Return: as dma_map_page().
+ */
 dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
 			  enum dma_data_direction dir);
-/** dma_unmap_single() - unmap what dma_map_single() mapped; 0 or -EINVAL. */
+/**
+ * dma_unmap_single() - unmap what dma_map_single() mapped
+ * @dev: the device
+ * @addr: the address dma_map_single() returned
+ * @size: the size given to it
+ * @dir: the direction given to it
+ *
+ * Exactly dma_unmap_page(); the two accept each other's mappings.
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (misuse, nothing unmapped).
+ */
 int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir);
 /**
- * dma_map_sg() - map @nents entries; on a translating domain a trusted
- * device gets one contiguous IOVA range for the whole list.
- * Return: entries mapped (= @nents) or 0 on failure (nothing stays mapped).
+ * dma_map_sg() - map the entries of a scatterlist
+ * @dev: the device
+ * @sg: the list: each entry's page, offset (below PAGE_SIZE) and length
+ *      (nonzero) are read, its dma_address and dma_length written
+ * @nents: number of entries, at least 1
+ * @dir: direction of every entry
+ *
+ * On a translating domain a trusted device gets one contiguous IOVA range
+ * for the whole list, each entry on its own pages (entries are not
+ * merged).  Under passthrough, and for an untrusted device when an entry
+ * does not start and end on page boundaries, each entry is mapped on its
+ * own as dma_map_page() would (bounced where needed).
+ *
+ * Context: any thread.
+ * Return: the number of entries mapped (= @nents), or 0 with nothing left
+ * mapped: for misuse (@nents below 1, a bad @dir, an empty entry, an
+ * offset of PAGE_SIZE or more, an entry outside memory; logged), or when
+ * IOVA space, a table page, swiotlb slots or a debug record cannot be had.
  */
 int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir);
-/** dma_unmap_sg() - unmap a list dma_map_sg() mapped; 0 or -EINVAL (nothing changes). */
+/**
+ * dma_unmap_sg() - unmap a list dma_map_sg() mapped
+ * @dev: the device
+ * @sg: the list as dma_map_sg() left it, CPU side unchanged
+ * @nents: as given to dma_map_sg()
+ * @dir: as given to dma_map_sg()
+ *
+ * With dma_debug every entry must match a live scatterlist mapping before
+ * anything changes.  A contiguous mapping is torn down as one range (one
+ * invalidation + SYNC on strict, one flush-queue entry on lazy); entries
+ * mapped one by one are unmapped one by one, as dma_unmap_page().
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL, with nothing unmapped, for @nents below 1, a bad
+ * @dir, an entry that does not match (dma_debug) or a contiguous mapping
+ * whose first page is not mapped (without dma_debug).  Without dma_debug,
+ * entries mapped one by one that are not mapped are skipped silently.
+ */
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir);
 /**
- * dma_sync_single_for_cpu() / dma_sync_single_for_device() - hand a mapped
- * buffer to the CPU or back to the device (copies when bounced).  The _sg
- * forms do the same per entry.  Return: 0 or -EINVAL (misuse).
+ * dma_sync_single_for_cpu() - hand a mapped buffer to the CPU
+ * @dev: the device
+ * @addr: the address the map call returned (with dma_debug exactly that;
+ *        a sync inside a mapping is refused)
+ * @size: bytes to sync; with dma_debug at most the size mapped
+ * @dir: the mapping's direction (with dma_debug any direction is accepted
+ *       for a BIDIRECTIONAL mapping)
+ *
+ * The mapping stays.  A bounced buffer's bytes are copied back to the
+ * original (FROM_DEVICE and BIDIRECTIONAL; at most @size).  Memory is
+ * coherent otherwise, so on a trusted device or under passthrough there
+ * is nothing to do -- and without dma_debug nothing is checked.
+ *
+ * Misuse -- a bad @dir, @size 0; with dma_debug no matching single
+ * mapping, a larger @size or another direction; on an untrusted
+ * translating device an address that is not mapped -- is logged, counted
+ * and copies nothing.
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (misuse).
  */
 int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
 			    size_t size, enum dma_data_direction dir);
+/**
+ * dma_sync_single_for_device() - hand a mapped buffer back to the device
+ * @dev: the device
+ * @addr: the address the map call returned (with dma_debug exactly that)
+ * @size: bytes to sync; with dma_debug at most the size mapped
+ * @dir: the mapping's direction (with dma_debug any direction is accepted
+ *       for a BIDIRECTIONAL mapping)
+ *
+ * A bounced buffer gets the original's bytes copied in again (TO_DEVICE
+ * and BIDIRECTIONAL; at most @size); otherwise as
+ * dma_sync_single_for_cpu(): nothing to do on coherent memory, the same
+ * checks and the same misuse.
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (misuse).
+ */
 int dma_sync_single_for_device(struct dma_device *dev, dma_addr_t addr,
 			       size_t size, enum dma_data_direction dir);
+/**
+ * dma_sync_sg_for_cpu() - hand a mapped scatterlist to the CPU
+ * @dev: the device
+ * @sg: the list as dma_map_sg() filled it
+ * @nents: entries to sync; below 1 does nothing
+ * @dir: as given to dma_map_sg()
+ *
+ * Each entry is synced as dma_sync_single_for_cpu() syncs a buffer (with
+ * dma_debug its record must be a scatterlist one).  The first entry that
+ * fails stops the call; the entries before it stay synced.
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (misuse) from the first entry that failed.
+ */
 int dma_sync_sg_for_cpu(struct dma_device *dev, struct scatterlist *sg,
 			int nents, enum dma_data_direction dir);
+/**
+ * dma_sync_sg_for_device() - hand a mapped scatterlist back to the device
+ * @dev: the device
+ * @sg: the list as dma_map_sg() filled it
+ * @nents: entries to sync; below 1 does nothing
+ * @dir: as given to dma_map_sg()
+ *
+ * Each entry is synced as dma_sync_single_for_device() syncs a buffer;
+ * the first entry that fails stops the call, the entries before it stay
+ * synced.
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (misuse) from the first entry that failed.
+ */
 int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
 			   int nents, enum dma_data_direction dir);
 /**
- * dma_alloc_coherent() - allocate @size bytes (page granular) of memory
- * mapped for the device in both directions until freed.
- * Return: CPU address and *@handle, or NULL.
+ * dma_alloc_coherent() - allocate memory mapped for the device until freed
+ * @dev: the device
+ * @size: bytes, 1 byte to 4 MiB; rounded up to a power-of-two number of
+ *        pages
+ * @handle: receives the DMA address
+ *
+ * Zeroed pages from the page allocator, mapped BIDIRECTIONAL (under
+ * passthrough: the physical address, which must lie below the mask).
+ *
+ * Context: any thread.
+ * Return: the CPU address of the memory, with *@handle set; NULL for @size
+ * 0 or above 4 MiB (logged misuse), or when pages, IOVA space or a debug
+ * record cannot be had, or under passthrough the pages lie beyond the
+ * mask (*@handle unchanged).
  */
 void *dma_alloc_coherent(struct dma_device *dev, size_t size,
 			 dma_addr_t *handle);
-/** dma_free_coherent() - free what dma_alloc_coherent() returned; 0 or -EINVAL. */
+/**
+ * dma_free_coherent() - free what dma_alloc_coherent() returned
+ * @dev: the device
+ * @size: the size given to dma_alloc_coherent()
+ * @cpu_addr: the CPU address it returned
+ * @handle: the DMA address it returned
+ *
+ * Unmaps (strict: invalidated before the call returns; lazy: through the
+ * flush queue) and drops the pages.  Under passthrough @cpu_addr is not
+ * checked against @handle.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL (logged) if with dma_debug (@handle, @size) match no
+ * coherent allocation, or on a translating domain @handle does not map
+ * @cpu_addr.
+ */
 int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 		      dma_addr_t handle);
 
@@ -172,35 +495,116 @@ struct dma_iova_state {
 	size_t size;
 };
 
-/** dma_iova_try_alloc() - reserve @size bytes (page multiple) of IOVA space. */
+/**
+ * dma_iova_try_alloc() - reserve a range of IOVA space
+ * @dev: the device
+ * @state: receives the range; zeroed first, and left zero on failure
+ * @size: bytes, a nonzero multiple of PAGE_SIZE
+ *
+ * The range lies below the DMA mask.
+ *
+ * Context: any thread.
+ * Return: 0; -EOPNOTSUPP under passthrough; -EINVAL (logged) for a bad
+ * @size; -ENOMEM when no range is free.
+ */
 int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       size_t size);
 /**
- * dma_iova_link() - map @size bytes at physical @phys (page aligned) at
- * @offset (page aligned) into the range.  Return: 0, -EINVAL, -EEXIST, -ENOMEM.
+ * dma_iova_link() - map physical pages into a reserved range
+ * @dev: the device
+ * @state: a range from dma_iova_try_alloc()
+ * @phys: physical address of the first page; page aligned
+ * @offset: where in the range; page aligned
+ * @size: bytes; a nonzero multiple of PAGE_SIZE, within the range
+ * @dir: the permission, as for dma_map_page()
+ *
+ * Installs the PTEs; the device may use them after dma_iova_sync().  No
+ * dma_debug record is kept; an observer is told of a map.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL (logged) for an unallocated @state, a bad @dir or a
+ * misaligned, empty or out-of-range argument, and (not logged) for @phys
+ * beyond the arena; -EEXIST if a page is already linked (nothing
+ * changes); -ENOMEM if a table page could not be had (nothing stays
+ * linked).
  */
 int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		  phys_addr_t phys, size_t offset, size_t size,
 		  enum dma_data_direction dir);
-/** dma_iova_sync() - make links visible to the device (page-table write flush). */
+/**
+ * dma_iova_sync() - make links visible to the device
+ * @dev: the device
+ * @state: a range from dma_iova_try_alloc()
+ * @offset: start of the linked part, in bytes from the range's start
+ * @size: bytes
+ *
+ * Linux flushes the page-table writes here; the lab's table walker is
+ * coherent, so the call only checks its arguments and counts a sync.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL (not logged) for an unallocated @state or a part
+ * beyond the range.
+ */
 int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size);
-/** dma_iova_unlink() - clear [@offset, +@size) and invalidate it (one SYNC). */
+/**
+ * dma_iova_unlink() - unlink a part of a reserved range
+ * @dev: the device
+ * @state: a range from dma_iova_try_alloc()
+ * @offset: start of the part; page aligned
+ * @size: bytes; page aligned, within the range
+ * @dir: the direction it was linked for (told to the observer only)
+ *
+ * Clears the PTEs of [@offset, @offset + @size) -- pages not linked are
+ * skipped -- and invalidates that range with one command + SYNC whatever
+ * the domain type: when the call returns, no translation of it remains.
+ * Misuse (an unallocated @state, a misaligned or out-of-range part) is
+ * logged and changes nothing; there is no return value.
+ *
+ * Context: any thread.
+ */
 void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 		     size_t offset, size_t size, enum dma_data_direction dir);
-/** dma_iova_free() - give the range back; everything must be unlinked. */
+/**
+ * dma_iova_free() - give a reserved range back
+ * @dev: the device
+ * @state: a range from dma_iova_try_alloc(); zeroed on return
+ *
+ * Everything should be unlinked first.  Pages still linked are misuse:
+ * logged, then unlinked with one range invalidation + SYNC (no unmap event
+ * is sent for them) before the IOVA is freed.  An unallocated @state does
+ * nothing.
+ *
+ * Context: any thread.
+ */
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state);
 
 /**
- * dma_need_sync() - whether syncs on the mapping at @addr do anything, as
- * Linux's dma_need_sync(): true when it is bounced (untrusted device), when
- * dma_debug checks syncs, or when an observer (the oracle) follows
- * ownership through them.  Memory itself is coherent: otherwise a caller
- * that keeps a mapping may skip its syncs.
+ * dma_need_sync() - whether syncs on a mapping do anything
+ * @dev: the device
+ * @addr: the mapping's address (unused: the answer is per device)
+ *
+ * As Linux's dma_need_sync(): true when the device is untrusted on a
+ * translating domain (its sub-page buffers are bounced), when dma_debug
+ * checks syncs, or when an observer (the oracle) follows ownership through
+ * them.  Memory itself is coherent: when it says false, a caller that
+ * keeps a mapping may skip its syncs.  The observer part changes when an
+ * observer is set or cleared.
+ *
+ * Context: any thread.
+ * Return: true if syncs on @dev's mappings must be made.
  */
 bool dma_need_sync(struct dma_device *dev, dma_addr_t addr);
 
-/** dma_flush_lazy() - flush every flush queue of a lazy device now. */
+/**
+ * dma_flush_lazy() - flush every flush queue of a lazy device now
+ * @dev: the device; a device of another type is left alone
+ *
+ * Each non-empty CPU queue costs one domain invalidation + SYNC, after
+ * which its IOVAs are freed.
+ *
+ * Context: any thread; takes each flush-queue lock in turn.
+ */
 void dma_flush_lazy(struct dma_device *dev);
 
 /*
@@ -229,9 +633,17 @@ struct dma_event {
 
 typedef void (*dma_observer_fn)(void *arg, const struct dma_event *ev);
 /**
- * os_set_dma_observer() - send every DMA event of @os to @fn (NULL clears).
- * Set it before devices start; @fn runs on the calling CPU's thread, inside
- * the DMA call, and must not call the DMA API.
+ * os_set_dma_observer() - send every DMA event of an OS to one observer
+ * @os: the OS
+ * @fn: the observer, replacing any other; NULL clears
+ * @arg: passed to @fn
+ *
+ * @fn runs on the thread making the DMA call, inside it, and must not call
+ * the DMA API.
+ *
+ * Context: not synchronised with DMA calls: set it before devices start
+ * mapping and clear it when no DMA call is in flight (a call under way may
+ * still use the old @fn and @arg).
  */
 void os_set_dma_observer(struct os *os, dma_observer_fn fn, void *arg);
 
@@ -243,7 +655,16 @@ struct dma_stats {
 	uint64_t misuse;		/* rejected calls */
 	uint64_t live;			/* mappings live now (debug only) */
 };
-/** dma_stats_read() - a snapshot of @dev's counters. */
+/**
+ * dma_stats_read() - read a device's DMA counters
+ * @dev: the device
+ * @out: receives the counters; live is the number of dma_debug records
+ *       (0 without dma_debug)
+ *
+ * Each counter is read atomically, one after the other.
+ *
+ * Context: any thread; no lock.
+ */
 void dma_stats_read(struct dma_device *dev, struct dma_stats *out);
 
 #endif

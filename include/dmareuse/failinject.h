@@ -21,27 +21,97 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** failinject_arm() - fail the @n-th allocation from now on (1-based); 0 disarms. */
+/**
+ * failinject_arm() - make the @n-th allocation point from now on fail
+ * @n: 1-based index, counted from this call, of the failinject_should_fail()
+ *     call that fails; 0 disarms
+ *
+ * Resets the call count and the fired flag, then arms.  Exactly one call
+ * fails, whichever thread makes it.
+ *
+ * Context: any thread; the injector is one process-wide state (atomics),
+ * shared by every machine and OS of the process.
+ */
 void failinject_arm(uint64_t n);
-/** failinject_disarm() - stop injecting; returns true if the armed failure fired. */
+/**
+ * failinject_disarm() - stop injecting
+ *
+ * The count is left as it was, for failinject_count().
+ *
+ * Context: any thread.
+ * Return: true if the armed failure fired since the last failinject_arm().
+ */
 bool failinject_disarm(void);
-/** failinject_count() - allocation points passed since the last arm. */
+/**
+ * failinject_count() - allocation points passed since the last arm
+ *
+ * Only calls made while armed are counted.
+ *
+ * Context: any thread.
+ * Return: the number of failinject_should_fail() calls made while armed
+ * since the last failinject_arm().
+ */
 uint64_t failinject_count(void);
-/** failinject_should_fail() - called by every allocation point; true = fail now. */
+/**
+ * failinject_should_fail() - ask whether this allocation must fail
+ *
+ * Called by every allocation point before it allocates; disarmed, it costs
+ * one relaxed load.
+ *
+ * Context: any thread.
+ * Return: true if this is the armed call (the caller fails as if out of
+ * memory); false otherwise, and always when disarmed.
+ */
 bool failinject_should_fail(void);
 
-/** lab_malloc() / lab_calloc() - heap allocation that honours the injector. */
+/**
+ * lab_malloc() - malloc() that honours the injector
+ * @size: bytes
+ *
+ * Context: any thread.
+ * Return: as malloc(), or NULL when failinject_should_fail() says so.
+ */
 void *lab_malloc(size_t size);
+/**
+ * lab_calloc() - calloc() that honours the injector
+ * @n: number of elements
+ * @size: bytes per element
+ *
+ * Context: any thread.
+ * Return: as calloc(), or NULL when failinject_should_fail() says so.
+ */
 void *lab_calloc(size_t n, size_t size);
 
-/** raceinject_set() - yield at @permille of race windows (0 = never, the default). */
+/**
+ * raceinject_set() - set how often race windows wait
+ * @permille: share of windows that wait, 0..1000 (larger values count as
+ *            1000); 0 = never, the default
+ *
+ * Context: any thread; process-wide, read by every window.
+ */
 void raceinject_set(unsigned int permille);
 /* The rate raceinject_set() stored; read inline, so a disarmed window costs one load. */
 extern _Atomic unsigned int raceinject_permille;
-/** raceinject_wait() - the armed slow path of raceinject_window(). */
+/**
+ * raceinject_wait() - the armed slow path of raceinject_window()
+ * @permille: the rate raceinject_window() read
+ *
+ * With probability @permille / 1000 (a per-thread xorshift generator) it
+ * stays in the window for 0-50 us, yielding the CPU meanwhile; otherwise it
+ * returns at once.
+ *
+ * Context: any thread; may yield, never holds a lock.
+ */
 void raceinject_wait(unsigned int permille);
 
-/** raceinject_window() - a race window: waits in it when a test has asked for it. */
+/**
+ * raceinject_window() - a race window: waits in it when a test asked for it
+ *
+ * One relaxed load when raceinject_set() was not called (or set 0);
+ * otherwise raceinject_wait().
+ *
+ * Context: any thread; may yield when armed.
+ */
 static inline void raceinject_window(void)
 {
 	unsigned int p = __atomic_load_n(&raceinject_permille, __ATOMIC_RELAXED);

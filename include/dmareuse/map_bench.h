@@ -47,7 +47,22 @@ struct map_bench_result {
 	struct reuse_stats reuse;	/* the strategy object's counters */
 };
 
-/** map_bench_run() - run the benchmark; 0, or -errno if setup failed. */
+/**
+ * map_bench_run() - run the benchmark on a machine of its own
+ * @p: the parameters; not range-checked here (the ranges noted in struct
+ *     map_bench_params are the caller's to enforce)
+ * @r: zeroed, then filled with the results
+ *
+ * Builds a populated machine (256 MiB + 8 MiB per thread) on @p->profile,
+ * an OS with one CPU per thread, the device and the strategy's object;
+ * runs @p->threads threads, then tears everything down.
+ *
+ * Context: any thread; blocks for the whole run.
+ * Return: 0; -ENOMEM if the machine, OS, device or strategy object could
+ * not be created; -EAGAIN if a thread could not be started; -EIO if some
+ * map, unmap or registration failed during the run (@r is filled all the
+ * same); -EBUSY if the strategy object still had buffers lent at teardown.
+ */
 int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r);
 
 #endif

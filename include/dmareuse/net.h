@@ -82,38 +82,108 @@ struct net_stats {
 	unsigned int dev_id;		/* mdev_id() of the NIC (oracle reports) */
 };
 
-/** net_default_mix() - write the default mix into @p (3 bands). */
+/**
+ * net_default_mix() - write the default mix into the parameters
+ * @p: receives mix[0..2] and nbands = 3: 50% 64-1500 B, 30% 1500-9000 B,
+ *     20% 9000-65536 B
+ *
+ * Context: any thread.
+ */
 void net_default_mix(struct net_params *p);
 /**
- * net_parse_mix() - parse "W:LO-HI[,W:LO-HI...]" (e.g.
- * "50:64-1500,30:1500-9000,20:9000-65536") into @p->mix and @p->nbands.
- * Return: 0, or -EINVAL with @err naming the bad part and what is allowed.
+ * net_parse_mix() - parse a packet size mix
+ * @s: "W:LO-HI[,W:LO-HI...]", e.g. "50:64-1500,30:1500-9000,20:9000-65536":
+ *     1..NET_MAX_BANDS bands, NET_MIN_PACKET <= LO <= HI <= NIC_MAX_FRAME,
+ *     weights up to 1000000, at least one nonzero
+ * @p: receives the bands in @p->mix and their count in @p->nbands
+ * @err: on failure, a message naming the bad part and what is allowed
+ * @errlen: size of @err
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL with @err set.  On error @p->nbands is unchanged but
+ * @p->mix may be partly overwritten.
  */
 int net_parse_mix(const char *s, struct net_params *p, char *err, size_t errlen);
-/** net_packet_size() - the size of packet @seq of @cpu under @p. */
+/**
+ * net_packet_size() - the size of one packet
+ * @p: the parameters: @p->size, else @p->mix with @p->nbands >= 1 and a
+ *     nonzero total weight (as net_run() makes sure)
+ * @cpu: the sending CPU
+ * @seq: the packet's sequence number on @cpu
+ *
+ * A function of (seed, @cpu, @seq): a band is drawn by weight, then a size
+ * uniformly inside it.
+ *
+ * Context: any thread.
+ * Return: the size in bytes: @p->size if nonzero, else the drawn size.
+ */
 uint32_t net_packet_size(const struct net_params *p, unsigned int cpu, uint64_t seq);
-/** net_fill_payload() - write packet @seq of @cpu (@len >= NET_MIN_PACKET bytes). */
+/**
+ * net_fill_payload() - write one packet
+ * @buf: receives @len bytes
+ * @len: packet length, at least NET_MIN_PACKET (the 16-byte header must fit)
+ * @seed: the run's seed
+ * @cpu: the sending CPU
+ * @seq: the packet's sequence number on @cpu
+ *
+ * A 16-byte header {magic, @cpu, @len, @seq}, then bytes that are a
+ * function of (@seed, @cpu, @seq).
+ *
+ * Context: any thread.
+ */
 void net_fill_payload(uint8_t *buf, uint32_t len, uint64_t seed, unsigned int cpu,
 		      uint64_t seq);
 /**
- * net_check_payload() - compare @buf (@len bytes) with the packet its header
- * names, for @seed.  Return: true if every byte matches; *@cpu and *@seq
- * get what the header says.
+ * net_check_payload() - verify one received packet
+ * @buf: the packet
+ * @len: its length in bytes
+ * @seed: the run's seed
+ * @cpu: receives the CPU the header names
+ * @seq: receives the sequence number the header names
+ *
+ * Regenerates the packet the header names and compares every byte.
+ *
+ * Context: any thread.
+ * Return: true if the magic and length in the header are right and every
+ * byte matches.  *@cpu and *@seq are set whenever @len holds a header
+ * (16 bytes), even when the result is false.
  */
 bool net_check_payload(const uint8_t *buf, uint32_t len, uint64_t seed,
 		       unsigned int *cpu, uint64_t *seq);
-/** net_why_not() - why @s cannot run this workload, or NULL. */
+/**
+ * net_why_not() - why a strategy cannot run this workload
+ * @s: the strategy
+ *
+ * As nic_drv_why_not(): the workload runs on the NIC driver.
+ *
+ * Context: any thread.
+ * Return: a sentence saying why, or NULL if @s can run it.
+ */
 const char *net_why_not(enum reuse_strategy s);
 
 /**
- * net_run() - run the workload and verify every packet.
- * @r:     results (see above); @r->note says what each buffer role used.
- * @st:    extra counters, or NULL.
- * @err:   on failure, one line naming what was wrong.
- * Return: 0; -EINVAL (a parameter out of range), -EOPNOTSUPP (the strategy
- * applies to no buffer role), -ENOMEM, -ETIMEDOUT (the NIC stalled), -EIO
- * (something leaked at teardown).  Packets that fail verification are
- * counted in @r->failed, not returned as an error.
+ * net_run() - run the workload and verify every packet
+ * @p: the parameters; checked here (ranges in struct net_params)
+ * @r: zeroed, then the results (see above); @r->note says what each buffer
+ *     role used
+ * @st: receives extra counters (also on failure); may be NULL
+ * @err: on failure, one line naming what was wrong
+ * @errlen: size of @err
+ *
+ * Builds its own machine and OS unless @p->os is given (then it uses that
+ * OS, whose CPUs must cover the threads, and leaves it alive), creates the
+ * NIC driver, runs one thread per queue pair until the packet count or the
+ * time is used, and tears the driver down.
+ *
+ * Context: any thread; blocks for the whole run.  When a worker failed the
+ * calling thread collects what is in flight, standing for each CPU in turn,
+ * and is left with os_set_cpu(0).
+ * Return: 0; -EINVAL (a parameter out of range, or the NIC driver could
+ * not be created), -EOPNOTSUPP (the strategy applies to no buffer role),
+ * -ENOMEM, -EAGAIN (a thread could not be started), -ETIMEDOUT (the NIC
+ * stalled), another -errno of nic_drv_xmit(), -EIO (something leaked at
+ * teardown).  Packets that fail verification are counted in @r->failed,
+ * not returned as an error; @r is filled even when a worker failed.
  */
 int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *st,
 	    char *err, size_t errlen);

@@ -124,69 +124,138 @@ struct nic_stats {
 };
 
 /**
- * nic_create() - a NIC driving device @dev (its DMA goes through @dev's
- * IOMMU domain).  @cfg may be NULL for defaults.  The NIC is stopped.
- * Return: the NIC, or NULL (bad configuration -- a message says which
- * value -- or out of memory).
+ * nic_create() - a NIC on a machine device
+ * @dev: the device; every byte the NIC moves goes through @dev's domain
+ * @cfg: queue pairs, threads, largest frame and rogue; NULL or a zero field
+ *       takes the default (1 queue pair, 1 thread, NIC_MAX_FRAME, no rogue,
+ *       1 poke)
+ *
+ * The NIC is created stopped, with no queue pair programmed.
+ *
+ * Context: any thread.
+ * Return: the NIC, or NULL for a NULL @dev or a value out of range (a
+ * message on stderr names it), or on allocation failure.
  */
 struct nic *nic_create(struct mdev *dev, const struct nic_config *cfg);
 /**
- * nic_destroy() - stop the NIC (failing what is still queued, as
- * nic_stop(nic, false)) and free it.  NULL is a no-op.
+ * nic_destroy() - stop the NIC and free it
+ * @nic: the NIC; NULL is a no-op
+ *
+ * Stops as nic_stop(@nic, false): packets still queued complete with
+ * NIC_ST_ABORTED and their interrupts run before the NIC is freed.  The
+ * device and the rogue are not freed.
+ *
+ * Context: not from an interrupt handler (it joins the NIC threads).
  */
 void nic_destroy(struct nic *nic);
 
 /**
- * nic_set_queues() - program queue pair @queue: ring addresses, depths and
- * interrupt handlers.  Only while stopped; resets the pair's ring indices
- * to 0.  Return: 0; -EINVAL (queue out of range, bad depth, NULL handler);
- * -EBUSY if the NIC runs.
+ * nic_set_queues() - program one queue pair's registers
+ * @nic: the NIC
+ * @queue: the queue pair, 0..nqueues - 1
+ * @regs: ring addresses, depths (1..NIC_MAX_DEPTH each), both interrupt
+ *        handlers (required) and their argument; copied
+ *
+ * Resets the pair's ring indices to 0.
+ *
+ * Context: only while the NIC is stopped; takes the NIC lock.
+ * Return: 0; -EINVAL (logged) for a queue out of range, a bad depth or a
+ * NULL handler; -EBUSY (logged) if the NIC runs.
  */
 int nic_set_queues(struct nic *nic, unsigned int queue,
 		   const struct nic_queue_regs *regs);
 /**
- * nic_start() - start the NIC threads.  Every queue pair must be programmed.
- * Return: 0; -EINVAL if a queue pair is not; -EBUSY if running; -ENOMEM.
+ * nic_start() - start the NIC threads
+ * @nic: the NIC; every queue pair must be programmed
+ *
+ * Context: any thread; takes the NIC lock.
+ * Return: 0; -EINVAL (logged) if a queue pair is not programmed; -EBUSY
+ * (logged) if running; -ENOMEM if the threads or their buffers could not
+ * be had (the NIC is left stopped).
  */
 int nic_start(struct nic *nic);
 /**
- * nic_stop() - stop the NIC.  With @drain every packet rung in is sent;
- * without, packets not yet started complete with NIC_ST_ABORTED (TX
- * descriptor written back, TX-done interrupt raised, no RX buffer used).
- * Joins every NIC thread; no interrupt runs after it returns.  Must not be
- * called from an interrupt handler.
+ * nic_stop() - stop the NIC
+ * @nic: the NIC; a NIC not running is left alone
+ * @drain: send every packet rung in before stopping
+ *
+ * Without @drain, packets not yet started complete with NIC_ST_ABORTED (TX
+ * descriptor written back, TX-done interrupt raised, no RX buffer used);
+ * a packet already under way finishes either way.  Joins every NIC thread:
+ * no interrupt runs after it returns.
+ *
+ * Context: not from an interrupt handler (it would join its own thread).
  */
 void nic_stop(struct nic *nic, bool drain);
 
 /**
- * nic_tx_doorbell() - the driver wrote TX descriptors of @queue up to (not
- * including) @new_tail (free-running).  Return: 0; -ENODEV if the NIC is
- * not running; -EINVAL if @queue is out of range, @new_tail moves
- * backwards, or more than tx_depth packets would be pending.  Errors
- * change nothing and are logged.
+ * nic_tx_doorbell() - tell the NIC TX descriptors were written
+ * @nic: the NIC
+ * @queue: the queue pair
+ * @new_tail: the free-running index after the last descriptor written
+ *
+ * Context: any thread, an interrupt handler included; takes the NIC lock.
+ * Return: 0; -ENODEV if the NIC is not running (logged when stopped, not
+ * while it stops); -EINVAL (logged) if @queue is out of range, @new_tail
+ * moves backwards, or more than tx_depth packets would be pending.  Errors
+ * change nothing.
  */
 int nic_tx_doorbell(struct nic *nic, unsigned int queue, uint32_t new_tail);
 /**
- * nic_rx_doorbell() - the driver posted RX descriptors of @queue up to (not
- * including) @new_tail.  Allowed while stopped once the queue pair is
- * programmed.  Return: 0; -EINVAL as nic_tx_doorbell() (with rx_depth, or
- * the queue pair not programmed).  Errors change nothing and are logged.
+ * nic_rx_doorbell() - tell the NIC RX descriptors were posted
+ * @nic: the NIC
+ * @queue: the queue pair
+ * @new_tail: the free-running index after the last descriptor posted
+ *
+ * Allowed while stopped once the queue pair is programmed.
+ *
+ * Context: any thread, an interrupt handler included; takes the NIC lock.
+ * Return: 0; -EINVAL (logged) if @queue is out of range, the queue pair is
+ * not programmed, @new_tail moves backwards, or more than rx_depth buffers
+ * would be posted.  Errors change nothing.
  */
 int nic_rx_doorbell(struct nic *nic, unsigned int queue, uint32_t new_tail);
 
 /**
- * nic_set_rogue() - poke @r (@pokes probes; 0 = 1) after every packet from
- * now on, or stop with NULL.  Change it only when no packet is in flight
- * (after the last interrupt of every queue was delivered, or stopped): the
- * NIC thread does not hold a reference to @r between packets.
+ * nic_set_rogue() - poke a rogue device after every packet
+ * @nic: the NIC
+ * @r: the rogue, or NULL to stop poking
+ * @pokes: probes per packet; 0 = 1
+ *
+ * Aborted packets poke nothing.
+ *
+ * Context: change it only when no packet is in flight (after the last
+ * interrupt of every queue was delivered, or while stopped): a NIC thread
+ * loads @r once per packet and holds no reference to it.
  */
 void nic_set_rogue(struct nic *nic, struct rogue *r, unsigned int pokes);
 
-/** nic_stats_read() - a snapshot of the NIC's counters. */
+/**
+ * nic_stats_read() - read the NIC's counters
+ * @nic: the NIC
+ * @out: receives the counters
+ *
+ * Each counter is read atomically, one after the other.
+ *
+ * Context: any thread; no lock.
+ */
 void nic_stats_read(struct nic *nic, struct nic_stats *out);
-/** nic_status_name() - "ok", "fault", "no-rxbuf", "too-big", ... */
+/**
+ * nic_status_name() - the name of a descriptor status
+ * @st: the status
+ *
+ * Context: any thread.
+ * Return: "ok", "fault", "no-rxbuf", "too-big", "rx-fault", "invalid" or
+ * "aborted"; "?" for any other value (0 included).
+ */
 const char *nic_status_name(enum nic_status st);
-/** nic_mdev() - the device the NIC drives. */
+/**
+ * nic_mdev() - the device a NIC drives
+ * @nic: the NIC
+ *
+ * Context: any thread.
+ * Return: the device given to nic_create().
+ */
 struct mdev *nic_mdev(const struct nic *nic);
 
 #endif

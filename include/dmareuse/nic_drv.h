@@ -104,90 +104,224 @@ struct nic_drv_stats {
 };
 
 /**
- * nic_drv_why_not() - why @s cannot drive this NIC (it applies to no
- * buffer role), or NULL if it can.
+ * nic_drv_why_not() - why a strategy cannot drive this NIC
+ * @s: the strategy
+ *
+ * Context: any thread.
+ * Return: a sentence saying why (reuse applies to no buffer role; a value
+ * that is not a strategy), or NULL if @s can drive it.
  */
 const char *nic_drv_why_not(enum reuse_strategy s);
 
 /**
- * nic_drv_create() - a NIC on @os with its own device and IOMMU domain, its
- * rings and strategy objects; the NIC is started.  RX buffers are posted by
- * each queue's first xmit or poll, on the CPU that owns the queue.
- * Return: the driver, or NULL and @why (if not NULL) says why -- a
- * strategy that does not apply, a value out of range, or no memory.
+ * nic_drv_create() - a NIC and its driver
+ * @os: the OS to run on
+ * @cfg: the configuration (required); a zero field takes its default
+ * @why: on failure, receives why; may be NULL
+ * @whylen: size of @why
+ *
+ * Creates a device with its own IOMMU domain (of the type the strategy
+ * implies), the NIC, per queue pair the rings and the strategy objects,
+ * and starts the NIC.  Under auto with no crossover given the crossover is
+ * measured first, which takes a moment.  RX buffers are posted by each
+ * queue's first xmit or poll, on the CPU that owns the queue.
+ *
+ * Context: any thread.
+ * Return: the driver, or NULL with @why saying why: a strategy that does
+ * not apply, a value out of range, or -- for any failure after the checks
+ * -- "out of memory setting up the NIC".
  */
 struct nic_drv *nic_drv_create(struct os *os, const struct nic_drv_config *cfg,
 			       char *why, size_t whylen);
 /**
- * nic_drv_stop() - stop the NIC: packets not yet sent complete with
- * NIC_ST_ABORTED.  Afterwards poll each queue to collect every TX buffer
- * (their NIC_EV_TX_DONE events are ready).  Idempotent.
+ * nic_drv_stop() - stop the NIC
+ * @drv: the driver
+ *
+ * Packets not yet sent complete with NIC_ST_ABORTED.  Afterwards poll each
+ * queue to collect every TX buffer (their NIC_EV_TX_DONE events are
+ * ready); polls no longer post RX buffers, and xmit fails (-ENODEV).
+ * Idempotent.
+ *
+ * Context: any thread; it joins the NIC threads.  The flag that stops RX
+ * refills is not synchronised: call it while no CPU polls.
  */
 void nic_drv_stop(struct nic_drv *drv);
 /**
- * nic_drv_destroy() - stop the NIC, take back every RX buffer, free rings,
- * strategy objects and the device.  TX buffers still in flight are
- * unmapped but not freed (they are the upper layer's): each is reported.
- * Return: 0, or -EBUSY if anything was left in flight or mapped.
+ * nic_drv_destroy() - stop and free the NIC and its driver
+ * @drv: the driver; NULL is a no-op
+ *
+ * Stops the NIC, takes back every RX buffer, frees rings, strategy objects
+ * and the device.  TX buffers still in flight are unmapped but not freed
+ * (they are the upper layer's): each is reported on stderr.
+ *
+ * Context: no other thread may use @drv any more.
+ * Return: 0, or -EBUSY if anything was left in flight or mapped (a TX
+ * buffer, a strategy object still lending, a live mapping of the device);
+ * @drv is freed either way.
  */
 int nic_drv_destroy(struct nic_drv *drv);
 
 /**
- * nic_drv_xmit() - send @len bytes at @buf (arena memory, one
- * page-contiguous block) on @queue.  The buffer is the driver's until its
- * NIC_EV_TX_DONE event.  Return: 0; -ENOSPC if the TX ring is full or no RX
- * buffer is posted for it (poll, then retry); -ENOMEM if the strategy could
- * not map it; -EINVAL (logged) for a bad queue or length.
+ * nic_drv_xmit() - send a packet
+ * @drv: the driver
+ * @queue: the queue pair, owned by the calling CPU
+ * @buf: the packet, in arena memory, one page-contiguous block; not NULL
+ * @len: bytes, 1..NIC_MAX_FRAME
+ * @cookie: given back in the packet's NIC_EV_TX_DONE event
+ * @dma_ns: the ns spent in the DMA layer (map, bounce copy, RX refill) are
+ *          added here; may be NULL
+ *
+ * The buffer is the driver's until its NIC_EV_TX_DONE event.  When no RX
+ * buffer is posted for the packet the call first tries to post some.
+ *
+ * Context: the CPU that owns @queue; does not wait for the NIC (except
+ * under the fault_nth test hook, which waits for the packet's completion).
+ * Return: 0; -ENOSPC if the TX ring is full or no RX buffer is posted for
+ * the packet (poll, then retry); -ENOMEM if the strategy could not map it,
+ * whatever its error; -EINVAL (logged) for a bad queue, a NULL @buf or a
+ * bad length; -ENODEV once the NIC is stopped.
  */
 int nic_drv_xmit(struct nic_drv *drv, unsigned int queue, void *buf, uint32_t len,
 		 uint64_t cookie, uint64_t *dma_ns);
 /**
- * nic_drv_poll() - NAPI poll of @queue: collect up to @max completions in
- * ring order (TX buffers unmapped and given back, received buffers taken
- * back from the device), then post fresh RX buffers.  Never blocks.
- * An RX descriptor that completed with an error has its buffer recycled
- * at once and comes back as an NIC_EV_RX event with that status and no
- * buffer, so the upper layer can account for every RX descriptor used.
- * Return: events written to @ev.
+ * nic_drv_poll() - NAPI poll of one queue pair
+ * @drv: the driver
+ * @queue: the queue pair, owned by the calling CPU
+ * @ev: receives the events; room for @max
+ * @max: the most events to collect
+ * @dma_ns: DMA-layer ns (unmap, sync, bounce copy, RX refill) are added
+ *          here; may be NULL
+ *
+ * Collects RX completions first, then TX completions, each ring in order,
+ * up to @max in all: TX buffers are unmapped and given back, received
+ * buffers taken back from the device.  Then it posts fresh RX buffers
+ * (unless the NIC was stopped).  An RX descriptor that completed with an
+ * error -- or whose write-back faulted (NIC_ST_RX_FAULT) -- has its buffer
+ * recycled at once and comes back as an NIC_EV_RX event with that status
+ * and no buffer, so the upper layer can account for every RX descriptor
+ * used.  A TX completion whose write-back faulted reports NIC_ST_FAULT.
+ *
+ * Context: the CPU that owns @queue; does not wait for the NIC.
+ * Return: events written to @ev; 0 (logged) for a bad queue.
  */
 unsigned int nic_drv_poll(struct nic_drv *drv, unsigned int queue,
 			  struct nic_drv_event *ev, unsigned int max,
 			  uint64_t *dma_ns);
-/** nic_drv_rx_release() - the upper layer is done with a received buffer. */
+/**
+ * nic_drv_rx_release() - the upper layer is done with a received buffer
+ * @drv: the driver
+ * @queue: the queue pair the buffer was received on
+ * @tok: the token of its NIC_EV_RX event
+ * @dma_ns: DMA-layer ns (a pool put) are added here; may be NULL
+ *
+ * The buffer goes back to the queue's pool, or its pages to the page
+ * allocator.  A bad queue, or a token naming no buffer (that of an RX
+ * error event), is logged and ignored.
+ *
+ * Context: the CPU that owns @queue.
+ */
 void nic_drv_rx_release(struct nic_drv *drv, unsigned int queue,
 			const struct nic_rx_token *tok, uint64_t *dma_ns);
 /**
- * nic_drv_wait() - sleep until @queue has a completion to poll, at most
- * @timeout_ns.  Return: 0, or -ETIMEDOUT.
+ * nic_drv_wait() - sleep until a queue has a completion to poll
+ * @drv: the driver
+ * @queue: the queue pair
+ * @timeout_ns: the longest wait, in ns
+ *
+ * Wakes when the next descriptor of either ring, in the order poll
+ * collects them, is done.  With nothing in flight it sleeps the whole
+ * timeout.
+ *
+ * Context: the CPU that owns @queue; sleeps on the queue's condition.
+ * Return: 0; -ETIMEDOUT; -EINVAL (logged) for a bad queue.
  */
 int nic_drv_wait(struct nic_drv *drv, unsigned int queue, uint64_t timeout_ns);
-/** nic_drv_inflight() - packets of @queue sent and not yet collected by poll. */
+/**
+ * nic_drv_inflight() - packets of a queue sent and not yet collected
+ * @drv: the driver
+ * @queue: the queue pair
+ *
+ * Context: the CPU that owns @queue (the indices are its own).
+ * Return: packets handed to the NIC that poll has not collected yet; 0
+ * (logged) for a bad queue.
+ */
 unsigned int nic_drv_inflight(struct nic_drv *drv, unsigned int queue);
 /**
- * nic_drv_maintain() - periodic work of @queue (cache reclaim); its CPU time
- * is DMA-layer time and is added to *@dma_ns (may be NULL).
+ * nic_drv_maintain() - periodic work of one queue pair
+ * @drv: the driver
+ * @queue: the queue pair
+ * @dma_ns: the CPU time it took is DMA-layer time and is added here; may
+ *          be NULL
+ *
+ * Cache reclaim of the queue's TX and RX mappers (rmapper_maintain());
+ * nothing for a pool.  A bad queue is logged and ignored.
+ *
+ * Context: the CPU that owns @queue.
  */
 void nic_drv_maintain(struct nic_drv *drv, unsigned int queue, uint64_t *dma_ns);
 
 /**
- * nic_drv_set_rogue() - let the NIC poke @r after every packet (NULL
- * stops).  Only while no packet is in flight (see nic_set_rogue()).
+ * nic_drv_set_rogue() - let the NIC poke a rogue device after every packet
+ * @drv: the driver
+ * @r: the rogue, or NULL to stop
+ * @pokes: probes per packet; 0 = 1
+ *
+ * Context: only while no packet is in flight (see nic_set_rogue()).
  */
 void nic_drv_set_rogue(struct nic_drv *drv, struct rogue *r, unsigned int pokes);
 
-/** nic_drv_note() - what each role uses, e.g. "tx: strict (pool n/a: ...), rx: pool". */
+/**
+ * nic_drv_note() - what each buffer role uses
+ * @drv: the driver
+ *
+ * Context: any thread.
+ * Return: a line such as "tx: strict (pool n/a: ...), rx: pool", owned by
+ * @drv.
+ */
 const char *nic_drv_note(const struct nic_drv *drv);
-/** nic_drv_dev() - the DMA device (its stats, its mdev for a rogue or the oracle). */
+/**
+ * nic_drv_dev() - the DMA device of the NIC
+ * @drv: the driver
+ *
+ * For its counters, and its mdev for a rogue device or the oracle.
+ *
+ * Context: any thread.
+ * Return: the device, owned by @drv.
+ */
 struct dma_device *nic_drv_dev(struct nic_drv *drv);
-/** nic_drv_nic() - the NIC hardware (its stats). */
+/**
+ * nic_drv_nic() - the NIC hardware
+ * @drv: the driver
+ *
+ * Context: any thread.
+ * Return: the NIC (for its counters), owned by @drv.
+ */
 struct nic *nic_drv_nic(struct nic_drv *drv);
-/** nic_drv_crossover() - auto: the bounce/map crossover in use (0 otherwise). */
+/**
+ * nic_drv_crossover() - the bounce/map crossover in use
+ * @drv: the driver
+ *
+ * Context: any thread.
+ * Return: under auto, the largest buffer in bytes that is bounced; 0 for
+ * any other strategy.
+ */
 size_t nic_drv_crossover(const struct nic_drv *drv);
-/** nic_drv_reuse_stats() - the strategy objects' counters, summed over queues. */
+/**
+ * nic_drv_reuse_stats() - the strategy objects' counters
+ * @drv: the driver
+ * @out: receives the counters of every queue's TX mapper, RX mapper and
+ *       pool, summed
+ *
+ * Context: any thread; each object's lock is taken while it is read.
+ */
 void nic_drv_reuse_stats(struct nic_drv *drv, struct reuse_stats *out);
 /**
- * nic_drv_stats() - the driver's counters, summed over queues.  They are
- * kept by the CPUs owning the queues: read them when those are idle.
+ * nic_drv_stats() - the driver's counters, summed over queues
+ * @drv: the driver
+ * @out: receives the sums
+ *
+ * Context: the counters are kept, unlocked, by the CPUs owning the queues:
+ * read them when those are idle.
  */
 void nic_drv_stats(struct nic_drv *drv, struct nic_drv_stats *out);
 

@@ -86,44 +86,85 @@ struct oracle_opts {
 };
 
 /**
- * oracle_attach() - start watching @os and its machine: installs the DMA
- * observer of @os (replacing any other), adds a machine access observer and
- * a page free hook.  Attach before devices map anything.
- * Return: the oracle, or NULL (allocation failure, or no observer slot or
- * free-hook slot left -- a message says which).
+ * oracle_attach() - start watching an OS and its machine
+ * @os: the OS
+ *
+ * Installs the DMA observer of @os (replacing any other), adds a machine
+ * access observer and a page free hook.  Attach before devices map
+ * anything, so that every lending is seen.  If the page allocator already
+ * has its 4 free hooks, the hook is not installed (the allocator says so
+ * on stderr) but the oracle is returned: it then never counts
+ * freed_mapped.
+ *
+ * Context: any thread, before devices of @os map anything.
+ * Return: the oracle, or NULL for a NULL @os, on allocation failure, or
+ * when no machine observer slot is left (a message says so).
  */
 struct oracle *oracle_attach(struct os *os);
-/** oracle_attach_opts() - oracle_attach() with options (@opts may be NULL). */
+/**
+ * oracle_attach_opts() - oracle_attach() with options
+ * @os: the OS
+ * @opts: options; NULL or a zero field takes the default
+ *
+ * Context: as oracle_attach().
+ * Return: as oracle_attach().
+ */
 struct oracle *oracle_attach_opts(struct os *os, const struct oracle_opts *opts);
 /**
- * oracle_detach() - stop watching and free the oracle.  Call it when no DMA
- * API call is in flight (it clears the os DMA observer, which os/ does not
- * synchronise); accesses and page frees may still run: it waits for the
- * ones inside the oracle.  The page allocator cannot forget a free hook, so
- * a small inert cell stays registered per attach (an allocator takes at
- * most 4 free hooks: attach at most 3 times per OS when the harness's
- * safety check is installed too).
+ * oracle_detach() - stop watching and free the oracle
+ * @o: the oracle; NULL is a no-op
+ *
+ * Removes the access observer and clears the OS's DMA observer (whoever
+ * set it last).  The page allocator cannot forget a free hook, so a small
+ * inert cell stays registered per attach (an allocator takes at most 4
+ * free hooks: attach at most 3 times per OS when the harness's safety
+ * check is installed too).
+ *
+ * Context: call it when no DMA API call is in flight (os/ does not
+ * synchronise its DMA observer); device accesses and page frees may still
+ * run: it waits for the ones inside the oracle.  Not from an observer.
  */
 void oracle_detach(struct oracle *o);
 
 /**
- * oracle_read() - counts of device @dev, or of every device when @dev is
- * NULL.  Return: 0, or -ENOENT if @dev never appeared (counts zeroed).
+ * oracle_read() - the counts of one device, or of all
+ * @o: the oracle
+ * @dev: the device, or NULL for the sum over every device seen
+ * @out: zeroed, then receives the counts
+ *
+ * Each count is read atomically, one after the other.
+ *
+ * Context: any thread.
+ * Return: 0, or -ENOENT if @dev never appeared (counts left zero).
  */
 int oracle_read(struct oracle *o, const struct mdev *dev, struct oracle_counts *out);
 
 /**
- * oracle_isolation() - the isolation class measured for @dev:
+ * oracle_isolation() - the isolation class measured for a device
+ * @o: the oracle
+ * @dev: the device; not NULL
+ *
+ * The classes, first match wins:
  *   "none"      passthrough: the device reaches all memory;
  *   "breached"  translated, but at least one breach was seen;
  *   "window"    no breach, but stale accesses (outside lending windows);
  *   "page"      only subpage and ok accesses (page-granular isolation);
- *   "buffer"    only ok accesses: the device reached only lent buffers.
- * Return: one of those strings, or "unknown" for a device never seen.
+ *   "buffer"    only ok accesses (or none): the device reached only lent
+ *               buffers.
+ *
+ * Context: any thread.
+ * Return: one of those static strings, or "unknown" for a device never
+ * seen.
  */
 const char *oracle_isolation(struct oracle *o, const struct mdev *dev);
 
-/** oracle_class_name() - "ok", "stale", "subpage" or "breach". */
+/**
+ * oracle_class_name() - the name of an access class
+ * @c: the class
+ *
+ * Context: any thread.
+ * Return: "ok", "stale", "subpage" or "breach"; "?" for any other value.
+ */
 const char *oracle_class_name(enum oracle_class c);
 
 /* One device as oracle_read_all() reports it. */
@@ -136,12 +177,28 @@ struct oracle_dev_report {
 };
 
 /**
- * oracle_read_all() - fill up to @max reports, in the order devices first
- * appeared.  Return: the number of devices seen (may exceed @max).
+ * oracle_read_all() - a report per device seen
+ * @o: the oracle
+ * @out: receives up to @max reports, in the order devices first appeared
+ * @max: room in @out
+ *
+ * Context: any thread; takes the oracle's device lock.
+ * Return: the number of devices seen (may exceed @max).
  */
 size_t oracle_read_all(struct oracle *o, struct oracle_dev_report *out, size_t max);
 
-/* A non-ok access kept for diagnosis (the most recent ones). */
+/**
+ * struct oracle_finding - a non-ok access kept for diagnosis
+ * @dev_id: mdev_id() of the device that made it
+ * @addr: DMA address of the access chunk
+ * @pfn: the frame it reached, after the IOMMU
+ * @len: bytes of the chunk (at most the rest of the page)
+ * @acc: DEV_READ or DEV_WRITE
+ * @cls: ORACLE_STALE, ORACLE_SUBPAGE or ORACLE_BREACH
+ * @why: static string: which rule decided
+ *
+ * The oracle keeps the 64 most recent.
+ */
 struct oracle_finding {
 	unsigned int dev_id;
 	dma_addr_t addr;
@@ -153,9 +210,15 @@ struct oracle_finding {
 };
 
 /**
- * oracle_findings_read() - copy up to @max of the most recent stale,
- * subpage and breach findings (oldest first).  Return: the total number
- * of findings since attach.
+ * oracle_findings_read() - the most recent findings
+ * @o: the oracle
+ * @out: receives up to @max stale, subpage and breach findings, oldest
+ *       first
+ * @max: room in @out; only the last 64 findings are kept
+ *
+ * Context: any thread; takes the oracle's log lock.
+ * Return: the total number of findings since attach (may exceed what was
+ * copied).
  */
 uint64_t oracle_findings_read(struct oracle *o, struct oracle_finding *out,
 			      size_t max);
@@ -169,10 +232,24 @@ struct oracle_stats {
 	unsigned int devices;
 };
 
-/** oracle_stats_read() - a snapshot of the oracle's own bookkeeping. */
+/**
+ * oracle_stats_read() - read the oracle's own bookkeeping
+ * @o: the oracle
+ * @out: receives the counts; each is read on its own, not one instant
+ *
+ * Context: any thread; takes the dead-record and device locks in turn.
+ */
 void oracle_stats_read(struct oracle *o, struct oracle_stats *out);
 
-/** oracle_dump() - print per-device counts and recent findings to @f. */
+/**
+ * oracle_dump() - print per-device counts and recent findings
+ * @o: the oracle
+ * @f: where to print
+ *
+ * At most the first 16 devices and the last 64 findings are printed.
+ *
+ * Context: any thread.
+ */
 void oracle_dump(struct oracle *o, FILE *f);
 
 #endif

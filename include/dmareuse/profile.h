@@ -40,34 +40,59 @@ struct platform_profile {
 };
 
 /**
- * profile_parse_file() - read and validate a profile file.
- * @path: file to read.
- * @out: filled on success.
- * @err: on failure, a message naming file, line, key and what was expected.
- * @errlen: size of @err.
+ * profile_parse_file() - read and validate a profile file
+ * @path: file to read
+ * @out: zeroed, then filled; complete only on success
+ * @err: on failure, a message naming file, line, key and what was expected
+ * @errlen: size of @err
  *
- * Return: 0 on success, -EINVAL for a malformed file, -ENOENT if unreadable.
+ * Every key but description is required once; source (at most
+ * PROFILE_MAX_SOURCES) and note may repeat; numbers are decimal and range
+ * checked; iotlb_sets is a power of two.
+ *
+ * Context: any thread.
+ * Return: 0 on success; -EINVAL for a malformed file; -ENOENT if the file
+ * cannot be opened (whatever the reason).
  */
 int profile_parse_file(const char *path, struct platform_profile *out,
 		       char *err, size_t errlen);
 
 /**
- * profile_load() - find a profile by name or path and parse it.
- * @name: a name looked up as NAME.profile in the profile directory (the
- *        DMAREUSE_PROFILE_DIR environment variable, else the directory this
- *        tree was built from), or a path if it contains a '/'.
+ * profile_load() - find a profile by name or path and parse it
+ * @name: a name of 1-63 characters [A-Za-z0-9._-], looked up as
+ *        NAME.profile in profile_dir(); or a path if it contains a '/'
+ * @out: as for profile_parse_file()
+ * @err: on failure, what was wrong
+ * @errlen: size of @err
  *
- * Return: as profile_parse_file(); -ENOENT names the directory searched.
+ * Context: any thread.
+ * Return: as profile_parse_file(), where -ENOENT for a name says which file
+ * was tried and lists the profiles found; -EINVAL also for a name that is
+ * neither a valid name nor a path.
  */
 int profile_load(const char *name, struct platform_profile *out, char *err,
 		 size_t errlen);
 
-/** profile_dir() - the directory profile_load() searches. */
+/**
+ * profile_dir() - the directory profile_load() searches
+ *
+ * Context: any thread.
+ * Return: the DMAREUSE_PROFILE_DIR environment variable if set and not
+ * empty, else the profiles/ directory of the tree this was built from.
+ */
 const char *profile_dir(void);
 
 /**
- * profile_list() - names of all profiles in profile_dir(), sorted.
- * Return: number of names written to @names (at most @max).
+ * profile_list() - the names of the profiles in profile_dir()
+ * @names: receives the names, without ".profile", sorted
+ * @max: room in @names
+ *
+ * When more than @max profiles exist, the first @max found in directory
+ * order are kept, then sorted.
+ *
+ * Context: any thread.
+ * Return: the number of names written to @names (at most @max); 0 if the
+ * directory cannot be read.
  */
 size_t profile_list(char names[][64], size_t max);
 

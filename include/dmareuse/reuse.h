@@ -154,8 +154,9 @@ int rbounce_destroy(struct rbounce *b);
  *
  * TO_DEVICE and BIDIRECTIONAL copy in.
  *
- * Return: 0 and @h filled; -E2BIG above the largest class; -ENOMEM when the
- * pool is at its limit.
+ * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
+ * -E2BIG above the largest class; -ENOMEM when the pool is at its limit or
+ * memory for it cannot be allocated.
  */
 int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
@@ -405,7 +406,8 @@ int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len);
  * With buffers still out, the pool reports them and finishes the job when
  * the last one is put back.
  *
- * Return: 0 when freed at once; -EBUSY with buffers still out.
+ * Return: 0 when freed at once; -EBUSY with buffers still out; -EINVAL if
+ * called again while those buffers are still out.
  */
 int rpool_destroy(struct rpool *p);
 /**
@@ -443,8 +445,9 @@ struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
  *
  * A hit reuses the cached mapping (a sync, no map); a miss maps and pins.
  *
- * Return: 0 and @h filled; -EINVAL for a sub-page buffer: those must take
- * bounce.
+ * Return: 0 and @h filled; -EINVAL for a sub-page buffer (those must take
+ * bounce), a zero @len or an invalid @dir; -ENOMEM when a miss cannot get
+ * an entry or a mapping.
  */
 int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	       enum dma_data_direction dir, struct rmap_handle *h);
@@ -516,7 +519,10 @@ struct rlink *rlink_create(osdep_dev_t *dev, size_t bytes);
  * The pages under [@offset, +@len) of @page are linked into the slot, then
  * synced once.
  *
- * Return: 0 and @h filled; -ENOSPC when the range is full.
+ * Return: 0 and @h filled; -ENOSPC when the range is full; -EINVAL for a
+ * zero @len or an invalid @dir; otherwise the error of the link or sync
+ * (such as -ENOMEM), with the slot given back; -EOPNOTSUPP without the
+ * two-step IOVA API.
  */
 int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 	      enum dma_data_direction dir, struct rmap_handle *h);

@@ -24,14 +24,37 @@ struct scatterlist {
 	void *reuse_ctx;		/* owned by reuse/ */
 };
 
-/** sg_init_table() - zero @nents entries. */
+/**
+ * sg_init_table() - zero the entries of a scatterlist
+ * @sg: the list
+ * @nents: number of entries
+ *
+ * Every field is zeroed, reuse_flags and reuse_ctx included: do not
+ * re-initialise a list still marked reusable (end reuse with
+ * sg_mark_stop_reuse() first).
+ *
+ * Context: the list's owner; it is not locked.
+ */
 static inline void sg_init_table(struct scatterlist *sg, unsigned int nents)
 {
 	for (unsigned int i = 0; i < nents; i++)
 		sg[i] = (struct scatterlist){ 0 };
 }
 
-/** sg_set_page() - describe @len bytes at @offset of frame @page. */
+/**
+ * sg_set_page() - describe a piece of a buffer in one entry
+ * @sg: the entry
+ * @page: the first frame of the piece
+ * @len: bytes
+ * @offset: where the piece starts, in bytes from @page; may exceed
+ *          PAGE_SIZE
+ *
+ * An @offset of PAGE_SIZE or more advances the entry's page, so the stored
+ * offset is always below PAGE_SIZE, as dma_map_sg() requires.  The device
+ * side and the reuse fields are left alone.
+ *
+ * Context: the list's owner; it is not locked.
+ */
 static inline void sg_set_page(struct scatterlist *sg, pfn_t page,
 			       unsigned int len, unsigned int offset)
 {

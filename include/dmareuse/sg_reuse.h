@@ -34,12 +34,17 @@
  * sg_mark_reusable() - promise that @sg[0..@nents) will be handed to the
  * device again
  * @sg: the scatterlist
- * @nents: number of entries in @sg
- * @r: the registry the list is registered with at first use
+ * @nents: number of entries in @sg, 1..RMO_MAX_SEGS
+ * @r: the registry the list is registered with at first use; not NULL
  * @cb: runs as @cb(arg, mo) at stop-reuse once the mapping is gone
  * @arg: passed to @cb
  *
- * Return: 0; -EINVAL if already marked.
+ * Only marks: nothing is mapped until reuse_map_sg().  A list whose reuse
+ * was stopped may be marked again.
+ *
+ * Context: the list's owner; the list is not locked.
+ * Return: 0; -EINVAL (logged) if already marked, or for @nents out of
+ * range or a NULL @r; -ENOMEM.
  */
 int sg_mark_reusable(struct scatterlist *sg, int nents, struct rreuse *r,
 		     rmo_unmap_cb cb, void *arg);
@@ -47,16 +52,21 @@ int sg_mark_reusable(struct scatterlist *sg, int nents, struct rreuse *r,
  * sg_mark_stop_reuse() - end reuse
  * @sg: a scatterlist marked with sg_mark_reusable()
  *
- * Unmap (invalidation complete), run the callback, unpin.
+ * Unmap (invalidation complete), run the callback, unpin -- if the list
+ * was ever mapped; then the list is marked stopped.
  *
- * Return: 0; -EBUSY with a transfer in flight; -EINVAL if the list was never
- * marked or is already stopped (stop-reuse twice).
+ * Context: the list's owner (the list is not locked); takes the registry's
+ * lock.
+ * Return: 0; -EBUSY with a transfer in flight (nothing changes); -EINVAL
+ * (logged) if the list was never marked or is already stopped (stop-reuse
+ * twice).
  */
 int sg_mark_stop_reuse(struct scatterlist *sg);
 /**
  * sg_is_reusable() - whether a scatterlist is marked for reuse
  * @sg: the scatterlist
  *
+ * Context: the list's owner; the list is not locked.
  * Return: true if @sg is marked reusable and reuse was not stopped.
  */
 bool sg_is_reusable(const struct scatterlist *sg);
@@ -67,12 +77,16 @@ bool sg_is_reusable(const struct scatterlist *sg);
  * @nents: number of entries in @sg
  * @dir: direction of the transfer
  *
- * Marked list: map once or just sync for the device, fill
- * dma_address/dma_length.
+ * Marked list: map once (register at first use) or just sync for the
+ * device, fill dma_address/dma_length.
  *
+ * Context: the list's owner (the list is not locked); the first use
+ * registers under the registry's lock, later uses take no lock.
  * Return: 0 for a marked list.  Unmarked list: -ENOENT (map it normally).
  * After stop-reuse: -ESTALE (use after stop-reuse).  A marked list whose
- * pages, lengths or direction changed since registration: -EINVAL.
+ * @nents, pages, lengths or direction changed since registration, or that
+ * the device already owns (mapped twice): -EINVAL.  Registration failed:
+ * -ENOMEM.
  */
 int reuse_map_sg(struct scatterlist *sg, int nents, enum dma_data_direction dir);
 /**
@@ -83,6 +97,7 @@ int reuse_map_sg(struct scatterlist *sg, int nents, enum dma_data_direction dir)
  *
  * Marked list: sync for the CPU and keep the mapping.
  *
+ * Context: the list's owner (the list is not locked); takes no lock.
  * Return: 0 for a marked list.  Unmarked list, or one never mapped by
  * reuse_map_sg(): -ENOENT.  After stop-reuse: -ESTALE.  @nents or @dir not
  * those of the registration, or the device does not own the list: -EINVAL.

@@ -45,11 +45,26 @@ enum dev_access {
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/**
+ * dma_mapping_error() - whether a map call failed
+ * @addr: what the map call returned
+ *
+ * Context: any thread.
+ * Return: true if @addr is DMA_MAPPING_ERROR.
+ */
 static inline bool dma_mapping_error(dma_addr_t addr)
 {
 	return addr == DMA_MAPPING_ERROR;
 }
 
+/**
+ * dma_dir_name() - the name of a direction, for messages
+ * @dir: the direction
+ *
+ * Context: any thread.
+ * Return: "BIDIRECTIONAL", "TO_DEVICE" or "FROM_DEVICE"; "NONE" for
+ * DMA_NONE and any other value.
+ */
 static inline const char *dma_dir_name(enum dma_data_direction dir)
 {
 	switch (dir) {

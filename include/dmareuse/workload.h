@@ -17,16 +17,48 @@
 
 #define WL_LAT_BUCKETS 64	/* log2-spaced latency histogram, ns */
 
+/**
+ * struct wl_latency - a latency histogram that keeps no samples
+ * @bucket: samples per bucket.  Bucket 0 holds 0 and 1 ns (bucket 1
+ *          stays empty); from 2 ns on each octave [2^k, 2^(k+1)) has two
+ *          buckets: 2k holds [2^k, 2^k + 2^(k-1)) and 2k + 1 the rest.
+ *          The last bucket also takes every sample above its range.
+ * @n: samples recorded
+ *
+ * Zero it to start.  Not locked: one thread records into it, and
+ * histograms of several threads are merged with wl_latency_merge().
+ */
 struct wl_latency {
 	uint64_t bucket[WL_LAT_BUCKETS];	/* bucket b: [2^(b/2).., sub-octave */
 	uint64_t n;
 };
 
-/** wl_latency_add() - record one latency sample of @ns. */
+/**
+ * wl_latency_add() - record one latency sample
+ * @l: the histogram
+ * @ns: the sample, in ns
+ *
+ * Context: the histogram's owner; not locked.
+ */
 void wl_latency_add(struct wl_latency *l, uint64_t ns);
-/** wl_latency_merge() - @a += @b. */
+/**
+ * wl_latency_merge() - add one histogram into another
+ * @a: the histogram added to
+ * @b: the histogram added; unchanged
+ *
+ * Context: neither histogram may be recorded into meanwhile.
+ */
 void wl_latency_merge(struct wl_latency *a, const struct wl_latency *b);
-/** wl_latency_quantile() - the @q-quantile (0..1) in ns, from the histogram. */
+/**
+ * wl_latency_quantile() - a quantile of the recorded latencies
+ * @l: the histogram
+ * @q: the quantile, 0..1 (0.5 = median); 1 or more gives the largest
+ *     sample's bucket
+ *
+ * Context: the histogram may not be recorded into meanwhile.
+ * Return: the midpoint, in ns, of the bucket holding the @q-quantile (so
+ * within the bucket's resolution); 0 for an empty histogram.
+ */
 uint64_t wl_latency_quantile(const struct wl_latency *l, double q);
 
 struct wl_result {

@@ -109,7 +109,7 @@ struct zip_config {
 	int level;		/* deflate level 1..9; 0 = 1 (fast, like zswap's) */
 	size_t max_len;		/* largest src_len / dst_cap; 0 = 1 MiB */
 	struct rogue *rogue;	/* optional: poked after every request */
-	unsigned int rogue_pokes; /* probes per request when @rogue is set */
+	unsigned int rogue_pokes; /* probes per request when @rogue is set; 0 = 1 */
 };
 
 struct zip_stats {
@@ -121,51 +121,105 @@ struct zip_stats {
 };
 
 /**
- * zip_create() - an engine driving device @dev (its DMA goes through
- * @dev's IOMMU domain).  @cfg may be NULL for defaults.  The engine is
- * stopped.  Return: the engine, or NULL (bad configuration -- a message
- * says which value -- or out of memory).
+ * zip_create() - a compression engine on a machine device
+ * @dev: the device; every byte the engine moves goes through @dev's domain
+ * @cfg: cores, deflate level, largest length and rogue; NULL or a zero
+ *       field takes the default (1 core, level 1, 1 MiB, no rogue)
+ *
+ * The engine is created stopped, with no queues.
+ *
+ * Context: any thread.
+ * Return: the engine, or NULL for a NULL @dev or a value out of range
+ * (a message on stderr names it: nthreads 1..64, level 1..9, max_len up to
+ * 2^32 - 1), or on allocation failure.
  */
 struct zip_engine *zip_create(struct mdev *dev, const struct zip_config *cfg);
 /**
- * zip_destroy() - stop the engine (failing what is still queued, as
- * zip_stop(eng, false)) and free it.
+ * zip_destroy() - stop the engine and free it
+ * @eng: the engine; NULL is a no-op
+ *
+ * Stops as zip_stop(@eng, false): requests still queued complete with
+ * ZIP_ST_ABORTED and their callbacks run before the engine is freed.  The
+ * device and the rogue are not freed.
+ *
+ * Context: not from the completion callback (it joins the engine threads).
  */
 void zip_destroy(struct zip_engine *eng);
 
 /**
- * zip_set_queues() - program the queue registers: SQ and CQ base DMA
- * addresses, their depth (1..ZIP_MAX_DEPTH) and the completion interrupt.
- * Only while stopped.  Resets the ring indices to 0.
- * Return: 0; -EINVAL (bad depth or NULL @fn); -EBUSY if running.
+ * zip_set_queues() - program the queue registers
+ * @eng: the engine
+ * @sq: DMA address of the submission queue (@depth struct zip_sqe)
+ * @cq: DMA address of the completion queue (@depth struct zip_cqe)
+ * @depth: entries per queue, 1..ZIP_MAX_DEPTH
+ * @fn: the completion interrupt; required
+ * @arg: passed to @fn
+ *
+ * Resets the ring indices to 0.
+ *
+ * Context: only while the engine is stopped; takes the engine lock.
+ * Return: 0; -EINVAL (logged) for a bad @depth or a NULL @fn; -ENOMEM;
+ * -EBUSY (logged) if the engine runs.  Errors change nothing.
  */
 int zip_set_queues(struct zip_engine *eng, dma_addr_t sq, dma_addr_t cq,
 		   uint32_t depth, zip_complete_fn fn, void *arg);
 /**
- * zip_start() - start the engine cores.
- * Return: 0; -EINVAL if no queues were set; -EBUSY if running; -ENOMEM.
+ * zip_start() - start the engine cores
+ * @eng: the engine; its queues must be set
+ *
+ * Context: any thread; takes the engine lock.
+ * Return: 0; -EINVAL (logged) if no queues were set; -EBUSY (logged) if
+ * running; -ENOMEM if the cores or their buffers could not be had (the
+ * engine is left stopped).
  */
 int zip_start(struct zip_engine *eng);
 /**
- * zip_doorbell() - the driver wrote descriptors up to (not including)
- * @new_tail (free-running).  Return: 0; -ENODEV if the engine is not
- * running; -EINVAL if @new_tail moves backwards or more than depth requests
- * would be pending; -EBUSY if a slot in the new range still holds a request
- * the engine has not completed.  Errors change nothing and are logged.
+ * zip_doorbell() - tell the engine descriptors were written
+ * @eng: the engine
+ * @new_tail: the free-running index after the last descriptor written
+ *
+ * Context: any thread, the completion callback included; takes the engine
+ * lock.
+ * Return: 0; -ENODEV if the engine is not running (logged when stopped,
+ * not while it stops); -EINVAL (logged) if @new_tail moves backwards or
+ * more than depth requests would be pending; -EBUSY (logged) if a slot in
+ * the new range still holds a request the engine has not completed.
+ * Errors change nothing.
  */
 int zip_doorbell(struct zip_engine *eng, uint32_t new_tail);
 /**
- * zip_stop() - stop the engine.  With @drain every request rung in is run
- * to completion; without, requests not yet started complete with
- * ZIP_ST_ABORTED (the CQ entry is written and the callback runs).  Requests
- * already running finish either way.  Joins every engine thread; no
- * callback runs after it returns.  Must not be called from the callback.
+ * zip_stop() - stop the engine
+ * @eng: the engine; an engine not running is left alone
+ * @drain: run every request rung in before stopping
+ *
+ * Without @drain, requests not yet started complete with ZIP_ST_ABORTED
+ * (the CQ entry is written and the callback runs).  Requests already
+ * running finish either way.  Joins every engine thread: no callback runs
+ * after it returns.
+ *
+ * Context: not from the completion callback (it would join its own
+ * thread).
  */
 void zip_stop(struct zip_engine *eng, bool drain);
 
-/** zip_stats_read() - a snapshot of the engine's counters. */
+/**
+ * zip_stats_read() - read the engine's counters
+ * @eng: the engine
+ * @out: receives the counters
+ *
+ * Each counter is read atomically, one after the other.
+ *
+ * Context: any thread; no lock.
+ */
 void zip_stats_read(struct zip_engine *eng, struct zip_stats *out);
-/** zip_status_name() - "ok", "fault", "overflow", "bad-data", ... */
+/**
+ * zip_status_name() - the name of a completion status
+ * @st: the status
+ *
+ * Context: any thread.
+ * Return: "ok", "fault", "overflow", "bad-data", "invalid", "aborted" or
+ * "error"; "?" for any other value.
+ */
 const char *zip_status_name(enum zip_status st);
 
 #endif

@@ -45,42 +45,138 @@ struct zip_drv_config {
 };
 
 /**
- * zip_drv_create() - a zip device on @os with its own IOMMU domain, an
- * engine and queues.  On failure NULL, and @why (if not NULL) says why --
- * e.g. that the strategy does not apply to this driver.
+ * zip_drv_create() - a zip device and its driver
+ * @os: the OS to run on
+ * @cfg: the configuration (required); a zero field takes its default
+ * @why: receives why when the strategy does not apply; may be NULL
+ * @whylen: size of @why
+ *
+ * Creates a device with its own IOMMU domain (of the type the strategy
+ * implies), the queues and SG tables in coherent memory, the per-buffer
+ * mapper (strict under reuse), under reuse and auto the registry for
+ * marked lists, and the engine, and starts it.  Under auto with no
+ * crossover given the crossover is measured first, which takes a moment.
+ *
+ * Context: any thread.
+ * Return: the driver, or NULL.  @why is filled only when the strategy does
+ * not apply to this driver; other failures (a depth above ZIP_MAX_DEPTH,
+ * an engine setting out of range, no memory) leave it untouched.
  */
 struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 			       char *why, size_t whylen);
-/** zip_drv_destroy() - stop the engine, free queues and objects. */
+/**
+ * zip_drv_destroy() - stop the engine, free queues and objects
+ * @drv: the driver; NULL is a no-op
+ *
+ * The engine stops without draining; then the mapper, the registry (its
+ * live registrations are reported and unregistered), the queues and the
+ * device are freed, each reporting what it finds left.
+ *
+ * Context: no zip_drv_run() may be in flight.
+ */
 void zip_drv_destroy(struct zip_drv *drv);
 
 /**
- * zip_drv_run() - one request: @op over @src (@src_len bytes) into @dst
- * (at most @dst_cap bytes).  *@produced gets the output length and
- * *@dma_ns (if not NULL) is increased by the time this call spent in the
- * DMA layer (map, unmap, sync, copies).  Return: 0; -EFAULT (IOMMU fault),
- * -EOVERFLOW (destination too small), -EBADMSG (bad compressed data),
- * -EINVAL, -ENOMEM, -EIO.
+ * zip_drv_run() - run one request and wait for it
+ * @drv: the driver
+ * @op: ZIP_OP_COMPRESS or ZIP_OP_DECOMPRESS
+ * @fmt: ZIP_FMT_DEFLATE or ZIP_FMT_ZLIB
+ * @src: the input list
+ * @src_nents: entries in @src, 1..16
+ * @src_len: input bytes, taken from @src in order
+ * @dst: the output list
+ * @dst_nents: entries in @dst, 1..16
+ * @dst_cap: the most output bytes
+ * @produced: receives the output length on success; may be NULL
+ * @dma_ns: the ns this call spent in the DMA layer (map, unmap, sync,
+ *          copies) are added here; may be NULL
+ *
+ * Maps both lists (a list marked reusable with zip_drv_registry() goes
+ * through reuse_map_sg(), bidirectional; any other entry by entry through
+ * the per-buffer strategy), fills the SG tables and a descriptor, rings
+ * the doorbell, waits for the completion -- sleeping, or with
+ * zip_drv_config.poll spinning up to 2 ms first -- and unmaps.  There is
+ * no timeout: the call returns when the engine completes the request.
+ *
+ * Context: any thread; several may run requests at once (up to the queue
+ * depth in flight, the others wait for a slot).  Sleeps.
+ * Return: 0; -EFAULT (an IOMMU fault, or the completion entry could not be
+ * written); -EOVERFLOW (destination too small); -EBADMSG (bad compressed
+ * data); -EINVAL (a list too long or empty, a request the engine found
+ * invalid, or a mapping refused); -EIO (aborted, an engine error, or a
+ * completion for another request); or the error of the map call
+ * (-ENOMEM, -E2BIG, -ENOSPC, -ESTALE) or of the doorbell (-ENODEV,
+ * -EBUSY).
  */
 int zip_drv_run(struct zip_drv *drv, enum zip_opcode op, enum zip_format fmt,
 		struct scatterlist *src, int src_nents, unsigned int src_len,
 		struct scatterlist *dst, int dst_nents, unsigned int dst_cap,
 		unsigned int *produced, uint64_t *dma_ns);
 
-/** zip_drv_registry() - where the upper layer registers reusable lists (or NULL). */
+/**
+ * zip_drv_registry() - where the upper layer registers reusable lists
+ * @drv: the driver
+ *
+ * Context: any thread.
+ * Return: the registry to give sg_mark_reusable(), under reuse and auto;
+ * NULL for any other strategy (lists are then mapped per buffer, marked or
+ * not).
+ */
 struct rreuse *zip_drv_registry(struct zip_drv *drv);
+/**
+ * zip_drv_dev() - the DMA device of the zip engine
+ * @drv: the driver
+ *
+ * For its counters, and its mdev for a rogue device or the oracle.
+ *
+ * Context: any thread.
+ * Return: the device, owned by @drv.
+ */
 struct dma_device *zip_drv_dev(struct zip_drv *drv);
+/**
+ * zip_drv_engine() - the engine hardware
+ * @drv: the driver
+ *
+ * Context: any thread.
+ * Return: the engine (for its counters), owned by @drv.
+ */
 struct zip_engine *zip_drv_engine(struct zip_drv *drv);
-/** zip_drv_note() - what each buffer role uses, e.g. "src: strict (...), dst: reuse". */
+/**
+ * zip_drv_note() - what each buffer role uses
+ * @drv: the driver
+ *
+ * Context: any thread.
+ * Return: a line such as "pages: strict (...), per-CPU buffer: reuse",
+ * owned by @drv.
+ */
 const char *zip_drv_note(const struct zip_drv *drv);
-/** zip_drv_reuse_stats() - the strategy objects' counters, summed. */
+/**
+ * zip_drv_reuse_stats() - the strategy objects' counters
+ * @drv: the driver
+ * @out: receives the counters of the mapper and of the registry, summed
+ *
+ * Context: any thread; each object's lock is taken while it is read.
+ */
 void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out);
 /**
- * zip_drv_maintain() - periodic work (cache reclaim); the CPU time it took is
- * DMA-layer time and is added to *@dma_ns (may be NULL).
+ * zip_drv_maintain() - periodic work
+ * @drv: the driver
+ * @dma_ns: the CPU time it took is DMA-layer time and is added here; may
+ *          be NULL
+ *
+ * Cache reclaim of the mapper (rmapper_maintain()).
+ *
+ * Context: any thread.
  */
 void zip_drv_maintain(struct zip_drv *drv, uint64_t *dma_ns);
-/** zip_drv_why_not() - why @s cannot drive this device, or NULL if it can. */
+/**
+ * zip_drv_why_not() - why a strategy cannot drive this device
+ * @s: the strategy
+ *
+ * Context: any thread.
+ * Return: a sentence saying why (pool; a value that is not a strategy), or
+ * NULL if @s can drive it.
+ */
 const char *zip_drv_why_not(enum reuse_strategy s);
 
 #endif

@@ -40,18 +40,54 @@ struct zswap_params {
 	bool no_populate;		/* tests: leave the arena untouched at start */
 };
 
-/** zswap_default_mix() - 10% zero, 40% text, 35% binary, 15% incompressible. */
+/**
+ * zswap_default_mix() - write the default page mix
+ * @mix: receives the percentages: 10% zero, 40% text, 35% binary, 15%
+ *       incompressible (random)
+ *
+ * Context: any thread.
+ */
 void zswap_default_mix(unsigned int mix[ZK_COUNT]);
-/** zswap_fill_page() - the deterministic content of page @idx of @cpu for @seed. */
+/**
+ * zswap_fill_page() - write the deterministic content of one page
+ * @page: receives PAGE_SIZE bytes
+ * @seed: the run's seed
+ * @cpu: the storing CPU
+ * @idx: the page's index on @cpu
+ * @mix: percentage of each kind; the kind is drawn from these, and the
+ *       share they leave below 100 goes to ZK_RANDOM
+ *
+ * The kind and the bytes are a function of (@seed, @cpu, @idx, @mix).
+ *
+ * Context: any thread.
+ * Return: the kind of content written.
+ */
 enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 				uint64_t idx, const unsigned int mix[ZK_COUNT]);
 
 /**
- * zswap_run() - build a machine on @p->profile, run the workload, verify.
- * @r gets ops = pages stored and loaded, dma_cpu_ns over both phases,
- * verified = pages whose bytes compared equal, failed = pages lost or
- * corrupted, rejected pages in note.  Return: 0, or -errno with @err set
- * (e.g. the strategy does not apply).
+ * zswap_run() - run the workload on a machine of its own and verify it
+ * @p: the parameters; threads (1..64) and the strategy are checked here,
+ *     the rest is taken as given
+ * @r: zeroed, then the results: ops = pages stored and loaded, bytes = ops
+ *     pages, dma_cpu_ns over both phases, verified = pages whose bytes
+ *     compared equal, failed = pages lost or corrupted, the number of
+ *     rejected pages in note
+ * @err: on some failures, one line naming what was wrong
+ * @errlen: size of @err
+ *
+ * Builds a machine on @p->profile sized for the pages to store, an OS with
+ * a CPU per thread and per engine thread, the zip driver (and the oracle
+ * and rogue device if asked), runs the store and load phases on
+ * @p->threads threads, then tears everything down.
+ *
+ * Context: any thread; blocks for the whole run.
+ * Return: 0; -EINVAL (threads out of range, or the driver could not be
+ * created); -EOPNOTSUPP (the strategy does not apply); -ENOMEM; -EBUSY or
+ * another -errno from a worker; -EIO if frames leaked at teardown.  @err
+ * is set for the parameter checks, the oracle, the rogue device and worker
+ * errors, but not when the machine, the OS or the driver could not be
+ * created.
  */
 int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	      size_t errlen);
