@@ -38,9 +38,10 @@
  *
  * Lifetime.  The page allocator cannot remove a free hook and os/ does not
  * synchronise its DMA observer, so both are registered with a hook_cell
- * that is never freed: detach empties the cell and waits until no caller
- * is inside (cell->busy, Dekker-style with seq_cst atomics, as
- * machine_remove_observer() does).  The access observer is removed with
+ * that, once registered, is never freed (attach fails, freeing it, if the
+ * allocator has no hook slot left): detach empties the cell and waits
+ * until no caller is inside (cell->busy, Dekker-style with seq_cst
+ * atomics, as machine_remove_observer() does).  The access observer is removed with
  * machine_remove_observer(), which waits by itself.
  *
  * Locks: stripe[] (frame chains), odev->lock (live[]), dead_lock (dead
@@ -667,19 +668,32 @@ struct oracle *oracle_attach_opts(struct os *os, const struct oracle_opts *opts)
 	}
 	if (machine_add_observer(o->m, access_cb, o)) {
 		fprintf(stderr, "oracle: oracle_attach: no machine observer slot left\n");
-		free(c);
-		oracle_free(o);
-		return NULL;
+		goto out_free;
 	}
 	atomic_init(&c->o, o);
+	/*
+	 * Without its free hook the oracle would never see a frame freed while
+	 * mapped: refuse.  The cell is not registered anywhere yet, so it can
+	 * still be freed; once the hook holds it, it must live forever.
+	 */
+	if (page_alloc_add_free_hook(o->pa, free_cb, c)) {
+		fprintf(stderr, "oracle: oracle_attach: no page free hook slot left "
+			"(an allocator takes 4; each attach keeps one)\n");
+		machine_remove_observer(o->m, access_cb, o);
+		goto out_free;
+	}
 	pthread_mutex_lock(&cells_lock);
 	c->next = cells;
 	cells = c;
 	pthread_mutex_unlock(&cells_lock);
 	o->cell = c;
-	page_alloc_add_free_hook(o->pa, free_cb, c);
 	os_set_dma_observer(os, dma_cb, c);
 	return o;
+
+out_free:
+	free(c);
+	oracle_free(o);
+	return NULL;
 }
 
 struct oracle *oracle_attach(struct os *os)

@@ -17,6 +17,14 @@
  * Safety invariant for strict: when dma_unmap_*() returns, no PTE and no
  * IOTLB entry of this domain reaches the buffer.
  *
+ * Misuse: every entry point checks its arguments -- against the dma_debug
+ * records when they are kept, and as far as the page table, the swiotlb
+ * and the page allocator can tell without them -- before it changes
+ * anything or tells the observer, so a refused call leaves nothing behind
+ * but its log line and the misuse count.  The observer hears of a mapping
+ * after its PTEs are set and of an unmap before they are cleared (the
+ * oracle counts on both).
+ *
  * Locks: fq[cpu].lock is taken by unmap (this CPU) and by the timer; the
  * domain, IOVA and IOTLB locks nest inside it.
  */
@@ -286,20 +294,21 @@ out_free:
 }
 
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir);
+		     enum dma_data_direction dir, bool notify, const char **why);
 static unsigned int order_for(size_t size);
 
 /* Report a mapping left live at teardown and tear it down properly. */
 static void report_live(void *arg, const struct dma_debug_entry *e)
 {
 	struct dma_device *dev = arg;
+	const char *why;
 
 	fprintf(stderr, "dma: %s: mapping still live at teardown: addr=%#" PRIx64
 		" size=%zu dir=%s\n", mdev_name(dev->hw), e->addr, e->size,
 		dma_dir_name(e->dir));
 	if (e->kind != DBG_SG)
 		unmap_one(dev, e->addr, e->kind == DBG_COHERENT ?
-			  PAGE_SIZE << order_for(e->size) : e->size, e->dir);
+			  PAGE_SIZE << order_for(e->size) : e->size, e->dir, false, &why);
 }
 
 size_t dma_device_destroy(struct dma_device *dev)
@@ -448,26 +457,43 @@ static dma_addr_t map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
 }
 
 /*
- * Unmap one buffer; no record.  Without debug records, refuses (returns
- * -EINVAL) when the first page is not mapped.
+ * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
+ * changed, the observer not told -- when the first page is not mapped, or
+ * when @addr lies inside a bounced buffer but is not its first byte (its
+ * slots could not be freed whole).  Otherwise tells the observer first if
+ * @notify.
  */
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir)
+		     enum dma_data_direction dir, bool notify, const char **why)
 {
-	phys_addr_t pa;
+	phys_addr_t pa, start;
 	unsigned int prot;
+	size_t bsize;
 
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
+		if (notify)
+			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
 		return 0;
-	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot))
+	}
+	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot)) {
+		*why = "address is not mapped";
 		return -EINVAL;
-	if (swiotlb_owns(dev->os->swiotlb, pa)) {
+	}
+	if (swiotlb_find(dev->os->swiotlb, pa, &start, &bsize)) {
+		if (pa != start) {
+			*why = "address is inside a bounced buffer, not its start";
+			return -EINVAL;
+		}
+		if (notify)
+			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
 		/* Invalidate before the copy-back so the device is done. */
 		iommu_unmap_range(dev, addr, size);
-		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
+		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, bsize, dir);
 		swiotlb_unmap(dev->os->swiotlb, pa);
 		return 0;
 	}
+	if (notify)
+		emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
 	iommu_unmap_range(dev, addr, size);
 	return 0;
 }
@@ -507,7 +533,9 @@ static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
 	if (dma_mapping_error(addr))
 		return addr;
 	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys)) {
-		unmap_one(dev, addr, size, dir);
+		const char *why;
+
+		unmap_one(dev, addr, size, dir, false, &why);
 		return DMA_MAPPING_ERROR;
 	}
 	st_inc(dev, maps);
@@ -535,14 +563,14 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
+	/* A record, once taken, guarantees the mapping: unmap_one() cannot refuse. */
 	if (dev->debug &&
 	    dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, true, false, &why)) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
-	emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
-	if (unmap_one(dev, addr, size, dir)) {
-		misuse(dev, fn, addr, size, dir, "address is not mapped");
+	if (unmap_one(dev, addr, size, dir, true, &why)) {
+		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
 	st_inc(dev, unmaps);
@@ -581,7 +609,7 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 			    int *ret)
 {
 	const char *why;
-	phys_addr_t pa;
+	phys_addr_t pa = 0;
 	unsigned int prot;
 	size_t npages;
 
@@ -595,23 +623,27 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		*ret = -EINVAL;
 		return false;
 	}
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
-		emit(dev, DMA_EV_UNMAP, d->addr, d->size, d->dir, false);
-		st_inc(dev, unmaps);
-		return false;
-	}
-	if (iommu_iova_to_phys(dev->dom, d->addr, &pa, &prot)) {
+	if (dev->type != DMA_DOMAIN_PASSTHROUGH &&
+	    iommu_iova_to_phys(dev->dom, d->addr, &pa, &prot)) {
 		misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, "address is not mapped");
 		*ret = -EINVAL;
 		return false;
 	}
-	emit(dev, DMA_EV_UNMAP, d->addr, d->size, d->dir, false);
-	st_inc(dev, unmaps);
 	if (dev->type != DMA_DOMAIN_STRICT || swiotlb_owns(dev->os->swiotlb, pa)) {
-		/* Flush queue, or a bounce that must be invalidated before its copy-back. */
-		unmap_one(dev, d->addr, d->size, d->dir);
+		/*
+		 * Passthrough, the flush queue, or a bounce that must be
+		 * invalidated before its copy-back: as dma_unmap_page().
+		 */
+		if (unmap_one(dev, d->addr, d->size, d->dir, true, &why)) {
+			misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
+			*ret = -EINVAL;
+			return false;
+		}
+		st_inc(dev, unmaps);
 		return false;
 	}
+	emit(dev, DMA_EV_UNMAP, d->addr, d->size, d->dir, false);
+	st_inc(dev, unmaps);
 	npages = DIV_ROUND_UP((d->addr & ~PAGE_MASK) + d->size, PAGE_SIZE);
 	iommu_unmap(dev->dom, d->addr & PAGE_MASK, npages * PAGE_SIZE);
 	return true;
@@ -663,9 +695,12 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		    size_t size, enum dma_data_direction dir, enum dbg_kind kind,
 		    bool for_cpu)
 {
+	enum dma_event_kind kind_ev = for_cpu ? DMA_EV_SYNC_FOR_CPU : DMA_EV_SYNC_FOR_DEVICE;
 	const char *why;
-	phys_addr_t pa;
+	phys_addr_t pa, start;
 	unsigned int prot;
+	size_t bsize;
+	char msg[128];
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
@@ -674,19 +709,33 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
-	st_inc(dev, syncs);
-	emit(dev, for_cpu ? DMA_EV_SYNC_FOR_CPU : DMA_EV_SYNC_FOR_DEVICE, addr, size, dir,
-	     false);
 	/*
 	 * Memory is coherent: as in Linux's dma-iommu, a device that never
 	 * bounces needs no work here (and without dma_debug gets no check).
 	 */
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH || !dev->untrusted)
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH || !dev->untrusted) {
+		st_inc(dev, syncs);
+		emit(dev, kind_ev, addr, size, dir, false);
 		return 0;
+	}
 	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot)) {
 		misuse(dev, fn, addr, size, dir, "sync of an address that is not mapped");
 		return -EINVAL;
 	}
+	/*
+	 * A sub-range of a bounced buffer may be synced (without dma_debug,
+	 * whose records want the mapping's address): it must lie inside the
+	 * buffer, not in the zeroed padding around it nor past its end.
+	 */
+	if (swiotlb_find(dev->os->swiotlb, pa, &start, &bsize) &&
+	    (pa < start || size > bsize || pa - start > bsize - size)) {
+		snprintf(msg, sizeof(msg), "range is not inside the bounced buffer at %#" PRIx64
+			 " (%zu bytes)", addr - (pa - start), bsize);
+		misuse(dev, fn, addr, size, dir, msg);
+		return -EINVAL;
+	}
+	st_inc(dev, syncs);
+	emit(dev, kind_ev, addr, size, dir, false);
 	if (swiotlb_owns(dev->os->swiotlb, pa)) {
 		if (for_cpu)
 			swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
@@ -735,17 +784,21 @@ static bool sg_contiguous_ok(const struct dma_device *dev, const struct scatterl
 	return true;
 }
 
+/*
+ * Unmap entries mapped one by one, dropping their records; an entry that
+ * is not mapped is skipped.  @notify: tell the observer (not for a map_sg
+ * unwinding entries it never announced).
+ */
 static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int n,
-			    enum dma_data_direction dir)
+			    enum dma_data_direction dir, bool notify)
 {
 	for (int i = 0; i < n; i++) {
-		if (dev->debug) {
-			const char *why;
+		const char *why;
 
+		if (dev->debug)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
 					DBG_SG, true, false, &why);
-		}
-		unmap_one(dev, sg[i].dma_address, sg[i].length, dir);
+		unmap_one(dev, sg[i].dma_address, sg[i].length, dir, notify, &why);
 	}
 }
 
@@ -781,7 +834,9 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			sg[i].dma_length = sg[i].length;
 			if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address,
 							sg[i].length, dir, DBG_SG, p)) {
-				unmap_one(dev, sg[i].dma_address, sg[i].length, dir);
+				const char *why;
+
+				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, false, &why);
 				goto out_unwind;
 			}
 		}
@@ -835,7 +890,7 @@ out_unmap_range:
 	return 0;
 
 out_unwind:
-	sg_unmap_prefix(dev, sg, i, dir);
+	sg_unmap_prefix(dev, sg, i, dir, false);
 	return 0;
 }
 
@@ -858,10 +913,8 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 				return -EINVAL;
 			}
 	}
-	for (int i = 0; i < nents; i++)
-		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
 	if (!sg_contiguous_ok(dev, sg, nents)) {
-		sg_unmap_prefix(dev, sg, nents, dir);
+		sg_unmap_prefix(dev, sg, nents, dir, true);
 		st_inc(dev, unmaps);
 		return 0;
 	}
@@ -882,6 +935,8 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
 					DBG_SG, true, false, &why);
 	}
+	for (int i = 0; i < nents; i++)
+		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
 	iommu_unmap_range(dev, start, total * PAGE_SIZE);
 	st_inc(dev, unmaps);
 	return 0;
@@ -915,11 +970,12 @@ int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
 
 /* ---- coherent ----------------------------------------------------------- */
 
+/* The order of the block that holds @size bytes; PAGE_MAX_ORDER + 1 if none. */
 static unsigned int order_for(size_t size)
 {
 	unsigned int o = 0;
 
-	while ((PAGE_SIZE << o) < size)
+	while (o <= PAGE_MAX_ORDER && (PAGE_SIZE << o) < size)
 		o++;
 	return o;
 }
@@ -963,34 +1019,90 @@ out_put:
 	return NULL;
 }
 
+/*
+ * Do @cpu_addr and @handle name one live coherent allocation of 2^@order
+ * pages?  NULL if so, else why not (written into @buf).  The domain knows
+ * what @handle maps (under passthrough: itself) and the page allocator
+ * knows the block -- its head, owner and order -- so this holds without
+ * dma_debug: a wrong pointer or size never frees a page it should not.
+ */
+static const char *coherent_mismatch(struct dma_device *dev, unsigned int order,
+				     const void *cpu_addr, dma_addr_t handle,
+				     char *buf, size_t len)
+{
+	size_t nframes = machine_mem(dev->os->m)->nframes;
+	phys_addr_t phys = virt_to_phys(dev->os->m, cpu_addr), mapped = handle;
+	pfn_t pfn = phys >> PAGE_SHIFT, last = pfn + ((pfn_t)1 << order) - 1;
+	struct page_alloc *pa = dev->os->pa;
+	unsigned int prot;
+
+	if (phys >= nframes * PAGE_SIZE || (phys & ~PAGE_MASK)) {
+		snprintf(buf, len, "cpu_addr %p is not the start of a page in memory; "
+			 "expected the address dma_alloc_coherent() returned", cpu_addr);
+		return buf;
+	}
+	if (dev->type != DMA_DOMAIN_PASSTHROUGH &&
+	    iommu_iova_to_phys(dev->dom, handle, &mapped, &prot)) {
+		snprintf(buf, len, "handle %#" PRIx64 " maps nothing; expected the handle "
+			 "dma_alloc_coherent() gave with cpu_addr %p (phys %#" PRIx64 ")",
+			 handle, cpu_addr, phys);
+		return buf;
+	}
+	if (mapped != phys) {
+		snprintf(buf, len, "handle %#" PRIx64 " maps phys %#" PRIx64 " but cpu_addr %p "
+			 "is phys %#" PRIx64 "; expected the pair dma_alloc_coherent() returned",
+			 handle, mapped, cpu_addr, phys);
+		return buf;
+	}
+	if (page_owner(pa, pfn) != OWNER_COHERENT || page_head(pa, pfn) != pfn) {
+		snprintf(buf, len, "phys %#" PRIx64 " is not the start of a coherent "
+			 "allocation", phys);
+		return buf;
+	}
+	/* Blocks are aligned: the last frame in and the next one out fix the order. */
+	if (page_head(pa, last) != pfn ||
+	    (last + 1 < nframes && page_head(pa, last + 1) == pfn)) {
+		snprintf(buf, len, "the allocation at phys %#" PRIx64 " is not %zu bytes "
+			 "(2^%u pages); expected the size given to dma_alloc_coherent()",
+			 phys, PAGE_SIZE << order, order);
+		return buf;
+	}
+	return NULL;
+}
+
 int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 		      dma_addr_t handle)
 {
-	phys_addr_t phys = virt_to_phys(dev->os->m, cpu_addr);
+	static const char fn[] = "dma_free_coherent";
+	unsigned int order = order_for(size);
 	const char *why;
+	char msg[256];
 
-	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
-					  DBG_COHERENT, true, false, &why)) {
-		misuse(dev, "dma_free_coherent", handle, size, DMA_BIDIRECTIONAL, why);
+	if (!size || order > PAGE_MAX_ORDER) {
+		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, "size must be 1 byte to 4 MiB");
 		return -EINVAL;
 	}
-	if (dev->type != DMA_DOMAIN_PASSTHROUGH) {
-		phys_addr_t pa;
-		unsigned int prot;
-
-		if (iommu_iova_to_phys(dev->dom, handle, &pa, &prot) || pa != phys) {
-			misuse(dev, "dma_free_coherent", handle, size, DMA_BIDIRECTIONAL,
-			       "handle does not map cpu_addr");
-			return -EINVAL;
-		}
-		emit(dev, DMA_EV_UNMAP, handle, PAGE_SIZE << order_for(size),
-		     DMA_BIDIRECTIONAL, true);
-		iommu_unmap_range(dev, handle, PAGE_SIZE << order_for(size));
-	} else {
-		emit(dev, DMA_EV_UNMAP, handle, PAGE_SIZE << order_for(size),
-		     DMA_BIDIRECTIONAL, true);
+	/* Check everything first: a refused call must leave the record too. */
+	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
+					  DBG_COHERENT, false, false, &why)) {
+		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
+		return -EINVAL;
 	}
-	page_put(dev->os->pa, phys >> PAGE_SHIFT);
+	why = coherent_mismatch(dev, order, cpu_addr, handle, msg, sizeof(msg));
+	if (why) {
+		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
+		return -EINVAL;
+	}
+	/* Claim the record: only a concurrent free of the same handle can fail here. */
+	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
+					  DBG_COHERENT, true, false, &why)) {
+		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
+		return -EINVAL;
+	}
+	emit(dev, DMA_EV_UNMAP, handle, PAGE_SIZE << order, DMA_BIDIRECTIONAL, true);
+	if (dev->type != DMA_DOMAIN_PASSTHROUGH)
+		iommu_unmap_range(dev, handle, PAGE_SIZE << order);
+	page_put(dev->os->pa, virt_to_phys(dev->os->m, cpu_addr) >> PAGE_SHIFT);
 	return 0;
 }
 
@@ -1081,11 +1193,63 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 	st_inc(dev, unmaps);
 }
 
+/* The direction a link gave a page of the permission @prot. */
+static enum dma_data_direction prot_dir(unsigned int prot)
+{
+	if (prot == IOMMU_READ)
+		return DMA_TO_DEVICE;
+	if (prot == IOMMU_WRITE)
+		return DMA_FROM_DEVICE;
+	return DMA_BIDIRECTIONAL;
+}
+
+/*
+ * The run of linked pages starting at @iova, at most @max bytes: pages
+ * that follow each other in IOVA space and in physical memory with one
+ * permission, as one dma_iova_link() leaves them.  Returns its bytes, 0 if
+ * @iova is not linked, and the direction its permission implies.
+ */
+static size_t linked_run(struct dma_device *dev, iova_t iova, size_t max,
+			 enum dma_data_direction *dir)
+{
+	phys_addr_t first, pa;
+	unsigned int prot0, prot;
+	size_t len;
+
+	if (iommu_iova_to_phys(dev->dom, iova, &first, &prot0))
+		return 0;
+	for (len = PAGE_SIZE; len < max; len += PAGE_SIZE)
+		if (iommu_iova_to_phys(dev->dom, iova + len, &pa, &prot) ||
+		    pa != first + len || prot != prot0)
+			break;
+	*dir = prot_dir(prot0);
+	return len;
+}
+
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 {
+	uint64_t runs = 0;
+
 	if (!state->addr)
 		return;
-	if (iommu_unmap(dev->dom, state->addr, state->size)) {
+	/*
+	 * Pages still linked are misuse.  Unlink them as dma_iova_unlink()
+	 * would, each linked run in turn: the observer hears of it before its
+	 * PTEs go, and it counts as an unmap.
+	 */
+	for (size_t off = 0; off < state->size;) {
+		enum dma_data_direction dir;
+		size_t len = linked_run(dev, state->addr + off, state->size - off, &dir);
+
+		if (!len) {
+			off += PAGE_SIZE;
+			continue;
+		}
+		emit(dev, DMA_EV_UNMAP, state->addr + off, len, dir, false);
+		off += len;
+		runs++;
+	}
+	if (runs) {
 		struct iommu_cmd cmd = {
 			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
 			.iova = state->addr, .npages = state->size >> PAGE_SHIFT,
@@ -1093,7 +1257,10 @@ void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 
 		misuse(dev, "dma_iova_free", state->addr, state->size, DMA_NONE,
 		       "pages still linked; unlinked now");
+		iommu_unmap(dev->dom, state->addr, state->size);
 		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		st_inc(dev, inv_cmds);
+		st_add(dev, unmaps, runs);
 	}
 	free_iova_fast(dev->iovad, state->addr >> PAGE_SHIFT, state->size >> PAGE_SHIFT);
 	state->addr = 0;

@@ -35,12 +35,21 @@ void swiotlb_destroy(struct os *os, struct swiotlb *s);
 phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 			size_t size, enum dma_data_direction dir);
 bool swiotlb_owns(const struct swiotlb *s, phys_addr_t pa);
-/* Copy between bounce and original as @dir requires at unmap/sync for cpu. */
+/* The live bounce buffer holding @tlb: true with its first byte and size. */
+bool swiotlb_find(const struct swiotlb *s, phys_addr_t tlb, phys_addr_t *start,
+		  size_t *size);
+/*
+ * Copy bounce bytes [@tlb, @tlb + @size) -- any part of one buffer -- to the
+ * original's matching bytes (for cpu: FROM_DEVICE, BIDIRECTIONAL) or from
+ * them (for device: TO_DEVICE, BIDIRECTIONAL).  A range outside the buffer
+ * is cut to it; callers check it first with swiotlb_find().
+ */
 void swiotlb_sync_for_cpu(struct swiotlb *s, struct machine *m, phys_addr_t tlb,
 			  size_t size, enum dma_data_direction dir);
 void swiotlb_sync_for_device(struct swiotlb *s, struct machine *m,
 			     phys_addr_t tlb, size_t size,
 			     enum dma_data_direction dir);
+/* Free the slots of the buffer holding @tlb (no copy). */
 void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb);
 size_t swiotlb_used(struct swiotlb *s);
 

@@ -296,14 +296,16 @@ size_t page_alloc_used_frames(const struct page_alloc *pa)
 	return pa->nframes - 1 - page_alloc_free_frames(pa);
 }
 
-void page_alloc_add_free_hook(struct page_alloc *pa, page_free_hook_fn fn,
-			      void *arg)
+int page_alloc_add_free_hook(struct page_alloc *pa, page_free_hook_fn fn,
+			     void *arg)
 {
 	if (pa->nhooks == MAX_HOOKS) {
-		fprintf(stderr, "page_alloc: more than %d free hooks\n", MAX_HOOKS);
-		return;
+		fprintf(stderr, "page_alloc: free hook refused: all %d hook slots are taken\n",
+			MAX_HOOKS);
+		return -ENOSPC;
 	}
 	pa->hooks[pa->nhooks].arg = arg;
 	pa->hooks[pa->nhooks].fn = fn;
 	pa->nhooks++;
+	return 0;
 }

@@ -11,9 +11,13 @@
  * kept), and the unused bytes of those pages are zeroed, so the IOVA pages
  * mapped for it expose nothing but this buffer.
  *
- * Per-slot metadata (original address, size, run length) is written by the
- * allocating CPU under its area lock and read at unmap/sync by whoever holds
- * the mapping; the DMA API's ownership rules order the two.
+ * Every slot of a run records the buffer (original and bounce addresses of
+ * its first byte, its size) and the slots left to the run's end, as Linux
+ * keeps orig_addr per slot: a sync of a sub-range, which may start in any
+ * slot, finds the buffer from its own slot and copies between the matching
+ * offsets of bounce and original.  The metadata is written by the
+ * allocating CPU under its area lock and read at unmap/sync by whoever
+ * holds the mapping; the DMA API's ownership rules order the two.
  */
 #include "os_int.h"
 
@@ -26,9 +30,10 @@
 #define SLOTS_PER_PAGE (PAGE_SIZE / SWIOTLB_SLOT_SIZE)
 
 struct swiotlb_slot {
-	phys_addr_t orig;	/* original buffer (valid on a run's first slot) */
-	size_t size;
-	unsigned int run;	/* slots in the run; 0 = free */
+	phys_addr_t orig;	/* the original buffer's first byte */
+	phys_addr_t tlb;	/* the bounce buffer's first byte */
+	size_t size;		/* bytes bounced */
+	unsigned int run;	/* slots from this one to the run's end; 0 = free */
 };
 
 struct swiotlb_area {
@@ -141,7 +146,7 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 	size_t off = orig & ~PAGE_MASK;
 	size_t need = DIV_ROUND_UP(off + size, PAGE_SIZE) * SLOTS_PER_PAGE;
 	unsigned int home = os_this_cpu() % s->nareas;
-	phys_addr_t tlb;
+	phys_addr_t tlb = 0;
 	uint8_t *va;
 	long i = -1;
 
@@ -153,17 +158,18 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 		pthread_mutex_lock(&a->lock);
 		i = area_find_locked(s, a, need);
 		if (i >= 0) {
+			tlb = s->start + (phys_addr_t)i * SWIOTLB_SLOT_SIZE + off;
 			for (size_t k = 0; k < need; k++)
-				s->slot[i + k].run = (unsigned int)(need - k);
-			s->slot[i].orig = orig;
-			s->slot[i].size = size;
+				s->slot[i + k] = (struct swiotlb_slot){
+					.orig = orig, .tlb = tlb, .size = size,
+					.run = (unsigned int)(need - k),
+				};
 		}
 		pthread_mutex_unlock(&a->lock);
 	}
 	if (i < 0)
 		return 0;
 	atomic_fetch_add(&s->used, need);
-	tlb = s->start + (phys_addr_t)i * SWIOTLB_SLOT_SIZE + off;
 	va = phys_to_virt(m, tlb);
 	/* Zero the padding so the device sees nothing of earlier users. */
 	memset(va - off, 0, off);
@@ -179,42 +185,86 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 	return tlb;
 }
 
-static struct swiotlb_slot *slot_of(struct swiotlb *s, phys_addr_t tlb)
+/* The slot holding @tlb if it belongs to a live bounce buffer, else NULL. */
+static const struct swiotlb_slot *slot_of(const struct swiotlb *s, phys_addr_t tlb)
 {
-	size_t i = (tlb - s->start) / SWIOTLB_SLOT_SIZE;
+	const struct swiotlb_slot *sl;
 
-	return &s->slot[i - i % SLOTS_PER_PAGE];
+	if (!swiotlb_owns(s, tlb))
+		return NULL;
+	sl = &s->slot[(tlb - s->start) / SWIOTLB_SLOT_SIZE];
+	return sl->run ? sl : NULL;
+}
+
+bool swiotlb_find(const struct swiotlb *s, phys_addr_t tlb, phys_addr_t *start,
+		  size_t *size)
+{
+	const struct swiotlb_slot *sl = slot_of(s, tlb);
+
+	if (!sl)
+		return false;
+	*start = sl->tlb;
+	*size = sl->size;
+	return true;
+}
+
+/*
+ * The bytes of [@tlb, @tlb + @size) inside its bounce buffer, and the
+ * original address matching @tlb; 0 if @tlb is not inside a live buffer.
+ * A range running past the buffer's end is cut there (the DMA API refuses
+ * it before it gets here).
+ */
+static size_t bounce_span(const struct swiotlb *s, phys_addr_t tlb, size_t size,
+			  phys_addr_t *orig)
+{
+	const struct swiotlb_slot *sl = slot_of(s, tlb);
+	size_t off;
+
+	if (!sl || tlb < sl->tlb || tlb - sl->tlb >= sl->size)
+		return 0;
+	off = tlb - sl->tlb;
+	*orig = sl->orig + off;
+	return size < sl->size - off ? size : sl->size - off;
 }
 
 void swiotlb_sync_for_cpu(struct swiotlb *s, struct machine *m, phys_addr_t tlb,
 			  size_t size, enum dma_data_direction dir)
 {
-	struct swiotlb_slot *sl = slot_of(s, tlb);
+	phys_addr_t orig;
 
-	if (size > sl->size)
-		size = sl->size;
-	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
-		memcpy(phys_to_virt(m, sl->orig), phys_to_virt(m, tlb), size);
+	if (dir != DMA_FROM_DEVICE && dir != DMA_BIDIRECTIONAL)
+		return;
+	size = bounce_span(s, tlb, size, &orig);
+	if (size)
+		memcpy(phys_to_virt(m, orig), phys_to_virt(m, tlb), size);
 }
 
 void swiotlb_sync_for_device(struct swiotlb *s, struct machine *m,
 			     phys_addr_t tlb, size_t size,
 			     enum dma_data_direction dir)
 {
-	struct swiotlb_slot *sl = slot_of(s, tlb);
+	phys_addr_t orig;
 
-	if (size > sl->size)
-		size = sl->size;
-	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
-		memcpy(phys_to_virt(m, tlb), phys_to_virt(m, sl->orig), size);
+	if (dir != DMA_TO_DEVICE && dir != DMA_BIDIRECTIONAL)
+		return;
+	size = bounce_span(s, tlb, size, &orig);
+	if (size)
+		memcpy(phys_to_virt(m, tlb), phys_to_virt(m, orig), size);
 }
 
 void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb)
 {
-	size_t i = (tlb - s->start) / SWIOTLB_SLOT_SIZE;
+	const struct swiotlb_slot *sl = slot_of(s, tlb);
 	struct swiotlb_area *a = NULL;
-	size_t run;
+	size_t i, run;
 
+	if (!sl) {
+		fprintf(stderr, "swiotlb: unmap of %#llx: not a live bounce buffer\n",
+			(unsigned long long)tlb);
+		return;
+	}
+	/* The run starts on the page holding the buffer's first byte. */
+	i = (sl->tlb - s->start) / SWIOTLB_SLOT_SIZE;
 	i -= i % SLOTS_PER_PAGE;
 	for (unsigned int k = 0; k < s->nareas; k++)
 		if (i >= s->area[k].first && i < s->area[k].first + s->area[k].n)

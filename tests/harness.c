@@ -146,9 +146,12 @@ static void safety_hook(void *arg, pfn_t pfn, unsigned int order)
 	}
 }
 
-void lab_install_safety_check(struct lab *lab)
+int lab_install_safety_check(struct lab *lab)
 {
-	page_alloc_add_free_hook(lab->pa, safety_hook, lab);
+	int r = page_alloc_add_free_hook(lab->pa, safety_hook, lab);
+
+	CHECK(r == 0, "safety check not installed: %d", r);
+	return r;
 }
 
 uint64_t lab_safety_violations(void)

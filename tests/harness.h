@@ -67,8 +67,12 @@ struct lab *lab_up(size_t mem_mb, unsigned int ncpus, const char *profile);
  * lab_down() - tear down, CHECKing that no frame, device or domain leaked.
  */
 void lab_down(struct lab *lab);
-/** lab_install_safety_check() - CHECK the safety rule on every page free. */
-void lab_install_safety_check(struct lab *lab);
+/**
+ * lab_install_safety_check() - CHECK the safety rule on every page free.
+ * Return: 0, or -ENOSPC (and a CHECK failure) if the allocator has no free
+ * hook slot left.
+ */
+int lab_install_safety_check(struct lab *lab);
 /** lab_safety_violations() - frames freed while still reachable. */
 uint64_t lab_safety_violations(void);
 

@@ -22,11 +22,15 @@
  * dma_mapping_error()); other functions return 0 or -errno.  Misuse --
  * unmapping or syncing what is not mapped, double unmap, size or direction
  * mismatch, an address beyond the DMA mask -- returns -EINVAL (-EIO for the
- * mask), logs one line with the arguments and changes nothing.  Complete
- * misuse detection needs dma_debug (on by default, as CONFIG_DMA_API_DEBUG);
- * without it a translating domain still refuses to unmap an IOVA whose PTE
- * is absent (and, for an untrusted device, to sync one), while a sync on a
- * trusted device is free and unchecked -- memory is coherent, as in Linux.
+ * mask), logs one line with the arguments, counts in misuse and changes
+ * nothing: no mapping, record or page, and no event to the observer.
+ * Complete misuse detection needs dma_debug (on by default, as
+ * CONFIG_DMA_API_DEBUG); without it a translating domain still refuses to
+ * unmap an IOVA whose PTE is absent (and, for an untrusted device, to sync
+ * one, or to sync outside a bounced buffer), dma_free_coherent() still
+ * checks its arguments against the domain and the page allocator, while a
+ * sync on a trusted device is free and unchecked -- memory is coherent, as
+ * in Linux.
  */
 #ifndef DMAREUSE_DMA_H
 #define DMAREUSE_DMA_H
@@ -262,7 +266,8 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
  * Misuse -- a bad @dir, @size 0; with dma_debug an address, size,
  * direction or map API that matches no live mapping (a second unmap
  * included); without it, on a translating domain, a first page that is not
- * mapped -- is logged, counted, and unmaps nothing.
+ * mapped or an address inside a bounced buffer other than its start -- is
+ * logged, counted, unmaps nothing and sends no event.
  *
  * Context: any thread.
  * Return: 0, or -EINVAL (misuse).
@@ -376,20 +381,23 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
  * dma_sync_single_for_cpu() - hand a mapped buffer to the CPU
  * @dev: the device
  * @addr: the address the map call returned (with dma_debug exactly that;
- *        a sync inside a mapping is refused)
+ *        a sync inside a mapping is refused); without dma_debug any address
+ *        inside the mapping, to sync the sub-range [@addr, @addr + @size)
  * @size: bytes to sync; with dma_debug at most the size mapped
  * @dir: the mapping's direction (with dma_debug any direction is accepted
  *       for a BIDIRECTIONAL mapping)
  *
- * The mapping stays.  A bounced buffer's bytes are copied back to the
- * original (FROM_DEVICE and BIDIRECTIONAL; at most @size).  Memory is
- * coherent otherwise, so on a trusted device or under passthrough there
- * is nothing to do -- and without dma_debug nothing is checked.
+ * The mapping stays.  A bounced buffer's bytes [@addr, @addr + @size) are
+ * copied back to the same bytes of the original (FROM_DEVICE and
+ * BIDIRECTIONAL).  Memory is coherent otherwise, so on a trusted device or
+ * under passthrough there is nothing to do -- and without dma_debug
+ * nothing is checked.
  *
  * Misuse -- a bad @dir, @size 0; with dma_debug no matching single
  * mapping, a larger @size or another direction; on an untrusted
- * translating device an address that is not mapped -- is logged, counted
- * and copies nothing.
+ * translating device an address that is not mapped, or a range that is
+ * not inside the bounced buffer (the padding around it, past its end) --
+ * is logged, counted, copies nothing and sends no event.
  *
  * Context: any thread.
  * Return: 0, or -EINVAL (misuse).
@@ -399,13 +407,14 @@ int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
 /**
  * dma_sync_single_for_device() - hand a mapped buffer back to the device
  * @dev: the device
- * @addr: the address the map call returned (with dma_debug exactly that)
+ * @addr: as for dma_sync_single_for_cpu(): the address the map call
+ *        returned, or without dma_debug any address inside the mapping
  * @size: bytes to sync; with dma_debug at most the size mapped
  * @dir: the mapping's direction (with dma_debug any direction is accepted
  *       for a BIDIRECTIONAL mapping)
  *
- * A bounced buffer gets the original's bytes copied in again (TO_DEVICE
- * and BIDIRECTIONAL; at most @size); otherwise as
+ * A bounced buffer gets the original's bytes [@addr, @addr + @size) copied
+ * in again at the same offset (TO_DEVICE and BIDIRECTIONAL); otherwise as
  * dma_sync_single_for_cpu(): nothing to do on coherent memory, the same
  * checks and the same misuse.
  *
@@ -455,6 +464,8 @@ int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
  *
  * Zeroed pages from the page allocator, mapped BIDIRECTIONAL (under
  * passthrough: the physical address, which must lie below the mask).
+ * Announced to the observer as a map; not counted in dma_stats maps (see
+ * struct dma_stats), but a dma_debug record like any mapping.
  *
  * Context: any thread.
  * Return: the CPU address of the memory, with *@handle set; NULL for @size
@@ -472,13 +483,18 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size,
  * @handle: the DMA address it returned
  *
  * Unmaps (strict: invalidated before the call returns; lazy: through the
- * flush queue) and drops the pages.  Under passthrough @cpu_addr is not
- * checked against @handle.
+ * flush queue) and drops the pages.  Every argument is checked before
+ * anything changes, on every domain and with or without dma_debug:
+ * @handle must map @cpu_addr (under passthrough: equal its physical
+ * address), and @cpu_addr must be the first page of a coherent block of
+ * the size @size rounds to.
  *
  * Context: any thread.
- * Return: 0; -EINVAL (logged) if with dma_debug (@handle, @size) match no
- * coherent allocation, or on a translating domain @handle does not map
- * @cpu_addr.
+ * Return: 0; -EINVAL (misuse: logged with the values and what was
+ * expected, counted; nothing freed, unmapped or forgotten, no event) for
+ * @size 0 or above 4 MiB, with dma_debug (@handle, @size) matching no
+ * coherent allocation, a @handle that does not map @cpu_addr, or a
+ * @cpu_addr / @size that is not a coherent allocation.
  */
 int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 		      dma_addr_t handle);
@@ -571,9 +587,11 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
  * @state: a range from dma_iova_try_alloc(); zeroed on return
  *
  * Everything should be unlinked first.  Pages still linked are misuse:
- * logged, then unlinked with one range invalidation + SYNC (no unmap event
- * is sent for them) before the IOVA is freed.  An unallocated @state does
- * nothing.
+ * logged, then unlinked as dma_iova_unlink() would -- an unmap event and an
+ * unmap counted for each linked run (pages that follow each other in IOVA
+ * and physical memory with one permission: links that touch that way look
+ * like one run), then one range invalidation + SYNC -- before the IOVA is
+ * freed.  An unallocated @state does nothing.
  *
  * Context: any thread.
  */
@@ -648,6 +666,17 @@ typedef void (*dma_observer_fn)(void *arg, const struct dma_event *ev);
 void os_set_dma_observer(struct os *os, dma_observer_fn fn, void *arg);
 
 struct dma_stats {
+	/*
+	 * Streaming DMA, the per-transfer work: maps counts successful
+	 * dma_map_page/single, dma_map_sg (one per list) and dma_iova_link
+	 * calls; unmaps their teardowns -- dma_unmap_* (one per list or batch
+	 * entry), dma_iova_unlink and each linked run dma_iova_free unlinks;
+	 * syncs accepted sync calls (one per scatterlist entry) and
+	 * dma_iova_sync.  Coherent allocations are not maps: they are set-up
+	 * (rings, bounce pools growing on demand) and would make these counts
+	 * depend on timing; their invalidations count in inv_cmds and, with
+	 * dma_debug, they count in live.  Refused calls count in misuse only.
+	 */
 	uint64_t maps, unmaps, syncs;
 	uint64_t inv_cmds;		/* invalidation commands issued */
 	uint64_t fq_flushes;		/* lazy: flush-queue flushes */

@@ -91,14 +91,13 @@ struct oracle_opts {
  *
  * Installs the DMA observer of @os (replacing any other), adds a machine
  * access observer and a page free hook.  Attach before devices map
- * anything, so that every lending is seen.  If the page allocator already
- * has its 4 free hooks, the hook is not installed (the allocator says so
- * on stderr) but the oracle is returned: it then never counts
- * freed_mapped.
+ * anything, so that every lending is seen.
  *
  * Context: any thread, before devices of @os map anything.
  * Return: the oracle, or NULL for a NULL @os, on allocation failure, or
- * when no machine observer slot is left (a message says so).
+ * (a message says so) when no machine observer slot is left or the page
+ * allocator already holds its 4 free hooks; a failed attach leaves no
+ * observer and no hook behind.
  */
 struct oracle *oracle_attach(struct os *os);
 /**
@@ -117,8 +116,9 @@ struct oracle *oracle_attach_opts(struct os *os, const struct oracle_opts *opts)
  * Removes the access observer and clears the OS's DMA observer (whoever
  * set it last).  The page allocator cannot forget a free hook, so a small
  * inert cell stays registered per attach (an allocator takes at most 4
- * free hooks: attach at most 3 times per OS when the harness's safety
- * check is installed too).
+ * free hooks: once they are used up -- 4 attaches, or 3 when the harness's
+ * safety check is installed too -- a further oracle_attach() on the OS
+ * fails).
  *
  * Context: call it when no DMA API call is in flight (os/ does not
  * synchronise its DMA observer); device accesses and page frees may still

@@ -188,15 +188,15 @@ typedef void (*page_free_hook_fn)(void *arg, pfn_t pfn, unsigned int order);
  *      be allocated again
  * @arg: passed to @fn
  *
- * An allocator takes at most 4 hooks; a further one is refused with a
- * message on stderr and is not installed (there is no return value to say
- * so).  A hook cannot be removed.
+ * An allocator takes at most 4 hooks.  A hook cannot be removed.
  *
  * Context: the hook table is not locked: add hooks before other threads
  * free pages.
+ * Return: 0; -ENOSPC (logged on stderr) when the 4 slots are taken: @fn is
+ * not installed and will never be called.
  */
-void page_alloc_add_free_hook(struct page_alloc *pa, page_free_hook_fn fn,
-			      void *arg);
+int page_alloc_add_free_hook(struct page_alloc *pa, page_free_hook_fn fn,
+			     void *arg);
 
 /* ---- IOVA allocator ----------------------------------------------------- */
 

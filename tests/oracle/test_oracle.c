@@ -497,6 +497,59 @@ static void test_per_device_and_total(void)
 	lab_down(lab);
 }
 
+static void nop_free_hook(void *arg, pfn_t pfn, unsigned int order)
+{
+	(void)arg;
+	(void)pfn;
+	(void)order;
+}
+
+static void nop_observer(void *arg, const struct mdev *hw, dma_addr_t addr, pfn_t pfn,
+			 size_t len, enum dev_access acc, bool ok)
+{
+	(void)arg;
+	(void)hw;
+	(void)addr;
+	(void)pfn;
+	(void)len;
+	(void)acc;
+	(void)ok;
+}
+
+/*
+ * An oracle that cannot install its page free hook would miss every frame
+ * freed while mapped: attach must fail, and fail cleanly -- no DMA
+ * observer and no machine observer left behind.  It broke: the allocator
+ * dropped the fifth hook with a message and attach returned an oracle that
+ * never counted freed_mapped.
+ */
+static void test_attach_fails_without_free_hook(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device_opts opts = { .type = DMA_DOMAIN_STRICT, .no_debug = true };
+	struct dma_device *dev;
+	struct oracle *o;
+
+	REQUIRE(lab);
+	for (int i = 0; i < 4; i++)
+		page_alloc_add_free_hook(lab->pa, nop_free_hook, NULL);
+	o = oracle_attach(lab->os);
+	CHECK(o == NULL, "attached without a free hook");
+	if (o)
+		oracle_detach(o);
+	dev = dma_device_create(lab->os, "dev", &opts);
+	REQUIRE(dev);
+	CHECK(!dma_need_sync(dev, 0), "a DMA observer was left installed");
+	/* Every added observer slot is free again. */
+	for (int i = 1; i < MACHINE_MAX_OBSERVERS; i++)
+		CHECK(machine_add_observer(lab->m, nop_observer, NULL) == 0,
+		      "observer slot %d taken", i);
+	for (int i = 1; i < MACHINE_MAX_OBSERVERS; i++)
+		machine_remove_observer(lab->m, nop_observer, NULL);
+	CHECK(dma_device_destroy(dev) == 0);
+	lab_down(lab);
+}
+
 /* ---- model-based random run under strict ---------------------------------- */
 
 #define POOL 12
@@ -708,6 +761,7 @@ int main(int argc, char **argv)
 		TEST(test_freed_while_mapped),
 		TEST(test_retired_records_bounded),
 		TEST(test_per_device_and_total),
+		TEST(test_attach_fails_without_free_hook),
 		TEST(test_random_strict_against_reference),
 	};
 

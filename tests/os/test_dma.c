@@ -356,6 +356,7 @@ static void test_coherent(void)
 		struct lab *lab = lab_up(32, 1, "ideal");
 		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
 		struct mdev *hw = dma_device_mdev(dev);
+		struct dma_stats st;
 		dma_addr_t h;
 		uint32_t v = 0xfeedbeef;
 		uint32_t *p;
@@ -363,11 +364,15 @@ static void test_coherent(void)
 		REQUIRE(dev);
 		p = dma_alloc_coherent(dev, 3 * PAGE_SIZE, &h);
 		REQUIRE(p);
+		dma_stats_read(dev, &st);
+		CHECK(st.maps == 0 && st.live == 1, "set-up, not a streaming map; recorded");
 		CHECK(mdev_access(hw, h + 2 * PAGE_SIZE, &v, 4, DEV_WRITE) == 0);
 		CHECK(p[2 * PAGE_SIZE / 4] == v, "the CPU sees the device's write at once");
 		CHECK(dma_free_coherent(dev, 3 * PAGE_SIZE, p, h + PAGE_SIZE) == -EINVAL,
 		      "wrong handle refused");
 		CHECK(dma_free_coherent(dev, 3 * PAGE_SIZE, p, h) == 0);
+		dma_stats_read(dev, &st);
+		CHECK(st.unmaps == 0 && st.live == 0);
 		if (t == DMA_DOMAIN_STRICT)
 			CHECK(mdev_access(hw, h, &v, 4, DEV_READ) == -EFAULT);
 		CHECK(dma_device_destroy(dev) == 0);
@@ -462,6 +467,322 @@ static void test_teardown_reports_live(void)
 	lab_down(lab);
 }
 
+/* ---- regression tests ------------------------------------------------- */
+
+/* An observer that counts DMA events and keeps the last few. */
+struct evlog {
+	unsigned int n[DMA_EV_SYNC_FOR_DEVICE + 1];
+	unsigned int total;
+	struct dma_event ev[8];
+};
+
+static void record_event(void *arg, const struct dma_event *ev)
+{
+	struct evlog *log = arg;
+
+	if (log->total < ARRAY_SIZE(log->ev))
+		log->ev[log->total] = *ev;
+	log->n[ev->kind]++;
+	log->total++;
+}
+
+static struct dma_device *mkdev_debug(struct lab *lab, enum dma_domain_type t,
+				      bool untrusted, bool debug)
+{
+	struct dma_device_opts o = { .type = t, .untrusted = untrusted, .no_debug = !debug };
+
+	return dma_device_create(lab->os, "testdev", &o);
+}
+
+/* One domain type, dma_debug on or off: see test_free_coherent_misuse_loses_nothing(). */
+static void free_coherent_misuse(enum dma_domain_type t, bool debug)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev_debug(lab, t, false, debug);
+	const char *dn = dma_domain_type_name(t);
+	uint64_t safety0 = lab_safety_violations();
+	struct evlog log = { 0 };
+	struct dma_stats s0, s1;
+	dma_addr_t ha, hb;
+	uint8_t *a, *b, v = 0;
+	pfn_t pfa, pfb;
+
+	REQUIRE(dev);
+	/* Lazy may free a frame the IOTLB still reaches: that is its window. */
+	if (t != DMA_DOMAIN_LAZY)
+		lab_install_safety_check(lab);
+	a = dma_alloc_coherent(dev, 4 * PAGE_SIZE, &ha);
+	b = dma_alloc_coherent(dev, 4 * PAGE_SIZE, &hb);
+	REQUIRE(a && b);
+	pfa = virt_to_phys(lab->m, a) >> PAGE_SHIFT;
+	pfb = virt_to_phys(lab->m, b) >> PAGE_SHIFT;
+	memset(a, 0xaa, 4 * PAGE_SIZE);
+	os_set_dma_observer(lab->os, record_event, &log);
+	dma_stats_read(dev, &s0);
+	CHECK(dma_free_coherent(dev, 4 * PAGE_SIZE, b, ha) == -EINVAL,
+	      "%s debug=%d: another allocation's cpu_addr", dn, debug);
+	CHECK(dma_free_coherent(dev, 4 * PAGE_SIZE, a + PAGE_SIZE, ha) == -EINVAL,
+	      "%s debug=%d: cpu_addr inside the allocation", dn, debug);
+	CHECK(dma_free_coherent(dev, PAGE_SIZE, a, ha) == -EINVAL,
+	      "%s debug=%d: a quarter of the size", dn, debug);
+	dma_stats_read(dev, &s1);
+	CHECK(log.total == 0, "%s debug=%d: refused calls sent %u event(s)", dn, debug,
+	      log.total);
+	CHECK(s1.misuse == s0.misuse + 3 && s1.live == s0.live,
+	      "%s debug=%d: misuse %llu -> %llu, live %llu -> %llu", dn, debug,
+	      (unsigned long long)s0.misuse, (unsigned long long)s1.misuse,
+	      (unsigned long long)s0.live, (unsigned long long)s1.live);
+	CHECK(page_refcount(lab->pa, pfa) == 1 && page_refcount(lab->pa, pfb) == 1,
+	      "%s debug=%d: an allocation lost its page", dn, debug);
+	CHECK(mdev_access(dma_device_mdev(dev), ha + 3 * PAGE_SIZE, &v, 1, DEV_READ) == 0 &&
+	      v == 0xaa, "%s debug=%d: the mapping was torn down", dn, debug);
+	CHECK(dma_free_coherent(dev, 4 * PAGE_SIZE, a, ha) == 0,
+	      "%s debug=%d: the right call still frees", dn, debug);
+	CHECK(dma_free_coherent(dev, 4 * PAGE_SIZE, b, hb) == 0);
+	CHECK(log.n[DMA_EV_UNMAP] == 2);
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_device_destroy(dev) == 0, "%s debug=%d: left mapped", dn, debug);
+	CHECK(lab_safety_violations() == safety0,
+	      "%s debug=%d: a frame was freed while mapped", dn, debug);
+	lab_down(lab);
+}
+
+/*
+ * dma_free_coherent() misuse -- a cpu_addr the handle does not map (another
+ * allocation's, or inside its own), a size that is not the allocation's --
+ * is refused on every domain, with and without dma_debug, sends no event
+ * and loses nothing: both allocations, the dma_debug record and the
+ * mapping stay, and the right calls then free everything.  It broke three
+ * ways: with dma_debug the record was dropped before the cpu_addr check;
+ * under passthrough cpu_addr was not checked at all, so the page of a
+ * wrong pointer was freed; without dma_debug a short size freed the whole
+ * block while its other pages stayed mapped.
+ */
+static void test_free_coherent_misuse_loses_nothing(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		free_coherent_misuse((enum dma_domain_type)t, false);
+		free_coherent_misuse((enum dma_domain_type)t, true);
+	}
+}
+
+/*
+ * A sync of a sub-range of a bounced buffer (allowed without dma_debug, as
+ * in Linux) copies exactly that range, between the matching offsets of the
+ * original and the bounce buffer, in both directions and in any page of
+ * the buffer.  It broke: the copy always started at the original's first
+ * byte, and in a later page copied nothing.  A range outside the buffer
+ * (the zeroed padding around it, or running past its end) is refused.
+ */
+static void test_swiotlb_sync_subrange(void)
+{
+	enum { LEN = 2 * PAGE_SIZE + 1024 };
+	static uint8_t cpu[LEN], devb[LEN], got[LEN];
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev_debug(lab, DMA_DOMAIN_STRICT, true, false);
+	struct mdev *hw = dma_device_mdev(dev);
+	struct dma_stats st;
+	uint8_t *buf, *orig;
+	size_t bad = LEN;
+	dma_addr_t a;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	buf = alloc_buf(lab, 2, &pfn);
+	REQUIRE(buf);
+	orig = buf + 512;
+	for (size_t i = 0; i < LEN; i++) {
+		cpu[i] = (uint8_t)(i * 7 + 1);
+		devb[i] = (uint8_t)(i * 13 + 5);
+	}
+	memcpy(orig, cpu, LEN);
+	a = dma_map_single(dev, orig, LEN, DMA_BIDIRECTIONAL);
+	REQUIRE(!dma_mapping_error(a));
+	dma_stats_read(dev, &st);
+	CHECK(st.bounce_maps == 1, "the buffer is bounced");
+	CHECK(mdev_access(hw, a, devb, LEN, DEV_WRITE) == 0);
+
+	/* For the CPU: [100, 300) in the first page, [8202, 8702) in the third. */
+	CHECK(dma_sync_single_for_cpu(dev, a + 100, 200, DMA_BIDIRECTIONAL) == 0);
+	CHECK(dma_sync_single_for_cpu(dev, a + 2 * PAGE_SIZE + 10, 500,
+				      DMA_BIDIRECTIONAL) == 0);
+	for (size_t i = 0; i < LEN && bad == LEN; i++) {
+		bool synced = (i >= 100 && i < 300) ||
+			      (i >= 2 * PAGE_SIZE + 10 && i < 2 * PAGE_SIZE + 510);
+
+		if (orig[i] != (synced ? devb[i] : cpu[i]))
+			bad = i;
+	}
+	CHECK(bad == LEN, "sync for cpu: original byte %zu is %#x", bad,
+	      bad < LEN ? orig[bad] : 0);
+
+	/* For the device: the CPU rewrites [5000, 5100) and hands only that back. */
+	memset(orig + 5000, 0x77, 100);
+	CHECK(dma_sync_single_for_device(dev, a + 5000, 100, DMA_BIDIRECTIONAL) == 0);
+	CHECK(mdev_access(hw, a, got, LEN, DEV_READ) == 0);
+	bad = LEN;
+	for (size_t i = 0; i < LEN && bad == LEN; i++)
+		if (got[i] != (i >= 5000 && i < 5100 ? 0x77 : devb[i]))
+			bad = i;
+	CHECK(bad == LEN, "sync for device: bounce byte %zu is %#x", bad,
+	      bad < LEN ? got[bad] : 0);
+
+	/* Outside the buffer: refused, nothing copied. */
+	memcpy(cpu, orig, LEN);
+	CHECK(dma_sync_single_for_cpu(dev, a - 100, 50, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "sync in the padding before the buffer");
+	CHECK(dma_sync_single_for_cpu(dev, a + LEN - 10, 20, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "sync running past the end");
+	CHECK(dma_sync_single_for_device(dev, a + LEN + 8, 8, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "sync in the padding after the buffer");
+	CHECK(!memcmp(orig, cpu, LEN), "a refused sync copied");
+	CHECK(mdev_access(hw, a, got, LEN, DEV_READ) == 0 && got[0] == devb[0] &&
+	      got[LEN - 1] == devb[LEN - 1], "a refused sync copied to the bounce");
+
+	/* The unmap copies everything back. */
+	CHECK(dma_unmap_single(dev, a, LEN, DMA_BIDIRECTIONAL) == 0);
+	CHECK(!memcmp(orig, got, LEN), "unmap copied the whole buffer back");
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+/* One domain type, dma_debug on or off: see test_refused_calls_send_no_event(). */
+static void refused_calls(enum dma_domain_type t, bool debug)
+{
+	static const dma_addr_t nowhere = 0x7000000;	/* never mapped */
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev_debug(lab, t, true, debug);
+	struct dma_unmap_desc d = { nowhere, PAGE_SIZE, DMA_TO_DEVICE };
+	const char *dn = dma_domain_type_name(t);
+	bool pt = t == DMA_DOMAIN_PASSTHROUGH;
+	struct evlog log = { 0 };
+	struct scatterlist sg[2];
+	struct dma_stats s0, s1;
+	int refused = 0;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	REQUIRE(pages_alloc(lab->pa, 1, 77, true, &pfn) == 0);
+	os_set_dma_observer(lab->os, record_event, &log);
+	dma_stats_read(dev, &s0);
+	/* Passthrough checks unmaps and syncs only with dma_debug. */
+	if (!pt || debug) {
+		CHECK(dma_unmap_single(dev, nowhere, PAGE_SIZE, DMA_TO_DEVICE) == -EINVAL,
+		      "%s debug=%d: unmap_single", dn, debug);
+		CHECK(dma_unmap_page(dev, nowhere, 64, DMA_TO_DEVICE) == -EINVAL);
+		CHECK(dma_unmap_batch(dev, &d, 1) == -EINVAL);
+		CHECK(dma_sync_single_for_cpu(dev, nowhere, 64, DMA_TO_DEVICE) == -EINVAL,
+		      "%s debug=%d: sync for cpu", dn, debug);
+		CHECK(dma_sync_single_for_device(dev, nowhere, 64, DMA_TO_DEVICE) == -EINVAL);
+		refused += 5;
+	}
+	if (!pt) {
+		/* Whole pages: one contiguous range on a translating domain. */
+		sg_init_table(sg, 2);
+		sg_set_page(&sg[0], pfn, PAGE_SIZE, 0);
+		sg_set_page(&sg[1], pfn + 1, PAGE_SIZE, 0);
+		sg[0].dma_address = nowhere;
+		sg[1].dma_address = nowhere + PAGE_SIZE;
+		sg[0].dma_length = sg[1].dma_length = PAGE_SIZE;
+		CHECK(dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE) == -EINVAL,
+		      "%s debug=%d: unmap_sg", dn, debug);
+		CHECK(dma_sync_sg_for_cpu(dev, sg, 2, DMA_TO_DEVICE) == -EINVAL);
+		CHECK(dma_sync_sg_for_device(dev, sg, 2, DMA_TO_DEVICE) == -EINVAL);
+		refused += 3;
+	}
+	CHECK(dma_unmap_single(dev, nowhere, 0, DMA_TO_DEVICE) == -EINVAL);
+	CHECK(dma_sync_single_for_cpu(dev, nowhere, 64, DMA_NONE) == -EINVAL);
+	refused += 2;
+	dma_stats_read(dev, &s1);
+	CHECK(log.total == 0, "%s debug=%d: %u event(s) for refused calls (first: kind %d)",
+	      dn, debug, log.total, log.total ? (int)log.ev[0].kind : -1);
+	CHECK(s1.misuse - s0.misuse == (uint64_t)refused, "%s debug=%d: misuse %llu, expected %d",
+	      dn, debug, (unsigned long long)(s1.misuse - s0.misuse), refused);
+	CHECK(s1.unmaps == s0.unmaps && s1.syncs == s0.syncs,
+	      "%s debug=%d: refused calls counted as unmaps or syncs", dn, debug);
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+/*
+ * A refused call changes nothing, and that includes the observer: it must
+ * see no event, and the call counts as misuse, not as an unmap or a sync.
+ * Without dma_debug, unmap_single/page/sg and, on an untrusted device, the
+ * syncs announced an unmap or a sync before finding the address unmapped.
+ * Every refusal path of every domain, with and without dma_debug.
+ */
+static void test_refused_calls_send_no_event(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		refused_calls((enum dma_domain_type)t, false);
+		refused_calls((enum dma_domain_type)t, true);
+	}
+}
+
+/*
+ * dma_iova_free() with pages still linked unlinks them (misuse) and tells
+ * the observer, as dma_iova_unlink() would: one unmap event per linked
+ * run.  It broke: the pages were unlinked behind the observer's back, so
+ * the oracle kept them lent.
+ */
+static void test_iova_free_tells_observer(void)
+{
+	for (int t = DMA_DOMAIN_STRICT; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		struct mdev *hw = dma_device_mdev(dev);
+		struct dma_iova_state state;
+		struct evlog log = { 0 };
+		struct dma_stats s0, s1;
+		dma_addr_t base;
+		pfn_t p1, p2;
+		uint8_t b;
+
+		REQUIRE(dev);
+		REQUIRE(pages_alloc(lab->pa, 0, 77, true, &p1) == 0);
+		REQUIRE(pages_alloc(lab->pa, 1, 77, true, &p2) == 0);
+		REQUIRE(dma_iova_try_alloc(dev, &state, 8 * PAGE_SIZE) == 0);
+		base = state.addr;
+		os_set_dma_observer(lab->os, record_event, &log);
+		CHECK(dma_iova_link(dev, &state, p1 << PAGE_SHIFT, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE) == 0);
+		CHECK(dma_iova_link(dev, &state, p2 << PAGE_SHIFT, 4 * PAGE_SIZE,
+				    2 * PAGE_SIZE, DMA_BIDIRECTIONAL) == 0);
+		CHECK(dma_iova_sync(dev, &state, 0, 8 * PAGE_SIZE) == 0);
+		CHECK(mdev_access(hw, base + 5 * PAGE_SIZE, &b, 1, DEV_READ) == 0);
+		dma_stats_read(dev, &s0);
+		dma_iova_free(dev, &state);
+		dma_stats_read(dev, &s1);
+		CHECK(state.addr == 0 && state.size == 0);
+		CHECK(log.n[DMA_EV_MAP] == 2 && log.n[DMA_EV_UNMAP] == 2,
+		      "%s: %u map and %u unmap event(s)",
+		      dma_domain_type_name((enum dma_domain_type)t), log.n[DMA_EV_MAP],
+		      log.n[DMA_EV_UNMAP]);
+		if (log.total == 4) {
+			const struct dma_event *u1 = &log.ev[2], *u2 = &log.ev[3];
+
+			CHECK(u1->kind == DMA_EV_UNMAP && u1->addr == base &&
+			      u1->size == PAGE_SIZE && u1->dir == DMA_TO_DEVICE);
+			CHECK(u2->kind == DMA_EV_UNMAP && u2->addr == base + 4 * PAGE_SIZE &&
+			      u2->size == 2 * PAGE_SIZE && u2->dir == DMA_BIDIRECTIONAL);
+		}
+		CHECK(s1.misuse == s0.misuse + 1 && s1.unmaps == s0.unmaps + 2 &&
+		      s1.inv_cmds == s0.inv_cmds + 1, "as two unlinks, one invalidation");
+		CHECK(mdev_access(hw, base + 5 * PAGE_SIZE, &b, 1, DEV_READ) == -EFAULT,
+		      "translation gone");
+		CHECK(iommu_frame_reachable(lab->m, p1) == 0 &&
+		      iommu_frame_reachable(lab->m, p2 + 1) == 0);
+		os_set_dma_observer(lab->os, NULL, NULL);
+		CHECK(dma_device_destroy(dev) == 0);
+		page_put(lab->pa, p1);
+		page_put(lab->pa, p2);
+		lab_down(lab);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -475,6 +796,10 @@ int main(int argc, char **argv)
 		TEST(test_misuse_is_an_error),
 		TEST(test_dma_mask),
 		TEST(test_teardown_reports_live),
+		TEST(test_free_coherent_misuse_loses_nothing),
+		TEST(test_swiotlb_sync_subrange),
+		TEST(test_refused_calls_send_no_event),
+		TEST(test_iova_free_tells_observer),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -106,7 +106,7 @@ static void test_hooks_and_injection(void)
 	pfn_t p;
 
 	REQUIRE(lab);
-	page_alloc_add_free_hook(lab->pa, count_hook, NULL);
+	CHECK(page_alloc_add_free_hook(lab->pa, count_hook, NULL) == 0);
 	REQUIRE(pages_alloc(lab->pa, 2, 5, false, &p) == 0);
 	page_put(lab->pa, p);
 	CHECK(hook_calls == 1);
@@ -118,6 +118,27 @@ static void test_hooks_and_injection(void)
 	lab_down(lab);
 }
 
+/*
+ * The hook table holds 4 hooks: each is accepted with 0, a fifth is refused
+ * with -ENOSPC and never runs; the 4 installed still run.  It broke: the
+ * call returned nothing, so a caller could not know its hook was dropped.
+ */
+static void test_fifth_free_hook_refused(void)
+{
+	struct lab *lab = lab_up(16, 1, NULL);
+	pfn_t p;
+
+	REQUIRE(lab);
+	hook_calls = 0;
+	for (int i = 0; i < 4; i++)
+		CHECK(page_alloc_add_free_hook(lab->pa, count_hook, NULL) == 0, "hook %d", i);
+	CHECK(page_alloc_add_free_hook(lab->pa, count_hook, NULL) == -ENOSPC);
+	REQUIRE(pages_alloc(lab->pa, 0, 5, false, &p) == 0);
+	page_put(lab->pa, p);
+	CHECK(hook_calls == 4, "%u hook calls for one free", hook_calls);
+	lab_down(lab);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -125,6 +146,7 @@ int main(int argc, char **argv)
 		TEST(test_refcount_generation_owner),
 		TEST(test_exhaustion),
 		TEST(test_hooks_and_injection),
+		TEST(test_fifth_free_hook_refused),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
