@@ -2,8 +2,9 @@
 /*
  * clock.c - the one place where modelled latency is paid.
  *
- * Waiting is a busy spin on CLOCK_MONOTONIC: the waiting CPU is really busy,
- * as a CPU polling a CMD_SYNC completion is, so a benchmark sees the cost.
+ * Waiting is a busy spin on CLOCK_MONOTONIC (mclock_relax() between reads):
+ * the waiting CPU is really busy, as a CPU polling a CMD_SYNC completion is,
+ * so a benchmark sees the cost.
  */
 #include <dmareuse/clock.h>
 
@@ -16,7 +17,7 @@ uint64_t mclock_wait_until(uint64_t deadline)
 	uint64_t start = mclock_now(), now = start;
 
 	while (now < deadline) {
-		__builtin_ia32_pause();
+		mclock_relax();
 		now = mclock_now();
 	}
 	return now - start;

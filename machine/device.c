@@ -203,7 +203,7 @@ void machine_drain_accesses(struct machine *m)
 		unsigned int old = atomic_fetch_add(&m->acc_epoch, 1) & 1;
 
 		while (atomic_load(&m->acc_active[old]) > held[old])
-			__builtin_ia32_pause();
+			mclock_relax();
 	}
 	pthread_mutex_unlock(&m->drain_lock);
 }

@@ -16,6 +16,12 @@
  * layer's marking (see the scatterlist glue) and pool hands out the
  * driver's own buffers, so a mapper refuses them and says why.
  *
+ * A handle's kind says which path lent it, and only a lent handle has one:
+ * the map call sets it when the path under it succeeded and clears it when
+ * that failed, the unmap clears it; sync and unmap of a handle without a
+ * kind are refused as misuse, never passed down (the handle's other fields
+ * may be stale or, after a failed map, never written).
+ *
  * The auto crossover is measured when the mapper is created, on the device
  * it will serve: the cost of a one-page map + unmap pair against the cost of
  * copying buffers of growing size.  Bouncing wins while one copy is cheaper
@@ -168,6 +174,24 @@ static bool whole_pages(const void *cpu, size_t len)
 	return !((uintptr_t)cpu & (PAGE_SIZE - 1)) && len && !(len & (PAGE_SIZE - 1));
 }
 
+/* A map that failed leaves @h without a kind: not lent (see the top). */
+static int map_failed(struct rmap_handle *h, int r)
+{
+	h->kind = 0;
+	return r;
+}
+
+/*
+ * The path under the mapper returned @r for @h: it is lent as @kind, or
+ * not.  A select, not a branch to an out-of-line path: this is on every
+ * hit.
+ */
+static inline int mapped(struct rmap_handle *h, uint8_t kind, int r)
+{
+	h->kind = r ? 0 : kind;
+	return r;
+}
+
 static int map_direct(struct rmapper *m, void *cpu, size_t len,
 		      enum dma_data_direction dir, struct rmap_handle *h)
 {
@@ -176,7 +200,7 @@ static int map_direct(struct rmapper *m, void *cpu, size_t len,
 					  len, dir);
 
 	if (osdep_dma_mapping_error(m->dev, a))
-		return -ENOMEM;
+		return map_failed(h, -ENOMEM);
 	*h = (struct rmap_handle){ .dma = a, .len = len, .dir = dir, .cpu = cpu,
 				   .kind = K_DIRECT };
 	osdep_lock(&m->lock);
@@ -200,39 +224,33 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
 	int r;
 
 	if (!len || !dir_ok(dir))
-		return -EINVAL;
+		return map_failed(h, -EINVAL);
 	switch (m->s) {
 	case RS_BOUNCE:
 		r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
-		h->kind = K_BOUNCE;
-		return r;
+		return mapped(h, K_BOUNCE, r);
 	case RS_CACHE:
 		if (!whole_pages(cpu, len)) {
 			r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
-			h->kind = K_BOUNCE;
-			return r;
+			return mapped(h, K_BOUNCE, r);
 		}
 		r = rcache_map(m->cache, osdep_virt_to_page(m->dev, cpu), 0, len, dir, h);
 		h->cpu = cpu;
-		h->kind = K_CACHE;
-		return r;
+		return mapped(h, K_CACHE, r);
 	case RS_IOVA_LINK:
 		r = rlink_map(m->link, osdep_virt_to_page(m->dev, cpu),
 			      (uintptr_t)cpu & (PAGE_SIZE - 1), len, dir, h);
 		h->cpu = cpu;
-		h->kind = K_LINK;
-		return r;
+		return mapped(h, K_LINK, r);
 	case RS_AUTO:
 		if (len <= m->crossover) {
 			r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
-			h->kind = K_BOUNCE;
-			return r;
+			return mapped(h, K_BOUNCE, r);
 		}
 		if (whole_pages(cpu, len)) {
 			r = rcache_map(m->cache, osdep_virt_to_page(m->dev, cpu), 0, len, dir, h);
 			h->cpu = cpu;
-			h->kind = K_CACHE;
-			return r;
+			return mapped(h, K_CACHE, r);
 		}
 		return map_direct(m, cpu, len, dir, h);
 	default:
@@ -263,6 +281,32 @@ static int unmapped(struct rmap_handle *h, int r)
 	return r;
 }
 
+/*
+ * The direct path's unmap.  The DMA layer does not report misuse back
+ * (osdep_dma_unmap_page() returns nothing, as Linux's dma_unmap_page()
+ * does), so the mapper refuses what it can see itself: a direct handle
+ * while no direct mapping is lent -- a copy of a handle already taken back
+ * -- is misuse, counted and refused before it reaches the DMA layer, and
+ * the count of lent mappings cannot wrap.  (With other direct mappings
+ * lent, such a copy is caught only by the DMA layer, which logs it.)
+ */
+static int unmap_direct(struct rmapper *m, struct rmap_handle *h)
+{
+	osdep_lock(&m->lock);
+	if (!m->st.in_use) {
+		osdep_unlock(&m->lock);
+		return not_mapped(m, "rmapper_unmap", h);
+	}
+	m->st.unmaps++;
+	m->st.in_use--;
+	if (m->s != RS_PASSTHROUGH)
+		m->st.invalidations++;
+	osdep_unlock(&m->lock);
+	osdep_dma_unmap_page(m->dev, h->dma, h->len, h->dir);
+	h->kind = 0;
+	return 0;
+}
+
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
 {
 	switch (h->kind) {
@@ -273,15 +317,7 @@ int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
 	case K_LINK:
 		return unmapped(h, rlink_unmap(m->link, h));
 	case K_DIRECT:
-		osdep_dma_unmap_page(m->dev, h->dma, h->len, h->dir);
-		osdep_lock(&m->lock);
-		m->st.unmaps++;
-		m->st.in_use--;
-		if (m->s != RS_PASSTHROUGH)
-			m->st.invalidations++;
-		osdep_unlock(&m->lock);
-		h->kind = 0;
-		return 0;
+		return unmap_direct(m, h);
 	default:
 		return not_mapped(m, "rmapper_unmap", h);
 	}

@@ -24,6 +24,7 @@
  * shared state is the driver (per-queue objects) and the machine.
  */
 #include <dmareuse/clock.h>
+#include <dmareuse/failinject.h>
 #include <dmareuse/net.h>
 #include <dmareuse/oracle.h>
 #include <dmareuse/rogue.h>
@@ -598,7 +599,22 @@ static bool params_ok(const struct net_params *p, char *err, size_t errlen)
 			return false;
 		}
 	}
+	if (p->tx_depth > NIC_MAX_DEPTH || p->rx_depth > NIC_MAX_DEPTH) {
+		snprintf(err, errlen, "tx_depth %u, rx_depth %u: expected 0-%d each (0 = 64)",
+			 p->tx_depth, p->rx_depth, NIC_MAX_DEPTH);
+		return false;
+	}
+	if (p->nic_threads > NIC_MAX_THREADS) {
+		snprintf(err, errlen, "nic_threads %u: expected 0-%d (0 = 1)", p->nic_threads,
+			 NIC_MAX_THREADS);
+		return false;
+	}
 	mx = max_packet(p);
+	if (p->rx_buf_size > NIC_MAX_FRAME) {
+		snprintf(err, errlen, "rx_buf_size %" PRIu32 ": above the largest frame; "
+			 "expected %" PRIu32 "-%d", p->rx_buf_size, mx, NIC_MAX_FRAME);
+		return false;
+	}
 	if (p->rx_buf_size && mx && p->rx_buf_size < mx) {
 		snprintf(err, errlen, "rx_buf_size %" PRIu32 ": below the largest packet (%"
 			 PRIu32 " bytes); expected %" PRIu32 "-%d", p->rx_buf_size, mx, mx,
@@ -722,10 +738,19 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 		dc.tx_depth = 64;
 	if (!dc.rx_depth)
 		dc.rx_depth = 64;
+	/*
+	 * params_ok() checked all that nic_drv_create() checks: it can fail
+	 * only for want of memory now, and @err says so.
+	 */
 	drv = nic_drv_create(os, &dc, err, errlen);
+	if (!drv) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	w = calloc(pp.threads, sizeof(*w));
-	if (!drv || !w) {
-		ret = drv ? -ENOMEM : -EINVAL;
+	if (!w) {
+		snprintf(err, errlen, "out of memory for %u worker(s)", pp.threads);
+		ret = -ENOMEM;
 		goto out;
 	}
 	if (pp.rogue) {
@@ -747,6 +772,8 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 	extra = pp.packets % pp.threads;
 	start = mclock_now();
 	for (unsigned int i = 0; i < pp.threads; i++) {
+		int rc;
+
 		w[i].cpu = i;
 		w[i].p = &pp;
 		w[i].drv = drv;
@@ -759,12 +786,18 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 		w[i].sub_seq = malloc(w[i].win * sizeof(uint64_t));
 		if (!w[i].sub_t || !w[i].sub_seq) {
 			w[i].err = -ENOMEM;
+			snprintf(w[i].why, sizeof(w[i].why), "cpu %u: out of memory for its "
+				 "latency window", i);
 			continue;
 		}
 		memset(w[i].sub_seq, 0xff, w[i].win * sizeof(uint64_t));
-		if (pthread_create(&w[i].tid, NULL, worker_fn, &w[i])) {
-			w[i].err = -EAGAIN;
-			snprintf(w[i].why, sizeof(w[i].why), "cpu %u: cannot start its thread", i);
+		/* A thread start is an allocation point of the lab (failinject.h). */
+		rc = failinject_should_fail() ? EAGAIN :
+		     pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
+		if (rc) {
+			w[i].err = -rc;
+			snprintf(w[i].why, sizeof(w[i].why), "cpu %u: cannot start its thread: %s",
+				 i, strerror(rc));
 			continue;
 		}
 		w[i].started = true;

@@ -14,8 +14,15 @@
  * latency of every engine request (submit to completion) goes into a
  * histogram.  The store phase is followed by the load phase on the same
  * threads; ops = pages that went through both.
+ *
+ * Errors: an entry exists only for a page that was stored (a store that
+ * fails half way takes its entry back and frees its page), so the load
+ * phase never reads a half-made entry.  A worker thread that cannot be
+ * started fails the run; the workers that did start run to their end and
+ * are joined.  Every failure leaves one line in the caller's @err.
  */
 #include <dmareuse/clock.h>
+#include <dmareuse/failinject.h>
 #include <dmareuse/rogue.h>
 #include <dmareuse/sg_reuse.h>
 #include <dmareuse/zswap.h>
@@ -28,6 +35,8 @@
 
 #define OWNER_ZSWAP_SRC 600u
 #define OWNER_ZPOOL 601u
+#define MAX_THREADS 64
+#define MAX_ENGINE_THREADS 64		/* zip_create()'s limit on cores (zip.h) */
 
 enum entry_how { E_SAME, E_COMP, E_RAW, E_REJECTED };
 
@@ -49,6 +58,7 @@ struct zpool {
 
 struct worker {
 	pthread_t tid;
+	bool started;			/* tid is a thread to join */
 	unsigned int cpu;
 	const struct zswap_params *p;
 	struct os *os;
@@ -208,7 +218,7 @@ static int store_one(struct worker *w, uint64_t idx)
 		return -ENOMEM;
 	e->idx = idx;
 	if (pages_alloc(pa, 0, OWNER_ZSWAP_SRC, false, &src))
-		return -ENOMEM;
+		goto out_drop;
 	zswap_fill_page(va(w, src), w->p->seed, w->cpu, idx, w->p->mix);
 	if (same_filled(va(w, src), &fill)) {
 		e->how = E_SAME;
@@ -234,17 +244,23 @@ static int store_one(struct worker *w, uint64_t idx)
 		e->how = E_RAW;
 		e->len = PAGE_SIZE;
 		if (zpool_alloc(w, PAGE_SIZE, &e->pfn, &e->off))
-			return -ENOMEM;
+			goto out_put;
 		memcpy(va(w, e->pfn) + e->off, va(w, src), PAGE_SIZE);
 	} else {
 		e->how = E_COMP;
 		e->len = produced;
 		if (zpool_alloc(w, produced, &e->pfn, &e->off))
-			return -ENOMEM;
+			goto out_put;
 		memcpy(va(w, e->pfn) + e->off, va(w, w->dst), produced);
 	}
 	page_put(pa, src);
 	return 0;
+
+out_put:
+	page_put(pa, src);
+out_drop:
+	w->n--;		/* the page was not stored: its entry was never made */
+	return -ENOMEM;
 }
 
 /* Load entry @e into a fresh page and compare with the original. */
@@ -347,6 +363,34 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * The parameters zswap_run() and zip_drv_create() would refuse, checked
+ * here so that bad input is -EINVAL with a message naming it and any later
+ * failure to set up is the machine's (-ENOMEM), not the caller's.
+ */
+static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
+{
+	if (!p->threads || p->threads > MAX_THREADS) {
+		snprintf(err, errlen, "threads %u: expected 1-%d", p->threads, MAX_THREADS);
+		return false;
+	}
+	if (p->engine_threads > MAX_ENGINE_THREADS) {
+		snprintf(err, errlen, "engine_threads %u: expected 0-%d (0 = 1)",
+			 p->engine_threads, MAX_ENGINE_THREADS);
+		return false;
+	}
+	if (p->drv.depth > ZIP_MAX_DEPTH) {
+		snprintf(err, errlen, "drv.depth %u: expected 0-%d (0 = 64)", p->drv.depth,
+			 ZIP_MAX_DEPTH);
+		return false;
+	}
+	if (p->drv.level < 0 || p->drv.level > 9) {
+		snprintf(err, errlen, "drv.level %d: expected 0-9 (0 = 1)", p->drv.level);
+		return false;
+	}
+	return true;
+}
+
 int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	      size_t errlen)
 {
@@ -363,10 +407,8 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (!p->threads || p->threads > 64) {
-		snprintf(err, errlen, "threads %u: expected 1-64", p->threads);
+	if (!params_ok(p, err, errlen))
 		return -EINVAL;
-	}
 	if (zip_drv_why_not(p->strategy)) {
 		snprintf(err, errlen, "%s", zip_drv_why_not(p->strategy));
 		return -EOPNOTSUPP;
@@ -383,13 +425,17 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 		mc.mem_bytes = 4ull << 30;
 	mc.populate = !p->no_populate && mc.mem_bytes <= (512u << 20);
 	m = machine_create(&mc);
-	if (!m)
+	if (!m) {
+		snprintf(err, errlen, "cannot create a machine of %llu MiB",
+			 (unsigned long long)(mc.mem_bytes >> 20));
 		return -ENOMEM;
+	}
 	oc.machine = m;
 	oc.ncpus = p->threads + (p->engine_threads ? p->engine_threads : 1);
 	os = os_create(&oc);
 	if (!os) {
 		machine_destroy(m);
+		snprintf(err, errlen, "cannot boot the lab OS");
 		return -ENOMEM;
 	}
 	if (p->oracle || p->rogue) {
@@ -403,9 +449,16 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	dc.strategy = p->strategy;
 	dc.engine_threads = p->engine_threads;
 	drv = zip_drv_create(os, &dc, err, errlen);
+	if (!drv) {
+		/* Strategy and settings were checked above: what is left is memory. */
+		snprintf(err, errlen, "cannot create the zip driver: out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
 	w = calloc(p->threads, sizeof(*w));
-	if (!drv || !w) {
-		ret = drv ? -ENOMEM : -EINVAL;
+	if (!w) {
+		snprintf(err, errlen, "out of memory for %u worker(s)", p->threads);
+		ret = -ENOMEM;
 		goto out;
 	}
 	if (p->rogue) {
@@ -422,14 +475,25 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	}
 	start = mclock_now();
 	for (unsigned int i = 0; i < p->threads; i++) {
+		int rc;
+
 		w[i] = (struct worker){
 			.cpu = i, .p = p, .os = os, .drv = drv,
 			.deadline = start + (uint64_t)p->seconds * 1000000000ull,
 		};
-		pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
+		/* A thread start is an allocation point of the lab (failinject.h). */
+		rc = failinject_should_fail() ? EAGAIN :
+		     pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
+		if (rc) {
+			/* The run has failed: start no more; join those that run. */
+			w[i].err = -rc;
+			break;
+		}
+		w[i].started = true;
 	}
 	for (unsigned int i = 0; i < p->threads; i++) {
-		pthread_join(w[i].tid, NULL);
+		if (w[i].started)
+			pthread_join(w[i].tid, NULL);
 		r->ops += w[i].n;
 		r->dma_cpu_ns += w[i].dma_ns;
 		r->verified += w[i].verified;
@@ -438,7 +502,8 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 		wl_latency_merge(&r->lat, &w[i].lat);
 		if (w[i].err && !ret) {
 			ret = w[i].err;
-			snprintf(err, errlen, "worker %u: %s", i, strerror(-w[i].err));
+			snprintf(err, errlen, "worker %u: %s%s", i, w[i].started ? "" :
+				 "cannot start its thread: ", strerror(-w[i].err));
 		}
 	}
 	r->wall_ns = mclock_now() - start;
@@ -472,8 +537,10 @@ out:
 	zip_drv_destroy(drv);
 	if (orc)
 		oracle_detach(orc);
-	if (os_destroy(os) && !ret)
+	if (os_destroy(os) && !ret) {
 		ret = -EIO;
+		snprintf(err, errlen, "frames leaked at teardown");
+	}
 	machine_destroy(m);
 	return ret;
 }

@@ -31,11 +31,33 @@ static inline uint64_t mclock_now(void)
 }
 
 /**
+ * mclock_relax() - the spin-wait hint, for every busy-wait loop of the lab
+ *
+ * Linux's cpu_relax(): `pause` on x86, `yield` on arm64, and on any other
+ * architecture only what all three are -- a compiler barrier, so that a
+ * loop around it reloads what it polls.  Busy-wait loops call it rather
+ * than an architecture's builtin, so that the lab builds wherever the
+ * compiler does and a new architecture is added in this one place.
+ *
+ * Context: any thread; never sleeps.
+ */
+static inline void mclock_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/**
  * mclock_wait_until() - charge a latency: spin until @deadline
  * @deadline: the time to wait for, in ns on the mclock_now() clock
  *
  * The single function through which every modelled hardware latency is paid
- * by the thread that has to wait for it.  It busy-waits (a pause hint, then
+ * by the thread that has to wait for it.  It busy-waits (mclock_relax(), then
  * mclock_now() again), so the waiting CPU is really busy, as a CPU polling a
  * CMD_SYNC completion is.  A deadline already passed returns at once.
  *

@@ -56,9 +56,10 @@ struct net_params {
 	const struct platform_profile *profile;	/* own machine; NULL = zero latency */
 	struct os *os;			/* run on this OS (>= @threads CPUs) instead
 					 * of building a machine; NULL = build one */
-	unsigned int nic_threads;	/* 0 = 1 */
-	unsigned int tx_depth, rx_depth; /* 0 = 64 each */
-	uint32_t rx_buf_size;		/* 0 = the largest packet the mix can send */
+	unsigned int nic_threads;	/* 0 = 1; at most NIC_MAX_THREADS */
+	unsigned int tx_depth, rx_depth; /* 0 = 64 each; at most NIC_MAX_DEPTH */
+	uint32_t rx_buf_size;		/* 0 = the largest packet the mix can send;
+					 * else that size up to NIC_MAX_FRAME */
 	size_t auto_crossover;		/* 0 = measure at start */
 	bool debug;			/* keep DMA-API debug records (tests) */
 	bool oracle;			/* classify every device access */
@@ -178,12 +179,15 @@ const char *net_why_not(enum reuse_strategy s);
  * Context: any thread; blocks for the whole run.  When a worker failed the
  * calling thread collects what is in flight, standing for each CPU in turn,
  * and is left with os_set_cpu(0).
- * Return: 0; -EINVAL (a parameter out of range, or the NIC driver could
- * not be created), -EOPNOTSUPP (the strategy applies to no buffer role),
- * -ENOMEM, -EAGAIN (a thread could not be started), -ETIMEDOUT (the NIC
- * stalled), another -errno of nic_drv_xmit(), -EIO (something leaked at
- * teardown).  Packets that fail verification are counted in @r->failed,
- * not returned as an error; @r is filled even when a worker failed.
+ * Return: 0; -EINVAL (a parameter out of range: the caller's input),
+ * -EOPNOTSUPP (the strategy applies to no buffer role), -ENOMEM (the
+ * machine, the OS, the NIC driver -- every setting it checks was checked
+ * here first, so only memory is left --, the oracle, the rogue or a
+ * worker's memory), -EAGAIN or another -errno of a thread start that
+ * failed, -ETIMEDOUT (the NIC stalled), another -errno of nic_drv_xmit(),
+ * -EIO (something leaked at teardown); @err says which on every error.
+ * Packets that fail verification are counted in @r->failed, not returned
+ * as an error; @r is filled even when a worker failed.
  */
 int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *st,
 	    char *err, size_t errlen);

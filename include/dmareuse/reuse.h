@@ -599,7 +599,8 @@ const char *rmapper_why_not(enum reuse_strategy s);
  * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
  * otherwise the error of the path that maps it, such as -E2BIG or -ENOMEM
  * from bounce, -ENOMEM from the cache or a direct map, -ENOSPC from
- * iova-link.
+ * iova-link.  On any error @h holds no buffer, whatever it held before:
+ * unmapping or syncing it is refused as misuse (-EINVAL, counted).
  */
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
@@ -622,7 +623,11 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
  * @m: the mapper
  * @h: the handle filled by the map call
  *
- * Return: 0; -EINVAL if @h does not hold a buffer that @m lent out.
+ * Return: 0; -EINVAL (counted in errors and logged) if @h does not hold a
+ * buffer that @m lent out: never mapped, its map failed, or already taken
+ * back.  A copy of a directly mapped handle taken back is caught by @m
+ * while it has no direct mapping lent; otherwise only the DMA layer sees
+ * it (the OS binding's unmap reports nothing back, as Linux's does not).
  */
 int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
 /**
@@ -635,7 +640,7 @@ int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
  * Bounced buffers copy out just those bytes (as a driver would sync only
  * the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
  *
- * Return: 0 or -errno.
+ * Return: as rmapper_unmap().
  */
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used);
 /**

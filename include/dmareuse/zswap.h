@@ -31,9 +31,11 @@ struct zswap_params {
 	unsigned int seconds;		/* store phase budget when pages == 0 */
 	uint64_t seed;
 	unsigned int mix[ZK_COUNT];	/* percent of each kind; sums to 100 */
-	unsigned int engine_threads;	/* 0 = 1 */
+	unsigned int engine_threads;	/* 0 = 1; at most 64 */
 	const struct platform_profile *profile;
-	struct zip_drv_config drv;	/* extra driver settings (fault hook) */
+	struct zip_drv_config drv;	/* extra driver settings (fault hook); its
+					 * strategy and engine_threads are
+					 * replaced by the fields above */
 	bool oracle;			/* classify every device access */
 	bool rogue;			/* make the zip device rogue (implies oracle) */
 	unsigned int rogue_rate;	/* rogue probes per second; 0 = 20000 */
@@ -67,13 +69,14 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 
 /**
  * zswap_run() - run the workload on a machine of its own and verify it
- * @p: the parameters; threads (1..64) and the strategy are checked here,
- *     the rest is taken as given
+ * @p: the parameters; checked here: threads (1..64), engine_threads
+ *     (0..64), the strategy, and the driver's depth (0..ZIP_MAX_DEPTH) and
+ *     level (0..9); the rest is taken as given
  * @r: zeroed, then the results: ops = pages stored and loaded, bytes = ops
  *     pages, dma_cpu_ns over both phases, verified = pages whose bytes
  *     compared equal, failed = pages lost or corrupted, the number of
  *     rejected pages in note
- * @err: on some failures, one line naming what was wrong
+ * @err: on failure, one line naming what was wrong or what failed
  * @errlen: size of @err
  *
  * Builds a machine on @p->profile sized for the pages to store, an OS with
@@ -81,13 +84,16 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
  * and rogue device if asked), runs the store and load phases on
  * @p->threads threads, then tears everything down.
  *
+ * A worker thread that cannot be started fails the run; the workers that
+ * did start are joined (and what they did is in @r).
+ *
  * Context: any thread; blocks for the whole run.
- * Return: 0; -EINVAL (threads out of range, or the driver could not be
- * created); -EOPNOTSUPP (the strategy does not apply); -ENOMEM; -EBUSY or
- * another -errno from a worker; -EIO if frames leaked at teardown.  @err
- * is set for the parameter checks, the oracle, the rogue device and worker
- * errors, but not when the machine, the OS or the driver could not be
- * created.
+ * Return: 0; -EINVAL (a parameter out of range: the caller's input);
+ * -EOPNOTSUPP (the strategy does not apply); -ENOMEM (the machine, the OS,
+ * the driver, the oracle or the rogue device could not be set up);
+ * the -errno of a thread start that failed (-EAGAIN); -ENOMEM, -EBUSY or
+ * another -errno from a worker; -EIO if frames leaked at teardown.  On
+ * every error @err says what was wrong or what failed.
  */
 int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	      size_t errlen);

@@ -579,6 +579,111 @@ static void test_bounce_short_write_leaks_nothing(void)
 	rig_down(&g);
 }
 
+/*
+ * A map that fails leaves its handle unmapped, whatever the handle held:
+ * here the handle is a copy of one still lent (a driver's ring slot reused
+ * before its old descriptor was cleared).  Its unmap must be refused as
+ * misuse and leave the live buffer lent -- not unmap that buffer (a double
+ * unmap once its owner takes it back).  One failure per path: bounce (too
+ * big), cache and direct (the miss's allocation fails), iova-link (range
+ * full), auto's direct path.
+ */
+static void test_mapper_failed_map_leaves_handle_unmapped(void)
+{
+	static const struct {
+		enum reuse_strategy s;
+		size_t len_ok, off_bad, len_bad;	/* off_bad: from the block's start */
+		bool inject;				/* fail the bad map's first allocation */
+	} cases[] = {
+		{ RS_BOUNCE, 4096, 0, 300 * 1024, false },	/* above rbounce_max_len() */
+		{ RS_CACHE, 4096, 4 * 4096, 4096, true },
+		{ RS_IOVA_LINK, 4096, 4 * 4096, 4096, false },	/* one page of range */
+		{ RS_STRICT, 4096, 4 * 4096, 4096, true },
+		{ RS_AUTO, 3000, 4 * 4096 + 100, 3000, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *name = reuse_strategy_name(cases[i].s);
+		struct rmapper_cfg cfg = { .link_bytes = PAGE_SIZE, .auto_crossover = 1024 };
+		struct reuse_stats before, after;
+		struct rmap_handle live, slot;
+		struct rmapper *m;
+		struct rig g;
+		uint8_t *va;
+		pfn_t pfn;
+		int r;
+
+		REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+		m = rmapper_create(g.dev, cases[i].s, &cfg);
+		REQUIRE(m, "%s", name);
+		va = alloc_pages_va(&g, 7, &pfn);	/* 512 KiB: room for 300 KiB */
+		REQUIRE(va);
+		REQUIRE(rmapper_map(m, va, cases[i].len_ok, DMA_TO_DEVICE, &live) == 0, "%s", name);
+		slot = live;
+		if (cases[i].inject)
+			failinject_arm(1);
+		r = rmapper_map(m, va + cases[i].off_bad, cases[i].len_bad, DMA_TO_DEVICE, &slot);
+		if (cases[i].inject)
+			CHECK(failinject_disarm(), "%s: the injected failure fired", name);
+		CHECK(r < 0, "%s: the second map failed (%d)", name, r);
+		rmapper_stats(m, &before);
+		CHECK(rmapper_unmap(m, &slot) == -EINVAL, "%s: unmap after a failed map refused",
+		      name);
+		CHECK(rmapper_sync_for_cpu(m, &slot) == -EINVAL, "%s: sync after a failed map "
+		      "refused", name);
+		rmapper_stats(m, &after);
+		CHECK(after.errors == before.errors + 2 && after.in_use == before.in_use &&
+		      after.unmaps == before.unmaps, "%s: counted as misuse (errors %llu -> %llu), "
+		      "nothing taken back (in use %llu -> %llu)", name,
+		      (unsigned long long)before.errors, (unsigned long long)after.errors,
+		      (unsigned long long)before.in_use, (unsigned long long)after.in_use);
+		CHECK(rmapper_unmap(m, &live) == 0, "%s: the live buffer is still lent", name);
+		CHECK(rmapper_destroy(m) == 0, "%s", name);
+		page_put(g.lab->pa, pfn);
+		rig_down(&g);
+	}
+}
+
+/*
+ * The direct path (strict, passthrough, auto's odd sizes) has no record of
+ * its own per mapping, and the DMA layer's unmap reports nothing back; a
+ * copy of a direct handle already taken back is still refused while the
+ * mapper has no direct mapping lent, and its count of lent mappings does
+ * not wrap (which made every later rmapper_destroy() fail with -EBUSY).
+ */
+static void test_mapper_direct_stale_copy_refused(void)
+{
+	static const enum reuse_strategy ss[] = { RS_STRICT, RS_PASSTHROUGH };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ss); i++) {
+		const char *name = reuse_strategy_name(ss[i]);
+		struct rmap_handle h, copy;
+		struct reuse_stats st;
+		struct rmapper *m;
+		struct rig g;
+		uint8_t *va;
+		pfn_t pfn;
+
+		REQUIRE(rig_up(&g, domain_for(ss[i])));
+		m = rmapper_create(g.dev, ss[i], NULL);
+		REQUIRE(m, "%s", name);
+		va = alloc_pages_va(&g, 0, &pfn);
+		REQUIRE(va);
+		REQUIRE(rmapper_map(m, va, PAGE_SIZE, DMA_TO_DEVICE, &h) == 0, "%s", name);
+		copy = h;
+		CHECK(rmapper_unmap(m, &h) == 0, "%s", name);
+		CHECK(rmapper_unmap(m, &copy) == -EINVAL, "%s: the stale copy is refused", name);
+		rmapper_stats(m, &st);
+		CHECK(st.in_use == 0 && st.unmaps == 1 && st.errors == 1,
+		      "%s: in use %llu, unmaps %llu, errors %llu", name,
+		      (unsigned long long)st.in_use, (unsigned long long)st.unmaps,
+		      (unsigned long long)st.errors);
+		CHECK(rmapper_destroy(m) == 0, "%s: nothing is lent", name);
+		page_put(g.lab->pa, pfn);
+		rig_down(&g);
+	}
+}
+
 /* Strategy names round-trip; every strategy has an isolation line. */
 static void test_strategy_names(void)
 {
@@ -603,6 +708,8 @@ int main(int argc, char **argv)
 		TEST(test_cache_limits_and_shrink),
 		TEST(test_cache_batches_invalidations),
 		TEST(test_mapper_destroy_busy_keeps_mapper),
+		TEST(test_mapper_failed_map_leaves_handle_unmapped),
+		TEST(test_mapper_direct_stale_copy_refused),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_strategy_names),
