@@ -17,6 +17,7 @@
 #ifndef DMAREUSE_FAILINJECT_H
 #define DMAREUSE_FAILINJECT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,7 +115,7 @@ void raceinject_wait(unsigned int permille);
  */
 static inline void raceinject_window(void)
 {
-	unsigned int p = __atomic_load_n(&raceinject_permille, __ATOMIC_RELAXED);
+	unsigned int p = atomic_load_explicit(&raceinject_permille, memory_order_relaxed);
 
 	if (__builtin_expect(p != 0, 0))
 		raceinject_wait(p);
