@@ -20,7 +20,7 @@
  *                     (default strict); an unknown name fails the load, or
  *                     the write to /sys/module/dmareuse_edu/parameters/strategy
  *                     (writable: the next ioctl measures the new strategy)
- *   bench_pairs=N     map+unmap pairs per strategy benchmark (default
+ *   bench_pairs=N     map+unmap pairs per strategy and benchmark pass (default
  *                     100000; 0 skips it)
  *   run_tests=0|1     run the probe-time tests (default 1)
  *
@@ -79,7 +79,7 @@ const struct edu_strategy_ops *edu_bench_strategy(void)
 static unsigned int bench_pairs = 100000;
 module_param(bench_pairs, uint, 0444);
 MODULE_PARM_DESC(bench_pairs,
-		 "map+unmap pairs per strategy in the probe benchmark (0: skip)");
+		 "map+unmap pairs per strategy and pass in the probe benchmark (0: skip)");
 
 static bool run_tests = true;
 module_param(run_tests, bool, 0444);
