@@ -11,7 +11,10 @@
  *     and frame), under stripe[pfn % STRIPES].  An access chunk reaches one
  *     frame, so classification takes one stripe lock and walks one chain;
  *   - by DMA address: each device's live[] hash holds its LENT and CPU
- *     records, under odev->lock, for the unmap and sync events.
+ *     records, under odev->lock, for the unmap and sync events.  An unmap
+ *     event on a translating domain retires every record that tiles its
+ *     range from its address on (one event per run of touching iova
+ *     links; see on_unmap()).
  * Unmapped records leave live[] for a FIFO of dead records; beyond
  * max_dead the oldest is retired (unlinked from its chains and freed), so
  * memory is bounded by live mappings + max_dead.
@@ -309,20 +312,28 @@ static void on_map(struct oracle *o, const struct dma_event *ev)
 	cnt_inc(&o->nlive);
 }
 
-static void on_unmap(struct oracle *o, const struct dma_event *ev)
+/*
+ * The live record of @od at exactly @addr that ends at or before @end, or
+ * NULL; unlinked from live[].  Under od->lock.
+ */
+static struct rec *take_tile_locked(struct odev *od, dma_addr_t addr, dma_addr_t end)
 {
-	struct odev *od = find_dev(o, mdev_id(ev->hw));
-	struct rec *r = NULL, *old = NULL;
+	for (struct rec **pp = &od->live[rec_bucket(addr)]; *pp; pp = &(*pp)->hnext) {
+		struct rec *r = *pp;
 
-	if (od) {
-		pthread_mutex_lock(&od->lock);
-		r = find_live_locked(od, ev->addr, ev->size, true);
-		pthread_mutex_unlock(&od->lock);
+		if (r->addr == addr && r->size <= end - addr) {
+			*pp = r->hnext;
+			return r;
+		}
 	}
-	if (!r) {
-		cnt_inc(&o->unknown);
-		return;
-	}
+	return NULL;
+}
+
+/* Move an unmapped record, already out of live[], to the dead FIFO. */
+static void retire_live(struct oracle *o, struct rec *r)
+{
+	struct rec *old = NULL;
+
 	atomic_store(&r->state, REC_DEAD);
 	atomic_fetch_sub(&o->nlive, 1);
 	pthread_mutex_lock(&o->dead_lock);
@@ -344,6 +355,53 @@ static void on_unmap(struct oracle *o, const struct dma_event *ev)
 		rec_unlink_frames(o, old);
 		free(old);
 		cnt_inc(&o->retired);
+	}
+}
+
+/*
+ * An unmap event retires the record find_live_locked() picks.  When that
+ * record starts at the event's address but is shorter, and the device
+ * translates, the event may cover several records that tile its range:
+ * dma_iova_unlink() and dma_iova_free() send one event per run of linked
+ * pages, and links that touch (contiguous in IOVA and physical memory, one
+ * permission) form one run.  Those records are retired too, each starting
+ * where the one before ends and ending inside the range.  IOVAs of live
+ * mappings never overlap on a translating domain, so a record found so is
+ * one the event took back; under passthrough, where buffers may share
+ * addresses, only the first record is retired.
+ */
+static void on_unmap(struct oracle *o, const struct dma_event *ev)
+{
+	struct odev *od = find_dev(o, mdev_id(ev->hw));
+	struct rec *r = NULL, *tiles = NULL, **tail = &tiles;
+
+	if (od) {
+		pthread_mutex_lock(&od->lock);
+		r = find_live_locked(od, ev->addr, ev->size, true);
+		if (r && r->addr == ev->addr && r->size < ev->size &&
+		    !atomic_load(&od->passthrough)) {
+			dma_addr_t end = ev->addr + ev->size, cur = r->addr + r->size;
+			struct rec *t;
+
+			while (cur < end && (t = take_tile_locked(od, cur, end))) {
+				cur += t->size;
+				*tail = t;
+				tail = &t->hnext;
+			}
+			*tail = NULL;
+		}
+		pthread_mutex_unlock(&od->lock);
+	}
+	if (!r) {
+		cnt_inc(&o->unknown);
+		return;
+	}
+	retire_live(o, r);
+	while (tiles) {
+		struct rec *t = tiles;
+
+		tiles = t->hnext;
+		retire_live(o, t);
 	}
 }
 

@@ -18,8 +18,9 @@
  * IOTLB entry of this domain reaches the buffer.
  *
  * Misuse: every entry point checks its arguments -- against the dma_debug
- * records when they are kept, and as far as the page table, the swiotlb
- * and the page allocator can tell without them -- before it changes
+ * records when they are kept, and as far as the page table, the IOVA
+ * allocator's size-aligned ranges, the swiotlb and the page allocator can
+ * tell without them (extent_mismatch()) -- before it changes
  * anything or tells the observer, so a refused call leaves nothing behind
  * but its log line and the misuse count.  The observer hears of a mapping
  * after its PTEs are set and of an unmap before they are cleared (the
@@ -294,21 +295,31 @@ out_free:
 }
 
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir, bool notify, const char **why);
+		     enum dma_data_direction dir, bool notify, const char **why,
+		     char *buf, size_t len);
 static unsigned int order_for(size_t size);
 
-/* Report a mapping left live at teardown and tear it down properly. */
+/*
+ * Report a mapping left live at teardown and tear it down as its unmap
+ * would: the observer hears of it first, with the event the unmap would
+ * have sent (a coherent one for its whole block), so it does not keep the
+ * buffer lent after the device is gone.  A scatterlist entry's PTEs go
+ * with the domain, after this.
+ */
 static void report_live(void *arg, const struct dma_debug_entry *e)
 {
 	struct dma_device *dev = arg;
+	bool coherent = e->kind == DBG_COHERENT;
+	size_t size = coherent ? PAGE_SIZE << order_for(e->size) : e->size;
 	const char *why;
+	char msg[256];
 
 	fprintf(stderr, "dma: %s: mapping still live at teardown: addr=%#" PRIx64
 		" size=%zu dir=%s\n", mdev_name(dev->hw), e->addr, e->size,
 		dma_dir_name(e->dir));
+	emit(dev, DMA_EV_UNMAP, e->addr, size, e->dir, coherent);
 	if (e->kind != DBG_SG)
-		unmap_one(dev, e->addr, e->kind == DBG_COHERENT ?
-			  PAGE_SIZE << order_for(e->size) : e->size, e->dir, false, &why);
+		unmap_one(dev, e->addr, size, e->dir, false, &why, msg, sizeof(msg));
 }
 
 size_t dma_device_destroy(struct dma_device *dev)
@@ -457,14 +468,72 @@ static dma_addr_t map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
 }
 
 /*
- * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
- * changed, the observer not told -- when the first page is not mapped, or
- * when @addr lies inside a bounced buffer but is not its first byte (its
- * slots could not be freed whole).  Otherwise tells the observer first if
- * @notify.
+ * Without dma_debug, can [@addr, @addr + @size) be a whole mapping that
+ * iommu_map_range() made?  Its first page is known to map @pa with @prot.
+ * What holds for every such mapping of n pages: its IOVA range is
+ * iova_round_size(n) pages, aligned to that size when it is a power of
+ * two (iova.c: the tree aligns them and the magazines keep them by size);
+ * its n PTEs map one physically contiguous run with one permission; the
+ * rest of the range is never mapped.  So an address at an offset its size
+ * class cannot start at, a last page that is not mapped with the first,
+ * or a page mapped past the end inside the same range proves the address
+ * or the size wrong.  Returns NULL, or why (written into @buf).  What it
+ * cannot see -- a smaller power-of-two size, an address inside a mapping
+ * aligned for the size given -- is written in dma.h (dma_unmap_page()).
+ * Costs no walk for a one-page mapping, one or two otherwise.
+ */
+static const char *extent_mismatch(struct dma_device *dev, dma_addr_t addr, size_t size,
+				   phys_addr_t pa, unsigned int prot, char *buf, size_t len)
+{
+	size_t npages, span;
+	iova_t iova = addr & PAGE_MASK;
+	phys_addr_t lpa;
+	unsigned int lprot;
+
+	if (size > ((size_t)1 << IOVA_BITS) - PAGE_SIZE) {
+		snprintf(buf, len, "size %zu is larger than the IOVA space; expected the "
+			 "size given to the map call", size);
+		return buf;
+	}
+	npages = DIV_ROUND_UP((addr & ~PAGE_MASK) + size, PAGE_SIZE);
+	span = iova_round_size(npages);
+	if (!(span & (span - 1)) && ((iova >> PAGE_SHIFT) & (span - 1))) {
+		snprintf(buf, len, "%#" PRIx64 " is not where a mapping of %zu bytes starts "
+			 "(its IOVA range of %zu pages is aligned to %zu pages): an address "
+			 "inside a mapping or the wrong size; expected the address and size "
+			 "of the map call", addr, size, span, span);
+		return buf;
+	}
+	if (npages > 1 &&
+	    (iommu_iova_to_phys(dev->dom, iova + (npages - 1) * PAGE_SIZE, &lpa, &lprot) ||
+	     lpa != (pa & PAGE_MASK) + (npages - 1) * PAGE_SIZE || lprot != prot)) {
+		snprintf(buf, len, "size %zu runs past the mapping at %#" PRIx64 ": its page "
+			 "%zu is not mapped with its first; expected the size given to the "
+			 "map call", size, addr, npages - 1);
+		return buf;
+	}
+	if (npages < span &&
+	    !iommu_iova_to_phys(dev->dom, iova + npages * PAGE_SIZE, &lpa, &lprot)) {
+		snprintf(buf, len, "size %zu stops short of the mapping at %#" PRIx64 ": its "
+			 "page %zu is mapped too; expected the size given to the map call",
+			 size, addr, npages);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set (to @buf,
+ * @len bytes, when it names values), nothing changed, the observer not
+ * told -- when the first page is not mapped, when @addr lies inside a
+ * bounced buffer but is not its first byte (its slots could not be freed
+ * whole) or @size is not the buffer's, or, without dma_debug (whose record
+ * vouches for both), when extent_mismatch() proves @addr or @size wrong.
+ * Otherwise tells the observer first if @notify.
  */
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir, bool notify, const char **why)
+		     enum dma_data_direction dir, bool notify, const char **why,
+		     char *buf, size_t len)
 {
 	phys_addr_t pa, start;
 	unsigned int prot;
@@ -484,6 +553,13 @@ static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 			*why = "address is inside a bounced buffer, not its start";
 			return -EINVAL;
 		}
+		if (size != bsize) {
+			snprintf(buf, len, "size %zu is not the %zu bytes of the bounced buffer "
+				 "at %#" PRIx64 "; expected the size given to the map call",
+				 size, bsize, addr);
+			*why = buf;
+			return -EINVAL;
+		}
 		if (notify)
 			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
 		/* Invalidate before the copy-back so the device is done. */
@@ -491,6 +567,11 @@ static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, bsize, dir);
 		swiotlb_unmap(dev->os->swiotlb, pa);
 		return 0;
+	}
+	if (!dev->debug) {
+		*why = extent_mismatch(dev, addr, size, pa, prot, buf, len);
+		if (*why)
+			return -EINVAL;
 	}
 	if (notify)
 		emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
@@ -534,8 +615,9 @@ static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
 		return addr;
 	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys)) {
 		const char *why;
+		char msg[256];
 
-		unmap_one(dev, addr, size, dir, false, &why);
+		unmap_one(dev, addr, size, dir, false, &why, msg, sizeof(msg));
 		return DMA_MAPPING_ERROR;
 	}
 	st_inc(dev, maps);
@@ -560,6 +642,7 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 			 size_t size, enum dma_data_direction dir)
 {
 	const char *why;
+	char msg[256];
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
@@ -569,7 +652,7 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
-	if (unmap_one(dev, addr, size, dir, true, &why)) {
+	if (unmap_one(dev, addr, size, dir, true, &why, msg, sizeof(msg))) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
@@ -612,6 +695,7 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 	phys_addr_t pa = 0;
 	unsigned int prot;
 	size_t npages;
+	char msg[256];
 
 	if (!args_ok(dev, "dma_unmap_batch", d->addr, d->size, d->dir)) {
 		*ret = -EINVAL;
@@ -634,12 +718,18 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		 * Passthrough, the flush queue, or a bounce that must be
 		 * invalidated before its copy-back: as dma_unmap_page().
 		 */
-		if (unmap_one(dev, d->addr, d->size, d->dir, true, &why)) {
+		if (unmap_one(dev, d->addr, d->size, d->dir, true, &why, msg, sizeof(msg))) {
 			misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
 			*ret = -EINVAL;
 			return false;
 		}
 		st_inc(dev, unmaps);
+		return false;
+	}
+	if (!dev->debug && (why = extent_mismatch(dev, d->addr, d->size, pa, prot, msg,
+						  sizeof(msg)))) {
+		misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
+		*ret = -EINVAL;
 		return false;
 	}
 	emit(dev, DMA_EV_UNMAP, d->addr, d->size, d->dir, false);
@@ -794,11 +884,13 @@ static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int 
 {
 	for (int i = 0; i < n; i++) {
 		const char *why;
+		char msg[256];
 
 		if (dev->debug)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
 					DBG_SG, true, false, &why);
-		unmap_one(dev, sg[i].dma_address, sg[i].length, dir, notify, &why);
+		unmap_one(dev, sg[i].dma_address, sg[i].length, dir, notify, &why, msg,
+			  sizeof(msg));
 	}
 }
 
@@ -835,8 +927,10 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address,
 							sg[i].length, dir, DBG_SG, p)) {
 				const char *why;
+				char msg[256];
 
-				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, false, &why);
+				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, false, &why,
+					  msg, sizeof(msg));
 				goto out_unwind;
 			}
 		}
@@ -1143,16 +1237,42 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 	return 0;
 }
 
+/*
+ * Is [@offset, @offset + @size) a page-aligned part of @state, nonempty
+ * unless @empty_ok?  NULL if so, else why not (written into @buf).  Never
+ * adds @offset and @size: the sum may wrap, and a wrapped part would reach
+ * IOVAs outside the reserved range -- another range's, or no one's.
+ */
+static const char *iova_part_bad(const struct dma_iova_state *state, size_t offset,
+				 size_t size, bool empty_ok, char *buf, size_t len)
+{
+	if (!state->addr)
+		return "state has no range; expected one from dma_iova_try_alloc()";
+	if ((!size && !empty_ok) || ((offset | size) & ~PAGE_MASK) ||
+	    offset > state->size || size > state->size - offset) {
+		snprintf(buf, len, "offset %#zx size %#zx is not a part of the %#zx-byte range "
+			 "at %#" PRIx64 "; expected %spage-aligned offset and size with "
+			 "offset + size <= %#zx", offset, size, state->size, state->addr,
+			 empty_ok ? "" : "a nonzero size and ", state->size);
+		return buf;
+	}
+	return NULL;
+}
+
 int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		  phys_addr_t phys, size_t offset, size_t size,
 		  enum dma_data_direction dir)
 {
+	char msg[192];
+	const char *why = iova_part_bad(state, offset, size, false, msg, sizeof(msg));
 	int r;
 
-	if (!state->addr || !dir_valid(dir) || ((phys | offset | size) & ~PAGE_MASK) ||
-	    !size || offset + size > state->size) {
-		misuse(dev, "dma_iova_link", state->addr + offset, size, dir,
-		       "needs an allocated state, page-aligned phys/offset/size inside it");
+	if (!why && !dir_valid(dir))
+		why = "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL";
+	if (!why && (phys & ~PAGE_MASK))
+		why = "phys is not page aligned";
+	if (why) {
+		misuse(dev, "dma_iova_link", state->addr, size, dir, why);
 		return -EINVAL;
 	}
 	r = iommu_map(dev->dom, state->addr + offset, phys, size, dir_prot(dir));
@@ -1167,30 +1287,10 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size)
 {
 	/* The lab's table walker is coherent: new PTEs are visible at once. */
-	if (!state->addr || offset + size > state->size)
+	if (!state->addr || offset > state->size || size > state->size - offset)
 		return -EINVAL;
 	st_inc(dev, syncs);
 	return 0;
-}
-
-void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
-		     size_t offset, size_t size, enum dma_data_direction dir)
-{
-	struct iommu_cmd cmd = {
-		.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
-		.iova = state->addr + offset, .npages = size >> PAGE_SHIFT,
-	};
-
-	if (!state->addr || ((offset | size) & ~PAGE_MASK) || offset + size > state->size) {
-		misuse(dev, "dma_iova_unlink", state->addr + offset, size, dir,
-		       "range outside the allocated state or not page aligned");
-		return;
-	}
-	emit(dev, DMA_EV_UNMAP, state->addr + offset, size, dir, false);
-	iommu_unmap(dev->dom, state->addr + offset, size);
-	iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
-	st_inc(dev, inv_cmds);
-	st_inc(dev, unmaps);
 }
 
 /* The direction a link gave a page of the permission @prot. */
@@ -1226,9 +1326,65 @@ static size_t linked_run(struct dma_device *dev, iova_t iova, size_t max,
 	return len;
 }
 
-void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
+/*
+ * Tell the observer of every linked run in [@iova, @iova + @size), before
+ * the PTEs go, each with @dir (DMA_NONE: the direction its permission
+ * implies).  No event spans a hole, so every link in the part is reached
+ * by an event that starts at it or at a link it touches, and the oracle
+ * retires the links that tile a run.  Returns the number of runs.
+ */
+static uint64_t emit_unlink_runs(struct dma_device *dev, iova_t iova, size_t size,
+				 enum dma_data_direction dir)
 {
 	uint64_t runs = 0;
+
+	for (size_t off = 0; off < size;) {
+		enum dma_data_direction run_dir;
+		size_t len = linked_run(dev, iova + off, size - off, &run_dir);
+
+		if (!len) {
+			off += PAGE_SIZE;
+			continue;
+		}
+		emit(dev, DMA_EV_UNMAP, iova + off, len, dir == DMA_NONE ? run_dir : dir,
+		     false);
+		off += len;
+		runs++;
+	}
+	return runs;
+}
+
+void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
+		     size_t offset, size_t size, enum dma_data_direction dir)
+{
+	struct iommu_cmd cmd;
+	const char *why;
+	char msg[192];
+
+	why = iova_part_bad(state, offset, size, true, msg, sizeof(msg));
+	if (why) {
+		misuse(dev, "dma_iova_unlink", state->addr, size, dir, why);
+		return;
+	}
+	cmd = (struct iommu_cmd){
+		.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+		.iova = state->addr + offset, .npages = size >> PAGE_SHIFT,
+	};
+	/*
+	 * One event per linked run, not one for the part: the part may hold
+	 * several links and holes, and the oracle finds a record by the
+	 * event's address.
+	 */
+	emit_unlink_runs(dev, state->addr + offset, size, dir);
+	iommu_unmap(dev->dom, state->addr + offset, size);
+	iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	st_inc(dev, inv_cmds);
+	st_inc(dev, unmaps);
+}
+
+void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
+{
+	uint64_t runs;
 
 	if (!state->addr)
 		return;
@@ -1237,18 +1393,7 @@ void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 	 * would, each linked run in turn: the observer hears of it before its
 	 * PTEs go, and it counts as an unmap.
 	 */
-	for (size_t off = 0; off < state->size;) {
-		enum dma_data_direction dir;
-		size_t len = linked_run(dev, state->addr + off, state->size - off, &dir);
-
-		if (!len) {
-			off += PAGE_SIZE;
-			continue;
-		}
-		emit(dev, DMA_EV_UNMAP, state->addr + off, len, dir, false);
-		off += len;
-		runs++;
-	}
+	runs = emit_unlink_runs(dev, state->addr, state->size, DMA_NONE);
 	if (runs) {
 		struct iommu_cmd cmd = {
 			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),

@@ -26,11 +26,12 @@
  * nothing: no mapping, record or page, and no event to the observer.
  * Complete misuse detection needs dma_debug (on by default, as
  * CONFIG_DMA_API_DEBUG); without it a translating domain still refuses to
- * unmap an IOVA whose PTE is absent (and, for an untrusted device, to sync
- * one, or to sync outside a bounced buffer), dma_free_coherent() still
- * checks its arguments against the domain and the page allocator, while a
- * sync on a trusted device is free and unchecked -- memory is coherent, as
- * in Linux.
+ * unmap an IOVA whose PTE is absent or an extent the page table and the
+ * IOVA allocator prove wrong (see dma_unmap_page()) and, for an untrusted
+ * device, to sync an unmapped IOVA or outside a bounced buffer;
+ * dma_free_coherent() still checks its arguments against the domain and
+ * the page allocator, while a sync on a trusted device is free and
+ * unchecked -- memory is coherent, as in Linux.
  */
 #ifndef DMAREUSE_DMA_H
 #define DMAREUSE_DMA_H
@@ -151,8 +152,13 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
  * @dev: the device; NULL is a no-op
  *
  * Every mapping dma_debug still records is reported on stderr and torn
- * down: single and coherent mappings are unmapped (coherent pages are not
- * freed), scatterlist entries are cleared with the domain.  A lazy
+ * down, the observer told of each as its unmap would tell it (one unmap
+ * event per record, a coherent one for its whole block): single and
+ * coherent mappings are unmapped (coherent pages are not freed),
+ * scatterlist entries are cleared with the domain.  Without dma_debug
+ * there is no record of what is mapped: the pages still mapped go with
+ * the domain and are only counted, and the observer is not told (the
+ * oracle keeps them lent).  A lazy
  * device's timer stops and its flush queues are flushed.  Then the device
  * is detached, the domain freed (pages still mapped are reported) and the
  * IOVA allocator destroyed.
@@ -266,8 +272,21 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
  * Misuse -- a bad @dir, @size 0; with dma_debug an address, size,
  * direction or map API that matches no live mapping (a second unmap
  * included); without it, on a translating domain, a first page that is not
- * mapped or an address inside a bounced buffer other than its start -- is
- * logged, counted, unmaps nothing and sends no event.
+ * mapped, an address inside a bounced buffer other than its start or a
+ * size other than the bounced buffer's, and for a buffer not bounced an
+ * address or size the page table and the IOVA allocator prove wrong -- is
+ * logged, counted, unmaps nothing and sends no event.  The proofs: a
+ * mapping of n pages sits at the start of an IOVA range of
+ * iova_round_size(n) pages aligned to that size (when a power of two), its
+ * pages map one physically contiguous run with one permission, and the
+ * rest of its range is never mapped; so an address not aligned for the
+ * size's class, a last page not mapped with the first, or a mapped page
+ * past the size inside the same range is refused.  Without dma_debug some
+ * misuse stays invisible and is carried out as asked: a smaller
+ * power-of-two size (1 or 2 pages of a 4-page mapping), an address inside
+ * a mapping aligned for the size given, a larger size whose extra pages
+ * happen to map the next physical pages with the same permission, and
+ * anything under passthrough.
  *
  * Context: any thread.
  * Return: 0, or -EINVAL (misuse).
@@ -532,6 +551,7 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
  * @phys: physical address of the first page; page aligned
  * @offset: where in the range; page aligned
  * @size: bytes; a nonzero multiple of PAGE_SIZE, within the range
+ *        (@offset + @size <= the range's size, checked without overflow)
  * @dir: the permission, as for dma_map_page()
  *
  * Installs the PTEs; the device may use them after dma_iova_sync().  No
@@ -568,14 +588,18 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
  * @dev: the device
  * @state: a range from dma_iova_try_alloc()
  * @offset: start of the part; page aligned
- * @size: bytes; page aligned, within the range
+ * @size: bytes; page aligned, within the range (@offset + @size <= the
+ *        range's size, checked without overflow); 0 does nothing but the
+ *        invalidation
  * @dir: the direction it was linked for (told to the observer only)
  *
  * Clears the PTEs of [@offset, @offset + @size) -- pages not linked are
  * skipped -- and invalidates that range with one command + SYNC whatever
  * the domain type: when the call returns, no translation of it remains.
+ * The observer is told first, one unmap event per linked run in the part
+ * (as dma_iova_free() sends them), so every link in it is taken back.
  * Misuse (an unallocated @state, a misaligned or out-of-range part) is
- * logged and changes nothing; there is no return value.
+ * logged with the values and changes nothing; there is no return value.
  *
  * Context: any thread.
  */

@@ -749,6 +749,115 @@ static void test_random_strict_against_reference(void)
 	lab_down(lab);
 }
 
+/* One domain type: see test_teardown_tells_oracle(). */
+static void teardown_tells_oracle(enum dma_domain_type t)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct oracle *o = oracle_attach(lab->os);
+	struct dma_device *dev = mkdev(lab, t, false);
+	const char *dn = dma_domain_type_name(t);
+	struct scatterlist sg[2];
+	struct oracle_counts c;
+	struct oracle_stats st;
+	dma_addr_t ca;
+	pfn_t p1, p2;
+	uint8_t *buf, *coh;
+
+	REQUIRE(o && dev);
+	buf = alloc_page_of(lab, 0, 77, &p1);
+	REQUIRE(buf && alloc_page_of(lab, 1, 77, &p2));
+	REQUIRE(!dma_mapping_error(dma_map_single(dev, buf, 64, DMA_TO_DEVICE)));
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], p2, PAGE_SIZE, 0);
+	sg_set_page(&sg[1], p2 + 1, PAGE_SIZE, 0);
+	REQUIRE(dma_map_sg(dev, sg, 2, DMA_FROM_DEVICE) == 2);
+	coh = dma_alloc_coherent(dev, PAGE_SIZE, &ca);
+	REQUIRE(coh);
+	oracle_stats_read(o, &st);
+	CHECK(st.records_live == 4, "%s: %llu records lent", dn,
+	      (unsigned long long)st.records_live);
+	CHECK(dma_device_destroy(dev) == 4, "%s: four live mappings reported", dn);
+	oracle_stats_read(o, &st);
+	CHECK(st.records_live == 0 && st.unknown_events == 0,
+	      "%s: %llu record(s) still lent after teardown, %llu unknown event(s)", dn,
+	      (unsigned long long)st.records_live, (unsigned long long)st.unknown_events);
+	page_put(lab->pa, p1);
+	page_put(lab->pa, p2);
+	page_put(lab->pa, virt_to_phys(lab->m, coh) >> PAGE_SHIFT);
+	oracle_read(o, NULL, &c);
+	CHECK(c.freed_mapped == 0, "%s: %llu frame(s) counted freed while mapped after "
+	      "the device was gone", dn, (unsigned long long)c.freed_mapped);
+	oracle_detach(o);
+	lab_down(lab);
+}
+
+/*
+ * dma_device_destroy() tears down the mappings dma_debug still records --
+ * single, scatterlist and coherent -- and the oracle hears of each as of
+ * an unmap: no record stays lent, no event is unknown, and frames freed
+ * after the device is gone are not counted as freed while mapped.  It
+ * broke: teardown unmapped behind the observer's back, so the oracle kept
+ * every such buffer lent and counted freed_mapped for each frame later
+ * freed.
+ */
+static void test_teardown_tells_oracle(void)
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++)
+		teardown_tells_oracle((enum dma_domain_type)t);
+}
+
+/*
+ * One dma_iova_unlink() over a part holding several links retires every
+ * link's record: two links that touch (one run of pages contiguous in IOVA
+ * and physical memory with one permission), a hole, and a third link.
+ * It broke: the unlink sent one event for the whole part, so the oracle
+ * retired the first link only and kept the others lent -- a later access
+ * was blocked but the frames, once freed, counted as freed while mapped.
+ */
+static void test_iova_unlink_retires_every_link(void)
+{
+	for (int t = DMA_DOMAIN_STRICT; t <= DMA_DOMAIN_LAZY; t++) {
+		struct lab *lab = lab_up(32, 1, "ideal");
+		struct oracle *o = oracle_attach(lab->os);
+		struct dma_device *dev = mkdev(lab, (enum dma_domain_type)t, false);
+		const char *dn = dma_domain_type_name((enum dma_domain_type)t);
+		struct dma_iova_state state;
+		struct oracle_counts c;
+		struct oracle_stats st;
+		pfn_t p, q;
+
+		REQUIRE(o && dev);
+		REQUIRE(alloc_page_of(lab, 2, 77, &p) && alloc_page_of(lab, 0, 77, &q));
+		REQUIRE(dma_iova_try_alloc(dev, &state, 8 * PAGE_SIZE) == 0);
+		CHECK(dma_iova_link(dev, &state, p << PAGE_SHIFT, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE) == 0);
+		CHECK(dma_iova_link(dev, &state, (p + 1) << PAGE_SHIFT, PAGE_SIZE,
+				    2 * PAGE_SIZE, DMA_TO_DEVICE) == 0);
+		CHECK(dma_iova_link(dev, &state, q << PAGE_SHIFT, 5 * PAGE_SIZE, PAGE_SIZE,
+				    DMA_BIDIRECTIONAL) == 0);
+		CHECK(dma_iova_sync(dev, &state, 0, 8 * PAGE_SIZE) == 0);
+		CHECK(access_class(o, dev, state.addr + 2 * PAGE_SIZE, 8, DEV_READ) == ORACLE_OK);
+		CHECK(access_class(o, dev, state.addr + 5 * PAGE_SIZE, 8, DEV_WRITE) ==
+		      ORACLE_OK);
+		dma_iova_unlink(dev, &state, 0, 8 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+		oracle_stats_read(o, &st);
+		CHECK(st.records_live == 0 && st.records_dead == 3 && st.unknown_events == 0,
+		      "%s: after the unlink %llu lent, %llu dead, %llu unknown", dn,
+		      (unsigned long long)st.records_live, (unsigned long long)st.records_dead,
+		      (unsigned long long)st.unknown_events);
+		CHECK(access_class(o, dev, state.addr + 2 * PAGE_SIZE, 8, DEV_READ) == BLOCKED);
+		dma_iova_free(dev, &state);
+		page_put(lab->pa, p);
+		page_put(lab->pa, q);
+		oracle_read(o, dma_device_mdev(dev), &c);
+		CHECK(c.freed_mapped == 0, "%s: %llu frame(s) freed while mapped", dn,
+		      (unsigned long long)c.freed_mapped);
+		CHECK(dma_device_destroy(dev) == 0);
+		oracle_detach(o);
+		lab_down(lab);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -763,6 +872,8 @@ int main(int argc, char **argv)
 		TEST(test_per_device_and_total),
 		TEST(test_attach_fails_without_free_hook),
 		TEST(test_random_strict_against_reference),
+		TEST(test_teardown_tells_oracle),
+		TEST(test_iova_unlink_retires_every_link),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -783,6 +783,160 @@ static void test_iova_free_tells_observer(void)
 	}
 }
 
+/*
+ * dma_iova_link/unlink/sync with an offset + size that wraps around are
+ * refused -- logged, counted, no event -- and reach nothing outside the
+ * state's range.  It broke: the check added offset and size, so a part
+ * whose sum wrapped to 0 passed, and the link mapped, the unlink unmapped,
+ * the last page of the range lying right below the state's.
+ */
+static void test_iova_part_wrap_refused(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, DMA_DOMAIN_STRICT, false);
+	struct mdev *hw = dma_device_mdev(dev);
+	struct dma_iova_state x, y, t;
+	struct evlog log = { 0 };
+	struct dma_stats s0, s1;
+	size_t wrap;
+	uint8_t b;
+	pfn_t p;
+
+	REQUIRE(dev);
+	REQUIRE(pages_alloc(lab->pa, 1, 77, true, &p) == 0);
+	REQUIRE(dma_iova_try_alloc(dev, &x, 4 * PAGE_SIZE) == 0);
+	REQUIRE(dma_iova_try_alloc(dev, &y, 4 * PAGE_SIZE) == 0);
+	if (y.addr > x.addr) {
+		t = x;
+		x = y;
+		y = t;
+	}
+	REQUIRE(y.addr + 4 * PAGE_SIZE == x.addr, "y right below x (top-down allocation)");
+	/* An offset from x whose sum with PAGE_SIZE wraps: y's last page. */
+	wrap = (size_t)(y.addr + 3 * PAGE_SIZE - x.addr);
+	os_set_dma_observer(lab->os, record_event, &log);
+	dma_stats_read(dev, &s0);
+	CHECK(dma_iova_link(dev, &x, (p + 1) << PAGE_SHIFT, wrap, PAGE_SIZE,
+			    DMA_TO_DEVICE) == -EINVAL);
+	CHECK(mdev_access(hw, y.addr + 3 * PAGE_SIZE, &b, 1, DEV_READ) == -EFAULT,
+	      "a link of x mapped a page of y");
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_iova_link(dev, &y, p << PAGE_SHIFT, 3 * PAGE_SIZE, PAGE_SIZE,
+			    DMA_TO_DEVICE) == 0);
+	os_set_dma_observer(lab->os, record_event, &log);
+	dma_iova_unlink(dev, &x, wrap, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(mdev_access(hw, y.addr + 3 * PAGE_SIZE, &b, 1, DEV_READ) == 0,
+	      "an unlink of x reached y's link");
+	CHECK(dma_iova_sync(dev, &x, wrap, PAGE_SIZE) == -EINVAL);
+	dma_stats_read(dev, &s1);
+	CHECK(log.total == 0, "%u event(s) for refused calls", log.total);
+	CHECK(s1.misuse == s0.misuse + 2 && s1.maps == s0.maps + 1 &&
+	      s1.unmaps == s0.unmaps && s1.syncs == s0.syncs, "misuse %llu -> %llu",
+	      (unsigned long long)s0.misuse, (unsigned long long)s1.misuse);
+	os_set_dma_observer(lab->os, NULL, NULL);
+	dma_iova_unlink(dev, &y, 3 * PAGE_SIZE, PAGE_SIZE, DMA_TO_DEVICE);
+	dma_iova_free(dev, &x);
+	dma_iova_free(dev, &y);
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, p);
+	lab_down(lab);
+}
+
+/* The mapping at @a is whole: its first and last byte still reach @buf. */
+static bool still_mapped(struct dma_device *dev, dma_addr_t a, size_t size)
+{
+	uint8_t b;
+
+	return mdev_access(dma_device_mdev(dev), a, &b, 1, DEV_READ) == 0 &&
+	       mdev_access(dma_device_mdev(dev), a + size - 1, &b, 1, DEV_READ) == 0;
+}
+
+/* One domain type: see test_unmap_wrong_extent_refused_without_debug(). */
+static void unmap_wrong_extent(enum dma_domain_type t)
+{
+	enum { BLEN = 2 * PAGE_SIZE + 1024 };
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev_debug(lab, t, false, false);
+	struct dma_device *udev = mkdev_debug(lab, t, true, false);
+	const char *dn = dma_domain_type_name(t);
+	uint64_t safety0 = lab_safety_violations();
+	struct dma_unmap_desc d;
+	struct evlog log = { 0 };
+	struct dma_stats s0, s1, u0, u1;
+	dma_addr_t a4, a3, ab;
+	uint8_t *buf;
+	pfn_t pfn;
+
+	REQUIRE(dev && udev);
+	if (t == DMA_DOMAIN_STRICT)
+		lab_install_safety_check(lab);
+	buf = alloc_buf(lab, 4, &pfn);
+	REQUIRE(buf);
+	a4 = dma_map_single(dev, buf, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+	a3 = dma_map_single(dev, buf + 4 * PAGE_SIZE, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	ab = dma_map_single(udev, buf + 8 * PAGE_SIZE + 512, BLEN, DMA_BIDIRECTIONAL);
+	REQUIRE(!dma_mapping_error(a4) && !dma_mapping_error(a3) && !dma_mapping_error(ab));
+	os_set_dma_observer(lab->os, record_event, &log);
+	dma_stats_read(dev, &s0);
+	dma_stats_read(udev, &u0);
+	CHECK(dma_unmap_single(dev, a4, 3 * PAGE_SIZE, DMA_TO_DEVICE) == -EINVAL,
+	      "%s: size short of the mapping", dn);
+	CHECK(dma_unmap_single(dev, a4 + PAGE_SIZE, 2 * PAGE_SIZE, DMA_TO_DEVICE) == -EINVAL,
+	      "%s: address inside the mapping", dn);
+	CHECK(dma_unmap_page(dev, a3, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "%s: size past the mapping", dn);
+	CHECK(dma_unmap_single(dev, a3 + 2 * PAGE_SIZE, PAGE_SIZE << 30,
+			       DMA_BIDIRECTIONAL) == -EINVAL, "%s: a huge size", dn);
+	d = (struct dma_unmap_desc){ a4, 2 * PAGE_SIZE + 1, DMA_TO_DEVICE };
+	CHECK(dma_unmap_batch(dev, &d, 1) == -EINVAL, "%s: batch, size short", dn);
+	CHECK(dma_unmap_single(udev, ab, 100, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "%s: bounced, size short", dn);
+	CHECK(dma_unmap_single(udev, ab, BLEN + PAGE_SIZE, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "%s: bounced, size long", dn);
+	dma_stats_read(dev, &s1);
+	dma_stats_read(udev, &u1);
+	CHECK(log.total == 0, "%s: %u event(s) for refused unmaps", dn, log.total);
+	CHECK(s1.misuse == s0.misuse + 5 && s1.unmaps == s0.unmaps &&
+	      u1.misuse == u0.misuse + 2 && u1.unmaps == u0.unmaps,
+	      "%s: misuse +%llu/+%llu, unmaps +%llu/+%llu", dn,
+	      (unsigned long long)(s1.misuse - s0.misuse),
+	      (unsigned long long)(u1.misuse - u0.misuse),
+	      (unsigned long long)(s1.unmaps - s0.unmaps),
+	      (unsigned long long)(u1.unmaps - u0.unmaps));
+	CHECK(still_mapped(dev, a4, 4 * PAGE_SIZE) && still_mapped(dev, a3, 3 * PAGE_SIZE) &&
+	      still_mapped(udev, ab, BLEN), "%s: a refused unmap unmapped", dn);
+	/* The right calls still work and leave nothing behind. */
+	CHECK(dma_unmap_single(dev, a4, 4 * PAGE_SIZE, DMA_TO_DEVICE) == 0);
+	d = (struct dma_unmap_desc){ a3, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL };
+	CHECK(dma_unmap_batch(dev, &d, 1) == 0);
+	CHECK(dma_unmap_single(udev, ab, BLEN, DMA_BIDIRECTIONAL) == 0);
+	CHECK(log.n[DMA_EV_UNMAP] == 3);
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_device_destroy(dev) == 0, "%s: left mapped", dn);
+	CHECK(dma_device_destroy(udev) == 0, "%s: bounced left mapped", dn);
+	page_put(lab->pa, pfn);
+	CHECK(lab_safety_violations() == safety0, "%s: a frame was freed while mapped", dn);
+	lab_down(lab);
+}
+
+/*
+ * Without dma_debug, an unmap whose address or size the page table and
+ * the IOVA allocator's alignment prove wrong is refused: a size that
+ * stops short of the mapping inside its IOVA range or runs past it, an
+ * address inside the mapping its size class cannot start at, a bounced
+ * buffer's size -- through dma_unmap_single/page and dma_unmap_batch.
+ * Nothing is unmapped, no event is sent, and the right calls then leave
+ * no page, IOVA or slot behind.  It broke: the wrong extent was unmapped
+ * and a wrong-size IOVA range freed, leaving pages of the buffer mapped
+ * after its unmap (the safety rule) and IOVA ranges leaked or handed out
+ * twice.
+ */
+static void test_unmap_wrong_extent_refused_without_debug(void)
+{
+	unmap_wrong_extent(DMA_DOMAIN_STRICT);
+	unmap_wrong_extent(DMA_DOMAIN_LAZY);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -800,6 +954,8 @@ int main(int argc, char **argv)
 		TEST(test_swiotlb_sync_subrange),
 		TEST(test_refused_calls_send_no_event),
 		TEST(test_iova_free_tells_observer),
+		TEST(test_iova_part_wrap_refused),
+		TEST(test_unmap_wrong_extent_refused_without_debug),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
