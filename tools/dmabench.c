@@ -102,6 +102,21 @@ const char *strategy_list(void)
 
 static const char *const map_dirs[] = { "BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE" };
 
+/*
+ * The narrowest DMA mask under which iova-link's range fits: one
+ * size-aligned IOVA allocation of map_bench_link_bytes(), rounded up to a
+ * power of two, above IOVA page 0 -- so twice that.
+ */
+static unsigned int link_min_bits(const struct map_bench_params *p)
+{
+	size_t pages = map_bench_link_bytes(p) / PAGE_SIZE;
+	unsigned int bits = PAGE_SHIFT + 1;
+
+	while (((size_t)1 << (bits - PAGE_SHIFT - 1)) < pages)
+		bits++;
+	return bits;
+}
+
 static void map_help(void)
 {
 	printf("usage: %s map [options]\n"
@@ -110,10 +125,13 @@ static void map_help(void)
 	       "  -t, --threads N      threads (CPUs), 1-1024 (default 1)\n"
 	       "  -s, --seconds N      run time, 1-300 (default 20)\n"
 	       "  -n, --node N         NUMA node, accepted for compatibility: -1 only\n"
-	       "  -b, --bits N         DMA mask width, 20-64 (default 32)\n"
+	       "  -b, --bits N         DMA mask width, 20-64 (default 32); iova-link\n"
+	       "                       needs 23-64, more with threads x granule above\n"
+	       "                       1024 pages (its range must fit below the mask)\n"
 	       "  -d, --dir N          0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE (default 0)\n"
 	       "  -x, --delay NS       transfer time in ns, 0-10000000 (default 0)\n"
-	       "  -g, --granule N      buffer size in pages, 1-1024 (default 1)\n"
+	       "  -g, --granule N      buffer size in pages, 1-1024 (default 1); bounce\n"
+	       "                       takes 1-64 (its largest buffer, 256 KiB)\n"
 	       "      --strategy S     passthrough | strict | lazy | bounce | reuse | pool |\n"
 	       "                       cache | iova-link | auto (default strict)\n"
 	       "      --platform P     profile name or path (default kunpeng920-smmuv3)\n"
@@ -187,6 +205,15 @@ static int cmd_map(int argc, char **argv)
 		usage_error("--strategy: '%s' is not a strategy (expected one of: %s)", strategy,
 			    strategy_list());
 	p.strategy = (enum reuse_strategy)reuse_strategy_parse(strategy);
+	if (p.strategy == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
+		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
+			    "buffer is %zu bytes: expected 1-%zu)", p.granule, rbounce_max_len(),
+			    rbounce_max_len() / PAGE_SIZE);
+	if (p.strategy == RS_IOVA_LINK && p.dma_bits < link_min_bits(&p))
+		usage_error("-b/--bits: %u is too narrow for --strategy iova-link with %u "
+			    "thread(s) x %u page(s) (its %zu KiB IOVA range must fit below the "
+			    "mask: expected %u-64)", p.dma_bits, p.threads, p.granule,
+			    map_bench_link_bytes(&p) >> 10, link_min_bits(&p));
 	if (load_platform(platform, &prof))
 		return EXIT_USAGE;
 	p.profile = &prof;

@@ -264,6 +264,12 @@ static void map_run(const struct run_cfg *c, struct row *row)
 	};
 	struct map_bench_result m;
 
+	if (row->s == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len()) {
+		row->applies = false;
+		snprintf(row->why, sizeof(row->why), "--size %zu is above bounce's largest "
+			 "buffer (%zu bytes)", c->size, rbounce_max_len());
+		return;
+	}
 	row->err = map_bench_run(&p, &m);
 	if (row->err) {
 		snprintf(row->why, sizeof(row->why), "failed: %s", strerror(-row->err));
@@ -498,9 +504,12 @@ static void run_help(void)
 	       "  --platform P     profile name or path (default kunpeng920-smmuv3)\n"
 	       "  --threads N      CPU threads, 1-64 (default 1)\n"
 	       "  --seconds S      run time per strategy, 1-300 (default 2)\n"
-	       "  --ops N          fixed operations per strategy instead of --seconds\n"
-	       "                   (counts are then reproducible for a seed on ideal)\n"
-	       "  --size BYTES     map: buffer size, 1-4194304 (default 4096);\n"
+	       "  --ops N          fixed operations per strategy instead of --seconds,\n"
+	       "                   1-100000000 (counts are then reproducible for a seed\n"
+	       "                   on ideal); zswap keeps every page until it loads them\n"
+	       "                   back: 1-%llu, with --threads T at most T x (%llu / T)\n"
+	       "  --size BYTES     map: buffer size, 1-4194304 (default 4096; bounce takes\n"
+	       "                   up to %zu, its row is n/a above);\n"
 	       "                   net: every packet this size, 64-65536 (default: the mix)\n"
 	       "  --mix SPEC       net: packet size mix, W:LO-HI,... (default\n"
 	       "                   50:64-1500,30:1500-9000,20:9000-65536)\n"
@@ -518,7 +527,8 @@ static void run_help(void)
 	       "pages the strategy holds at the end; isolation, what the oracle measured\n"
 	       "(none/breached/window/page/buffer); ok/stale/subpage/breach, the oracle's\n"
 	       "counts of device access chunks; verified, every byte checked end to end.\n",
-	       prog);
+	       prog, (unsigned long long)ZSWAP_MAX_PAGES, (unsigned long long)ZSWAP_MAX_PAGES,
+	       rbounce_max_len());
 }
 
 static void parse_strategies(struct run_cfg *c, const char *list)
@@ -625,6 +635,12 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	if (c.wl == WL_NET && c.size && (c.size < NET_MIN_PACKET || c.size > 65536))
 		usage_error("--size: %zu is out of range for net (expected %d-65536)", c.size,
 			    NET_MIN_PACKET);
+	if (c.wl == WL_ZSWAP && c.ops > ZSWAP_MAX_PAGES / c.threads * c.threads)
+		usage_error("--ops: %" PRIu64 " is too many pages for zswap with --threads %u "
+			    "(a run holds every stored page until it loads them back, at most %llu "
+			    "pages: expected 1-%llu with %u thread(s))", c.ops, c.threads,
+			    (unsigned long long)ZSWAP_MAX_PAGES,
+			    (unsigned long long)(ZSWAP_MAX_PAGES / c.threads * c.threads), c.threads);
 	if (c.wl == WL_ZSWAP && c.size)
 		usage_error("--size: zswap works on whole pages; --size is for net and map");
 	if (c.poll && c.wl != WL_ZSWAP)

@@ -7,6 +7,11 @@
  * `trans_ns` of transfer time, unmap.  Latencies are accumulated per
  * thread with Welford's method and merged at the end (Chan et al.), so the
  * standard deviation is exact over all samples without storing them.
+ *
+ * Every thread holds one buffer at a time, so the strategy objects are
+ * sized for @threads buffers in flight (map_bench_link_bytes(), and a
+ * bounce pool of a largest buffer per thread): the run cannot fail for
+ * want of a slot the threads would share.
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/dmaengine.h>
@@ -187,6 +192,13 @@ out_put:
 	return NULL;
 }
 
+size_t map_bench_link_bytes(const struct map_bench_params *p)
+{
+	size_t need = (size_t)p->threads * p->granule * PAGE_SIZE;
+
+	return need > MAP_BENCH_LINK_MIN ? need : MAP_BENCH_LINK_MIN;
+}
+
 /* Median ns of one plain copy of @size bytes (the bounce yardstick). */
 static double measure_memcpy(struct os *os, size_t size)
 {
@@ -235,6 +247,11 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 	struct rmapper *mapper = NULL;
 	struct rreuse *reg = NULL;
 	struct rpool *pool = NULL;
+	struct rmapper_cfg cfg = {
+		/* a largest bounce buffer per thread; iova-link: see its helper */
+		.bounce_bytes = (size_t)p->threads * rbounce_max_len(),
+		.link_bytes = map_bench_link_bytes(p),
+	};
 	struct welford map = { 0 }, unmap = { 0 };
 	struct os_config oc = { 0 };
 	struct worker *w;
@@ -245,6 +262,8 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
+	if (cfg.bounce_bytes < MAP_BENCH_BOUNCE_MIN)
+		cfg.bounce_bytes = MAP_BENCH_BOUNCE_MIN;
 	/* Enough memory for every thread's buffer at the largest granule. */
 	mc.mem_bytes = (256u << 20) + (size_t)p->threads * (4u << 20) * 2;
 	m = machine_create(&mc);
@@ -270,7 +289,7 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 		pool = rpool_create(dev, (size_t)p->granule * PAGE_SIZE, 2 * p->threads,
 				    (enum dma_data_direction)p->dir);
 	else if (p->strategy > RS_LAZY)
-		mapper = rmapper_create(dev, p->strategy, NULL);
+		mapper = rmapper_create(dev, p->strategy, &cfg);
 	if (p->strategy > RS_LAZY && !reg && !pool && !mapper) {
 		ret = -ENOMEM;
 		goto out_dev;

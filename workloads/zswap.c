@@ -15,11 +15,20 @@
  * histogram.  The store phase is followed by the load phase on the same
  * threads; ops = pages that went through both.
  *
+ * Memory: the store holds every page until the load phase, so the arena
+ * is sized for the pages to store (ZSWAP_MAX_PAGES at most, zswap.h).  A
+ * count beyond that is refused up front; a timed run gives each thread a
+ * budget, its share of the arena, and ends the store phase there.
+ *
  * Errors: an entry exists only for a page that was stored (a store that
  * fails half way takes its entry back and frees its page), so the load
- * phase never reads a half-made entry.  A worker thread that cannot be
- * started fails the run; the workers that did start run to their end and
- * are joined.  Every failure leaves one line in the caller's @err.
+ * phase never reads a half-made entry.  A page counts as failed only when
+ * its bytes did not come back; a load that finds no memory (no page to
+ * load into, no memory to map the decompression) is the worker's error,
+ * and the loads after it still run, so that rejected pages go back to
+ * their owner.  A worker thread that cannot be started fails the run; the
+ * workers that did start run to their end and are joined.  Every failure
+ * leaves one line in the caller's @err.
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
@@ -64,6 +73,7 @@ struct worker {
 	struct os *os;
 	struct zip_drv *drv;
 	uint64_t deadline;
+	uint64_t budget;		/* most pages to store (its arena share) */
 	struct entry *e;
 	size_t n, cap;
 	struct zpool zp;
@@ -73,6 +83,7 @@ struct worker {
 	uint64_t dma_ns, verified, failed, rejected, engine_ops;
 	struct wl_latency lat;
 	int err;
+	char why[96];			/* what @err was doing */
 };
 
 void zswap_default_mix(unsigned int mix[ZK_COUNT])
@@ -263,8 +274,12 @@ out_drop:
 	return -ENOMEM;
 }
 
-/* Load entry @e into a fresh page and compare with the original. */
-static void load_one(struct worker *w, struct entry *e, uint8_t *want)
+/*
+ * Load entry @e into a fresh page and compare with the original.  Return:
+ * 0 (the page counted verified or failed); -ENOMEM if no memory was left
+ * to load it (counted neither: its bytes were never asked for).
+ */
+static int load_one(struct worker *w, struct entry *e, uint8_t *want)
 {
 	struct page_alloc *pa = os_page_alloc(w->os);
 	struct scatterlist ssg[1], dsg[1];
@@ -281,12 +296,10 @@ static void load_one(struct worker *w, struct entry *e, uint8_t *want)
 		else
 			w->verified++;
 		page_put(pa, e->kept);
-		return;
+		return 0;
 	}
-	if (pages_alloc(pa, 0, OWNER_ZSWAP_SRC, false, &page)) {
-		w->failed++;
-		return;
-	}
+	if (pages_alloc(pa, 0, OWNER_ZSWAP_SRC, false, &page))
+		return -ENOMEM;
 	got = va(w, page);
 	if (e->how == E_SAME) {
 		memset(got, e->fill, PAGE_SIZE);
@@ -311,6 +324,11 @@ static void load_one(struct worker *w, struct entry *e, uint8_t *want)
 				dsg, 1, PAGE_SIZE, &produced, &w->dma_ns);
 		wl_latency_add(&w->lat, mclock_now() - t0);
 		w->engine_ops++;
+		if (r == -ENOMEM) {
+			/* The mapping found no memory: the engine never ran. */
+			page_put(pa, page);
+			return r;
+		}
 		if (!r && produced != PAGE_SIZE)
 			r = -EIO;
 	}
@@ -319,6 +337,7 @@ static void load_one(struct worker *w, struct entry *e, uint8_t *want)
 	else
 		w->verified++;
 	page_put(pa, page);
+	return 0;
 }
 
 static void *worker_fn(void *arg)
@@ -340,15 +359,24 @@ static void *worker_fn(void *arg)
 		w->err = sg_mark_reusable(w->dsg, 1, reg, NULL, NULL);
 		w->dst_marked = !w->err;
 	}
-	for (uint64_t i = 0; !w->err; i++) {
-		if (w->p->pages ? i >= w->p->pages : mclock_now() >= w->deadline)
+	for (uint64_t i = 0; !w->err && i < w->budget; i++) {
+		if (!w->p->pages && mclock_now() >= w->deadline)
 			break;
 		w->err = store_one(w, i);
+		if (w->err)
+			snprintf(w->why, sizeof(w->why), "storing page %llu",
+				 (unsigned long long)i);
 		if (i % 256 == 255)
 			zip_drv_maintain(w->drv, &w->dma_ns);
 	}
 	for (size_t i = 0; i < w->n; i++) {
-		load_one(w, &w->e[i], want);
+		int r = load_one(w, &w->e[i], want);
+
+		if (r && !w->err) {
+			w->err = r;
+			snprintf(w->why, sizeof(w->why), "loading page %llu",
+				 (unsigned long long)w->e[i].idx);
+		}
 		if (i % 256 == 255)
 			zip_drv_maintain(w->drv, &w->dma_ns);
 	}
@@ -372,6 +400,14 @@ static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
 {
 	if (!p->threads || p->threads > MAX_THREADS) {
 		snprintf(err, errlen, "threads %u: expected 1-%d", p->threads, MAX_THREADS);
+		return false;
+	}
+	if (p->pages > ZSWAP_MAX_PAGES / p->threads) {
+		snprintf(err, errlen, "pages %llu per thread x %u thread(s): expected at most "
+			 "%llu per thread (one run stores at most %llu pages)",
+			 (unsigned long long)p->pages, p->threads,
+			 (unsigned long long)(ZSWAP_MAX_PAGES / p->threads),
+			 (unsigned long long)ZSWAP_MAX_PAGES);
 		return false;
 	}
 	if (p->engine_threads > MAX_ENGINE_THREADS) {
@@ -403,7 +439,7 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	struct worker *w = NULL;
 	struct oracle *orc = NULL;
 	struct rogue *rogue = NULL;
-	uint64_t start, rejected = 0;
+	uint64_t start, budget, rejected = 0;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -416,13 +452,18 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	/*
 	 * Memory: the store keeps every page until the load phase; a stored
 	 * page takes at most a page of zpool.  Timed runs store about 16k
-	 * pages per thread-second here; allow for 24k.  Populated (touched up
-	 * front, as real RAM is) when small enough to do so cheaply.
+	 * pages per thread-second here; allow for 24k, and no more than the
+	 * arena can hold: that is each thread's budget (params_ok() checked
+	 * that a page count fits).  Populated (touched up front, as real RAM
+	 * is) when small enough to do so cheaply.
 	 */
-	mc.mem_bytes = (64u << 20) + (p->pages ? p->pages * p->threads * PAGE_SIZE :
-				      (uint64_t)p->seconds * p->threads * 24000 * PAGE_SIZE);
-	if (mc.mem_bytes > (4ull << 30))
-		mc.mem_bytes = 4ull << 30;
+	budget = p->pages;
+	if (!budget) {
+		budget = (uint64_t)p->seconds * 24000;
+		if (budget > ZSWAP_MAX_PAGES / p->threads)
+			budget = ZSWAP_MAX_PAGES / p->threads;
+	}
+	mc.mem_bytes = ZSWAP_ARENA_SLACK + budget * p->threads * PAGE_SIZE;
 	mc.populate = !p->no_populate && mc.mem_bytes <= (512u << 20);
 	m = machine_create(&mc);
 	if (!m) {
@@ -480,6 +521,7 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 		w[i] = (struct worker){
 			.cpu = i, .p = p, .os = os, .drv = drv,
 			.deadline = start + (uint64_t)p->seconds * 1000000000ull,
+			.budget = budget,
 		};
 		/* A thread start is an allocation point of the lab (failinject.h). */
 		rc = failinject_should_fail() ? EAGAIN :
@@ -502,8 +544,9 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 		wl_latency_merge(&r->lat, &w[i].lat);
 		if (w[i].err && !ret) {
 			ret = w[i].err;
-			snprintf(err, errlen, "worker %u: %s%s", i, w[i].started ? "" :
-				 "cannot start its thread: ", strerror(-w[i].err));
+			snprintf(err, errlen, "worker %u: %s%s%s%s", i, w[i].started ? "" :
+				 "cannot start its thread: ", w[i].why[0] ? w[i].why : "",
+				 w[i].why[0] ? ": " : "", strerror(-w[i].err));
 		}
 	}
 	r->wall_ns = mclock_now() - start;

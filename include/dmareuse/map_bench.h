@@ -19,14 +19,19 @@
 #include <dmareuse/dma.h>
 #include <dmareuse/reuse.h>
 
+#define MAP_BENCH_LINK_MIN (4u << 20)	/* iova-link range at least (rmapper's default) */
+#define MAP_BENCH_BOUNCE_MIN (4u << 20)	/* bounce pool at least (rmapper's default) */
+
 struct map_bench_params {
 	unsigned int threads;		/* 1..1024 */
 	unsigned int seconds;		/* 1..300 */
 	uint64_t iterations;		/* per thread; nonzero overrides seconds */
 	unsigned int dir;		/* 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE */
 	unsigned int trans_ns;		/* 0..10 ms */
-	unsigned int granule;		/* pages, 1..1024 */
-	unsigned int dma_bits;		/* 20..64 */
+	unsigned int granule;		/* pages, 1..1024; bounce: at most
+					 * rbounce_max_len() bytes (64 pages) */
+	unsigned int dma_bits;		/* 20..64; iova-link: its range must fit
+					 * below the mask (map_bench_link_bytes()) */
 	int node;			/* accepted for compatibility; -1 */
 	enum reuse_strategy strategy;	/* any of them; see map_bench.c */
 	bool debug;			/* keep DMA-API debug records */
@@ -48,14 +53,32 @@ struct map_bench_result {
 };
 
 /**
+ * map_bench_link_bytes() - the IOVA range iova-link reserves for a run
+ * @p: the parameters (threads and granule are used)
+ *
+ * One buffer per thread at once: @p->threads x @p->granule pages, and at
+ * least MAP_BENCH_LINK_MIN.  The range is one IOVA allocation below the
+ * DMA mask, so iova-link needs a mask of more than twice this (rounded up
+ * to a power of two: the allocation is size-aligned and IOVA page 0 is
+ * never handed out).
+ *
+ * Context: any thread.
+ * Return: the range in bytes.
+ */
+size_t map_bench_link_bytes(const struct map_bench_params *p);
+
+/**
  * map_bench_run() - run the benchmark on a machine of its own
  * @p: the parameters; not range-checked here (the ranges noted in struct
  *     map_bench_params are the caller's to enforce)
  * @r: zeroed, then filled with the results
  *
  * Builds a populated machine (256 MiB + 8 MiB per thread) on @p->profile,
- * an OS with one CPU per thread, the device and the strategy's object;
- * runs @p->threads threads, then tears everything down.
+ * an OS with one CPU per thread, the device and the strategy's object
+ * (sized for a buffer per thread in flight: a bounce pool of
+ * rbounce_max_len() per thread, at least MAP_BENCH_BOUNCE_MIN; an iova-link
+ * range of map_bench_link_bytes()); runs @p->threads threads, then tears
+ * everything down.
  *
  * Context: any thread; blocks for the whole run.
  * Return: 0; -ENOMEM if the machine, OS, device or strategy object could

@@ -24,10 +24,22 @@
 
 enum zswap_kind { ZK_ZERO, ZK_TEXT, ZK_BINARY, ZK_RANDOM, ZK_COUNT };
 
+/*
+ * The store holds every page until the load phase, at most a page of the
+ * machine's arena each; the arena is at most ZSWAP_MAX_ARENA, of which
+ * ZSWAP_ARENA_SLACK is kept for everything else (per-CPU buffers, the page
+ * being loaded, the driver, page tables).  So one run stores at most
+ * ZSWAP_MAX_PAGES pages over all its threads (1032192).
+ */
+#define ZSWAP_MAX_ARENA (4ull << 30)
+#define ZSWAP_ARENA_SLACK (64ull << 20)
+#define ZSWAP_MAX_PAGES ((ZSWAP_MAX_ARENA - ZSWAP_ARENA_SLACK) / PAGE_SIZE)
+
 struct zswap_params {
 	enum reuse_strategy strategy;
 	unsigned int threads;		/* CPU threads, 1..64 */
-	uint64_t pages;			/* per thread; 0 = run for @seconds */
+	uint64_t pages;			/* per thread, at most ZSWAP_MAX_PAGES /
+					 * threads; 0 = run for @seconds */
 	unsigned int seconds;		/* store phase budget when pages == 0 */
 	uint64_t seed;
 	unsigned int mix[ZK_COUNT];	/* percent of each kind; sums to 100 */
@@ -70,30 +82,38 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 /**
  * zswap_run() - run the workload on a machine of its own and verify it
  * @p: the parameters; checked here: threads (1..64), engine_threads
- *     (0..64), the strategy, and the driver's depth (0..ZIP_MAX_DEPTH) and
- *     level (0..9); the rest is taken as given
+ *     (0..64), pages (0..ZSWAP_MAX_PAGES / threads), the strategy, and the
+ *     driver's depth (0..ZIP_MAX_DEPTH) and level (0..9); the rest is taken
+ *     as given
  * @r: zeroed, then the results: ops = pages stored and loaded, bytes = ops
  *     pages, dma_cpu_ns over both phases, verified = pages whose bytes
- *     compared equal, failed = pages lost or corrupted, the number of
- *     rejected pages in note
+ *     compared equal, failed = pages whose bytes did not come back (lost,
+ *     corrupted, or their decompression failed in the engine or device),
+ *     the number of rejected pages in note
  * @err: on failure, one line naming what was wrong or what failed
  * @errlen: size of @err
  *
  * Builds a machine on @p->profile sized for the pages to store, an OS with
  * a CPU per thread and per engine thread, the zip driver (and the oracle
  * and rogue device if asked), runs the store and load phases on
- * @p->threads threads, then tears everything down.
+ * @p->threads threads, then tears everything down.  A timed run sizes the
+ * machine for 24000 pages per thread-second (at most ZSWAP_MAX_PAGES in
+ * all) and a thread ends its store phase early when it has stored its
+ * share of that.
  *
  * A worker thread that cannot be started fails the run; the workers that
- * did start are joined (and what they did is in @r).
+ * did start are joined (and what they did is in @r).  So does a page the
+ * load phase cannot get, or a decompression whose mapping found no memory:
+ * that is the machine's shortage, an error, not a lost page.
  *
  * Context: any thread; blocks for the whole run.
  * Return: 0; -EINVAL (a parameter out of range: the caller's input);
  * -EOPNOTSUPP (the strategy does not apply); -ENOMEM (the machine, the OS,
  * the driver, the oracle or the rogue device could not be set up);
- * the -errno of a thread start that failed (-EAGAIN); -ENOMEM, -EBUSY or
- * another -errno from a worker; -EIO if frames leaked at teardown.  On
- * every error @err says what was wrong or what failed.
+ * the -errno of a thread start that failed (-EAGAIN); -ENOMEM (a store or
+ * a load found no memory), -EBUSY or another -errno from a worker; -EIO if
+ * frames leaked at teardown.  On every error @err says what was wrong or
+ * what failed.
  */
 int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	      size_t errlen);

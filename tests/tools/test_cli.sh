@@ -16,7 +16,8 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 expect_usage() {
 	name=$1 pat=$2
 	shift 2
-	"$B" "$@" >"$tmp/out" 2>"$tmp/err"
+	# a bound: a value that should be refused might otherwise run for long
+	timeout 60 "$B" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ "$rc" -eq 2 ] && grep -q -- "$pat" "$tmp/err" && [ ! -s "$tmp/out" ]; then
 		ok "$name"
@@ -35,6 +36,13 @@ expect_usage delay-big "-x/--delay: 10000001 is out of range (expected 0-1000000
 expect_usage granule-0 "-g/--granule: 0 is out of range (expected 1-1024)" map -g 0
 expect_usage granule-big "-g/--granule: 1025 is out of range (expected 1-1024)" map -g 1025
 expect_usage bits-small "-b/--bits: 8 is out of range (expected 20-64)" map -b 8
+# Values in range that a strategy cannot run: refused, naming the limit.
+expect_usage granule-bounce "-g/--granule: 65 is too large for --strategy bounce (its largest buffer is 262144 bytes: expected 1-64)" \
+	map -g 65 --strategy bounce --iterations 10 --platform ideal
+expect_usage bits-iova-link "-b/--bits: 22 is too narrow for --strategy iova-link with 1 thread(s) x 1 page(s) .*expected 23-64)" \
+	map -b 22 --strategy iova-link --iterations 10 --platform ideal
+expect_usage bits-iova-link-big "-b/--bits: 23 is too narrow for --strategy iova-link with 2 thread(s) x 1024 page(s) .*expected 24-64)" \
+	map -b 23 -t 2 -g 1024 --strategy iova-link --iterations 10 --platform ideal
 expect_usage unknown-flag "unknown option '--bogus'" map --bogus
 expect_usage missing-value "missing value" map -t
 expect_usage unknown-strategy "--strategy: 'fast' is not a strategy" map --strategy fast
@@ -127,6 +135,15 @@ expect_usage run-bad-format "--format: 'xml' is not a format (expected table, js
 expect_usage run-unwritable-output "--output: cannot write '/nonexistent/x.json'" run --ops 10 --output /nonexistent/x.json
 expect_usage run-net-size "--size: 10 is out of range for net (expected 64-65536)" run --workload net --size 10
 expect_usage run-bad-mix "--mix: " run --workload net --mix 50:64-100000
+# zswap holds every page until the load phase: the arena bounds --ops, by --threads.
+expect_usage run-zswap-ops-big "--ops: 1032193 is too many pages for zswap with --threads 1 .*expected 1-1032192 with 1 thread(s))" \
+	run --workload zswap --ops 1032193 --strategy passthrough --platform ideal
+expect_usage run-zswap-ops-max "--ops: 100000000 is too many pages for zswap" run --ops 100000000
+expect_usage run-zswap-ops-threads "--ops: 1032191 is too many pages for zswap with --threads 5 .*expected 1-1032190 with 5 thread(s))" \
+	run --workload zswap --threads 5 --ops 1032191 --strategy passthrough --platform ideal
+"$B" run --help >"$tmp/h" 2>&1 && grep -q '1-100000000' "$tmp/h" &&
+	grep -q '1-1032192, with --threads T at most T x (1032192 / T)' "$tmp/h" &&
+	ok run-help-ranges || bad "run-help-ranges: $(cat "$tmp/h")"
 expect_usage run-poll-not-zswap "--poll: only zswap waits for completions" run --workload map --poll
 
 # Strategies list: one line each with the isolation class.
@@ -156,6 +173,19 @@ if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/n.csv")" -eq 4 ] && grep -q '^bounce,true,3
 else
 	bad "run-net-csv: $(cat "$tmp/n.csv" "$tmp/err")"
 fi
+# Strategies that cannot lend buffers of --size: an n/a row that says why.
+"$B" run --workload map --strategy strict,bounce --ops 20 --size 300000 --platform ideal >"$tmp/b.txt" 2>"$tmp/err"
+if [ $? -eq 0 ] && grep -q '^bounce  *n/a: --size 300000 is above bounce.s largest buffer (262144 bytes)' "$tmp/b.txt" &&
+	grep -q '^strict .* yes$' "$tmp/b.txt"; then
+	ok run-map-bounce-size-na
+else
+	bad "run-map-bounce-size-na: $(cat "$tmp/b.txt" "$tmp/err")"
+fi
+# Every thread's buffer in flight at once fits the strategy objects.
+for s in bounce iova-link; do
+	"$B" map -t 64 -g 64 --iterations 20 --strategy $s --platform ideal >"$tmp/m.$s" 2>&1 &&
+		ok "map-64-threads-$s" || bad "map-64-threads-$s: $(cat "$tmp/m.$s")"
+done
 "$B" plot "$tmp/z1.json" -o "$tmp/z.svg" && grep -q '<svg' "$tmp/z.svg" && grep -q '>cache<' "$tmp/z.svg" &&
 	ok plot-svg || bad "plot-svg"
 expect_usage plot-missing-file "plot: cannot read '/nonexistent.json'" plot /nonexistent.json -o "$tmp/x.svg"
