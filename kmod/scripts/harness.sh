@@ -362,7 +362,7 @@ bench_ns() {
 
 table() {
 	qver=$("$QEMU" --version | head -n 1 | sed 's/^QEMU emulator version //')
-	echo "dmareuse kernel track: ns per dma map+unmap pair of one 4 KiB buffer (TO_DEVICE, $BENCH_PAIRS pairs per pass, two passes)"
+	echo "dmareuse kernel track: ns per dma map+unmap pair of one 4 KiB buffer (TO_DEVICE, $BENCH_PAIRS pairs per pass, three passes)"
 	echo "guest: Linux $KMOD_KVER under QEMU $qver (TCG, 1 vCPU, q35 + intel-iommu, edu device)"
 	echo "TCG emulates the CPU: compare columns and rows with each other, not with hardware."
 	echo
@@ -413,7 +413,7 @@ table() {
 	echo "dma_map_benchmark: map+unmap us, 1 thread, ${MB_SECONDS}s, TO_DEVICE, 1 page, strategy=<s>."
 	figures
 	echo
-	echo "raw bench lines (ns_per_pair: the lower of two passes' medians of 5 loops, the passes tens of seconds apart; min/max over all loops):"
+	echo "raw bench lines (ns_per_pair: the lowest of three passes' medians of 5 loops; min/max over all loops):"
 	for m in $MODES; do
 		results "$LOGS/console-$m.log" | grep '^RESULT bench ' || true
 	done
