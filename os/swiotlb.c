@@ -227,29 +227,34 @@ static size_t bounce_span(const struct swiotlb *s, phys_addr_t tlb, size_t size,
 	return size < sl->size - off ? size : sl->size - off;
 }
 
+/* Copy the part of [@tlb, +@size) inside its buffer, to the bounce slot or back. */
+static void bounce_copy(struct swiotlb *s, struct machine *m, phys_addr_t tlb, size_t size,
+			bool to_bounce)
+{
+	phys_addr_t orig;
+	void *b, *o;
+
+	size = bounce_span(s, tlb, size, &orig);
+	if (!size)
+		return;
+	b = phys_to_virt(m, tlb);
+	o = phys_to_virt(m, orig);
+	memcpy(to_bounce ? b : o, to_bounce ? o : b, size);
+}
+
 void swiotlb_sync_for_cpu(struct swiotlb *s, struct machine *m, phys_addr_t tlb,
 			  size_t size, enum dma_data_direction dir)
 {
-	phys_addr_t orig;
-
-	if (dir != DMA_FROM_DEVICE && dir != DMA_BIDIRECTIONAL)
-		return;
-	size = bounce_span(s, tlb, size, &orig);
-	if (size)
-		memcpy(phys_to_virt(m, orig), phys_to_virt(m, tlb), size);
+	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
+		bounce_copy(s, m, tlb, size, false);
 }
 
 void swiotlb_sync_for_device(struct swiotlb *s, struct machine *m,
 			     phys_addr_t tlb, size_t size,
 			     enum dma_data_direction dir)
 {
-	phys_addr_t orig;
-
-	if (dir != DMA_TO_DEVICE && dir != DMA_BIDIRECTIONAL)
-		return;
-	size = bounce_span(s, tlb, size, &orig);
-	if (size)
-		memcpy(phys_to_virt(m, tlb), phys_to_virt(m, orig), size);
+	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+		bounce_copy(s, m, tlb, size, true);
 }
 
 void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb)

@@ -7,6 +7,7 @@
 
 #include <dmareuse/clock.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -144,6 +145,13 @@ static void safety_hook(void *arg, pfn_t pfn, unsigned int order)
 				(unsigned long long)(pfn + i), n);
 		}
 	}
+}
+
+void check_run_error(uint64_t n, int ret, const char *err)
+{
+	CHECK(err[0], "n=%llu: %d (%s) without a message", (unsigned long long)n, ret,
+	      strerror(-ret));
+	CHECK(ret != -EINVAL && ret != -EIO, "n=%llu: %d: %s", (unsigned long long)n, ret, err);
 }
 
 int lab_install_safety_check(struct lab *lab)

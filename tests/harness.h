@@ -75,6 +75,16 @@ void lab_down(struct lab *lab);
 int lab_install_safety_check(struct lab *lab);
 /** lab_safety_violations() - frames freed while still reachable. */
 uint64_t lab_safety_violations(void);
+/**
+ * check_run_error() - CHECK what a workload run that failed reported.
+ * @n:   the fault-injection point that was armed (for the messages).
+ * @ret: the run's return value, a negative errno.
+ * @err: the run's error text.
+ *
+ * A failure under fault injection must say why, and must not pass for bad
+ * input (-EINVAL) or a data error (-EIO).
+ */
+void check_run_error(uint64_t n, int ret, const char *err);
 
 /*
  * A device thread: DMA runs on its own thread, as a real engine's would.

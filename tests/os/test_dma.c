@@ -494,6 +494,15 @@ static struct dma_device *mkdev_debug(struct lab *lab, enum dma_domain_type t,
 	return dma_device_create(lab->os, "testdev", &o);
 }
 
+/* Run @fn on every domain type, with dma_debug off and on. */
+static void each_domain_and_debug(void (*fn)(enum dma_domain_type t, bool debug))
+{
+	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
+		fn((enum dma_domain_type)t, false);
+		fn((enum dma_domain_type)t, true);
+	}
+}
+
 /* One domain type, dma_debug on or off: see test_free_coherent_misuse_loses_nothing(). */
 static void free_coherent_misuse(enum dma_domain_type t, bool debug)
 {
@@ -560,10 +569,7 @@ static void free_coherent_misuse(enum dma_domain_type t, bool debug)
  */
 static void test_free_coherent_misuse_loses_nothing(void)
 {
-	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
-		free_coherent_misuse((enum dma_domain_type)t, false);
-		free_coherent_misuse((enum dma_domain_type)t, true);
-	}
+	each_domain_and_debug(free_coherent_misuse);
 }
 
 /*
@@ -716,10 +722,7 @@ static void refused_calls(enum dma_domain_type t, bool debug)
  */
 static void test_refused_calls_send_no_event(void)
 {
-	for (int t = DMA_DOMAIN_PASSTHROUGH; t <= DMA_DOMAIN_LAZY; t++) {
-		refused_calls((enum dma_domain_type)t, false);
-		refused_calls((enum dma_domain_type)t, true);
-	}
+	each_domain_and_debug(refused_calls);
 }
 
 /*

@@ -297,10 +297,7 @@ static void test_net_any_failure_says_why(void)
 		ret = net_run(&p, &r, NULL, err, sizeof(err));
 		fired = failinject_disarm();
 		if (ret) {
-			CHECK(err[0], "n=%llu: %d (%s) without a message", (unsigned long long)n, ret,
-			      strerror(-ret));
-			CHECK(ret != -EINVAL && ret != -EIO, "n=%llu: %d: %s", (unsigned long long)n,
-			      ret, err);
+			check_run_error(n, ret, err);
 			if (ret == -ENOMEM && strstr(err, "setting up the NIC"))
 				driver_failed = true;
 			if (ret == -EAGAIN && strstr(err, "cannot start its thread"))

@@ -221,10 +221,7 @@ static void test_zswap_any_failure_says_why(void)
 		ret = zswap_run(&p, &r, err, sizeof(err));
 		fired = failinject_disarm();
 		if (ret) {
-			CHECK(err[0], "n=%llu: %d (%s) without a message", (unsigned long long)n, ret,
-			      strerror(-ret));
-			CHECK(ret != -EINVAL && ret != -EIO, "n=%llu: %d: %s", (unsigned long long)n,
-			      ret, err);
+			check_run_error(n, ret, err);
 			if (ret == -EAGAIN && strstr(err, "cannot start its thread"))
 				thread_failed = true;
 		} else {
