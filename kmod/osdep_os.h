@@ -295,6 +295,17 @@ bool osdep_dma_unmap_is_strict(osdep_dev_t *d);
 
 bool osdep_dma_need_sync(osdep_dev_t *d, dma_addr_t a);
 
+/*
+ * memcpy_flushcache() writes around the cache where the architecture can
+ * (x86-64: movnti), and is memcpy() elsewhere; its stores are weakly
+ * ordered, so wmb() (sfence on x86) puts them before the doorbell.
+ */
+static inline void osdep_copy_to_device(void *dst, const void *src, size_t n)
+{
+	memcpy_flushcache(dst, src, n);
+	wmb();
+}
+
 static inline uint64_t osdep_now_ns(void)
 {
 	return ktime_get_ns();

@@ -41,6 +41,13 @@
  *   osdep_counter_t (64-bit statistics, may be per CPU):
  *        int osdep_counter_init(c) (0 or -ENOMEM), osdep_counter_destroy(c),
  *        osdep_counter_add(c, v), uint64_t osdep_counter_read(c)  (relaxed)
+ *   void osdep_copy_to_device(void *dst, const void *src, size_t n)
+ *        copy into memory that the device reads next and the CPU does not
+ *        read before the device is done (a bounce buffer being lent): the
+ *        binding may write around the CPU's caches (non-temporal stores),
+ *        so no cache line is first fetched for ownership; every byte is
+ *        visible to the device before any store that follows the call
+ *        (the doorbell).  @dst and @src must not overlap
  *   void *osdep_zalloc(size_t n)              zeroed heap memory or NULL
  *   void osdep_free(void *p)
  *   int  osdep_alloc_pages(osdep_dev_t *d, unsigned int order, osdep_page_t *p)

@@ -580,6 +580,72 @@ static void test_bounce_short_write_leaks_nothing(void)
 }
 
 /*
+ * Copies toward the device of RB_STREAM_MIN (2 KiB) bytes or more take the
+ * streaming path: whole 64-byte lines, then the tail.  Lengths on each side
+ * of the threshold and of a line, from sources at odd addresses, must reach
+ * the device byte for byte -- both on the lend and on sync_for_device, after
+ * the caller changed its bytes.  The device also reads the byte after the
+ * buffer to see that no copy ran past its length: each length is below its
+ * size class, so a first lend one byte longer primes that byte in the same
+ * buffer (the free list is LIFO).  4096 itself is in the round trips.
+ */
+static void test_bounce_stream_copies_exact(void)
+{
+	static const size_t lens[] = {
+		63, 2047, 2048, 2049, 2111, 4095, 4097, 16384 + 1, 65536 + 3,
+	};
+	static const size_t offs[] = { 0, 1, 7, 40 };
+	struct rig g;
+	struct rbounce *b;
+	uint8_t *src, *got;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	b = rbounce_create(g.dev, 0);
+	src = malloc(70000);
+	got = malloc(70000);
+	REQUIRE(b && src && got);
+	for (size_t li = 0; li < ARRAY_SIZE(lens); li++)
+		for (size_t oi = 0; oi < ARRAY_SIZE(offs); oi++) {
+			size_t len = lens[li];
+			uint8_t *cpu = src + offs[oi];
+			unsigned int seed = (unsigned int)(li * 16 + oi);
+			struct rmap_handle h;
+			dma_addr_t primed;
+			uint8_t after;
+
+			/* leave a known byte just past the buffer in bounce memory */
+			memset(cpu, 0xa5, len + 1);
+			REQUIRE(rbounce_map(b, cpu, len + 1, DMA_TO_DEVICE, &h) == 0);
+			primed = h.dma;
+			CHECK(rbounce_unmap(b, &h) == 0);
+
+			fill(cpu, len, seed);
+			cpu[len] = 0x3c;	/* what an overrun would copy there */
+			REQUIRE(rbounce_map(b, cpu, len, DMA_BIDIRECTIONAL, &h) == 0);
+			REQUIRE(h.dma == primed, "len %zu: not the primed buffer", len);
+			CHECK(devthread_read(g.dt, h.dma, got, len) == 0);
+			CHECK(!memcmp(got, cpu, len), "lend: len %zu src offset %zu: bytes differ",
+			      len, offs[oi]);
+			CHECK(devthread_read(g.dt, h.dma + len, &after, 1) == 0);
+			CHECK(after == 0xa5, "lend: len %zu src offset %zu wrote past its end (%#x)",
+			      len, offs[oi], after);
+			fill(cpu, len, ~seed);
+			CHECK(rbounce_sync_for_device(b, &h) == 0);
+			CHECK(devthread_read(g.dt, h.dma, got, len) == 0);
+			CHECK(!memcmp(got, cpu, len), "sync: len %zu src offset %zu: bytes differ",
+			      len, offs[oi]);
+			CHECK(devthread_read(g.dt, h.dma + len, &after, 1) == 0);
+			CHECK(after == 0xa5, "sync: len %zu src offset %zu wrote past its end (%#x)",
+			      len, offs[oi], after);
+			CHECK(rbounce_unmap(b, &h) == 0);
+		}
+	free(src);
+	free(got);
+	CHECK(rbounce_destroy(b) == 0);
+	rig_down(&g);
+}
+
+/*
  * A map that fails leaves its handle unmapped, whatever the handle held:
  * here the handle is a copy of one still lent (a driver's ring slot reused
  * before its old descriptor was cleared).  Its unmap must be refused as
@@ -712,6 +778,7 @@ int main(int argc, char **argv)
 		TEST(test_mapper_direct_stale_copy_refused),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
+		TEST(test_bounce_stream_copies_exact),
 		TEST(test_strategy_names),
 	};
 

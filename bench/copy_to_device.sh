@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0 OR MIT)
+# copy_to_device.sh - the bounce copy toward the device: memcpy against the
+# lab binding's streaming osdep_copy_to_device(), per size (why bounce.c
+# streams copies of 2 KiB and more).
+#
+# Usage: sh bench/copy_to_device.sh [--reps N] [--rounds N]
+# Builds build/libdmareuse.a (plain), then bench/copy_to_device.c against it
+# with the Makefile's flags, runs it and writes bench/results/bounce-stream.txt:
+# the command line first, then its output.
+set -eu
+cd "$(dirname "$0")/.."
+CC=${CC:-gcc}
+out=bench/results/bounce-stream.txt
+bin=build/copy_to_device
+
+make -s VARIANT=plain build/libdmareuse.a
+$CC -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g -O2 \
+	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
+	-Wno-unused-parameter -Werror \
+	bench/copy_to_device.c build/libdmareuse.a -pthread -lz -lm -o "$bin"
+mkdir -p bench/results
+{
+	echo "\$ sh bench/copy_to_device.sh $*"
+	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'), git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+	echo "# CPU thread on core 0 copies a hot source into the buffer; a device thread"
+	echo "# on core 1 then reads the whole buffer; only the copy is timed"
+	echo
+	"$bin" "$@"
+} | tee "$out"
