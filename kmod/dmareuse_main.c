@@ -502,6 +502,10 @@ EXPORT_SYMBOL_GPL(rbounce_sync_for_cpu);
 EXPORT_SYMBOL_GPL(rbounce_sync_for_device);
 EXPORT_SYMBOL_GPL(rbounce_stats);
 EXPORT_SYMBOL_GPL(rbounce_max_len);
+EXPORT_SYMBOL_GPL(rbounce_set_copy);
+EXPORT_SYMBOL_GPL(rbounce_copy_streams);
+EXPORT_SYMBOL_GPL(rcopy_est_pick);
+EXPORT_SYMBOL_GPL(rcopy_est_record);
 
 EXPORT_SYMBOL_GPL(rmo_register);
 EXPORT_SYMBOL_GPL(rmo_dma_addr);

@@ -231,6 +231,91 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
  * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
  */
 int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h);
+/*
+ * How a bounce pool copies the caller's bytes toward the device (the lend,
+ * sync_for_device).  A cached copy (memcpy) must own each line before it
+ * writes it: cheap when the lines are still in this CPU's cache, dear when
+ * the device's last read left them elsewhere (the lab's engines are threads
+ * on another core).  A streaming copy writes whole lines around the cache
+ * (osdep_copy_to_device()), at memory's pace.  Which is cheaper depends on
+ * the machine and the device, so by default (RCOPY_AUTO) each size class
+ * from 1 KiB up measures both on its own copies and takes the cheaper;
+ * the 256-byte class always copies cached.  Copies back to the CPU are
+ * always cached: the caller reads those bytes next.
+ */
+enum rcopy_method { RCOPY_CACHED, RCOPY_STREAM, RCOPY_AUTO };
+
+/*
+ * The chooser behind RCOPY_AUTO, one per size class; its caller serialises
+ * the calls (bounce holds its pool lock).  A copy's cost depends on the
+ * copy before it into the same buffer (a streaming copy leaves no line in
+ * any cache, so a cached copy after it fetches every line from memory), so
+ * the caller records a timed copy only when the buffer's previous copy
+ * took the same method: each mean is the method's cost in steady use.
+ *
+ * Warm-up: runs of RCOPY_WARMUP_RUN copies, cached and streaming in turn,
+ * every copy timed, until each method has RCOPY_WARMUP samples.  Then one
+ * copy in RCOPY_SAMPLE_EVERY is timed, and in one such period in
+ * RCOPY_EXPLORE_EVERY the first RCOPY_EXPLORE_RUN copies, the timed one
+ * last, take the method not in use, so that both means stay current.  A
+ * sample above 4 times its method's mean counts as 4 times the mean (a
+ * preemption, an interrupt): one outlier cannot flip the choice, a lasting
+ * change still moves the mean.
+ */
+#define RCOPY_WARMUP 8
+#define RCOPY_WARMUP_RUN 4
+#define RCOPY_SAMPLE_EVERY 32
+#define RCOPY_EXPLORE_EVERY 16
+#define RCOPY_EXPLORE_RUN 2
+
+struct rcopy_est {
+	uint32_t n;			/* picks so far */
+	uint32_t samples[2];		/* timed copies recorded, per method */
+	uint64_t mean16[2];		/* running mean of those, in 1/16 ns */
+	enum rcopy_method use;		/* what untimed copies take */
+};
+
+/**
+ * rcopy_est_pick() - the method for the next copy of a class
+ * @e: the class's chooser, zeroed before first use
+ * @timed: set to whether the caller must time this copy and hand the time
+ *         to rcopy_est_record()
+ *
+ * Context: the caller serialises calls on @e.
+ * Return: RCOPY_CACHED or RCOPY_STREAM.
+ */
+enum rcopy_method rcopy_est_pick(struct rcopy_est *e, bool *timed);
+/**
+ * rcopy_est_record() - one timed copy's cost
+ * @e: the class's chooser
+ * @m: the method the copy took (as rcopy_est_pick() returned it)
+ * @ns: how long it took
+ *
+ * Updates @m's mean and the method in use: the one with the lower mean,
+ * once both have warmed up.
+ *
+ * Context: the caller serialises calls on @e.
+ */
+void rcopy_est_record(struct rcopy_est *e, enum rcopy_method m, uint64_t ns);
+
+/**
+ * rbounce_set_copy() - choose how @b copies toward the device
+ * @b: the pool
+ * @m: RCOPY_AUTO (the default), or RCOPY_CACHED / RCOPY_STREAM for every
+ *     class (to compare the two, or where one is known to be right)
+ *
+ * Return: 0, or -EINVAL for a value that is none of the three.
+ */
+int rbounce_set_copy(struct rbounce *b, enum rcopy_method m);
+/**
+ * rbounce_copy_streams() - whether copies of @len bytes now stream
+ * @b: the pool
+ * @len: a copy length (its size class decides)
+ *
+ * Return: true if the next untimed copy of @len bytes toward the device
+ * streams; false if it is cached, or if @len fits no class.
+ */
+bool rbounce_copy_streams(struct rbounce *b, size_t len);
 /**
  * rbounce_stats() - read a bounce pool's counters
  * @b: the pool

@@ -580,30 +580,17 @@ static void test_bounce_short_write_leaks_nothing(void)
 }
 
 /*
- * Copies toward the device of RB_STREAM_MIN (2 KiB) bytes or more take the
- * streaming path: whole 64-byte lines, then the tail.  Lengths on each side
- * of the threshold and of a line, from sources at odd addresses, must reach
- * the device byte for byte -- both on the lend and on sync_for_device, after
- * the caller changed its bytes.  The device also reads the byte after the
- * buffer to see that no copy ran past its length: each length is below its
- * size class, so a first lend one byte longer primes that byte in the same
- * buffer (the free list is LIFO).  4096 itself is in the round trips.
+ * One copy mode of test_bounce_stream_copies_exact: every length, from
+ * every source offset, on the lend and on sync_for_device.
  */
-static void test_bounce_stream_copies_exact(void)
+static void copies_exact(struct rig *g, struct rbounce *b, enum rcopy_method mode,
+			 uint8_t *src, uint8_t *got)
 {
 	static const size_t lens[] = {
-		63, 2047, 2048, 2049, 2111, 4095, 4097, 16384 + 1, 65536 + 3,
+		63, 64, 65, 1000, 2047, 2049, 2111, 4095, 4097, 16384 + 1, 65536 + 3,
 	};
 	static const size_t offs[] = { 0, 1, 7, 40 };
-	struct rig g;
-	struct rbounce *b;
-	uint8_t *src, *got;
 
-	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
-	b = rbounce_create(g.dev, 0);
-	src = malloc(70000);
-	got = malloc(70000);
-	REQUIRE(b && src && got);
 	for (size_t li = 0; li < ARRAY_SIZE(lens); li++)
 		for (size_t oi = 0; oi < ARRAY_SIZE(offs); oi++) {
 			size_t len = lens[li];
@@ -623,26 +610,141 @@ static void test_bounce_stream_copies_exact(void)
 			cpu[len] = 0x3c;	/* what an overrun would copy there */
 			REQUIRE(rbounce_map(b, cpu, len, DMA_BIDIRECTIONAL, &h) == 0);
 			REQUIRE(h.dma == primed, "len %zu: not the primed buffer", len);
-			CHECK(devthread_read(g.dt, h.dma, got, len) == 0);
-			CHECK(!memcmp(got, cpu, len), "lend: len %zu src offset %zu: bytes differ",
-			      len, offs[oi]);
-			CHECK(devthread_read(g.dt, h.dma + len, &after, 1) == 0);
-			CHECK(after == 0xa5, "lend: len %zu src offset %zu wrote past its end (%#x)",
-			      len, offs[oi], after);
+			CHECK(devthread_read(g->dt, h.dma, got, len) == 0);
+			CHECK(!memcmp(got, cpu, len), "mode %d lend: len %zu src offset %zu: "
+			      "bytes differ", mode, len, offs[oi]);
+			CHECK(devthread_read(g->dt, h.dma + len, &after, 1) == 0);
+			CHECK(after == 0xa5, "mode %d lend: len %zu src offset %zu wrote past "
+			      "its end (%#x)", mode, len, offs[oi], after);
 			fill(cpu, len, ~seed);
 			CHECK(rbounce_sync_for_device(b, &h) == 0);
-			CHECK(devthread_read(g.dt, h.dma, got, len) == 0);
-			CHECK(!memcmp(got, cpu, len), "sync: len %zu src offset %zu: bytes differ",
-			      len, offs[oi]);
-			CHECK(devthread_read(g.dt, h.dma + len, &after, 1) == 0);
-			CHECK(after == 0xa5, "sync: len %zu src offset %zu wrote past its end (%#x)",
-			      len, offs[oi], after);
+			CHECK(devthread_read(g->dt, h.dma, got, len) == 0);
+			CHECK(!memcmp(got, cpu, len), "mode %d sync: len %zu src offset %zu: "
+			      "bytes differ", mode, len, offs[oi]);
+			CHECK(devthread_read(g->dt, h.dma + len, &after, 1) == 0);
+			CHECK(after == 0xa5, "mode %d sync: len %zu src offset %zu wrote past "
+			      "its end (%#x)", mode, len, offs[oi], after);
 			CHECK(rbounce_unmap(b, &h) == 0);
 		}
+}
+
+/*
+ * Bounce copies toward the device, cached, streaming (whole 64-byte lines,
+ * then the tail) and chosen (RCOPY_AUTO): lengths on each side of a line
+ * and of a size class, from sources at odd addresses, must reach the device
+ * byte for byte, on the lend and on sync_for_device after the caller
+ * changed its bytes.  The device also reads the byte after the buffer to
+ * see that no copy ran past its length: each length is below its size
+ * class, so a first lend one byte longer primes that byte in the same
+ * buffer (the free list is LIFO).  4096 itself is in the round trips.
+ */
+static void test_bounce_stream_copies_exact(void)
+{
+	static const enum rcopy_method modes[] = { RCOPY_CACHED, RCOPY_STREAM, RCOPY_AUTO };
+	struct rig g;
+	struct rbounce *b;
+	uint8_t *src, *got;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	b = rbounce_create(g.dev, 0);
+	src = malloc(70000);
+	got = malloc(70000);
+	REQUIRE(b && src && got);
+	CHECK(rbounce_set_copy(b, (enum rcopy_method)7) == -EINVAL);
+	for (size_t mi = 0; mi < ARRAY_SIZE(modes); mi++) {
+		REQUIRE(rbounce_set_copy(b, modes[mi]) == 0);
+		if (modes[mi] != RCOPY_AUTO)
+			CHECK(rbounce_copy_streams(b, 4096) == (modes[mi] == RCOPY_STREAM),
+			      "mode %d: 4 KiB copies stream: %d", modes[mi],
+			      rbounce_copy_streams(b, 4096));
+		copies_exact(&g, b, modes[mi], src, got);
+	}
+	CHECK(!rbounce_copy_streams(b, 0) && !rbounce_copy_streams(b, 1u << 30),
+	      "a length no class holds never streams");
 	free(src);
 	free(got);
 	CHECK(rbounce_destroy(b) == 0);
 	rig_down(&g);
+}
+
+/* Drive a chooser: each pick costs cost[method]; timed picks are recorded. */
+static void est_run(struct rcopy_est *e, unsigned int picks, const uint64_t cost[2],
+		    unsigned int *timed_n, unsigned int *other_n)
+{
+	for (unsigned int i = 0; i < picks; i++) {
+		enum rcopy_method use = e->use;
+		bool timed;
+		enum rcopy_method m = rcopy_est_pick(e, &timed);
+
+		if (timed)
+			rcopy_est_record(e, m, cost[m]);
+		if (timed_n)
+			*timed_n += timed;
+		if (other_n)
+			*other_n += m != use;
+	}
+}
+
+/*
+ * The bounce copy chooser (RCOPY_AUTO), on made-up costs: it warms up in
+ * runs of each method, then takes the cheaper, times 1 copy in
+ * RCOPY_SAMPLE_EVERY and explores the other method in runs; it follows a
+ * lasting change of costs and ignores a single outlier.
+ */
+static void test_copy_chooser(void)
+{
+	const uint64_t cheap_cached[2] = { 40, 80 }, cheap_stream[2] = { 300, 80 };
+	const unsigned int period = RCOPY_SAMPLE_EVERY * RCOPY_EXPLORE_EVERY;
+	struct rcopy_est e = { 0 };
+	unsigned int timed_n = 0, other_n = 0, i;
+	bool timed;
+
+	for (i = 0; i < 2 * RCOPY_WARMUP_RUN; i++) {
+		enum rcopy_method m = rcopy_est_pick(&e, &timed);
+
+		CHECK(timed, "warm-up copy %u is timed", i);
+		CHECK(m == (i < RCOPY_WARMUP_RUN ? RCOPY_CACHED : RCOPY_STREAM),
+		      "warm-up copy %u takes %d", i, m);
+		rcopy_est_record(&e, m, cheap_cached[m]);
+	}
+	est_run(&e, 4 * RCOPY_WARMUP * RCOPY_WARMUP_RUN, cheap_cached, NULL, NULL);
+	REQUIRE(e.samples[RCOPY_CACHED] >= RCOPY_WARMUP && e.samples[RCOPY_STREAM] >= RCOPY_WARMUP);
+	CHECK(e.use == RCOPY_CACHED, "cached costs half: use %d", e.use);
+	/* Steady state from a period's start: the sampling and exploring rates. */
+	while (e.n % period)
+		est_run(&e, 1, cheap_cached, NULL, NULL);
+	est_run(&e, 4 * period, cheap_cached, &timed_n, &other_n);
+	CHECK(timed_n == 4 * RCOPY_EXPLORE_EVERY, "%u timed copies in %u", timed_n, 4 * period);
+	CHECK(other_n == 4 * RCOPY_EXPLORE_RUN, "%u exploring copies in %u", other_n, 4 * period);
+	/* An exploring copy is timed only after a run of its method (steady use). */
+	for (i = 0, other_n = 0; i < 2 * period; i++) {
+		enum rcopy_method m = rcopy_est_pick(&e, &timed);
+
+		other_n = m != RCOPY_CACHED ? other_n + 1 : 0;
+		if (timed && m != RCOPY_CACHED)
+			CHECK(other_n == RCOPY_EXPLORE_RUN, "copy %u: an exploring copy timed "
+			      "after %u of its method", i, other_n - 1);
+		if (timed)
+			rcopy_est_record(&e, m, cheap_cached[m]);
+	}
+	CHECK(e.use == RCOPY_CACHED);
+	/* One outlier (a preemption) does not flip the choice. */
+	rcopy_est_record(&e, RCOPY_CACHED, 1000000);
+	CHECK(e.use == RCOPY_CACHED, "one outlier flipped the choice");
+	est_run(&e, period, cheap_cached, NULL, NULL);
+	CHECK(e.use == RCOPY_CACHED);
+	/* A lasting change: cached now costs 300; the choice follows within 20 samples. */
+	for (i = 0; i < 20 * RCOPY_SAMPLE_EVERY && e.use == RCOPY_CACHED; i++)
+		est_run(&e, 1, cheap_stream, NULL, NULL);
+	CHECK(e.use == RCOPY_STREAM, "still cached after %u copies at 300 vs 80 ns", i);
+	/* And back: the explored method's mean stays current. */
+	for (i = 0; i < 40 * period && e.use == RCOPY_STREAM; i++)
+		est_run(&e, 1, cheap_cached, NULL, NULL);
+	CHECK(e.use == RCOPY_CACHED, "still streaming after %u copies at 40 vs 80 ns", i);
+	/* A method that is neither is not recorded. */
+	i = e.samples[RCOPY_CACHED] + e.samples[RCOPY_STREAM];
+	rcopy_est_record(&e, RCOPY_AUTO, 5);
+	CHECK(e.samples[RCOPY_CACHED] + e.samples[RCOPY_STREAM] == i);
 }
 
 /*
@@ -779,6 +881,7 @@ int main(int argc, char **argv)
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_bounce_stream_copies_exact),
+		TEST(test_copy_chooser),
 		TEST(test_strategy_names),
 	};
 
