@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: (GPL-2.0 OR MIT)
 # copy_to_device.sh - the bounce copy toward the device: memcpy against the
-# lab binding's streaming osdep_copy_to_device(), per size (why bounce.c
-# streams copies of 2 KiB and more).
+# lab binding's streaming osdep_copy_to_device(), per size, into a buffer a
+# device thread on the other core read last (the case where bounce's chooser
+# takes streaming; with no device between copies it takes memcpy).
 #
 # Usage: sh bench/copy_to_device.sh [--reps N] [--rounds N]
 # Builds build/libdmareuse.a (plain), then bench/copy_to_device.c against it

@@ -84,16 +84,6 @@ static enum dma_domain_type domain_for(enum reuse_strategy s)
 	       s == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT;
 }
 
-/* A spin-wait hint to the CPU. */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
 /* Completion interrupt: runs on an engine thread. */
 static void zip_done(void *arg, uint32_t index, int err)
 {
@@ -362,7 +352,7 @@ int zip_drv_run(struct zip_drv *drv, enum zip_opcode op, enum zip_format fmt,
 		pthread_mutex_unlock(&drv->q_lock);
 		while (!atomic_load_explicit(&sl->done, memory_order_acquire) &&
 		       mclock_now() < until)
-			cpu_relax();
+			mclock_relax();
 		pthread_mutex_lock(&drv->q_lock);
 	}
 	while (!sl->done)
