@@ -396,6 +396,29 @@ const char *zip_drv_note(const struct zip_drv *drv)
 	return drv->note;
 }
 
+void zip_drv_copy_note(const struct zip_drv *drv, char *buf, size_t len)
+{
+	struct rbounce *b = drv->m ? rmapper_bounce(drv->m) : NULL;
+	size_t at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned int c = 0; b && c < RBOUNCE_NCLASSES && at < len; c++) {
+		struct rcopy_est e;
+		size_t bytes;
+		int use = rbounce_copy_state(b, c, &bytes, &e);
+		int n;
+
+		if (use < 0 || !e.n)
+			continue;
+		n = snprintf(buf + at, len - at, "%s%zu KiB %s", at ? ", " : "bounce copies in: ",
+			     bytes >> 10, use == RCOPY_STREAM ? "stream" : "cached");
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+}
+
 void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out)
 {
 	struct reuse_stats s;

@@ -124,6 +124,29 @@ static const struct {
 	DR_FIELD(errors),
 };
 
+/*
+ * A bounce pool's copy choice, per size class that has copied toward the
+ * device: "copy_4096: stream cached_ns=240 stream_ns=98 samples=38,308".
+ */
+static void dr_bounce_copy_show(struct seq_file *m, struct rbounce *b)
+{
+	struct rcopy_est e;
+	unsigned int c;
+	size_t bytes;
+	int use;
+
+	for (c = 0; c < RBOUNCE_NCLASSES; c++) {
+		use = rbounce_copy_state(b, c, &bytes, &e);
+		if (use < 0 || !e.n)
+			continue;
+		seq_printf(m, "copy_%zu: %s cached_ns=%llu stream_ns=%llu samples=%u,%u\n",
+			   bytes, use == RCOPY_STREAM ? "stream" : "cached",
+			   (unsigned long long)(e.mean16[RCOPY_CACHED] >> 4),
+			   (unsigned long long)(e.mean16[RCOPY_STREAM] >> 4),
+			   e.samples[RCOPY_CACHED], e.samples[RCOPY_STREAM]);
+	}
+}
+
 static int dr_stats_show(struct seq_file *m, void *unused)
 {
 	const struct dr_obj *o = m->private;
@@ -140,6 +163,8 @@ static int dr_stats_show(struct seq_file *m, void *unused)
 		seq_printf(m, "%s: %llu\n", dr_fields[i].name,
 			   (unsigned long long)*(const uint64_t *)
 			   ((const char *)&st + dr_fields[i].off));
+	if (o->kind == DR_BOUNCE)
+		dr_bounce_copy_show(m, o->obj);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dr_stats);
@@ -504,6 +529,8 @@ EXPORT_SYMBOL_GPL(rbounce_stats);
 EXPORT_SYMBOL_GPL(rbounce_max_len);
 EXPORT_SYMBOL_GPL(rbounce_set_copy);
 EXPORT_SYMBOL_GPL(rbounce_copy_streams);
+EXPORT_SYMBOL_GPL(rbounce_copy_state);
+EXPORT_SYMBOL_GPL(rmapper_bounce);
 EXPORT_SYMBOL_GPL(rcopy_est_pick);
 EXPORT_SYMBOL_GPL(rcopy_est_record);
 

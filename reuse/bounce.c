@@ -390,6 +390,21 @@ int rbounce_set_copy(struct rbounce *b, enum rcopy_method m)
 	return 0;
 }
 
+int rbounce_copy_state(struct rbounce *b, unsigned int cls, size_t *bytes,
+		       struct rcopy_est *out)
+{
+	enum rcopy_method m;
+
+	if (cls >= RBOUNCE_NCLASSES)
+		return -EINVAL;
+	osdep_lock(&b->lock);
+	m = copy_method_locked(b, cls, NULL);
+	*out = b->est[cls];
+	osdep_unlock(&b->lock);
+	*bytes = class_size[cls];
+	return (int)m;
+}
+
 bool rbounce_copy_streams(struct rbounce *b, size_t len)
 {
 	enum rcopy_method m;

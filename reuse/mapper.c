@@ -364,6 +364,11 @@ size_t rmapper_crossover(const struct rmapper *m)
 	return m->crossover;
 }
 
+struct rbounce *rmapper_bounce(const struct rmapper *m)
+{
+	return m->bounce;
+}
+
 enum reuse_strategy rmapper_strategy(const struct rmapper *m)
 {
 	return m->s;

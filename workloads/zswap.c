@@ -440,6 +440,7 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	struct oracle *orc = NULL;
 	struct rogue *rogue = NULL;
 	uint64_t start, budget, rejected = 0;
+	char copies[96];
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -572,8 +573,9 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	iommu_stats_read(m, &r->iommu);
 	dma_stats_read(zip_drv_dev(drv), &r->dma);
 	zip_drv_reuse_stats(drv, &r->reuse);
-	snprintf(r->note, sizeof(r->note), "%s; %llu rejected", zip_drv_note(drv),
-		 (unsigned long long)rejected);
+	zip_drv_copy_note(drv, copies, sizeof(copies));
+	snprintf(r->note, sizeof(r->note), "%s; %s%s%llu rejected", zip_drv_note(drv),
+		 copies, *copies ? "; " : "", (unsigned long long)rejected);
 out:
 	free(w);
 	rogue_destroy(rogue);

@@ -317,6 +317,19 @@ int rbounce_set_copy(struct rbounce *b, enum rcopy_method m);
  */
 bool rbounce_copy_streams(struct rbounce *b, size_t len);
 /**
+ * rbounce_copy_state() - one size class's copy chooser, for reports
+ * @b: the pool
+ * @cls: the class, 0 .. RBOUNCE_NCLASSES - 1 (smallest first)
+ * @bytes: set to the class's buffer size
+ * @out: receives a copy of the class's chooser (all zero for a class that
+ *       never chooses: the 256-byte one, or any while a method is forced)
+ *
+ * Return: the method the class's untimed copies toward the device take now
+ * (RCOPY_CACHED or RCOPY_STREAM); -EINVAL if @cls is out of range.
+ */
+int rbounce_copy_state(struct rbounce *b, unsigned int cls, size_t *bytes,
+		       struct rcopy_est *out);
+/**
  * rbounce_stats() - read a bounce pool's counters
  * @b: the pool
  * @out: receives a copy of @b's counters
@@ -765,6 +778,16 @@ void rmapper_maintain(struct rmapper *m);
  * rbounce_max_len()); 0 for any other strategy.
  */
 size_t rmapper_crossover(const struct rmapper *m);
+/**
+ * rmapper_bounce() - the bounce pool under a mapper
+ * @m: the mapper
+ *
+ * For reports (rbounce_copy_state()); the pool stays the mapper's.
+ *
+ * Return: the pool bounce, cache (sub-page buffers) and auto lend from, or
+ * NULL for a strategy that never bounces.
+ */
+struct rbounce *rmapper_bounce(const struct rmapper *m);
 /**
  * rmapper_stats() - read a mapper's counters
  * @m: the mapper

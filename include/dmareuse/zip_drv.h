@@ -151,6 +151,16 @@ struct zip_engine *zip_drv_engine(struct zip_drv *drv);
  */
 const char *zip_drv_note(const struct zip_drv *drv);
 /**
+ * zip_drv_copy_note() - how the driver's bounce pool copies toward the engine
+ * @drv: the driver
+ * @buf: receives a line such as "bounce copies in: 1 KiB cached, 4 KiB stream"
+ *       (each size class that chose), or "" if nothing was bounced that way
+ * @len: the size of @buf
+ *
+ * Context: no transfer in flight (the choice moves while copies run).
+ */
+void zip_drv_copy_note(const struct zip_drv *drv, char *buf, size_t len);
+/**
  * zip_drv_reuse_stats() - the strategy objects' counters
  * @drv: the driver
  * @out: receives the counters of the mapper and of the registry, summed

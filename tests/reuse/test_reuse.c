@@ -641,6 +641,8 @@ static void copies_exact(struct rig *g, struct rbounce *b, enum rcopy_method mod
 static void test_bounce_stream_copies_exact(void)
 {
 	static const enum rcopy_method modes[] = { RCOPY_CACHED, RCOPY_STREAM, RCOPY_AUTO };
+	struct rcopy_est est;
+	size_t bytes;
 	struct rig g;
 	struct rbounce *b;
 	uint8_t *src, *got;
@@ -658,7 +660,19 @@ static void test_bounce_stream_copies_exact(void)
 			      "mode %d: 4 KiB copies stream: %d", modes[mi],
 			      rbounce_copy_streams(b, 4096));
 		copies_exact(&g, b, modes[mi], src, got);
+		for (unsigned int c = 0; c < RBOUNCE_NCLASSES; c++) {
+			int use = rbounce_copy_state(b, c, &bytes, &est);
+
+			CHECK(bytes >= 256 && (modes[mi] == RCOPY_AUTO ?
+			      use == (int)RCOPY_CACHED || use == (int)RCOPY_STREAM :
+			      use == (int)modes[mi]),
+			      "mode %d class %u (%zu B): use %d", modes[mi], c, bytes, use);
+			/* Only AUTO chooses, and not for 256 B; the test copied into every class. */
+			CHECK(!est.n == (modes[mi] != RCOPY_AUTO || c == 0),
+			      "mode %d class %u: %u picks", modes[mi], c, est.n);
+		}
 	}
+	CHECK(rbounce_copy_state(b, RBOUNCE_NCLASSES, &bytes, &est) == -EINVAL);
 	CHECK(!rbounce_copy_streams(b, 0) && !rbounce_copy_streams(b, 1u << 30),
 	      "a length no class holds never streams");
 	free(src);
