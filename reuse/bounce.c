@@ -134,7 +134,7 @@ void rcopy_est_record(struct rcopy_est *e, enum rcopy_method m, uint64_t ns)
 	if (!e->samples[m]) {
 		*mean = x;
 	} else {
-		uint64_t cap = 4 * *mean;
+		uint64_t cap = 2 * *mean;
 		unsigned int shift;
 
 		if (cap && x > cap)
@@ -148,9 +148,14 @@ void rcopy_est_record(struct rcopy_est *e, enum rcopy_method m, uint64_t ns)
 	}
 	if (e->samples[m] < (uint32_t)-1)
 		e->samples[m]++;
-	if (e->samples[RCOPY_CACHED] >= RCOPY_WARMUP && e->samples[RCOPY_STREAM] >= RCOPY_WARMUP)
-		e->use = e->mean16[RCOPY_STREAM] < e->mean16[RCOPY_CACHED] ?
-			 RCOPY_STREAM : RCOPY_CACHED;
+	if (e->samples[RCOPY_CACHED] >= RCOPY_WARMUP && e->samples[RCOPY_STREAM] >= RCOPY_WARMUP) {
+		enum rcopy_method other = e->use == RCOPY_CACHED ? RCOPY_STREAM : RCOPY_CACHED;
+		uint64_t cur = e->mean16[e->use];
+
+		/* switch only for a clear gain: near-equal means would flap */
+		if (e->mean16[other] < cur - (cur >> RCOPY_MARGIN_SHIFT))
+			e->use = other;
+	}
 }
 
 /*

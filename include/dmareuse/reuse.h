@@ -258,15 +258,18 @@ enum rcopy_method { RCOPY_CACHED, RCOPY_STREAM, RCOPY_AUTO };
  * copy in RCOPY_SAMPLE_EVERY is timed, and in one such period in
  * RCOPY_EXPLORE_EVERY the first RCOPY_EXPLORE_RUN copies, the timed one
  * last, take the method not in use, so that both means stay current.  A
- * sample above 4 times its method's mean counts as 4 times the mean (a
- * preemption, an interrupt): one outlier cannot flip the choice, a lasting
- * change still moves the mean.
+ * sample above twice its method's mean counts as twice the mean (a
+ * preemption, an interrupt): one outlier moves the mean by at most 1/8, a
+ * lasting change still moves it 1/8 per sample.  The choice changes only
+ * when the other method's mean is lower by more than 1/2^RCOPY_MARGIN_SHIFT
+ * of the one in use, so near-equal methods do not flap.
  */
 #define RCOPY_WARMUP 8
 #define RCOPY_WARMUP_RUN 4
-#define RCOPY_SAMPLE_EVERY 32
+#define RCOPY_SAMPLE_EVERY 64
 #define RCOPY_EXPLORE_EVERY 16
 #define RCOPY_EXPLORE_RUN 2
+#define RCOPY_MARGIN_SHIFT 3
 
 struct rcopy_est {
 	uint32_t n;			/* picks so far */
