@@ -219,7 +219,8 @@ static int cmd_map(int argc, char **argv)
 	p.profile = &prof;
 	ret = map_bench_run(&p, &r);
 	if (ret) {
-		fprintf(stderr, "%s: map: benchmark failed: %s\n", prog, strerror(-ret));
+		fprintf(stderr, "%s: map: benchmark failed: %s (%s)\n", prog,
+			r.why[0] ? r.why : "no detail", strerror(-ret));
 		return 1;
 	}
 	if (!json) {

@@ -272,7 +272,8 @@ static void map_run(const struct run_cfg *c, struct row *row)
 	}
 	row->err = map_bench_run(&p, &m);
 	if (row->err) {
-		snprintf(row->why, sizeof(row->why), "failed: %s", strerror(-row->err));
+		snprintf(row->why, sizeof(row->why), "failed: %s (%s)",
+			 m.why[0] ? m.why : "no detail", strerror(-row->err));
 		return;
 	}
 	row->r.ops = m.ops;

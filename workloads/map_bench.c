@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +73,21 @@ struct worker {
 	uint64_t deadline, overhead;
 	struct welford map, unmap;
 	uint64_t errors, xfer_errors;
+	char why[160];			/* the first failure */
 };
+
+/* Count a failure of @w; the first one is described in w->why. */
+__attribute__((format(printf, 2, 3)))
+static void fail(struct worker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!w->errors++) {
+		va_start(ap, fmt);
+		vsnprintf(w->why, sizeof(w->why), fmt, ap);
+		va_end(ap);
+	}
+}
 
 static unsigned int order_of(unsigned int pages)
 {
@@ -132,6 +148,25 @@ static int take_back(struct worker *w, struct rmo *mo, size_t size,
 	}
 }
 
+/*
+ * Why a map may fail on a run that started well: a narrow DMA mask holds
+ * few buffers of the granule, and a lazy domain keeps freed ranges in its
+ * flush queue until the flush (Linux's does too).
+ */
+static const char *map_hint(const struct map_bench_params *p)
+{
+	static __thread char hint[96];
+	uint64_t room = p->dma_bits >= 63 ? UINT64_MAX :
+			((1ull << p->dma_bits) >> PAGE_SHIFT) / p->granule;
+
+	if (room >= 1024)
+		return "";
+	snprintf(hint, sizeof(hint), " (a %u-bit mask holds %llu such buffer(s)%s)", p->dma_bits,
+		 (unsigned long long)room,
+		 p->strategy == RS_LAZY ? "; lazy frees ranges only at its flush" : "");
+	return hint;
+}
+
 static void *worker_fn(void *arg)
 {
 	struct worker *w = arg;
@@ -146,7 +181,7 @@ static void *worker_fn(void *arg)
 	os_set_cpu(w->cpu);
 	if (pages_alloc(os_page_alloc(w->os), order_of(p->granule), 100 + w->cpu,
 			true, &pfn)) {
-		w->errors++;
+		fail(w, "thread %u: no memory for its %u-page buffer", w->cpu, p->granule);
 		return NULL;
 	}
 	buf = phys_to_virt(os_machine(w->os), pfn << PAGE_SHIFT);
@@ -155,7 +190,8 @@ static void *worker_fn(void *arg)
 
 		mo = rmo_register(w->r, &seg, 1, dir, NULL, NULL);
 		if (!mo) {
-			w->errors++;
+			fail(w, "thread %u: registering its %u-page buffer failed", w->cpu,
+			     p->granule);
 			goto out_put;
 		}
 	}
@@ -171,7 +207,10 @@ static void *worker_fn(void *arg)
 		r = lend(w, mo, buf, size, dir, &l);
 		t1 = mclock_stamp();
 		if (r) {
-			w->errors++;
+			fail(w, "thread %u: %s of a %u-page buffer failed after %llu pair(s)%s",
+			     w->cpu, p->strategy == RS_REUSE ? "rmo_for_device" :
+			     p->strategy == RS_POOL ? "rpool_get" : "map", p->granule,
+			     (unsigned long long)i, map_hint(p));
 			break;
 		}
 		if (dmaengine_xfer(dma_device_mdev(w->dev), l.addr, scratch, size, dir,
@@ -180,13 +219,14 @@ static void *worker_fn(void *arg)
 		mclock_spend(p->trans_ns);
 		t2 = mclock_stamp();
 		if (take_back(w, mo, size, dir, &l))
-			w->errors++;
+			fail(w, "thread %u: taking back a %u-page buffer failed after %llu pair(s)",
+			     w->cpu, p->granule, (unsigned long long)i);
 		t3 = mclock_stamp();
 		welford_add(&w->map, mclock_stamp_ns(t1 - t0 > w->overhead ? t1 - t0 - w->overhead : 0));
 		welford_add(&w->unmap, mclock_stamp_ns(t3 - t2 > w->overhead ? t3 - t2 - w->overhead : 0));
 	}
 	if (mo && rmo_unregister(mo))
-		w->errors++;
+		fail(w, "thread %u: rmo_unregister failed", w->cpu);
 out_put:
 	page_put(os_page_alloc(w->os), pfn);
 	return NULL;
@@ -236,6 +276,19 @@ static double measure_memcpy(struct os *os, size_t size)
 	return best[4];
 }
 
+/* Say in r->why what failed, unless something before it already did. */
+__attribute__((format(printf, 2, 3)))
+static void run_why(struct map_bench_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
 int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 {
 	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile, .populate = true };
@@ -267,18 +320,22 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 	/* Enough memory for every thread's buffer at the largest granule. */
 	mc.mem_bytes = (256u << 20) + (size_t)p->threads * (4u << 20) * 2;
 	m = machine_create(&mc);
-	if (!m)
+	if (!m) {
+		run_why(r, "no memory for a %zu MiB machine", mc.mem_bytes >> 20);
 		return -ENOMEM;
+	}
 	oc.machine = m;
 	oc.ncpus = p->threads;
 	os = os_create(&oc);
 	if (!os) {
+		run_why(r, "no memory for an OS with %u CPU(s)", p->threads);
 		ret = -ENOMEM;
 		goto out_machine;
 	}
 	dev = dma_device_create(os, "dmaengine0", &dopts);
 	w = calloc(p->threads, sizeof(*w));
 	if (!dev || !w) {
+		run_why(r, "no memory for the device or %u worker(s)", p->threads);
 		ret = -ENOMEM;
 		goto out_dev;
 	}
@@ -291,6 +348,8 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 	else if (p->strategy > RS_LAZY)
 		mapper = rmapper_create(dev, p->strategy, &cfg);
 	if (p->strategy > RS_LAZY && !reg && !pool && !mapper) {
+		run_why(r, "creating the %s object failed (no memory)",
+			reuse_strategy_name(p->strategy));
 		ret = -ENOMEM;
 		goto out_dev;
 	}
@@ -305,6 +364,7 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 			.overhead = mclock_stamp_overhead(),
 		};
 		if (pthread_create(&w[i].tid, NULL, worker_fn, &w[i])) {
+			run_why(r, "thread %u of %u could not be started", i, p->threads);
 			ret = -EAGAIN;
 			for (unsigned int k = 0; k < i; k++)
 				pthread_join(w[k].tid, NULL);
@@ -315,6 +375,8 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 		pthread_join(w[i].tid, NULL);
 		welford_merge(&map, &w[i].map);
 		welford_merge(&unmap, &w[i].unmap);
+		if (!errors && w[i].errors)
+			snprintf(r->why, sizeof(r->why), "%s", w[i].why);
 		errors += w[i].errors;
 		r->xfer_errors += w[i].xfer_errors;
 	}
@@ -336,12 +398,12 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 		ret = -EIO;
 out_dev:
 	free(w);
-	if (mapper && rmapper_destroy(mapper))
+	if ((mapper && rmapper_destroy(mapper)) || (reg && rreuse_destroy(reg)) ||
+	    (pool && rpool_destroy(pool))) {
+		run_why(r, "the %s object still had buffers lent at teardown",
+			reuse_strategy_name(p->strategy));
 		ret = -EBUSY;
-	if (reg && rreuse_destroy(reg))
-		ret = -EBUSY;
-	if (pool && rpool_destroy(pool))
-		ret = -EBUSY;
+	}
 	if (dev)
 		dma_device_destroy(dev);
 	os_destroy(os);

@@ -50,6 +50,7 @@ struct map_bench_result {
 	struct iommu_stats iommu;
 	struct dma_stats dma;
 	struct reuse_stats reuse;	/* the strategy object's counters */
+	char why[192];			/* on failure: what failed first, where */
 };
 
 /**
@@ -85,6 +86,7 @@ size_t map_bench_link_bytes(const struct map_bench_params *p);
  * not be created; -EAGAIN if a thread could not be started; -EIO if some
  * map, unmap or registration failed during the run (@r is filled all the
  * same); -EBUSY if the strategy object still had buffers lent at teardown.
+ * On every failure @r->why says in one line what failed first and where.
  */
 int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r);
 

@@ -47,6 +47,17 @@ expect_usage unknown-flag "unknown option '--bogus'" map --bogus
 expect_usage missing-value "missing value" map -t
 expect_usage unknown-strategy "--strategy: 'fast' is not a strategy" map --strategy fast
 expect_usage unknown-platform "unknown platform 'nosuch'.*expected one of:.*ideal" map --platform nosuch
+
+# A run that fails part way exits 1 and says what failed first: a lazy
+# domain on a 20-bit mask holds four 64-page buffers, and its flush queue
+# keeps freed ranges until the flush, so the fourth map finds no IOVA.
+timeout 60 "$B" map -t 1 -s 1 -b 20 -g 64 --strategy lazy >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "map of a 64-page buffer failed after [0-9]* pair(s) (a 20-bit mask holds 4 such buffer(s); lazy frees ranges only at its flush)" "$tmp/err"; then
+	ok map-run-failure-says-why
+else
+	bad "map-run-failure-says-why (exit $rc, stderr: $(cat "$tmp/err"))"
+fi
 expect_usage unknown-command "unknown command 'frobnicate'" frobnicate
 expect_usage bad-format "--format: 'xml' is not a format" map --format xml
 
