@@ -32,6 +32,12 @@
  *                      keep the caller's own contents ("preserved"), not the
  *                      other caller's ("leaked"), as Linux's swiotlb
  *                      guarantees since the CVE-2022-0854 fix.
+ * bounce_copy_choice   not an isolation test, but bounce's own: 512 lends
+ *                      of 4 KiB TO_DEVICE through a new pool (no device
+ *                      transfer); the 4 KiB class's chooser must have
+ *                      warmed up both copies (memcpy, memcpy_flushcache)
+ *                      and chosen one, and a forced method must hold.  The
+ *                      line reports the choice and both running means.
  *
  * Expected outcomes: strict blocks every stale write; passthrough has no
  * isolation, so every one is reachable (PASS: that is the mode); lazy may
@@ -588,6 +594,63 @@ out:
 	dmareuse_bounce_destroy(b);
 }
 
+/* ---- bounce_copy_choice ---------------------------------------------------- */
+
+#define CHOICE_LENDS	512u
+
+static void test_bounce_copy_choice(struct stale_env *env)
+{
+	const char *name = "bounce_copy_choice";
+	struct device *dev = env->edu->dev;
+	struct rmap_handle h;
+	struct rcopy_est e;
+	struct rbounce *b;
+	unsigned int i;
+	size_t bytes;
+	void *buf;
+	int use, ret;
+
+	b = dmareuse_bounce_create(dev, 0);
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!b || !buf) {
+		stale_fail(env, name, "out of memory", -ENOMEM);
+		goto out;
+	}
+	memset(buf, 0x3c, PAGE_SIZE);
+	for (i = 0; i < CHOICE_LENDS; i++) {
+		ret = rbounce_map(b, buf, PAGE_SIZE, DMA_TO_DEVICE, &h);
+		if (ret) {
+			stale_fail(env, name, "rbounce_map", ret);
+			goto out;
+		}
+		rbounce_unmap(b, &h);
+	}
+	use = rbounce_copy_state(b, 2, &bytes, &e);
+	if (bytes != PAGE_SIZE || (use != RCOPY_CACHED && use != RCOPY_STREAM) ||
+	    e.n != CHOICE_LENDS || e.samples[RCOPY_CACHED] < RCOPY_WARMUP ||
+	    e.samples[RCOPY_STREAM] < RCOPY_WARMUP) {
+		pr_info(EDU_RESULT "%s FAIL mode=%s class=%zu use=%d picks=%u samples=%u,%u\n",
+			name, env->mode, bytes, use, e.n, e.samples[RCOPY_CACHED],
+			e.samples[RCOPY_STREAM]);
+		goto out;
+	}
+	if (rbounce_set_copy(b, RCOPY_STREAM) || !rbounce_copy_streams(b, PAGE_SIZE) ||
+	    rbounce_set_copy(b, RCOPY_CACHED) || rbounce_copy_streams(b, PAGE_SIZE) ||
+	    rbounce_set_copy(b, (enum rcopy_method)7) != -EINVAL) {
+		pr_info(EDU_RESULT "%s FAIL mode=%s a forced method did not hold\n",
+			name, env->mode);
+		goto out;
+	}
+	pr_info(EDU_RESULT "%s PASS mode=%s class=%zu use=%s cached_ns=%llu stream_ns=%llu samples=%u,%u\n",
+		name, env->mode, bytes, use == RCOPY_STREAM ? "stream" : "cached",
+		(unsigned long long)(e.mean16[RCOPY_CACHED] >> 4),
+		(unsigned long long)(e.mean16[RCOPY_STREAM] >> 4),
+		e.samples[RCOPY_CACHED], e.samples[RCOPY_STREAM]);
+out:
+	kfree(buf);
+	dmareuse_bounce_destroy(b);
+}
+
 /* Which tests run after which strategy's tests (see the file comment). */
 static const struct {
 	const char *after;
@@ -595,6 +658,7 @@ static const struct {
 } isolation_tests[] = {
 	{ "strict", test_stale_unmap },
 	{ "bounce", test_bounce_rx_partial },
+	{ "bounce", test_bounce_copy_choice },
 	{ "reuse", test_stale_stop_reuse },
 	{ "cache", test_stale_cache_release },
 	{ "auto", test_pin_cache },

@@ -54,7 +54,7 @@ LAZY_NA_TESTS="stale_stop_reuse stale_cache_release pin_cache shrinker_setup
 # Results every boot must print, besides the per-strategy ones.
 COMMON_RESULTS="iommu_mode insmod_dmareuse strategy_param_reject insmod
 	shrinker_setup debugfs_counters shrinker map_benchmark_debugfs
-	map_benchmark_ioctl $STALE_TESTS bounce_rx_partial rmmod rmmod_dmareuse
+	map_benchmark_ioctl $STALE_TESTS bounce_rx_partial bounce_copy_choice rmmod rmmod_dmareuse
 	init_done"
 
 kernel=/boot/vmlinuz-$KMOD_KVER
