@@ -404,15 +404,29 @@ void zip_drv_copy_note(const struct zip_drv *drv, char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	for (unsigned int c = 0; b && c < RBOUNCE_NCLASSES && at < len; c++) {
-		struct rcopy_est e;
-		size_t bytes;
-		int use = rbounce_copy_state(b, c, &bytes, &e);
+		unsigned int chose = 0, streams = 0;
+		size_t bytes = 0;
 		int n;
 
-		if (use < 0 || !e.n)
+		/* the areas (CPUs) that chose, and how many of them stream */
+		for (unsigned int a = 0; a < rbounce_nareas(b); a++) {
+			struct rcopy_est e;
+			int use = rbounce_copy_state(b, a, c, &bytes, &e);
+
+			if (use < 0 || !e.n)
+				continue;
+			chose++;
+			streams += use == RCOPY_STREAM;
+		}
+		if (!chose)
 			continue;
-		n = snprintf(buf + at, len - at, "%s%zu KiB %s", at ? ", " : "bounce copies in: ",
-			     bytes >> 10, use == RCOPY_STREAM ? "stream" : "cached");
+		if (!streams || streams == chose)
+			n = snprintf(buf + at, len - at, "%s%zu KiB %s",
+				     at ? ", " : "bounce copies in: ", bytes >> 10,
+				     streams ? "stream" : "cached");
+		else
+			n = snprintf(buf + at, len - at, "%s%zu KiB stream on %u of %u CPUs",
+				     at ? ", " : "bounce copies in: ", bytes >> 10, streams, chose);
 		if (n < 0)
 			break;
 		at += (size_t)n;

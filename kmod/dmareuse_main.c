@@ -125,26 +125,28 @@ static const struct {
 };
 
 /*
- * A bounce pool's copy choice, per size class that has copied toward the
- * device: "copy_4096: stream cached_ns=240 stream_ns=98 samples=38,308".
+ * A bounce pool's copy choice, per area (CPU) and size class that has
+ * copied toward the device:
+ * "copy_4096 area 0: stream cached_ns=240 stream_ns=98 samples=38,308".
  */
 static void dr_bounce_copy_show(struct seq_file *m, struct rbounce *b)
 {
 	struct rcopy_est e;
-	unsigned int c;
+	unsigned int a, c;
 	size_t bytes;
 	int use;
 
-	for (c = 0; c < RBOUNCE_NCLASSES; c++) {
-		use = rbounce_copy_state(b, c, &bytes, &e);
-		if (use < 0 || !e.n)
-			continue;
-		seq_printf(m, "copy_%zu: %s cached_ns=%llu stream_ns=%llu samples=%u,%u\n",
-			   bytes, use == RCOPY_STREAM ? "stream" : "cached",
-			   (unsigned long long)(e.mean16[RCOPY_CACHED] >> 4),
-			   (unsigned long long)(e.mean16[RCOPY_STREAM] >> 4),
-			   e.samples[RCOPY_CACHED], e.samples[RCOPY_STREAM]);
-	}
+	for (a = 0; a < rbounce_nareas(b); a++)
+		for (c = 0; c < RBOUNCE_NCLASSES; c++) {
+			use = rbounce_copy_state(b, a, c, &bytes, &e);
+			if (use < 0 || !e.n)
+				continue;
+			seq_printf(m, "copy_%zu area %u: %s cached_ns=%llu stream_ns=%llu samples=%u,%u\n",
+				   bytes, a, use == RCOPY_STREAM ? "stream" : "cached",
+				   (unsigned long long)(e.mean16[RCOPY_CACHED] >> 4),
+				   (unsigned long long)(e.mean16[RCOPY_STREAM] >> 4),
+				   e.samples[RCOPY_CACHED], e.samples[RCOPY_STREAM]);
+		}
 }
 
 static int dr_stats_show(struct seq_file *m, void *unused)
@@ -530,6 +532,7 @@ EXPORT_SYMBOL_GPL(rbounce_max_len);
 EXPORT_SYMBOL_GPL(rbounce_set_copy);
 EXPORT_SYMBOL_GPL(rbounce_copy_streams);
 EXPORT_SYMBOL_GPL(rbounce_copy_state);
+EXPORT_SYMBOL_GPL(rbounce_nareas);
 EXPORT_SYMBOL_GPL(rmapper_bounce);
 EXPORT_SYMBOL_GPL(rcopy_est_pick);
 EXPORT_SYMBOL_GPL(rcopy_est_record);

@@ -306,6 +306,16 @@ static inline void osdep_copy_to_device(void *dst, const void *src, size_t n)
 	wmb();
 }
 
+static inline unsigned int osdep_cpu_id(void)
+{
+	return raw_smp_processor_id();
+}
+
+static inline unsigned int osdep_ncpus(osdep_dev_t *d)
+{
+	return nr_cpu_ids;
+}
+
 static inline uint64_t osdep_now_ns(void)
 {
 	return ktime_get_ns();

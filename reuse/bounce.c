@@ -26,16 +26,30 @@
  *
  * Memory is obtained in chunks (64 KiB, or one buffer for the 256 KiB class)
  * on demand, up to max_bytes, and never returned before destroy: a steady
- * workload reaches a working set and then allocates nothing.  Buffers of a
- * class sit on a LIFO free list (the most recently used is warm in cache).
+ * workload reaches a working set and then allocates nothing.
  *
- * Lock: b->lock protects the free lists, the chunk list, the counters and
- * the copy choosers; copies run outside it.  A lend's timed copy is recorded
- * when the buffer comes back, under the lock that unmap takes anyway.
+ * Areas: the free lists, counters and copy choosers are kept per area, one
+ * area per CPU up to RB_MAX_AREAS (the count rounded up to a power of two;
+ * CPUs beyond share, cpu % areas), each
+ * with its own lock, as Linux's swiotlb has per-CPU areas: CPUs lending at
+ * once do not meet on one lock.  A lend takes a buffer from its CPU's area;
+ * when that is empty, from another area (the buffer then belongs to the
+ * lending area); only when every area is empty is a chunk allocated, and
+ * its buffers join the lending area.  A buffer goes back to the area that
+ * lent it, on a LIFO free list (the most recently used is warm in cache).
+ * The CPU is a hint: a caller that moves between lend and unmap still
+ * returns the buffer to the right area, under that area's lock.
+ *
+ * Locks: an area's lock protects its free lists, counters and choosers;
+ * b->lock protects the chunk list, the byte count and the copy mode.  No
+ * two are held at once.  Copies run outside every lock.  A lend's timed
+ * copy is recorded when the buffer comes back, under the area lock that
+ * unmap takes anyway.
  */
 #include "reuse_int.h"
 
 #define CHUNK_BYTES (64u << 10)
+#define RB_MAX_AREAS 64
 #define RB_CHOOSE_MIN_CLASS 1	/* 1 KiB: the 256-byte class always copies cached */
 
 static const size_t class_size[RBOUNCE_NCLASSES] = {
@@ -48,6 +62,7 @@ struct rb_buf {
 	dma_addr_t dma;
 	uint8_t cls;
 	bool in_use;
+	uint16_t area;		/* the area that lent it, or will */
 	bool timed;		/* its lend copy was timed and counts: record at unmap */
 	uint8_t copy_m;		/* the method that copy took */
 	uint8_t last_m;		/* the method of the last copy in; RCOPY_AUTO: none yet */
@@ -62,15 +77,23 @@ struct rb_chunk {
 	struct rb_buf *bufs;
 };
 
+/* One CPU's share of the pool (see the top); aligned so areas share no line. */
+struct rb_area {
+	osdep_lock_t lock;
+	struct rb_buf *free[RBOUNCE_NCLASSES];
+	struct reuse_stats st;
+	struct rcopy_est est[RBOUNCE_NCLASSES];
+} __attribute__((aligned(64)));
+
 struct rbounce {
 	osdep_dev_t *dev;
 	osdep_lock_t lock;
 	size_t max_bytes, bytes;
-	struct rb_buf *free[RBOUNCE_NCLASSES];
 	struct rb_chunk *chunks;
-	struct reuse_stats st;
-	enum rcopy_method copy_mode;	/* RCOPY_AUTO: est[] decides */
-	struct rcopy_est est[RBOUNCE_NCLASSES];
+	uint64_t errors;		/* misuse refused; under b->lock */
+	enum rcopy_method copy_mode;	/* RCOPY_AUTO: the choosers decide */
+	unsigned int nareas;
+	struct rb_area *areas;
 };
 
 size_t rbounce_max_len(void)
@@ -81,14 +104,33 @@ size_t rbounce_max_len(void)
 struct rbounce *rbounce_create(osdep_dev_t *dev, size_t max_bytes)
 {
 	struct rbounce *b = osdep_zalloc(sizeof(*b));
+	unsigned int n = osdep_ncpus(dev);
 
 	if (!b)
 		return NULL;
+	/* a power of two, so that a CPU finds its area with a mask */
+	b->nareas = 1;
+	while (b->nareas < n && b->nareas < RB_MAX_AREAS)
+		b->nareas <<= 1;
+	b->areas = osdep_zalloc(b->nareas * sizeof(*b->areas));
+	if (!b->areas) {
+		osdep_free(b);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < b->nareas; i++)
+		osdep_lock_init(&b->areas[i].lock);
 	b->dev = dev;
 	b->max_bytes = max_bytes ? max_bytes : (4u << 20);
 	b->copy_mode = RCOPY_AUTO;
 	osdep_lock_init(&b->lock);
 	return b;
+}
+
+/* The area of the calling CPU. */
+static struct rb_area *this_area(struct rbounce *b, unsigned int *idx)
+{
+	*idx = osdep_cpu_id() & (b->nareas - 1);
+	return &b->areas[*idx];
 }
 
 /* The smallest class that holds @len bytes; RBOUNCE_NCLASSES if none does. */
@@ -107,21 +149,30 @@ static size_t chunk_bytes(unsigned int c)
 	return class_size[c] > CHUNK_BYTES ? class_size[c] : CHUNK_BYTES;
 }
 
-enum rcopy_method rcopy_est_pick(struct rcopy_est *e, bool *timed)
+/* rcopy_est_pick(), inlined where bounce lends: most picks are plain ones. */
+static inline enum rcopy_method est_pick(struct rcopy_est *e, bool *timed)
 {
 	uint32_t n = e->n++;
-	enum rcopy_method other = e->use == RCOPY_CACHED ? RCOPY_STREAM : RCOPY_CACHED;
+	enum rcopy_method other;
 
-	if (e->samples[RCOPY_CACHED] < RCOPY_WARMUP ||
-	    e->samples[RCOPY_STREAM] < RCOPY_WARMUP) {
+	if (e->warm && n % RCOPY_SAMPLE_EVERY >= RCOPY_EXPLORE_RUN) {
+		*timed = false;
+		return e->use;
+	}
+	other = e->use == RCOPY_CACHED ? RCOPY_STREAM : RCOPY_CACHED;
+	if (!e->warm) {
 		*timed = true;
 		return n / RCOPY_WARMUP_RUN % 2 ? RCOPY_STREAM : RCOPY_CACHED;
 	}
 	*timed = n % RCOPY_SAMPLE_EVERY == RCOPY_EXPLORE_RUN - 1;
-	if (n / RCOPY_SAMPLE_EVERY % RCOPY_EXPLORE_EVERY == 0 &&
-	    n % RCOPY_SAMPLE_EVERY < RCOPY_EXPLORE_RUN)
+	if (n / RCOPY_SAMPLE_EVERY % RCOPY_EXPLORE_EVERY == 0)
 		return other;
 	return e->use;
+}
+
+enum rcopy_method rcopy_est_pick(struct rcopy_est *e, bool *timed)
+{
+	return est_pick(e, timed);
 }
 
 void rcopy_est_record(struct rcopy_est *e, enum rcopy_method m, uint64_t ns)
@@ -148,7 +199,9 @@ void rcopy_est_record(struct rcopy_est *e, enum rcopy_method m, uint64_t ns)
 	}
 	if (e->samples[m] < (uint32_t)-1)
 		e->samples[m]++;
-	if (e->samples[RCOPY_CACHED] >= RCOPY_WARMUP && e->samples[RCOPY_STREAM] >= RCOPY_WARMUP) {
+	e->warm = e->samples[RCOPY_CACHED] >= RCOPY_WARMUP &&
+		  e->samples[RCOPY_STREAM] >= RCOPY_WARMUP;
+	if (e->warm) {
 		enum rcopy_method other = e->use == RCOPY_CACHED ? RCOPY_STREAM : RCOPY_CACHED;
 		uint64_t cur = e->mean16[e->use];
 
@@ -159,21 +212,24 @@ void rcopy_est_record(struct rcopy_est *e, enum rcopy_method m, uint64_t ns)
 }
 
 /*
- * The method the next copy of class @c toward the device takes; with
- * @timed, the lend's sample too (NULL: an untimed copy, sync_for_device).
- * Under b->lock.
+ * The method the next copy of class @c toward the device takes in area @a;
+ * with @timed, the lend's sample too (NULL: an untimed copy,
+ * sync_for_device).  Under @a's lock.
  */
-static enum rcopy_method copy_method_locked(struct rbounce *b, unsigned int c, bool *timed)
+static enum rcopy_method copy_method_locked(struct rbounce *b, struct rb_area *a,
+					    unsigned int c, bool *timed)
 {
+	enum rcopy_method mode = OSDEP_READ_ONCE(b->copy_mode);
+
 	if (timed)
 		*timed = false;
-	if (b->copy_mode != RCOPY_AUTO)
-		return b->copy_mode;
+	if (mode != RCOPY_AUTO)
+		return mode;
 	if (c < RB_CHOOSE_MIN_CLASS)
 		return RCOPY_CACHED;
 	if (!timed)
-		return b->est[c].use;
-	return rcopy_est_pick(&b->est[c], timed);
+		return a->est[c].use;
+	return est_pick(&a->est[c], timed);
 }
 
 /* Copy @len bytes of the caller's into lent bounce memory by @m. */
@@ -218,15 +274,70 @@ out_ch:
 	return NULL;
 }
 
-/* Put a new chunk's buffers on the free list.  Under b->lock. */
-static void chunk_add_locked(struct rbounce *b, struct rb_chunk *ch, unsigned int c)
+/* Take a class-@c buffer off @a's free list, or NULL.  Under @a's lock. */
+static struct rb_buf *pop_locked(struct rb_area *a, unsigned int c)
 {
-	for (size_t i = 0; i < ch->bytes / class_size[c]; i++) {
-		ch->bufs[i].next = b->free[c];
-		b->free[c] = &ch->bufs[i];
+	struct rb_buf *buf = a->free[c];
+
+	if (buf)
+		a->free[c] = buf->next;
+	return buf;
+}
+
+/*
+ * A free class-@c buffer from an area other than @self, or NULL if all are
+ * empty.  Takes each area's lock in turn, never two at once.
+ */
+static struct rb_buf *steal(struct rbounce *b, unsigned int self, unsigned int c)
+{
+	for (unsigned int i = 1; i < b->nareas; i++) {
+		struct rb_area *o = &b->areas[(self + i) % b->nareas];
+		struct rb_buf *buf;
+
+		osdep_lock(&o->lock);
+		buf = pop_locked(o, c);
+		osdep_unlock(&o->lock);
+		if (buf)
+			return buf;
+	}
+	return NULL;
+}
+
+/*
+ * A new chunk of class @c: its buffers but one join area @a's free list,
+ * the one is returned.  NULL (-ENOMEM) at max_bytes or without memory.
+ */
+static struct rb_buf *grow(struct rbounce *b, struct rb_area *a, unsigned int c)
+{
+	size_t bytes = chunk_bytes(c);
+	struct rb_chunk *ch;
+	size_t n;
+
+	osdep_lock(&b->lock);
+	if (b->bytes + bytes > b->max_bytes) {
+		osdep_unlock(&b->lock);
+		return NULL;
+	}
+	b->bytes += bytes;	/* reserve, then allocate unlocked */
+	osdep_unlock(&b->lock);
+	ch = chunk_alloc(b, c);
+	osdep_lock(&b->lock);
+	if (!ch) {
+		b->bytes -= bytes;
+		osdep_unlock(&b->lock);
+		return NULL;
 	}
 	ch->next = b->chunks;
 	b->chunks = ch;
+	osdep_unlock(&b->lock);
+	n = bytes / class_size[c];
+	osdep_lock(&a->lock);
+	for (size_t i = 1; i < n; i++) {
+		ch->bufs[i].next = a->free[c];
+		a->free[c] = &ch->bufs[i];
+	}
+	osdep_unlock(&a->lock);
+	return &ch->bufs[0];
 }
 
 int rbounce_map(struct rbounce *b, void *cpu, size_t len,
@@ -242,8 +353,9 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 	/* Fill it unless the caller will name the bytes the device wrote. */
 	bool prime = dir_to_device(dir) || !(flags & RMAP_LEN_KNOWN);
 	enum rcopy_method m = RCOPY_CACHED;
+	struct rb_area *a;
 	struct rb_buf *buf;
-	unsigned int c;
+	unsigned int c, ai;
 	uint64_t t0 = 0;
 
 	if (!len || !dir_ok(dir))
@@ -251,37 +363,29 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 	c = class_of(len);
 	if (c == RBOUNCE_NCLASSES)
 		return -E2BIG;
-	osdep_lock(&b->lock);
-	while (!b->free[c]) {
-		size_t bytes = chunk_bytes(c);
-		struct rb_chunk *ch;
-
-		if (b->bytes + bytes > b->max_bytes) {
-			osdep_unlock(&b->lock);
+	a = this_area(b, &ai);
+	osdep_lock(&a->lock);
+	buf = pop_locked(a, c);
+	if (!buf) {
+		/* the slow path: no lock held while it looks elsewhere */
+		osdep_unlock(&a->lock);
+		buf = steal(b, ai, c);
+		if (!buf)
+			buf = grow(b, a, c);
+		if (!buf)
 			return -ENOMEM;
-		}
-		b->bytes += bytes;	/* reserve, then allocate unlocked */
-		osdep_unlock(&b->lock);
-		ch = chunk_alloc(b, c);
-		osdep_lock(&b->lock);
-		if (!ch) {
-			b->bytes -= bytes;
-			osdep_unlock(&b->lock);
-			return -ENOMEM;
-		}
-		chunk_add_locked(b, ch, c);
+		osdep_lock(&a->lock);
 	}
-	buf = b->free[c];
-	b->free[c] = buf->next;
+	buf->area = (uint16_t)ai;
 	buf->in_use = true;
-	b->st.hits++;
-	b->st.in_use++;
+	a->st.hits++;
+	a->st.in_use++;
 	buf->timed = false;
 	if (prime) {
-		b->st.bytes_copied += len;
-		m = copy_method_locked(b, c, &buf->timed);
+		a->st.bytes_copied += len;
+		m = copy_method_locked(b, a, c, &buf->timed);
 	}
-	osdep_unlock(&b->lock);
+	osdep_unlock(&a->lock);
 	if (prime) {
 		if (buf->timed)
 			t0 = osdep_now_ns();
@@ -307,7 +411,7 @@ static struct rb_buf *handle_buf(struct rbounce *b, struct rmap_handle *h,
 
 	if (!buf || !buf->in_use || buf->dma != h->dma) {
 		osdep_lock(&b->lock);
-		b->st.errors++;
+		b->errors++;
 		osdep_unlock(&b->lock);
 		osdep_warn("%s: handle %p (dma %#llx) is not a lent bounce buffer",
 			   fn, (void *)h, (unsigned long long)h->dma);
@@ -323,10 +427,12 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h)
 	if (!buf)
 		return -EINVAL;
 	if (dir_from_device(h->dir)) {
+		struct rb_area *a = &b->areas[buf->area];
+
 		memcpy(h->cpu, buf->va, h->len);
-		osdep_lock(&b->lock);
-		b->st.bytes_copied += h->len;
-		osdep_unlock(&b->lock);
+		osdep_lock(&a->lock);
+		a->st.bytes_copied += h->len;
+		osdep_unlock(&a->lock);
 	}
 	return 0;
 }
@@ -338,12 +444,13 @@ int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h)
 	if (!buf)
 		return -EINVAL;
 	if (dir_to_device(h->dir)) {
+		struct rb_area *a = &b->areas[buf->area];
 		enum rcopy_method m;
 
-		osdep_lock(&b->lock);
-		b->st.bytes_copied += h->len;
-		m = copy_method_locked(b, buf->cls, NULL);
-		osdep_unlock(&b->lock);
+		osdep_lock(&a->lock);
+		a->st.bytes_copied += h->len;
+		m = copy_method_locked(b, a, buf->cls, NULL);
+		osdep_unlock(&a->lock);
 		copy_in(buf->va, h->cpu, h->len, m);
 		buf->last_m = (uint8_t)m;
 	}
@@ -354,24 +461,26 @@ int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
 {
 	struct rb_buf *buf = handle_buf(b, h, "rbounce_unmap");
 	size_t n = used < h->len ? used : h->len;
+	struct rb_area *a;
 
 	if (!buf)
 		return -EINVAL;
+	a = &b->areas[buf->area];
 	if (dir_from_device(h->dir))
 		memcpy(h->cpu, buf->va, n);
-	osdep_lock(&b->lock);
+	osdep_lock(&a->lock);
 	if (dir_from_device(h->dir))
-		b->st.bytes_copied += n;
+		a->st.bytes_copied += n;
 	if (buf->timed) {
-		rcopy_est_record(&b->est[buf->cls], (enum rcopy_method)buf->copy_m,
+		rcopy_est_record(&a->est[buf->cls], (enum rcopy_method)buf->copy_m,
 				 buf->copy_ns);
 		buf->timed = false;
 	}
 	buf->in_use = false;
-	buf->next = b->free[buf->cls];
-	b->free[buf->cls] = buf;
-	b->st.in_use--;
-	osdep_unlock(&b->lock);
+	buf->next = a->free[buf->cls];
+	a->free[buf->cls] = buf;
+	a->st.in_use--;
+	osdep_unlock(&a->lock);
 	h->priv = NULL;
 	return 0;
 }
@@ -389,23 +498,28 @@ int rbounce_set_copy(struct rbounce *b, enum rcopy_method m)
 			   RCOPY_STREAM, RCOPY_AUTO);
 		return -EINVAL;
 	}
-	osdep_lock(&b->lock);
-	b->copy_mode = m;
-	osdep_unlock(&b->lock);
+	OSDEP_WRITE_ONCE(b->copy_mode, m);
 	return 0;
 }
 
-int rbounce_copy_state(struct rbounce *b, unsigned int cls, size_t *bytes,
-		       struct rcopy_est *out)
+unsigned int rbounce_nareas(const struct rbounce *b)
 {
+	return b->nareas;
+}
+
+int rbounce_copy_state(struct rbounce *b, unsigned int area, unsigned int cls,
+		       size_t *bytes, struct rcopy_est *out)
+{
+	struct rb_area *a;
 	enum rcopy_method m;
 
-	if (cls >= RBOUNCE_NCLASSES)
+	if (cls >= RBOUNCE_NCLASSES || area >= b->nareas)
 		return -EINVAL;
-	osdep_lock(&b->lock);
-	m = copy_method_locked(b, cls, NULL);
-	*out = b->est[cls];
-	osdep_unlock(&b->lock);
+	a = &b->areas[area];
+	osdep_lock(&a->lock);
+	m = copy_method_locked(b, a, cls, NULL);
+	*out = a->est[cls];
+	osdep_unlock(&a->lock);
 	*bytes = class_size[cls];
 	return (int)m;
 }
@@ -413,21 +527,31 @@ int rbounce_copy_state(struct rbounce *b, unsigned int cls, size_t *bytes,
 bool rbounce_copy_streams(struct rbounce *b, size_t len)
 {
 	enum rcopy_method m;
-	unsigned int c;
+	struct rb_area *a;
+	unsigned int c, ai;
 
 	c = class_of(len);
 	if (!len || c == RBOUNCE_NCLASSES)
 		return false;
-	osdep_lock(&b->lock);
-	m = copy_method_locked(b, c, NULL);
-	osdep_unlock(&b->lock);
+	a = this_area(b, &ai);
+	osdep_lock(&a->lock);
+	m = copy_method_locked(b, a, c, NULL);
+	osdep_unlock(&a->lock);
 	return m == RCOPY_STREAM;
 }
 
 void rbounce_stats(struct rbounce *b, struct reuse_stats *out)
 {
+	*out = (struct reuse_stats){ 0 };
+	for (unsigned int i = 0; i < b->nareas; i++) {
+		struct rb_area *a = &b->areas[i];
+
+		osdep_lock(&a->lock);
+		reuse_stats_add(out, &a->st);
+		osdep_unlock(&a->lock);
+	}
 	osdep_lock(&b->lock);
-	*out = b->st;
+	out->errors += b->errors;
 	osdep_unlock(&b->lock);
 }
 
@@ -435,24 +559,25 @@ int rbounce_destroy(struct rbounce *b)
 {
 	struct rb_chunk *ch, *next;
 
+	struct reuse_stats st;
+
 	if (!b)
 		return 0;
-	osdep_lock(&b->lock);
-	if (b->st.in_use) {
-		uint64_t n = b->st.in_use;
-
-		osdep_unlock(&b->lock);
+	rbounce_stats(b, &st);
+	if (st.in_use) {
 		osdep_warn("rbounce_destroy: %llu buffer(s) still lent out",
-			   (unsigned long long)n);
+			   (unsigned long long)st.in_use);
 		return -EBUSY;
 	}
-	osdep_unlock(&b->lock);
 	for (ch = b->chunks; ch; ch = next) {
 		next = ch->next;
 		osdep_dma_free_coherent(b->dev, ch->bytes, ch->va, ch->dma);
 		osdep_free(ch->bufs);
 		osdep_free(ch);
 	}
+	for (unsigned int i = 0; i < b->nareas; i++)
+		osdep_lock_destroy(&b->areas[i].lock);
+	osdep_free(b->areas);
 	osdep_lock_destroy(&b->lock);
 	osdep_free(b);
 	return 0;

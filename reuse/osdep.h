@@ -48,6 +48,10 @@
  *        so no cache line is first fetched for ownership; every byte is
  *        visible to the device before any store that follows the call
  *        (the doorbell).  @dst and @src must not overlap
+ *   unsigned int osdep_cpu_id(void)   the CPU the caller runs on, a hint for
+ *        picking per-CPU state (the caller may move right after; every
+ *        such state keeps its own lock)
+ *   unsigned int osdep_ncpus(osdep_dev_t *d)  osdep_cpu_id() is below this
  *   void *osdep_zalloc(size_t n)              zeroed heap memory or NULL
  *   void osdep_free(void *p)
  *   int  osdep_alloc_pages(osdep_dev_t *d, unsigned int order, osdep_page_t *p)

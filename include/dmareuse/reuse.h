@@ -239,15 +239,16 @@ int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h);
  * on another core).  A streaming copy writes whole lines around the cache
  * (osdep_copy_to_device()), at memory's pace.  Which is cheaper depends on
  * the machine and the device, so by default (RCOPY_AUTO) each size class
- * from 1 KiB up measures both on its own copies and takes the cheaper;
+ * from 1 KiB up, in each area (CPU) of the pool, measures both on its own
+ * copies and takes the cheaper;
  * the 256-byte class always copies cached.  Copies back to the CPU are
  * always cached: the caller reads those bytes next.
  */
 enum rcopy_method { RCOPY_CACHED, RCOPY_STREAM, RCOPY_AUTO };
 
 /*
- * The chooser behind RCOPY_AUTO, one per size class; its caller serialises
- * the calls (bounce holds its pool lock).  A copy's cost depends on the
+ * The chooser behind RCOPY_AUTO, one per area and size class; its caller
+ * serialises the calls (bounce holds the area's lock).  A copy's cost depends on the
  * copy before it into the same buffer (a streaming copy leaves no line in
  * any cache, so a cached copy after it fetches every line from memory), so
  * the caller records a timed copy only when the buffer's previous copy
@@ -276,6 +277,7 @@ struct rcopy_est {
 	uint32_t samples[2];		/* timed copies recorded, per method */
 	uint64_t mean16[2];		/* running mean of those, in 1/16 ns */
 	enum rcopy_method use;		/* what untimed copies take */
+	bool warm;			/* both methods have RCOPY_WARMUP samples */
 };
 
 /**
@@ -315,23 +317,37 @@ int rbounce_set_copy(struct rbounce *b, enum rcopy_method m);
  * @b: the pool
  * @len: a copy length (its size class decides)
  *
- * Return: true if the next untimed copy of @len bytes toward the device
- * streams; false if it is cached, or if @len fits no class.
+ * Return: true if the calling CPU's next untimed copy of @len bytes toward
+ * the device streams; false if it is cached, or if @len fits no class.
  */
 bool rbounce_copy_streams(struct rbounce *b, size_t len);
 /**
- * rbounce_copy_state() - one size class's copy chooser, for reports
+ * rbounce_nareas() - how many areas a pool has
  * @b: the pool
+ *
+ * A pool keeps its free lists, counters and copy choosers per area, one
+ * per CPU up to 64, the count rounded up to a power of two (CPUs beyond
+ * share them, cpu modulo the count).
+ *
+ * Return: the count, 1 or more.
+ */
+unsigned int rbounce_nareas(const struct rbounce *b);
+/**
+ * rbounce_copy_state() - one size class's copy chooser in one area, for reports
+ * @b: the pool
+ * @area: the area, 0 .. rbounce_nareas() - 1 (a CPU lends from cpu % count)
  * @cls: the class, 0 .. RBOUNCE_NCLASSES - 1 (smallest first)
  * @bytes: set to the class's buffer size
- * @out: receives a copy of the class's chooser (all zero for a class that
- *       never chooses: the 256-byte one, or any while a method is forced)
+ * @out: receives a copy of the chooser (all zero for one that never chose:
+ *       the 256-byte class, an area no CPU lent from, or any while a
+ *       method is forced)
  *
  * Return: the method the class's untimed copies toward the device take now
- * (RCOPY_CACHED or RCOPY_STREAM); -EINVAL if @cls is out of range.
+ * in @area (RCOPY_CACHED or RCOPY_STREAM); -EINVAL if @area or @cls is out
+ * of range.
  */
-int rbounce_copy_state(struct rbounce *b, unsigned int cls, size_t *bytes,
-		       struct rcopy_est *out);
+int rbounce_copy_state(struct rbounce *b, unsigned int area, unsigned int cls,
+		       size_t *bytes, struct rcopy_est *out);
 /**
  * rbounce_stats() - read a bounce pool's counters
  * @b: the pool

@@ -249,6 +249,13 @@ static inline void osdep_copy_to_device(void *dst, const void *src, size_t n)
 
 static inline uint64_t osdep_now_ns(void) { return mclock_now(); }
 
+static inline unsigned int osdep_cpu_id(void) { return os_this_cpu(); }
+
+static inline unsigned int osdep_ncpus(osdep_dev_t *d)
+{
+	return os_ncpus(dma_device_os(d));
+}
+
 __attribute__((format(printf, 1, 2)))
 static inline void osdep_warn(const char *fmt, ...)
 {

@@ -661,7 +661,7 @@ static void test_bounce_stream_copies_exact(void)
 			      rbounce_copy_streams(b, 4096));
 		copies_exact(&g, b, modes[mi], src, got);
 		for (unsigned int c = 0; c < RBOUNCE_NCLASSES; c++) {
-			int use = rbounce_copy_state(b, c, &bytes, &est);
+			int use = rbounce_copy_state(b, 0, c, &bytes, &est);
 
 			CHECK(bytes >= 256 && (modes[mi] == RCOPY_AUTO ?
 			      use == (int)RCOPY_CACHED || use == (int)RCOPY_STREAM :
@@ -672,11 +672,74 @@ static void test_bounce_stream_copies_exact(void)
 			      "mode %d class %u: %u picks", modes[mi], c, est.n);
 		}
 	}
-	CHECK(rbounce_copy_state(b, RBOUNCE_NCLASSES, &bytes, &est) == -EINVAL);
+	CHECK(rbounce_copy_state(b, 0, RBOUNCE_NCLASSES, &bytes, &est) == -EINVAL);
+	CHECK(rbounce_copy_state(b, rbounce_nareas(b), 0, &bytes, &est) == -EINVAL);
+	CHECK(rbounce_nareas(b) == 2, "one area per CPU of the lab (2): %u", rbounce_nareas(b));
 	CHECK(!rbounce_copy_streams(b, 0) && !rbounce_copy_streams(b, 1u << 30),
 	      "a length no class holds never streams");
 	free(src);
 	free(got);
+	CHECK(rbounce_destroy(b) == 0);
+	rig_down(&g);
+}
+
+/*
+ * Bounce areas: a CPU whose area is empty takes buffers from another area
+ * before the pool grows, so the pool's limit holds across CPUs; a buffer
+ * goes back to the area that lent it, whichever CPU takes it back.  The
+ * pool here holds one 64 KiB chunk: sixteen 4 KiB buffers.
+ */
+static void test_bounce_areas(void)
+{
+	enum { N = 16 };
+	struct rmap_handle h[N + 1];
+	struct reuse_stats st;
+	struct rig g;
+	struct rbounce *b;
+	uint8_t *src;
+	dma_addr_t first;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	b = rbounce_create(g.dev, 64u << 10);
+	src = malloc(4096);
+	REQUIRE(b && src);
+	memset(src, 0x42, 4096);
+	REQUIRE(rbounce_nareas(b) == 2);
+	os_set_cpu(0);
+	for (int i = 0; i < N; i++)
+		REQUIRE(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[i]) == 0, "cpu 0 lend %d", i);
+	CHECK(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[N]) == -ENOMEM,
+	      "a 17th buffer beyond the pool's 64 KiB");
+	for (int i = 0; i < N; i++)
+		CHECK(rbounce_unmap(b, &h[i]) == 0);
+	/* CPU 1's area is empty: it takes all sixteen from CPU 0's, and no more. */
+	os_set_cpu(1);
+	for (int i = 0; i < N; i++)
+		CHECK(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[i]) == 0, "cpu 1 lend %d", i);
+	CHECK(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[N]) == -ENOMEM,
+	      "cpu 1 grew the pool past its limit");
+	rbounce_stats(b, &st);
+	CHECK(st.in_use == N && st.hits == 2 * N, "in_use %llu hits %llu",
+	      (unsigned long long)st.in_use, (unsigned long long)st.hits);
+	for (int i = 0; i < N; i++)
+		CHECK(rbounce_unmap(b, &h[i]) == 0);
+	/* Lent by CPU 0, taken back on CPU 1: it returns to CPU 0's area. */
+	os_set_cpu(0);
+	REQUIRE(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[0]) == 0);
+	first = h[0].dma;
+	os_set_cpu(1);
+	CHECK(rbounce_unmap(b, &h[0]) == 0);
+	REQUIRE(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[1]) == 0);
+	CHECK(h[1].dma != first, "CPU 1 got back the buffer CPU 0 lent (%#llx)",
+	      (unsigned long long)first);
+	os_set_cpu(0);
+	REQUIRE(rbounce_map(b, src, 4096, DMA_TO_DEVICE, &h[0]) == 0);
+	CHECK(h[0].dma == first, "CPU 0's next lend is the buffer it lent last "
+	      "(%#llx, got %#llx)", (unsigned long long)first, (unsigned long long)h[0].dma);
+	CHECK(rbounce_unmap(b, &h[0]) == 0 && rbounce_unmap(b, &h[1]) == 0);
+	rbounce_stats(b, &st);
+	CHECK(st.in_use == 0 && st.hits == 2 * N + 3);
+	free(src);
 	CHECK(rbounce_destroy(b) == 0);
 	rig_down(&g);
 }
@@ -896,6 +959,7 @@ int main(int argc, char **argv)
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_bounce_stream_copies_exact),
 		TEST(test_copy_chooser),
+		TEST(test_bounce_areas),
 		TEST(test_strategy_names),
 	};
 
