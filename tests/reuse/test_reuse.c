@@ -580,6 +580,24 @@ static void test_bounce_short_write_leaks_nothing(void)
 }
 
 /*
+ * The device reads what @h lends: the caller's @len bytes at @cpu, and past
+ * them the 0xa5 the priming lend left.  @step names the copy checked.
+ */
+static void device_sees(struct rig *g, const struct rmap_handle *h, const uint8_t *cpu,
+			size_t len, uint8_t *got, const char *step, enum rcopy_method mode,
+			size_t off)
+{
+	uint8_t after;
+
+	CHECK(devthread_read(g->dt, h->dma, got, len) == 0);
+	CHECK(!memcmp(got, cpu, len), "mode %d %s: len %zu src offset %zu: bytes differ",
+	      mode, step, len, off);
+	CHECK(devthread_read(g->dt, h->dma + len, &after, 1) == 0);
+	CHECK(after == 0xa5, "mode %d %s: len %zu src offset %zu wrote past its end (%#x)",
+	      mode, step, len, off, after);
+}
+
+/*
  * One copy mode of test_bounce_stream_copies_exact: every length, from
  * every source offset, on the lend and on sync_for_device.
  */
@@ -598,7 +616,6 @@ static void copies_exact(struct rig *g, struct rbounce *b, enum rcopy_method mod
 			unsigned int seed = (unsigned int)(li * 16 + oi);
 			struct rmap_handle h;
 			dma_addr_t primed;
-			uint8_t after;
 
 			/* leave a known byte just past the buffer in bounce memory */
 			memset(cpu, 0xa5, len + 1);
@@ -610,20 +627,10 @@ static void copies_exact(struct rig *g, struct rbounce *b, enum rcopy_method mod
 			cpu[len] = 0x3c;	/* what an overrun would copy there */
 			REQUIRE(rbounce_map(b, cpu, len, DMA_BIDIRECTIONAL, &h) == 0);
 			REQUIRE(h.dma == primed, "len %zu: not the primed buffer", len);
-			CHECK(devthread_read(g->dt, h.dma, got, len) == 0);
-			CHECK(!memcmp(got, cpu, len), "mode %d lend: len %zu src offset %zu: "
-			      "bytes differ", mode, len, offs[oi]);
-			CHECK(devthread_read(g->dt, h.dma + len, &after, 1) == 0);
-			CHECK(after == 0xa5, "mode %d lend: len %zu src offset %zu wrote past "
-			      "its end (%#x)", mode, len, offs[oi], after);
+			device_sees(g, &h, cpu, len, got, "lend", mode, offs[oi]);
 			fill(cpu, len, ~seed);
 			CHECK(rbounce_sync_for_device(b, &h) == 0);
-			CHECK(devthread_read(g->dt, h.dma, got, len) == 0);
-			CHECK(!memcmp(got, cpu, len), "mode %d sync: len %zu src offset %zu: "
-			      "bytes differ", mode, len, offs[oi]);
-			CHECK(devthread_read(g->dt, h.dma + len, &after, 1) == 0);
-			CHECK(after == 0xa5, "mode %d sync: len %zu src offset %zu wrote past "
-			      "its end (%#x)", mode, len, offs[oi], after);
+			device_sees(g, &h, cpu, len, got, "sync", mode, offs[oi]);
 			CHECK(rbounce_unmap(b, &h) == 0);
 		}
 }
