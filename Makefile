@@ -73,6 +73,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/obj/tests/harness.o $(LIB)
 
 test-bins: $(TEST_BINS) $(DMABENCH)
 
+# The benchmark programs of bench/ (each run by its bench/*.sh), not tests.
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< $(LIB) $(LDFLAGS_ALL) $(LDLIBS) -o $@
+
 # Packages a fresh Debian machine may lack; installed only when missing.
 deps:
 	@sh tools/install-deps.sh

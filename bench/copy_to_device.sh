@@ -6,20 +6,14 @@
 # takes streaming; with no device between copies it takes memcpy).
 #
 # Usage: sh bench/copy_to_device.sh [--reps N] [--rounds N]
-# Builds build/libdmareuse.a (plain), then bench/copy_to_device.c against it
-# with the Makefile's flags, runs it and writes bench/results/bounce-stream.txt:
-# the command line first, then its output.
+# Builds build/bench/copy_to_device (plain) with the Makefile's rule, runs it and
+# writes bench/results/bounce-stream.txt: the command line first, then its output.
 set -eu
 cd "$(dirname "$0")/.."
-CC=${CC:-gcc}
 out=bench/results/bounce-stream.txt
-bin=build/copy_to_device
+bin=build/bench/copy_to_device
 
-make -s VARIANT=plain build/libdmareuse.a
-$CC -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g -O2 \
-	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
-	-Wno-unused-parameter -Werror \
-	bench/copy_to_device.c build/libdmareuse.a -pthread -lz -lm -o "$bin"
+make -s VARIANT=plain "$bin"
 mkdir -p bench/results
 {
 	echo "\$ sh bench/copy_to_device.sh $*"

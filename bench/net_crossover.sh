@@ -5,20 +5,14 @@
 #
 # Usage: sh bench/net_crossover.sh [ARGS for net_crossover...]
 #   e.g. sh bench/net_crossover.sh --packets 4000 --reps 5 ideal kunpeng920-smmuv3
-# Builds build/libdmareuse.a (plain), then bench/net_crossover.c against it
-# with the Makefile's flags, runs it and writes bench/results/net-crossover.txt:
-# the command line first, then its output.
+# Builds build/bench/net_crossover (plain) with the Makefile's rule, runs it and
+# writes bench/results/net-crossover.txt: the command line first, then its output.
 set -eu
 cd "$(dirname "$0")/.."
-CC=${CC:-gcc}
 out=bench/results/net-crossover.txt
-bin=build/net_crossover
+bin=build/bench/net_crossover
 
-make -s VARIANT=plain build/libdmareuse.a
-$CC -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g -O2 \
-	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
-	-Wno-unused-parameter -Werror \
-	bench/net_crossover.c build/libdmareuse.a -pthread -lz -lm -o "$bin"
+make -s VARIANT=plain "$bin"
 mkdir -p bench/results
 {
 	echo "\$ sh bench/net_crossover.sh $*"
