@@ -5,8 +5,10 @@
 #   bench/results/default.txt     dmabench with no arguments (the default
 #                                 scenario), three runs, each with its wall
 #                                 time and peak RSS
-#   bench/results/default-poll.txt  the default scenario with --poll
-#                                 (completions polled), three runs
+#   bench/results/default-irq.txt the default scenario with
+#                                 --completion irq (the driver sleeps until
+#                                 each completion interrupt; the default,
+#                                 auto, polls on a 2-CPU machine), three runs
 #   bench/results/zswap-2cpu.txt  zswap, 2 CPU threads, every strategy
 #   bench/results/net.txt         net, default size mix, 1 CPU thread
 #   bench/results/rogue.txt       zswap and net with the rogue device
@@ -45,11 +47,11 @@ record() {
 {
 	for run in 1 2 3; do
 		stamp
-		echo "\$ $B run --poll    (run $run of 3)"
-		$B run --poll 2>"$err"
+		echo "\$ $B run --completion irq    (run $run of 3)"
+		$B run --completion irq 2>"$err"
 		echo
 	done
-} >bench/results/default-poll.txt
+} >bench/results/default-irq.txt
 cat bench/results/default.txt
 record bench/results/zswap-2cpu.txt $B run --workload zswap --threads 2 --seconds 3
 record bench/results/net.txt $B run --workload net --seconds 2

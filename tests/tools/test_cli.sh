@@ -155,7 +155,28 @@ expect_usage run-zswap-ops-threads "--ops: 1032191 is too many pages for zswap w
 "$B" run --help >"$tmp/h" 2>&1 && grep -q '1-100000000' "$tmp/h" &&
 	grep -q '1-1032192, with --threads T at most T x (1032192 / T)' "$tmp/h" &&
 	ok run-help-ranges || bad "run-help-ranges: $(cat "$tmp/h")"
-expect_usage run-poll-not-zswap "--poll: only zswap waits for completions" run --workload map --poll
+expect_usage run-poll-not-zswap "--poll, --completion: only zswap waits for completions" run --workload map --poll
+expect_usage run-completion-not-zswap "--poll, --completion: only zswap waits for completions" run --workload net --completion irq
+expect_usage run-bad-completion "--completion: 'spin' is not a completion mode (expected auto, irq or poll)" run --completion spin
+# zswap's completion wait: auto polls only when the CPU threads and the
+# engine's thread each have a CPU (the affinity mask counts, so taskset
+# decides the case); an explicit mode is taken as given.
+if command -v taskset >/dev/null 2>&1; then
+	taskset -c 0 "$B" run --ops 20 --strategy passthrough --platform ideal >"$tmp/c1" 2>&1
+	head -1 "$tmp/c1" | grep -q ', completions by interrupt (auto: 1 CPU thread + 1 engine thread exceed 1 CPU)$' &&
+		ok run-completion-auto-1cpu || bad "run-completion-auto-1cpu: $(cat "$tmp/c1")"
+	taskset -c 0 "$B" run --ops 20 --strategy passthrough --platform ideal --poll >"$tmp/c2" 2>&1
+	head -1 "$tmp/c2" | grep -q ', completions polled$' &&
+		ok run-completion-poll-given || bad "run-completion-poll-given: $(cat "$tmp/c2")"
+	if [ "$(taskset -c 0,1 nproc 2>/dev/null)" = 2 ]; then
+		taskset -c 0,1 "$B" run --ops 20 --strategy passthrough --platform ideal --format json >"$tmp/c3" 2>&1
+		grep -q '"completion": "auto",' "$tmp/c3" && grep -q '"poll": true,' "$tmp/c3" &&
+			ok run-completion-auto-2cpu || bad "run-completion-auto-2cpu: $(head -c 600 "$tmp/c3")"
+		taskset -c 0,1 "$B" run --ops 20 --threads 2 --strategy passthrough --platform ideal >"$tmp/c4" 2>&1
+		head -1 "$tmp/c4" | grep -q 'completions by interrupt (auto: 2 CPU threads + 1 engine thread exceed 2 CPUs)$' &&
+			ok run-completion-auto-oversubscribed || bad "run-completion-auto-oversubscribed: $(cat "$tmp/c4")"
+	fi
+fi
 
 # Strategies list: one line each with the isolation class.
 "$B" strategies >"$tmp/st" 2>&1
