@@ -770,6 +770,21 @@ const char *nic_drv_note(const struct nic_drv *drv)
 	return drv->note;
 }
 
+void nic_drv_copy_note(const struct nic_drv *drv, char *buf, size_t len)
+{
+	struct rbounce_copy_tally t = { 0 };
+
+	if (!len)
+		return;
+	for (unsigned int i = 0; i < drv->cfg.nqueues; i++) {
+		const struct nq *q = &drv->q[i];
+
+		rbounce_copy_tally(q->txm ? rmapper_bounce(q->txm) : NULL, &t);
+		rbounce_copy_tally(q->rxm ? rmapper_bounce(q->rxm) : NULL, &t);
+	}
+	rbounce_copy_note(&t, buf, len);
+}
+
 struct dma_device *nic_drv_dev(struct nic_drv *drv)
 {
 	return drv->dev;

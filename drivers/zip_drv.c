@@ -398,39 +398,12 @@ const char *zip_drv_note(const struct zip_drv *drv)
 
 void zip_drv_copy_note(const struct zip_drv *drv, char *buf, size_t len)
 {
-	struct rbounce *b = drv->m ? rmapper_bounce(drv->m) : NULL;
-	size_t at = 0;
+	struct rbounce_copy_tally t = { 0 };
 
-	if (len)
-		buf[0] = '\0';
-	for (unsigned int c = 0; b && c < RBOUNCE_NCLASSES && at < len; c++) {
-		unsigned int chose = 0, streams = 0;
-		size_t bytes = 0;
-		int n;
-
-		/* the areas (CPUs) that chose, and how many of them stream */
-		for (unsigned int a = 0; a < rbounce_nareas(b); a++) {
-			struct rcopy_est e;
-			int use = rbounce_copy_state(b, a, c, &bytes, &e);
-
-			if (use < 0 || !e.n)
-				continue;
-			chose++;
-			streams += use == RCOPY_STREAM;
-		}
-		if (!chose)
-			continue;
-		if (!streams || streams == chose)
-			n = snprintf(buf + at, len - at, "%s%zu KiB %s",
-				     at ? ", " : "bounce copies in: ", bytes >> 10,
-				     streams ? "stream" : "cached");
-		else
-			n = snprintf(buf + at, len - at, "%s%zu KiB stream on %u of %u CPUs",
-				     at ? ", " : "bounce copies in: ", bytes >> 10, streams, chose);
-		if (n < 0)
-			break;
-		at += (size_t)n;
-	}
+	if (!len)
+		return;
+	rbounce_copy_tally(drv->m ? rmapper_bounce(drv->m) : NULL, &t);
+	rbounce_copy_note(&t, buf, len);
 }
 
 void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out)

@@ -532,6 +532,8 @@ EXPORT_SYMBOL_GPL(rbounce_max_len);
 EXPORT_SYMBOL_GPL(rbounce_set_copy);
 EXPORT_SYMBOL_GPL(rbounce_copy_streams);
 EXPORT_SYMBOL_GPL(rbounce_copy_state);
+EXPORT_SYMBOL_GPL(rbounce_copy_tally);
+EXPORT_SYMBOL_GPL(rbounce_copy_note);
 EXPORT_SYMBOL_GPL(rbounce_nareas);
 EXPORT_SYMBOL_GPL(rmapper_bounce);
 EXPORT_SYMBOL_GPL(rcopy_est_pick);

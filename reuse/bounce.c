@@ -524,6 +524,44 @@ int rbounce_copy_state(struct rbounce *b, unsigned int area, unsigned int cls,
 	return (int)m;
 }
 
+void rbounce_copy_tally(struct rbounce *b, struct rbounce_copy_tally *t)
+{
+	for (unsigned int c = 0; b && c < RBOUNCE_NCLASSES; c++)
+		for (unsigned int a = 0; a < b->nareas; a++) {
+			struct rcopy_est e;
+			int use = rbounce_copy_state(b, a, c, &t->bytes[c], &e);
+
+			if (use < 0 || !e.n)
+				continue;
+			t->chose[c]++;
+			t->streams[c] += use == RCOPY_STREAM;
+		}
+}
+
+void rbounce_copy_note(const struct rbounce_copy_tally *t, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned int c = 0; c < RBOUNCE_NCLASSES && at < len; c++) {
+		unsigned int chose = t->chose[c], streams = t->streams[c];
+		const char *lead = at ? ", " : "bounce copies in: ";
+		int n;
+
+		if (!chose)
+			continue;
+		if (!streams || streams == chose)
+			n = snprintf(buf + at, len - at, "%s%zu KiB %s", lead, t->bytes[c] >> 10,
+				     streams ? "stream" : "cached");
+		else
+			n = snprintf(buf + at, len - at, "%s%zu KiB stream on %u of %u CPUs", lead,
+				     t->bytes[c] >> 10, streams, chose);
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+}
+
 bool rbounce_copy_streams(struct rbounce *b, size_t len)
 {
 	enum rcopy_method m;

@@ -692,6 +692,7 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 	struct rogue *rogue = NULL;
 	uint64_t start, per, extra;
 	bool failed_worker = false;
+	char copies[96];
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -851,7 +852,9 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 	nic_drv_stats(drv, &ns.drv);
 	ns.crossover = nic_drv_crossover(drv);
 	ns.dev_id = mdev_id(dma_device_mdev(nic_drv_dev(drv)));
-	snprintf(r->note, sizeof(r->note), "%s", nic_drv_note(drv));
+	nic_drv_copy_note(drv, copies, sizeof(copies));
+	snprintf(r->note, sizeof(r->note), "%s%s%s", nic_drv_note(drv), *copies ? "; " : "",
+		 copies);
 out:
 	rogue_destroy(rogue);
 	if (drv && nic_drv_destroy(drv) && !ret) {

@@ -280,6 +280,18 @@ void nic_drv_set_rogue(struct nic_drv *drv, struct rogue *r, unsigned int pokes)
  */
 const char *nic_drv_note(const struct nic_drv *drv);
 /**
+ * nic_drv_copy_note() - how the driver's bounce pools copy toward the NIC
+ * @drv: the driver
+ * @buf: receives a line such as "bounce copies in: 1 KiB cached, 4 KiB
+ *       stream" over every queue's TX and RX pools (a class whose queues
+ *       differ: "4 KiB stream on 1 of 2 CPUs"), or "" if nothing was
+ *       bounced toward the device
+ * @len: the size of @buf
+ *
+ * Context: no packet in flight (the choice moves while copies run).
+ */
+void nic_drv_copy_note(const struct nic_drv *drv, char *buf, size_t len);
+/**
  * nic_drv_dev() - the DMA device of the NIC
  * @drv: the driver
  *

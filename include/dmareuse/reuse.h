@@ -348,6 +348,31 @@ unsigned int rbounce_nareas(const struct rbounce *b);
  */
 int rbounce_copy_state(struct rbounce *b, unsigned int area, unsigned int cls,
 		       size_t *bytes, struct rcopy_est *out);
+
+/* What the areas of one or more pools chose, per size class (reports). */
+struct rbounce_copy_tally {
+	size_t bytes[RBOUNCE_NCLASSES];		/* the class's buffer size */
+	unsigned int chose[RBOUNCE_NCLASSES];	/* areas whose chooser measured */
+	unsigned int streams[RBOUNCE_NCLASSES];	/* ... and of those, how many stream */
+};
+/**
+ * rbounce_copy_tally() - add up a pool's copy choices
+ * @b: the pool, or NULL (adds nothing)
+ * @t: zeroed by the caller once, then added to by each call, so one tally
+ *     can cover every pool of a driver
+ *
+ * Context: as rbounce_copy_state(), once per area.
+ */
+void rbounce_copy_tally(struct rbounce *b, struct rbounce_copy_tally *t);
+/**
+ * rbounce_copy_note() - one line saying how the tallied pools copy in
+ * @t: the tally
+ * @buf: receives e.g. "bounce copies in: 1 KiB cached, 4 KiB stream", a
+ *       class split between areas as "4 KiB stream on 3 of 4 CPUs"; "" if
+ *       no class measured (nothing bounced toward the device)
+ * @len: the size of @buf, 1 or more
+ */
+void rbounce_copy_note(const struct rbounce_copy_tally *t, char *buf, size_t len);
 /**
  * rbounce_stats() - read a bounce pool's counters
  * @b: the pool

@@ -728,9 +728,12 @@ static void test_every_strategy_end_to_end(void)
 				if (s == RS_POOL)
 					CHECK(strstr(r.note, "pool n/a") && strstr(r.note, "rx: pool"),
 					      "%s", r.note);
-				if (s == RS_BOUNCE)
+				if (s == RS_BOUNCE) {
 					CHECK(r.reuse.bytes_copied >= 2 * r.bytes && r.reuse.maps == 0,
 					      "bounce copies both ways and maps nothing per packet");
+					CHECK(strstr(r.note, "; bounce copies in: 1 KiB "),
+					      "the note says how TX copies: %s", r.note);
+				}
 				if (s == RS_STRICT)
 					CHECK(r.reuse.maps >= 800 && r.reuse.invalidations >= 800,
 					      "strict maps and invalidates TX and RX per packet");

@@ -679,6 +679,27 @@ static void test_bounce_stream_copies_exact(void)
 			      "mode %d class %u: %u picks", modes[mi], c, est.n);
 		}
 	}
+	{
+		/* The tally of the last (AUTO) pass agrees with the areas' states. */
+		struct rbounce_copy_tally t = { 0 };
+
+		rbounce_copy_tally(b, &t);
+		rbounce_copy_tally(NULL, &t);
+		for (unsigned int c = 0; c < RBOUNCE_NCLASSES; c++) {
+			unsigned int chose = 0, streams = 0;
+
+			for (unsigned int a = 0; a < rbounce_nareas(b); a++) {
+				int use = rbounce_copy_state(b, a, c, &bytes, &est);
+
+				chose += est.n > 0;
+				streams += est.n > 0 && use == (int)RCOPY_STREAM;
+			}
+			CHECK(t.chose[c] == chose && t.streams[c] == streams && t.bytes[c] == bytes,
+			      "class %u: tally %u/%u %zu B, areas %u/%u %zu B", c, t.streams[c],
+			      t.chose[c], t.bytes[c], streams, chose, bytes);
+			CHECK((c == 0) == !chose, "class %u: %u areas chose", c, chose);
+		}
+	}
 	CHECK(rbounce_copy_state(b, 0, RBOUNCE_NCLASSES, &bytes, &est) == -EINVAL);
 	CHECK(rbounce_copy_state(b, rbounce_nareas(b), 0, &bytes, &est) == -EINVAL);
 	CHECK(rbounce_nareas(b) == 2, "one area per CPU of the lab (2): %u", rbounce_nareas(b));
@@ -688,6 +709,33 @@ static void test_bounce_stream_copies_exact(void)
 	free(got);
 	CHECK(rbounce_destroy(b) == 0);
 	rig_down(&g);
+}
+
+/*
+ * The copy note: one entry per class that measured, smallest first; a class
+ * whose areas disagree says how many stream; nothing measured, nothing
+ * said; a short buffer is cut, never overrun, and stays a string.
+ */
+static void test_bounce_copy_note(void)
+{
+	struct rbounce_copy_tally t = { 0 };
+	char buf[96], tiny[12];
+
+	memset(buf, 'x', sizeof(buf));
+	rbounce_copy_note(&t, buf, sizeof(buf));
+	CHECK(buf[0] == '\0', "nothing measured: '%s'", buf);
+	for (unsigned int c = 0; c < RBOUNCE_NCLASSES; c++)
+		t.bytes[c] = 256u << (2 * c);
+	t.chose[1] = 2;				/* 1 KiB: both areas cached */
+	t.chose[2] = 2, t.streams[2] = 2;	/* 4 KiB: both stream */
+	t.chose[4] = 3, t.streams[4] = 1;	/* 64 KiB: split */
+	rbounce_copy_note(&t, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "bounce copies in: 1 KiB cached, 4 KiB stream, 64 KiB stream on 1 of 3 CPUs"),
+	      "note: '%s'", buf);
+	memset(tiny, 'x', sizeof(tiny));
+	rbounce_copy_note(&t, tiny, sizeof(tiny) - 1);
+	CHECK(!strcmp(tiny, "bounce cop") && tiny[sizeof(tiny) - 1] == 'x',
+	      "cut to its buffer: '%.*s'", (int)sizeof(tiny), tiny);
 }
 
 /*
@@ -965,6 +1013,7 @@ int main(int argc, char **argv)
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_bounce_stream_copies_exact),
+		TEST(test_bounce_copy_note),
 		TEST(test_copy_chooser),
 		TEST(test_bounce_areas),
 		TEST(test_strategy_names),
