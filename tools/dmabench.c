@@ -73,6 +73,22 @@ long long parse_int(const char *flag, const char *v, long long lo, long long hi)
 	return x;
 }
 
+int parse_choice(const char *flag, const char *v, const char *what,
+		 const char *const *names, int n)
+{
+	char list[256];
+	size_t at = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	list[0] = '\0';
+	for (int i = 0; i < n && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+				       !i ? "" : i == n - 1 ? " or " : ", ", names[i]);
+	usage_error("%s: '%s' is not %s (expected %s)", flag, v, what, list);
+}
+
 int load_platform(const char *name, struct platform_profile *p)
 {
 	char err[1024];
@@ -144,6 +160,8 @@ static void map_help(void)
 	       prog);
 }
 
+static const char *const map_formats[] = { "text", "json" };
+
 static int cmd_map(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -188,10 +206,8 @@ static int cmd_map(int argc, char **argv)
 		case 'S': strategy = optarg; break;
 		case 'P': platform = optarg; break;
 		case 'F':
-			if (!strcmp(optarg, "json"))
-				json = true;
-			else if (strcmp(optarg, "text"))
-				usage_error("--format: '%s' is not a format (expected text or json)", optarg);
+			json = parse_choice("--format", optarg, "a format", map_formats,
+					    (int)ARRAY_SIZE(map_formats)) == 1;
 			break;
 		case 'h': map_help(); return 0;
 		case ':': usage_error("%s: missing value (see '%s map --help')", argv[optind - 1], prog);

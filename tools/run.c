@@ -72,7 +72,9 @@ struct run_cfg {
 	const char *output;
 };
 
+/* Indexed by the enums above: the names --workload, --completion, --format take. */
 static const char *const completion_names[] = { "auto", "irq", "poll" };
+static const char *const fmt_names[] = { "table", "json", "csv" };
 
 struct row {
 	enum reuse_strategy s;
@@ -647,15 +649,8 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	       (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'w':
-			if (!strcmp(optarg, "zswap"))
-				c.wl = WL_ZSWAP;
-			else if (!strcmp(optarg, "net"))
-				c.wl = WL_NET;
-			else if (!strcmp(optarg, "map"))
-				c.wl = WL_MAP;
-			else
-				usage_error("--workload: '%s' is not a workload (expected zswap, net or map)",
-					    optarg);
+			c.wl = parse_choice("--workload", optarg, "a workload", wl_names,
+					    (int)ARRAY_SIZE(wl_names));
 			break;
 		case 'S':
 			memset(c.want, 0, sizeof(c.want));
@@ -673,28 +668,15 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			c.completion_set = true;
 			break;
 		case 'C':
-			if (!strcmp(optarg, "auto"))
-				c.completion = COMPL_AUTO;
-			else if (!strcmp(optarg, "irq"))
-				c.completion = COMPL_IRQ;
-			else if (!strcmp(optarg, "poll"))
-				c.completion = COMPL_POLL;
-			else
-				usage_error("--completion: '%s' is not a completion mode (expected "
-					    "auto, irq or poll)", optarg);
+			c.completion = parse_choice("--completion", optarg, "a completion mode",
+						    completion_names,
+						    (int)ARRAY_SIZE(completion_names));
 			c.completion_set = true;
 			break;
 		case 'e': c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 'F':
-			if (!strcmp(optarg, "table"))
-				c.fmt = FMT_TABLE;
-			else if (!strcmp(optarg, "json"))
-				c.fmt = FMT_JSON;
-			else if (!strcmp(optarg, "csv"))
-				c.fmt = FMT_CSV;
-			else
-				usage_error("--format: '%s' is not a format (expected table, json or csv)",
-					    optarg);
+			c.fmt = parse_choice("--format", optarg, "a format", fmt_names,
+					     (int)ARRAY_SIZE(fmt_names));
 			break;
 		case 'O': c.output = optarg; break;
 		case 'h': run_help(); return 0;

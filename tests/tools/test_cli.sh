@@ -59,7 +59,7 @@ else
 	bad "map-run-failure-says-why (exit $rc, stderr: $(cat "$tmp/err"))"
 fi
 expect_usage unknown-command "unknown command 'frobnicate'" frobnicate
-expect_usage bad-format "--format: 'xml' is not a format" map --format xml
+expect_usage bad-format "--format: 'xml' is not a format (expected text or json)" map --format xml
 
 # Malformed profiles: file, line, key and expectation in the message.
 good=$(dirname "$0")/../../profiles/ideal.profile
