@@ -10,15 +10,15 @@
 # writes bench/results/bounce-stream.txt: the command line first, then its output.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 out=bench/results/bounce-stream.txt
 bin=build/bench/copy_to_device
 
-make -s VARIANT=plain "$bin"
+bench_program copy_to_device
 mkdir -p bench/results
 {
 	echo "\$ sh bench/copy_to_device.sh $*"
-	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'), git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-	echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+	bench_stamp
 	echo "# CPU thread on core 0 copies a hot source into the buffer; a device thread"
 	echo "# on core 1 then reads the whole buffer; only the copy is timed"
 	echo

@@ -6,6 +6,7 @@
 # number can be reproduced by running the line above it.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 B=build/dmabench
 S=${1:-5}
 out=bench/results/map.txt
@@ -16,8 +17,8 @@ run() {
 	echo
 }
 {
-	echo "# dmabench map figures, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -m)"
-	echo "# git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "# dmabench map figures"
+	bench_stamp
 	echo
 	echo "## kunpeng920-smmuv3, 1 thread, 4 KiB: strict unmap vs the published 1.96 us"
 	run $B map -t 1 -s "$S" -g 1 --platform kunpeng920-smmuv3 --strategy strict

@@ -9,15 +9,16 @@
 # writes bench/results/net-crossover.txt: the command line first, then its output.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 out=bench/results/net-crossover.txt
 bin=build/bench/net_crossover
 
-make -s VARIANT=plain "$bin"
+bench_program net_crossover
 mkdir -p bench/results
 {
 	echo "\$ sh bench/net_crossover.sh $*"
-	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -m), git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-	echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (a shared machine: medians absorb bursts)"
+	bench_stamp
+	echo "# (a shared machine: medians absorb bursts)"
 	echo "# each run: net workload, 1 CPU thread + 1 NIC thread, fixed packet size,"
 	echo "# every payload byte verified; ns = time the CPU thread spent in the DMA layer"
 	echo

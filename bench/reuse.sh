@@ -7,6 +7,7 @@
 # asks for, computed from figures measured in this same run.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 B=build/dmabench
 S=${1:-3}
 out=bench/results/reuse.txt
@@ -22,7 +23,8 @@ for plat in ideal kunpeng920-smmuv3; do
 done
 
 {
-	echo "# reuse layer figures, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, git $(git rev-parse --short HEAD 2>/dev/null)"
+	echo "# reuse layer figures"
+	bench_stamp
 	echo "# each row: $B map -t 1 -s $S -g 1 --strategy S --platform P --format json"
 	echo "# (bounce-to adds -d 1: TO_DEVICE, one copy per use)"
 	echo

@@ -9,7 +9,8 @@
 #   net_crossover.sh   net-crossover.txt  where bounce stops beating strict
 #   copy_to_device.sh  bounce-stream.txt  the bounce copy, cached vs streaming
 #
-# The kernel track records its own figures: `make kernel-run`.
+# lib.sh holds what they share (the stamp line of every result, the build
+# of a bench program).  The kernel track records its own figures: `make kernel-run`.
 # Run it on a quiet machine: each script times real work.
 set -eu
 cd "$(dirname "$0")/.."

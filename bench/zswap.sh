@@ -14,19 +14,16 @@
 #   bench/results/rogue.txt       zswap and net with the rogue device
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 B=build/dmabench
 mkdir -p bench/results
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
-stamp() {
-	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
-		"git $(git rev-parse --short HEAD 2>/dev/null)"
-}
 record() {
 	out=$1
 	shift
 	{
-		stamp
+		bench_stamp
 		echo "\$ $*"
 		"$@"
 	} >"$out" 2>"$err" || { cat "$err" >&2; exit 1; }
@@ -37,7 +34,7 @@ record() {
 # is part of the result on a noisy machine.
 {
 	for run in 1 2 3; do
-		stamp
+		bench_stamp
 		echo "\$ $B    (run $run of 3)"
 		/usr/bin/time -v $B 2>"$err"
 		grep -E 'Elapsed|Maximum resident' "$err"
@@ -46,7 +43,7 @@ record() {
 } >bench/results/default.txt
 {
 	for run in 1 2 3; do
-		stamp
+		bench_stamp
 		echo "\$ $B run --completion irq    (run $run of 3)"
 		$B run --completion irq 2>"$err"
 		echo
@@ -56,7 +53,7 @@ cat bench/results/default.txt
 record bench/results/zswap-2cpu.txt $B run --workload zswap --threads 2 --seconds 3
 record bench/results/net.txt $B run --workload net --seconds 2
 {
-	stamp
+	bench_stamp
 	echo "\$ $B run --workload zswap --rogue --ops 4000"
 	$B run --workload zswap --rogue --ops 4000
 	echo
