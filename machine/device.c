@@ -8,6 +8,8 @@
  * page table and fill the IOTLB while holding the domain lock (the ordering
  * that keeps a fill from resurrecting an invalidated entry; see iotlb.c).
  * The walk charges the profile's iotlb_miss_ns to the device's thread.
+ * In virtual time an access is a synchronisation point (it happens after
+ * everything earlier) and its bytes cost COST_DEV_BYTE each.
  * Faults are recorded and fail the access.  Every chunk, good or faulting, is
  * reported to the observers (the isolation oracle, rogue devices).
  */
@@ -31,9 +33,9 @@ struct mdev *mdev_create(struct machine *m, const char *name)
 	dev->m = m;
 	dev->id = atomic_fetch_add(&next_id, 1);
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
-	pthread_mutex_lock(&m->dom_lock);
+	mlock_lock(&m->dom_lock);
 	m->ndev++;
-	pthread_mutex_unlock(&m->dom_lock);
+	mlock_unlock(&m->dom_lock);
 	return dev;
 }
 
@@ -41,9 +43,9 @@ void mdev_destroy(struct mdev *dev)
 {
 	if (!dev)
 		return;
-	pthread_mutex_lock(&dev->m->dom_lock);
+	mlock_lock(&dev->m->dom_lock);
 	dev->m->ndev--;
-	pthread_mutex_unlock(&dev->m->dom_lock);
+	mlock_unlock(&dev->m->dom_lock);
 	free(dev);
 }
 
@@ -93,17 +95,17 @@ static int translate(struct mdev *dev, struct iommu_domain *d, dma_addr_t addr,
 
 		mclock_spend(m->profile.iotlb_miss_ns);
 		stat_inc(m, walks);
-		pthread_mutex_lock(&d->lock);
+		mlock_lock(&d->lock);
 		pte = pt_lookup_locked(d, addr & PAGE_MASK);
 		if (!(pte & PTE_VALID)) {
-			pthread_mutex_unlock(&d->lock);
+			mlock_unlock(&d->lock);
 			return FAULT_TRANSLATION;
 		}
 		*pfn = (pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
 		prot = (pte & PTE_READ ? IOMMU_READ : 0) |
 		       (pte & PTE_WRITE ? IOMMU_WRITE : 0);
 		iotlb_fill(m, d->id, page, *pfn, prot);
-		pthread_mutex_unlock(&d->lock);
+		mlock_unlock(&d->lock);
 	}
 	if (!(prot & need))
 		return FAULT_PERMISSION;
@@ -162,6 +164,7 @@ static int access_chunks(struct mdev *dev, dma_addr_t addr, void *buf,
  * own thread.
  */
 static _Thread_local uint64_t held[2];
+VTIME_TLS(held)
 
 static int access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 		  enum dev_access acc, bool move)
@@ -170,6 +173,7 @@ static int access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 	unsigned int e = atomic_load(&m->acc_epoch) & 1;
 	int ret = 0;
 
+	mclock_sync();		/* a device access is ordered in virtual time */
 	held[e]++;
 	atomic_fetch_add(&m->acc_active[e], 1);	/* pairs with machine_drain_accesses() */
 	/* One relaxed load when nobody watches; see obs_clear_locked(). */
@@ -182,6 +186,8 @@ static int access(struct mdev *dev, dma_addr_t addr, void *buf, size_t len,
 	}
 	atomic_fetch_sub(&m->acc_active[e], 1);
 	held[e]--;
+	if (move)
+		mcost_n(COST_DEV_BYTE, len);	/* the transfer's own time (virtual time) */
 	return ret;
 }
 
@@ -198,12 +204,12 @@ int mdev_probe(struct mdev *dev, dma_addr_t addr, size_t len, enum dev_access ac
 
 void machine_drain_accesses(struct machine *m)
 {
-	pthread_mutex_lock(&m->drain_lock);
+	mlock_lock(&m->drain_lock);
 	for (int round = 0; round < 2; round++) {
 		unsigned int old = atomic_fetch_add(&m->acc_epoch, 1) & 1;
 
 		while (atomic_load(&m->acc_active[old]) > held[old])
 			mclock_relax();
 	}
-	pthread_mutex_unlock(&m->drain_lock);
+	mlock_unlock(&m->drain_lock);
 }

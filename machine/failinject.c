@@ -6,6 +6,7 @@
  * exactly one failure.  Disarmed, the cost is one relaxed load.  The race
  * window widener lives here too: test-only injection, same shape.
  */
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
 
 #include <stdatomic.h>
@@ -66,7 +67,7 @@ void raceinject_set(unsigned int permille)
 
 void raceinject_wait(unsigned int permille)
 {
-	static _Thread_local uint64_t rng;
+	static _Thread_local uint64_t rng;	/* shared by the contexts of a virtual run */
 
 	if (!rng)
 		rng = (uint64_t)(uintptr_t)&rng | 1;
@@ -79,6 +80,10 @@ void raceinject_wait(unsigned int permille)
 		struct timespec t0, t;
 		long wait = (long)(rng >> 32) % 50000;
 
+		if (vtime_active()) {
+			mclock_spend((uint64_t)wait);	/* others run meanwhile */
+			return;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do {
 			sched_yield();

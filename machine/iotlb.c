@@ -42,14 +42,14 @@ int iotlb_init(struct iotlb *t, unsigned int sets, unsigned int ways)
 		return -1;
 	}
 	for (unsigned int i = 0; i < IOTLB_STRIPES; i++)
-		pthread_mutex_init(&t->stripe[i], NULL);
+		mlock_init(&t->stripe[i], "iotlb stripe", MLOCK_FREE);
 	return 0;
 }
 
 void iotlb_destroy(struct iotlb *t)
 {
 	for (unsigned int i = 0; i < IOTLB_STRIPES; i++)
-		pthread_mutex_destroy(&t->stripe[i]);
+		mlock_destroy(&t->stripe[i]);
 	free(t->clock);
 	free(t->e);
 }
@@ -63,7 +63,7 @@ bool iotlb_lookup(struct machine *m, unsigned int dom, iova_t iova_pfn,
 	uint64_t tag = mktag(dom, iova_pfn);
 	bool hit = false;
 
-	pthread_mutex_lock(&t->stripe[lk]);
+	mlock_lock(&t->stripe[lk]);
 	for (unsigned int w = 0; w < t->ways; w++) {
 		if (e[w].tag == tag) {
 			*pfn = e[w].pfn;
@@ -73,7 +73,7 @@ bool iotlb_lookup(struct machine *m, unsigned int dom, iova_t iova_pfn,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&t->stripe[lk]);
+	mlock_unlock(&t->stripe[lk]);
 	if (hit)
 		stat_inc(m, iotlb_hits);
 	else
@@ -89,7 +89,7 @@ void iotlb_fill(struct machine *m, unsigned int dom, iova_t iova_pfn, pfn_t pfn,
 	struct tlb_entry *e = &t->e[(size_t)s * t->ways], *victim = &e[0];
 	uint64_t tag = mktag(dom, iova_pfn);
 
-	pthread_mutex_lock(&t->stripe[lk]);
+	mlock_lock(&t->stripe[lk]);
 	for (unsigned int w = 0; w < t->ways; w++) {
 		if (e[w].tag == tag || !e[w].tag) {
 			victim = &e[w];
@@ -104,7 +104,7 @@ void iotlb_fill(struct machine *m, unsigned int dom, iova_t iova_pfn, pfn_t pfn,
 	victim->pfn = pfn;
 	victim->prot = prot;
 	victim->lru = ++t->clock[lk];
-	pthread_mutex_unlock(&t->stripe[lk]);
+	mlock_unlock(&t->stripe[lk]);
 }
 
 /* Drop entries of set @s matching @dom (any domain if @dom < 0). */
@@ -136,9 +136,9 @@ static void inv_sets(struct machine *m, long dom, bool range, iova_t lo, iova_t 
 	size_t n = 0;
 
 	for (unsigned int s = 0; s < t->sets; s++) {
-		pthread_mutex_lock(&t->stripe[s % IOTLB_STRIPES]);
+		mlock_lock(&t->stripe[s % IOTLB_STRIPES]);
 		n += inv_set(t, s, dom, range, lo, hi);
-		pthread_mutex_unlock(&t->stripe[s % IOTLB_STRIPES]);
+		mlock_unlock(&t->stripe[s % IOTLB_STRIPES]);
 	}
 	stat_add(m, iotlb_invalidated, n);
 }
@@ -156,9 +156,9 @@ void iotlb_inv_range(struct machine *m, unsigned int dom, iova_t iova_pfn,
 	for (size_t i = 0; i < npages; i++) {
 		unsigned int s = set_of(t, iova_pfn + i);
 
-		pthread_mutex_lock(&t->stripe[s % IOTLB_STRIPES]);
+		mlock_lock(&t->stripe[s % IOTLB_STRIPES]);
 		n += inv_set(t, s, dom, true, iova_pfn + i, iova_pfn + i + 1);
-		pthread_mutex_unlock(&t->stripe[s % IOTLB_STRIPES]);
+		mlock_unlock(&t->stripe[s % IOTLB_STRIPES]);
 	}
 	stat_add(m, iotlb_invalidated, n);
 }
@@ -184,7 +184,7 @@ size_t iotlb_frame_entries(struct machine *m, pfn_t pfn,
 	for (unsigned int s = 0; s < t->sets; s++) {
 		struct tlb_entry *e = &t->e[(size_t)s * t->ways];
 
-		pthread_mutex_lock(&t->stripe[s % IOTLB_STRIPES]);
+		mlock_lock(&t->stripe[s % IOTLB_STRIPES]);
 		for (unsigned int w = 0; w < t->ways; w++) {
 			if (!e[w].tag || e[w].pfn != pfn)
 				continue;
@@ -193,7 +193,7 @@ size_t iotlb_frame_entries(struct machine *m, pfn_t pfn,
 				cb(arg, (unsigned int)(e[w].tag >> 36) - 1,
 				   (e[w].tag & ((1ull << 36) - 1)) << PAGE_SHIFT, true);
 		}
-		pthread_mutex_unlock(&t->stripe[s % IOTLB_STRIPES]);
+		mlock_unlock(&t->stripe[s % IOTLB_STRIPES]);
 	}
 	return n;
 }

@@ -10,10 +10,10 @@
  */
 #include "machine_int.h"
 
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,8 @@ static const struct platform_profile zero_profile = {
 	.description = "built-in: no hardware latency",
 	.iotlb_sets = 64,
 	.iotlb_ways = 8,
-	.cmdq_model = CMDQ_BATCH,
+	.cmdq_model = CMDQ_LOCKFREE,
+	.ecmdq_cpus = 1,
 };
 
 _Static_assert(offsetof(struct machine, mem) == 0,
@@ -58,11 +59,11 @@ struct machine *machine_create(const struct machine_config *cfg)
 		goto out_refs;
 	if (iotlb_init(&m->tlb, m->profile.iotlb_sets, m->profile.iotlb_ways))
 		goto out_used;
-	pthread_mutex_init(&m->dom_lock, NULL);
-	pthread_mutex_init(&m->fault_lock, NULL);
-	pthread_mutex_init(&m->cmdq.issue_lock, NULL);
-	pthread_mutex_init(&m->obs_lock, NULL);
-	pthread_mutex_init(&m->drain_lock, NULL);
+	mlock_init(&m->dom_lock, "machine domains", MLOCK_FREE);
+	mlock_init(&m->fault_lock, "fault ring", MLOCK_FREE);
+	cmdq_init(&m->cmdq);
+	mlock_init(&m->obs_lock, "observers", MLOCK_FREE);
+	mlock_init(&m->drain_lock, "access drain", MLOCK_FREE);
 	return m;
 
 out_used:
@@ -91,11 +92,11 @@ bool machine_destroy(struct machine *m)
 		fprintf(stderr, "machine: destroyed with %u device(s) still created\n",
 			m->ndev);
 	iotlb_destroy(&m->tlb);
-	pthread_mutex_destroy(&m->dom_lock);
-	pthread_mutex_destroy(&m->fault_lock);
-	pthread_mutex_destroy(&m->cmdq.issue_lock);
-	pthread_mutex_destroy(&m->obs_lock);
-	pthread_mutex_destroy(&m->drain_lock);
+	mlock_destroy(&m->dom_lock);
+	mlock_destroy(&m->fault_lock);
+	cmdq_destroy(&m->cmdq);
+	mlock_destroy(&m->obs_lock);
+	mlock_destroy(&m->drain_lock);
 	munmap(m->mem.base, m->mem.nframes * PAGE_SIZE);
 	free(m->pt_used);
 	free(m->pte_refs);
@@ -122,12 +123,12 @@ const char *iommu_fault_reason_name(enum iommu_fault_reason r)
 void record_fault(struct machine *m, const struct mdev *dev, dma_addr_t addr,
 		  enum dev_access acc, enum iommu_fault_reason why)
 {
-	pthread_mutex_lock(&m->fault_lock);
+	mlock_lock(&m->fault_lock);
 	m->faults[m->nfaults % FAULT_RING] = (struct iommu_fault){
 		.dev_id = dev->id, .addr = addr, .access = acc, .reason = why,
 	};
 	m->nfaults++;
-	pthread_mutex_unlock(&m->fault_lock);
+	mlock_unlock(&m->fault_lock);
 	stat_inc(m, faults);
 }
 
@@ -137,7 +138,7 @@ uint64_t iommu_faults_read(struct machine *m, struct iommu_fault *out,
 	uint64_t total, first;
 	size_t n;
 
-	pthread_mutex_lock(&m->fault_lock);
+	mlock_lock(&m->fault_lock);
 	total = m->nfaults;
 	n = total < FAULT_RING ? (size_t)total : FAULT_RING;
 	if (n > max)
@@ -145,7 +146,7 @@ uint64_t iommu_faults_read(struct machine *m, struct iommu_fault *out,
 	first = total - n;
 	for (size_t i = 0; i < n; i++)
 		out[i] = m->faults[(first + i) % FAULT_RING];
-	pthread_mutex_unlock(&m->fault_lock);
+	mlock_unlock(&m->fault_lock);
 	if (copied)
 		*copied = n;
 	return total;
@@ -164,7 +165,7 @@ static void obs_clear_locked(struct machine *m, unsigned int i)
 	atomic_store(&m->obs[i].fn, NULL);
 	atomic_fetch_sub(&m->nobs, 1);
 	while (atomic_load(&m->obs_busy))
-		sched_yield();
+		mclock_relax();
 	atomic_store(&m->obs[i].arg, NULL);
 }
 
@@ -179,11 +180,11 @@ static void obs_fill_locked(struct machine *m, unsigned int i,
 
 void machine_set_observer(struct machine *m, access_observer_fn fn, void *arg)
 {
-	pthread_mutex_lock(&m->obs_lock);
+	mlock_lock(&m->obs_lock);
 	obs_clear_locked(m, 0);
 	if (fn)
 		obs_fill_locked(m, 0, fn, arg);
-	pthread_mutex_unlock(&m->obs_lock);
+	mlock_unlock(&m->obs_lock);
 }
 
 int machine_add_observer(struct machine *m, access_observer_fn fn, void *arg)
@@ -192,7 +193,7 @@ int machine_add_observer(struct machine *m, access_observer_fn fn, void *arg)
 
 	if (!fn)
 		return -EINVAL;
-	pthread_mutex_lock(&m->obs_lock);
+	mlock_lock(&m->obs_lock);
 	for (unsigned int i = 1; i < MACHINE_MAX_OBSERVERS; i++) {
 		if (!atomic_load(&m->obs[i].fn)) {
 			obs_fill_locked(m, i, fn, arg);
@@ -200,7 +201,7 @@ int machine_add_observer(struct machine *m, access_observer_fn fn, void *arg)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&m->obs_lock);
+	mlock_unlock(&m->obs_lock);
 	if (ret)
 		fprintf(stderr, "machine: machine_add_observer: all %d observer slots are taken\n",
 			MACHINE_MAX_OBSERVERS - 1);
@@ -211,7 +212,7 @@ int machine_remove_observer(struct machine *m, access_observer_fn fn, void *arg)
 {
 	int ret = -ENOENT;
 
-	pthread_mutex_lock(&m->obs_lock);
+	mlock_lock(&m->obs_lock);
 	for (unsigned int i = 1; i < MACHINE_MAX_OBSERVERS; i++) {
 		if (atomic_load(&m->obs[i].fn) == fn && atomic_load(&m->obs[i].arg) == arg) {
 			obs_clear_locked(m, i);
@@ -219,7 +220,7 @@ int machine_remove_observer(struct machine *m, access_observer_fn fn, void *arg)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&m->obs_lock);
+	mlock_unlock(&m->obs_lock);
 	return ret;
 }
 
@@ -233,6 +234,7 @@ void iommu_stats_read(struct machine *m, struct iommu_stats *out)
 	out->syncs = atomic_load(&m->st.syncs);
 	out->batches = atomic_load(&m->st.batches);
 	out->cmdq_cpu_ns = atomic_load(&m->st.cmdq_cpu_ns);
+	out->cmdq_wait_ns = atomic_load(&m->st.cmdq_wait_ns);
 	out->faults = atomic_load(&m->st.faults);
 	out->walks = atomic_load(&m->st.walks);
 }

@@ -4,14 +4,20 @@
  * machine/ only.  Nothing outside machine/ includes this.
  *
  * Lock order (outermost first): machine->dom_lock, domain->lock,
- * iotlb stripe lock, cmdq->issue_lock, machine->fault_lock.
+ * iotlb stripe lock, cmdq owner_lock, cmdq prod_line / issue_lock,
+ * machine->fault_lock.
+ *
+ * Locks are struct mlock (mthread.h).  In virtual time only the command
+ * queue's are modelled (Linux takes them); the rest are the lab's own or
+ * stand for structures Linux keeps lock-free (io-pgtable's tables) or in
+ * hardware (the IOTLB), so they exclude but cost nothing (MLOCK_FREE).
  */
 #ifndef DMAREUSE_MACHINE_INT_H
 #define DMAREUSE_MACHINE_INT_H
 
 #include <dmareuse/machine.h>
+#include <dmareuse/mthread.h>
 
-#include <pthread.h>
 #include <stdatomic.h>
 
 #define MAX_DOMAINS 256
@@ -34,7 +40,7 @@ struct iommu_domain {
 	pfn_t root;			/* level-3 table frame; unused if identity */
 	const struct pgtable_alloc_ops *ops;
 	void *ops_ctx;
-	pthread_mutex_t lock;		/* protects the table and both counts */
+	struct mlock lock;		/* protects the table and both counts */
 	size_t pt_pages;		/* tables in the tree, root included */
 	size_t mapped;
 	unsigned int nreserve;		/* emptied, zeroed tables kept for reuse */
@@ -51,13 +57,27 @@ struct tlb_entry {
 struct iotlb {
 	unsigned int sets, ways;
 	struct tlb_entry *e;		/* sets * ways */
-	pthread_mutex_t stripe[IOTLB_STRIPES]; /* set s is under stripe[s % N] */
+	struct mlock stripe[IOTLB_STRIPES]; /* set s is under stripe[s % N] */
 	uint32_t *clock;		/* per stripe LRU clock, under its lock */
 };
 
+struct cmdq_sub;
+
+/* One hardware queue: the machine's only one, or one ECMDQ. */
+struct cmdq_hw {
+	struct mlock issue_lock;	/* lock model: the queue lock */
+	struct mlock prod_line;		/* lock-free: the producer index's cache line;
+					 * protects gather_* */
+	struct mlock owner_lock;	/* lock-free: one owner issues at a time;
+					 * orders busy_until and inv_done */
+	struct cmdq_sub *gather_head, **gather_tail;	/* claimed, not yet issued */
+	bool gather_open;		/* an owner has claimed and not yet closed */
+	uint64_t busy_until;		/* ns: the hardware server is free then */
+	uint64_t inv_done;		/* ns: every invalidation issued is complete then */
+};
+
 struct cmdq {
-	pthread_mutex_t issue_lock;	/* serialises issue under CMDQ_LOCK */
-	_Atomic uint64_t busy_until;	/* when the hardware server is free */
+	struct cmdq_hw hw[CMDQ_MAX_QUEUES];	/* [0] unless the model is ecmdq */
 };
 
 struct mdev {
@@ -70,7 +90,7 @@ struct mdev {
 struct machine_stats {
 	_Atomic uint64_t iotlb_hits, iotlb_misses, iotlb_evictions,
 		iotlb_invalidated;
-	_Atomic uint64_t cmds, syncs, batches, cmdq_cpu_ns, faults, walks;
+	_Atomic uint64_t cmds, syncs, batches, cmdq_cpu_ns, cmdq_wait_ns, faults, walks;
 };
 
 struct machine {
@@ -79,12 +99,12 @@ struct machine {
 	_Atomic uint32_t *pte_refs;	/* per frame: leaf PTEs pointing at it */
 	uint16_t *pt_used;		/* per table frame: valid entries; under
 					 * the owning domain's lock */
-	pthread_mutex_t dom_lock;	/* protects domains[] and ndev */
+	struct mlock dom_lock;		/* protects domains[] and ndev */
 	struct iommu_domain *domains[MAX_DOMAINS];
 	unsigned int ndev;
 	struct iotlb tlb;
 	struct cmdq cmdq;
-	pthread_mutex_t fault_lock;	/* protects the fault ring */
+	struct mlock fault_lock;	/* protects the fault ring */
 	struct iommu_fault faults[FAULT_RING];
 	uint64_t nfaults;
 	/*
@@ -94,7 +114,7 @@ struct machine {
 	 * relaxed load when nobody watches; obs_busy counts accesses that may
 	 * be calling observers, and removal waits for it to drain.
 	 */
-	pthread_mutex_t obs_lock;
+	struct mlock obs_lock;
 	struct {
 		_Atomic(access_observer_fn) fn;
 		_Atomic(void *) arg;
@@ -111,7 +131,7 @@ struct machine {
 	 */
 	_Atomic unsigned int acc_epoch;
 	_Atomic uint64_t acc_active[2];
-	pthread_mutex_t drain_lock;
+	struct mlock drain_lock;
 	struct machine_stats st;
 };
 
@@ -141,6 +161,8 @@ size_t iotlb_frame_entries(struct machine *m, pfn_t pfn,
 				      bool in_iotlb),
 			   void *arg);
 
+void cmdq_init(struct cmdq *q);
+void cmdq_destroy(struct cmdq *q);
 /* Walk @d's table for @iova under d->lock; returns the leaf PTE or 0. */
 uint64_t pt_lookup_locked(struct iommu_domain *d, iova_t iova);
 /* Wait until no device access that started before now is still running. */

@@ -35,7 +35,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
+#include <dmareuse/clock.h>
+#include <dmareuse/mthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ struct nicq {
 
 struct nic_thread {
 	struct nic *nic;
-	pthread_t tid;
+	struct mthread tid;
 	bool started;
 	uint8_t *buf;			/* max_frame bytes of scratch */
 };
@@ -67,8 +68,8 @@ struct nic_stats_atomic {
 struct nic {
 	struct mdev *dev;
 	struct nic_config cfg;
-	pthread_mutex_t lock;		/* protects everything up to @th */
-	pthread_cond_t work;		/* a packet was rung in, or state changed */
+	struct mlock lock;		/* protects everything up to @th */
+	struct mcond work;		/* a packet was rung in, or state changed */
 	enum nic_state state;
 	bool drain;
 	unsigned int rr;		/* next queue pair to look at */
@@ -132,11 +133,11 @@ static enum nic_status deliver(struct nic_thread *t, unsigned int qi,
 	uint16_t wst;
 	bool have;
 
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	have = q->rx_head != q->rx_tail;
 	if (have)
 		*rx_idx = q->rx_head++;
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	if (!have)
 		return NIC_ST_NO_RXBUF;
 	at = regs->rx_ring + (dma_addr_t)(*rx_idx % regs->rx_depth) * sizeof(rxd);
@@ -185,8 +186,10 @@ static void do_packet(struct nic_thread *t, unsigned int qi, uint32_t idx,
 		st = NIC_ST_INVALID;
 	else if (mdev_access(nic->dev, txd.addr, t->buf, txd.len, DEV_READ))
 		st = NIC_ST_FAULT;
-	else
+	else {
+		mcost_n(COST_NIC_BYTE, txd.len);	/* wire time, in virtual time */
 		st = deliver(t, qi, regs, txd.len, &rx_idx, &rx_err);
+	}
 	wst = (uint16_t)st;
 	if (mdev_access(nic->dev, at + offsetof(struct nic_tx_desc, status), &wst,
 			sizeof(wst), DEV_WRITE)) {
@@ -194,9 +197,9 @@ static void do_packet(struct nic_thread *t, unsigned int qi, uint32_t idx,
 		tx_err = -EFAULT;
 	}
 	count_status(nic, st, txd.len);
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	nic->q[qi].tx_head++;
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	r = atomic_load(&nic->rogue);
 	if (r && !abort)
 		rogue_poke(r, atomic_load(&nic->rogue_pokes));
@@ -225,7 +228,7 @@ static void *nic_thread_fn(void *arg)
 	struct nic_thread *t = arg;
 	struct nic *nic = t->nic;
 
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	for (;;) {
 		struct nic_queue_regs regs;
 		struct nicq *q;
@@ -236,7 +239,7 @@ static void *nic_thread_fn(void *arg)
 		if (qi < 0) {
 			if (nic->state != NIC_RUNNING)
 				break;	/* stopping and nothing left for this thread */
-			pthread_cond_wait(&nic->work, &nic->lock);
+			mcond_wait(&nic->work, &nic->lock);
 			continue;
 		}
 		q = &nic->q[qi];
@@ -244,12 +247,12 @@ static void *nic_thread_fn(void *arg)
 		idx = q->tx_head;
 		regs = q->regs;
 		abort = nic->state == NIC_STOPPING && !nic->drain;
-		pthread_mutex_unlock(&nic->lock);
+		mlock_unlock(&nic->lock);
 		do_packet(t, (unsigned int)qi, idx, &regs, abort);
-		pthread_mutex_lock(&nic->lock);
+		mlock_lock(&nic->lock);
 		q->busy = false;
 	}
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	return NULL;
 }
 
@@ -299,8 +302,13 @@ struct nic *nic_create(struct mdev *dev, const struct nic_config *cfg)
 	nic->cfg = c;
 	atomic_init(&nic->rogue, c.rogue);
 	atomic_init(&nic->rogue_pokes, c.rogue_pokes);
-	pthread_mutex_init(&nic->lock, NULL);
-	pthread_cond_init(&nic->work, NULL);
+	mlock_init(&nic->lock, "nic", MLOCK_FREE);
+	if (mcond_init(&nic->work, COST_MMIO)) {
+		mlock_destroy(&nic->lock);
+		free(nic->q);
+		free(nic);
+		return NULL;
+	}
 	return nic;
 }
 
@@ -317,8 +325,8 @@ void nic_destroy(struct nic *nic)
 	if (!nic)
 		return;
 	nic_stop(nic, false);
-	pthread_mutex_destroy(&nic->lock);
-	pthread_cond_destroy(&nic->work);
+	mlock_destroy(&nic->lock);
+	mcond_destroy(&nic->work);
 	free(nic->q);
 	free(nic);
 }
@@ -336,15 +344,15 @@ int nic_set_queues(struct nic *nic, unsigned int queue,
 			nic->cfg.nqueues - 1, NIC_MAX_DEPTH);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	if (nic->state != NIC_STOPPED) {
-		pthread_mutex_unlock(&nic->lock);
+		mlock_unlock(&nic->lock);
 		fprintf(stderr, "nic: %s: nic_set_queues while the NIC runs\n",
 			mdev_name(nic->dev));
 		return -EBUSY;
 	}
 	nic->q[queue] = (struct nicq){ .set = true, .regs = *regs };
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	return 0;
 }
 
@@ -353,22 +361,22 @@ int nic_start(struct nic *nic)
 	unsigned int n = nic->cfg.nthreads;
 	int ret = 0;
 
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	for (unsigned int i = 0; i < nic->cfg.nqueues; i++)
 		if (!nic->q[i].set) {
-			pthread_mutex_unlock(&nic->lock);
+			mlock_unlock(&nic->lock);
 			fprintf(stderr, "nic: %s: nic_start: queue pair %u is not programmed "
 				"(nic_set_queues)\n", mdev_name(nic->dev), i);
 			return -EINVAL;
 		}
 	if (nic->state != NIC_STOPPED) {
-		pthread_mutex_unlock(&nic->lock);
+		mlock_unlock(&nic->lock);
 		fprintf(stderr, "nic: %s: nic_start: already running\n", mdev_name(nic->dev));
 		return -EBUSY;
 	}
 	nic->th = lab_calloc(n, sizeof(*nic->th));
 	if (!nic->th) {
-		pthread_mutex_unlock(&nic->lock);
+		mlock_unlock(&nic->lock);
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -376,7 +384,7 @@ int nic_start(struct nic *nic)
 		nic->th[i].buf = lab_malloc(nic->cfg.max_frame);
 		if (!nic->th[i].buf) {
 			threads_free(nic);
-			pthread_mutex_unlock(&nic->lock);
+			mlock_unlock(&nic->lock);
 			return -ENOMEM;
 		}
 	}
@@ -384,13 +392,13 @@ int nic_start(struct nic *nic)
 	nic->drain = false;
 	for (unsigned int i = 0; i < n; i++) {
 		if (failinject_should_fail() ||
-		    pthread_create(&nic->th[i].tid, NULL, nic_thread_fn, &nic->th[i])) {
+		    mthread_create(&nic->th[i].tid, "nic", nic_thread_fn, &nic->th[i])) {
 			ret = -ENOMEM;
 			break;
 		}
 		nic->th[i].started = true;
 	}
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	if (ret)
 		nic_stop(nic, false);
 	return ret;
@@ -398,22 +406,22 @@ int nic_start(struct nic *nic)
 
 void nic_stop(struct nic *nic, bool drain)
 {
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	if (nic->state != NIC_RUNNING) {
-		pthread_mutex_unlock(&nic->lock);
+		mlock_unlock(&nic->lock);
 		return;
 	}
 	nic->state = NIC_STOPPING;
 	nic->drain = drain;
-	pthread_cond_broadcast(&nic->work);
-	pthread_mutex_unlock(&nic->lock);
+	mcond_broadcast(&nic->work);
+	mlock_unlock(&nic->lock);
 	for (unsigned int i = 0; i < nic->cfg.nthreads; i++)
 		if (nic->th[i].started)
-			pthread_join(nic->th[i].tid, NULL);
-	pthread_mutex_lock(&nic->lock);
+			mthread_join(&nic->th[i].tid, NULL);
+	mlock_lock(&nic->lock);
 	threads_free(nic);
 	nic->state = NIC_STOPPED;
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 }
 
 /*
@@ -442,7 +450,7 @@ int nic_tx_doorbell(struct nic *nic, unsigned int queue, uint32_t new_tail)
 		return -EINVAL;
 	}
 	q = &nic->q[queue];
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	if (nic->state != NIC_RUNNING) {
 		ret = -ENODEV;
 		if (nic->state == NIC_STOPPED)
@@ -454,13 +462,13 @@ int nic_tx_doorbell(struct nic *nic, unsigned int queue, uint32_t new_tail)
 	}
 	if (!ret) {
 		q->tx_tail = new_tail;
-		pthread_cond_broadcast(&nic->work);
+		mcond_broadcast(&nic->work);
 	}
 	if (why)
 		fprintf(stderr, "nic: %s: nic_tx_doorbell(queue=%u, tail=%" PRIu32 ") with head %"
 			PRIu32 ", tail %" PRIu32 ", depth %" PRIu32 ": %s\n", mdev_name(nic->dev),
 			queue, new_tail, q->tx_head, q->tx_tail, q->regs.tx_depth, why);
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	return ret;
 }
 
@@ -475,7 +483,7 @@ int nic_rx_doorbell(struct nic *nic, unsigned int queue, uint32_t new_tail)
 		return -EINVAL;
 	}
 	q = &nic->q[queue];
-	pthread_mutex_lock(&nic->lock);
+	mlock_lock(&nic->lock);
 	if (!q->set)
 		why = "the queue pair is not programmed";
 	else
@@ -486,7 +494,7 @@ int nic_rx_doorbell(struct nic *nic, unsigned int queue, uint32_t new_tail)
 		fprintf(stderr, "nic: %s: nic_rx_doorbell(queue=%u, tail=%" PRIu32 ") with head %"
 			PRIu32 ", tail %" PRIu32 ", depth %" PRIu32 ": %s\n", mdev_name(nic->dev),
 			queue, new_tail, q->rx_head, q->rx_tail, q->regs.rx_depth, why);
-	pthread_mutex_unlock(&nic->lock);
+	mlock_unlock(&nic->lock);
 	return why ? -EINVAL : 0;
 }
 

@@ -76,15 +76,15 @@ struct iommu_domain *iommu_domain_alloc(struct machine *m, bool identity,
 		m->pt_used[d->root] = 0;
 		d->pt_pages = 1;
 	}
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_lock(&m->dom_lock);
+	mlock_init(&d->lock, "domain table", MLOCK_FREE);
+	mlock_lock(&m->dom_lock);
 	for (id = 0; id < MAX_DOMAINS && m->domains[id]; id++)
 		;
 	if (id < MAX_DOMAINS) {
 		d->id = id;
 		m->domains[id] = d;
 	}
-	pthread_mutex_unlock(&m->dom_lock);
+	mlock_unlock(&m->dom_lock);
 	if (id == MAX_DOMAINS)
 		goto out_root;
 	/* A recycled domain id must not inherit another domain's entries. */
@@ -92,7 +92,7 @@ struct iommu_domain *iommu_domain_alloc(struct machine *m, bool identity,
 	return d;
 
 out_root:
-	pthread_mutex_destroy(&d->lock);
+	mlock_destroy(&d->lock);
 	if (!identity)
 		ops->free(ctx, d->root);
 out_free:
@@ -119,9 +119,9 @@ size_t iommu_domain_pt_pages(const struct iommu_domain *d)
 {
 	size_t n;
 
-	pthread_mutex_lock((pthread_mutex_t *)&d->lock);
+	mlock_lock((struct mlock *)&d->lock);
 	n = d->pt_pages;
-	pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
+	mlock_unlock((struct mlock *)&d->lock);
 	return n;
 }
 
@@ -129,9 +129,9 @@ size_t iommu_domain_mapped_pages(const struct iommu_domain *d)
 {
 	size_t n;
 
-	pthread_mutex_lock((pthread_mutex_t *)&d->lock);
+	mlock_lock((struct mlock *)&d->lock);
 	n = d->mapped;
-	pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
+	mlock_unlock((struct mlock *)&d->lock);
 	return n;
 }
 
@@ -210,7 +210,7 @@ int iommu_map(struct iommu_domain *d, iova_t iova, phys_addr_t pa, size_t size,
 	    (prot & ~(IOMMU_READ | IOMMU_WRITE)) ||
 	    (pa + size) / PAGE_SIZE > m->mem.nframes)
 		return -EINVAL;
-	pthread_mutex_lock(&d->lock);
+	mlock_lock(&d->lock);
 	for (; iova < end; iova += PAGE_SIZE, pa += PAGE_SIZE) {
 		pfn_t table = d->root;
 		uint64_t *leaf;
@@ -244,7 +244,7 @@ int iommu_map(struct iommu_domain *d, iova_t iova, phys_addr_t pa, size_t size,
 		atomic_fetch_add_explicit(&m->pte_refs[pa >> PAGE_SHIFT], 1,
 					  memory_order_relaxed);
 	}
-	pthread_mutex_unlock(&d->lock);
+	mlock_unlock(&d->lock);
 	return 0;
 
 out_rollback:
@@ -256,7 +256,7 @@ out_rollback:
 	 */
 	if (ret == -ENOMEM)
 		unmap_level(d, d->root, PT_LEVELS - 1, iova, iova + PAGE_SIZE);
-	pthread_mutex_unlock(&d->lock);
+	mlock_unlock(&d->lock);
 	return ret;
 }
 
@@ -266,9 +266,9 @@ size_t iommu_unmap(struct iommu_domain *d, iova_t iova, size_t size)
 
 	if (d->identity || !range_ok(iova, 0, size))
 		return 0;
-	pthread_mutex_lock(&d->lock);
+	mlock_lock(&d->lock);
 	cleared = unmap_level(d, d->root, PT_LEVELS - 1, iova, iova + size);
-	pthread_mutex_unlock(&d->lock);
+	mlock_unlock(&d->lock);
 	return cleared * PAGE_SIZE;
 }
 
@@ -284,9 +284,9 @@ int iommu_iova_to_phys(struct iommu_domain *d, iova_t iova, phys_addr_t *pa,
 	}
 	if (iova >> IOVA_BITS)
 		return -ENOENT;
-	pthread_mutex_lock(&d->lock);
+	mlock_lock(&d->lock);
 	pte = pt_lookup_locked(d, iova);
-	pthread_mutex_unlock(&d->lock);
+	mlock_unlock(&d->lock);
 	if (!(pte & PTE_VALID))
 		return -ENOENT;
 	*pa = (pte & PTE_ADDR_MASK) | (iova & ~PAGE_MASK);
@@ -302,7 +302,7 @@ size_t iommu_domain_free(struct iommu_domain *d)
 	if (!d)
 		return 0;
 	m = d->m;
-	pthread_mutex_lock(&d->lock);
+	mlock_lock(&d->lock);
 	leaked = d->mapped;
 	if (!d->identity) {
 		unmap_level(d, d->root, PT_LEVELS - 1, 0, 1ull << IOVA_BITS);
@@ -311,12 +311,12 @@ size_t iommu_domain_free(struct iommu_domain *d)
 		while (d->nreserve)
 			d->ops->free(d->ops_ctx, d->reserve[--d->nreserve]);
 	}
-	pthread_mutex_unlock(&d->lock);
+	mlock_unlock(&d->lock);
 	iotlb_inv_domain(m, d->id);
-	pthread_mutex_lock(&m->dom_lock);
+	mlock_lock(&m->dom_lock);
 	m->domains[d->id] = NULL;
-	pthread_mutex_unlock(&m->dom_lock);
-	pthread_mutex_destroy(&d->lock);
+	mlock_unlock(&m->dom_lock);
+	mlock_destroy(&d->lock);
 	free(d);
 	return leaked;
 }
@@ -355,17 +355,17 @@ size_t iommu_frame_reach(struct machine *m, pfn_t pfn,
 {
 	struct reach_walk w = { .target = pfn, .cb = cb, .arg = arg };
 
-	pthread_mutex_lock(&m->dom_lock);
+	mlock_lock(&m->dom_lock);
 	for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
 		struct iommu_domain *d = m->domains[i];
 
 		if (!d || d->identity)
 			continue;
 		w.d = d;
-		pthread_mutex_lock(&d->lock);
+		mlock_lock(&d->lock);
 		reach_level(&w, d->root, PT_LEVELS - 1, 0);
-		pthread_mutex_unlock(&d->lock);
+		mlock_unlock(&d->lock);
 	}
-	pthread_mutex_unlock(&m->dom_lock);
+	mlock_unlock(&m->dom_lock);
 	return w.found + iotlb_frame_entries(m, pfn, cb, arg);
 }

@@ -45,7 +45,7 @@ static const struct key_desc keys[] = {
 	  0, 255, "text of at most 255 characters" },
 	U64KEY(iotlb_sets, 1, 65536),
 	U64KEY(iotlb_ways, 1, 64),
-	{ "cmdq_model", K_MODEL, 0, 0, 0, "'lock' or 'batch'" },
+	{ "cmdq_model", K_MODEL, 0, 0, 0, "'lock' or 'lockfree'" },
 	U64KEY(cmdq_issue_ns, 0, 10000000),
 	U64KEY(cmdq_issue_per_cmd_ns, 0, 10000000),
 	U64KEY(inv_range_ns, 0, 10000000),
@@ -118,8 +118,8 @@ static int apply(struct platform_profile *p, const struct key_desc *k,
 	case K_MODEL:
 		if (!strcmp(v, "lock"))
 			p->cmdq_model = CMDQ_LOCK;
-		else if (!strcmp(v, "batch"))
-			p->cmdq_model = CMDQ_BATCH;
+		else if (!strcmp(v, "lockfree"))
+			p->cmdq_model = CMDQ_LOCKFREE;
 		else
 			return -1;
 		return 0;

@@ -33,11 +33,12 @@
  *
  * Lock: r->lock protects running and stop; the rest is atomics.
  */
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/rogue.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +63,10 @@ struct rogue {
 	struct rogue_config cfg;
 	_Atomic uint64_t *pages;	/* [max_pages]: DMA page number + 1; 0 = empty */
 	_Atomic uint64_t rng;
-	pthread_mutex_t lock;		/* protects running, stop */
-	pthread_cond_t cond;		/* signals stop */
+	struct mlock lock;		/* protects running, stop */
+	struct mcond cond;		/* signals stop */
 	bool running, stop;
-	pthread_t tid;
+	struct mthread tid;
 	struct rogue_stats_atomic st;
 };
 
@@ -75,6 +76,8 @@ struct rogue {
 static _Thread_local const struct rogue *probing;
 /* The frame the running probe's read reached (set by learn_cb()). */
 static _Thread_local pfn_t probe_pfn;
+VTIME_TLS(probing)
+VTIME_TLS(probe_pfn)
 
 static uint64_t mix64(uint64_t z)
 {
@@ -235,35 +238,25 @@ static void *rogue_fn(void *arg)
 		batch = (unsigned int)(BATCH_NS / (interval ? interval : 1));
 		interval = BATCH_NS;
 	}
-	pthread_mutex_lock(&r->lock);
+	mlock_lock(&r->lock);
 	while (!r->stop) {
-		uint64_t wait = rnd(r) % (2 * interval + 1);
-		struct timespec ts;
+		uint64_t deadline = mclock_now() + rnd(r) % (2 * interval + 1);
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (time_t)(wait / 1000000000ull);
-		ts.tv_nsec += (long)(wait % 1000000000ull);
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		while (!r->stop &&
-		       pthread_cond_timedwait(&r->cond, &r->lock, &ts) != ETIMEDOUT)
+		while (!r->stop && mcond_timedwait(&r->cond, &r->lock, deadline) != -ETIMEDOUT)
 			;
 		if (r->stop)
 			break;
-		pthread_mutex_unlock(&r->lock);
+		mlock_unlock(&r->lock);
 		rogue_poke(r, batch);
-		pthread_mutex_lock(&r->lock);
+		mlock_lock(&r->lock);
 	}
-	pthread_mutex_unlock(&r->lock);
+	mlock_unlock(&r->lock);
 	return NULL;
 }
 
 struct rogue *rogue_create(struct mdev *dev, const struct rogue_config *cfg)
 {
 	struct rogue_config c = cfg ? *cfg : (struct rogue_config){ 0 };
-	pthread_condattr_t ca;
 	struct rogue *r;
 
 	if (!dev) {
@@ -297,18 +290,17 @@ struct rogue *rogue_create(struct mdev *dev, const struct rogue_config *cfg)
 	r->nframes = machine_mem(mdev_machine(dev))->nframes;
 	r->cfg = c;
 	atomic_init(&r->rng, c.seed);
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	mlock_init(&r->lock, "rogue", MLOCK_FREE);
+	if (mcond_init(&r->cond, COST_WAKEUP))
+		goto out_lock;
 	if (machine_add_observer(r->m, learn_cb, r))
 		goto out_sync;
 	return r;
 
 out_sync:
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
+	mcond_destroy(&r->cond);
+out_lock:
+	mlock_destroy(&r->lock);
 	free(r->pages);
 out_free:
 	free(r);
@@ -324,17 +316,17 @@ int rogue_start(struct rogue *r)
 			mdev_name(r->dev));
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&r->lock);
+	mlock_lock(&r->lock);
 	if (r->running) {
 		ret = -EBUSY;
 	} else {
 		r->stop = false;
-		if (failinject_should_fail() || pthread_create(&r->tid, NULL, rogue_fn, r))
+		if (failinject_should_fail() || mthread_create(&r->tid, "rogue", rogue_fn, r))
 			ret = -ENOMEM;
 		else
 			r->running = true;
 	}
-	pthread_mutex_unlock(&r->lock);
+	mlock_unlock(&r->lock);
 	return ret;
 }
 
@@ -342,17 +334,17 @@ void rogue_stop(struct rogue *r)
 {
 	bool running;
 
-	pthread_mutex_lock(&r->lock);
+	mlock_lock(&r->lock);
 	running = r->running;
 	r->stop = true;
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	mcond_signal(&r->cond);
+	mlock_unlock(&r->lock);
 	if (!running)
 		return;
-	pthread_join(r->tid, NULL);
-	pthread_mutex_lock(&r->lock);
+	mthread_join(&r->tid, NULL);
+	mlock_lock(&r->lock);
 	r->running = false;
-	pthread_mutex_unlock(&r->lock);
+	mlock_unlock(&r->lock);
 }
 
 void rogue_destroy(struct rogue *r)
@@ -361,8 +353,8 @@ void rogue_destroy(struct rogue *r)
 		return;
 	rogue_stop(r);
 	machine_remove_observer(r->m, learn_cb, r);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
+	mlock_destroy(&r->lock);
+	mcond_destroy(&r->cond);
 	free(r->pages);
 	free(r);
 }

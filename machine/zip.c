@@ -29,13 +29,14 @@
  * Lock: eng->lock protects state, head, tail, inflight[], the queue
  * registers and drain.  Counters are relaxed atomics.
  */
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/rogue.h>
 #include <dmareuse/zip.h>
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ enum eng_state { ENG_STOPPED, ENG_RUNNING, ENG_STOPPING };
 
 struct core {
 	struct zip_engine *eng;
-	pthread_t tid;
+	struct mthread tid;
 	bool started;
 	uint8_t *in, *out;		/* max_len bytes each */
 	struct zip_sge src[ZIP_MAX_SGE], dst[ZIP_MAX_SGE];
@@ -65,8 +66,8 @@ struct zip_stats_atomic {
 struct zip_engine {
 	struct mdev *dev;
 	struct zip_config cfg;
-	pthread_mutex_t lock;		/* protects everything up to @cores */
-	pthread_cond_t work;		/* head != tail, or state changed */
+	struct mlock lock;		/* protects everything up to @cores */
+	struct mcond work;		/* head != tail, or state changed */
 	enum eng_state state;
 	bool drain;
 	dma_addr_t sq, cq;
@@ -208,6 +209,8 @@ static enum zip_status run_request(struct core *c, const struct zip_sqe *sqe,
 	cap = sqe->dst_cap < dst_total ? sqe->dst_cap : dst_total;
 	if (!cap)
 		return ZIP_ST_INVALID;
+	/* Engine time in virtual time; the host's zlib time does not count. */
+	mcost_n(COST_ZIP_BYTE, sqe->src_len);
 	if (sqe->opcode == ZIP_OP_COMPRESS)
 		st = zcompress(c, sqe->format, sqe->src_len, cap, produced);
 	else
@@ -274,9 +277,9 @@ static void do_request(struct core *c, uint32_t idx, dma_addr_t sq, dma_addr_t c
 	}
 	if (eng->cfg.rogue && !abort)
 		rogue_poke(eng->cfg.rogue, eng->cfg.rogue_pokes ? eng->cfg.rogue_pokes : 1);
-	pthread_mutex_lock(&eng->lock);
+	mlock_lock(&eng->lock);
 	eng->inflight[slot] = 0;
-	pthread_mutex_unlock(&eng->lock);
+	mlock_unlock(&eng->lock);
 	eng->complete(eng->complete_arg, idx, err);
 }
 
@@ -285,14 +288,14 @@ static void *core_fn(void *arg)
 	struct core *c = arg;
 	struct zip_engine *eng = c->eng;
 
-	pthread_mutex_lock(&eng->lock);
+	mlock_lock(&eng->lock);
 	for (;;) {
 		dma_addr_t sq, cq;
 		uint32_t idx, depth;
 		bool abort;
 
 		while (eng->head == eng->tail && eng->state == ENG_RUNNING)
-			pthread_cond_wait(&eng->work, &eng->lock);
+			mcond_wait(&eng->work, &eng->lock);
 		if (eng->head == eng->tail)
 			break;		/* stopping and nothing left */
 		idx = eng->head++;
@@ -301,11 +304,11 @@ static void *core_fn(void *arg)
 		abort = eng->state == ENG_STOPPING && !eng->drain;
 		sq = eng->sq;
 		cq = eng->cq;
-		pthread_mutex_unlock(&eng->lock);
+		mlock_unlock(&eng->lock);
 		do_request(c, idx, sq, cq, depth, abort);
-		pthread_mutex_lock(&eng->lock);
+		mlock_lock(&eng->lock);
 	}
-	pthread_mutex_unlock(&eng->lock);
+	mlock_unlock(&eng->lock);
 	return NULL;
 }
 
@@ -345,8 +348,12 @@ struct zip_engine *zip_create(struct mdev *dev, const struct zip_config *cfg)
 		return NULL;
 	eng->dev = dev;
 	eng->cfg = c;
-	pthread_mutex_init(&eng->lock, NULL);
-	pthread_cond_init(&eng->work, NULL);
+	mlock_init(&eng->lock, "zip engine", MLOCK_FREE);
+	if (mcond_init(&eng->work, COST_MMIO)) {
+		mlock_destroy(&eng->lock);
+		free(eng);
+		return NULL;
+	}
 	return eng;
 }
 
@@ -374,8 +381,8 @@ void zip_destroy(struct zip_engine *eng)
 		return;
 	zip_stop(eng, false);
 	free(eng->inflight);
-	pthread_mutex_destroy(&eng->lock);
-	pthread_cond_destroy(&eng->work);
+	mlock_destroy(&eng->lock);
+	mcond_destroy(&eng->work);
 	free(eng);
 }
 
@@ -393,9 +400,9 @@ int zip_set_queues(struct zip_engine *eng, dma_addr_t sq, dma_addr_t cq,
 	inflight = lab_calloc(depth, 1);
 	if (!inflight)
 		return -ENOMEM;
-	pthread_mutex_lock(&eng->lock);
+	mlock_lock(&eng->lock);
 	if (eng->state != ENG_STOPPED) {
-		pthread_mutex_unlock(&eng->lock);
+		mlock_unlock(&eng->lock);
 		free(inflight);
 		fprintf(stderr, "zip: %s: zip_set_queues while the engine runs\n",
 			mdev_name(eng->dev));
@@ -409,7 +416,7 @@ int zip_set_queues(struct zip_engine *eng, dma_addr_t sq, dma_addr_t cq,
 	eng->complete = fn;
 	eng->complete_arg = arg;
 	eng->head = eng->tail = 0;
-	pthread_mutex_unlock(&eng->lock);
+	mlock_unlock(&eng->lock);
 	return 0;
 }
 
@@ -418,17 +425,17 @@ int zip_start(struct zip_engine *eng)
 	unsigned int n = eng->cfg.nthreads;
 	int ret = 0;
 
-	pthread_mutex_lock(&eng->lock);
+	mlock_lock(&eng->lock);
 	if (eng->state != ENG_STOPPED || !eng->depth) {
 		ret = eng->depth ? -EBUSY : -EINVAL;
-		pthread_mutex_unlock(&eng->lock);
+		mlock_unlock(&eng->lock);
 		fprintf(stderr, "zip: %s: zip_start: %s\n", mdev_name(eng->dev),
 			ret == -EBUSY ? "already running" : "no queues set (zip_set_queues)");
 		return ret;
 	}
 	eng->cores = lab_calloc(n, sizeof(*eng->cores));
 	if (!eng->cores) {
-		pthread_mutex_unlock(&eng->lock);
+		mlock_unlock(&eng->lock);
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -437,7 +444,7 @@ int zip_start(struct zip_engine *eng)
 		eng->cores[i].out = lab_malloc(eng->cfg.max_len);
 		if (!eng->cores[i].in || !eng->cores[i].out) {
 			cores_free(eng);
-			pthread_mutex_unlock(&eng->lock);
+			mlock_unlock(&eng->lock);
 			return -ENOMEM;
 		}
 	}
@@ -445,13 +452,13 @@ int zip_start(struct zip_engine *eng)
 	eng->drain = false;
 	for (unsigned int i = 0; i < n; i++) {
 		if (failinject_should_fail() ||
-		    pthread_create(&eng->cores[i].tid, NULL, core_fn, &eng->cores[i])) {
+		    mthread_create(&eng->cores[i].tid, "zip core", core_fn, &eng->cores[i])) {
 			ret = -ENOMEM;
 			break;
 		}
 		eng->cores[i].started = true;
 	}
-	pthread_mutex_unlock(&eng->lock);
+	mlock_unlock(&eng->lock);
 	if (ret)
 		zip_stop(eng, false);
 	return ret;
@@ -462,7 +469,7 @@ int zip_doorbell(struct zip_engine *eng, uint32_t new_tail)
 	const char *why = NULL;
 	int ret = 0;
 
-	pthread_mutex_lock(&eng->lock);
+	mlock_lock(&eng->lock);
 	if (eng->state != ENG_RUNNING) {
 		ret = -ENODEV;
 		if (eng->state == ENG_STOPPED)
@@ -483,34 +490,34 @@ int zip_doorbell(struct zip_engine *eng, uint32_t new_tail)
 	}
 	if (!ret) {
 		eng->tail = new_tail;
-		pthread_cond_broadcast(&eng->work);
+		mcond_broadcast(&eng->work);
 	}
 	if (why)
 		fprintf(stderr, "zip: %s: zip_doorbell(tail=%" PRIu32 ") with head %" PRIu32
 			", tail %" PRIu32 ", depth %" PRIu32 ": %s\n", mdev_name(eng->dev),
 			new_tail, eng->head, eng->tail, eng->depth, why);
-	pthread_mutex_unlock(&eng->lock);
+	mlock_unlock(&eng->lock);
 	return ret;
 }
 
 void zip_stop(struct zip_engine *eng, bool drain)
 {
-	pthread_mutex_lock(&eng->lock);
+	mlock_lock(&eng->lock);
 	if (eng->state != ENG_RUNNING) {
-		pthread_mutex_unlock(&eng->lock);
+		mlock_unlock(&eng->lock);
 		return;
 	}
 	eng->state = ENG_STOPPING;
 	eng->drain = drain;
-	pthread_cond_broadcast(&eng->work);
-	pthread_mutex_unlock(&eng->lock);
+	mcond_broadcast(&eng->work);
+	mlock_unlock(&eng->lock);
 	for (unsigned int i = 0; i < eng->cfg.nthreads; i++)
 		if (eng->cores[i].started)
-			pthread_join(eng->cores[i].tid, NULL);
-	pthread_mutex_lock(&eng->lock);
+			mthread_join(&eng->cores[i].tid, NULL);
+	mlock_lock(&eng->lock);
 	cores_free(eng);
 	eng->state = ENG_STOPPED;
-	pthread_mutex_unlock(&eng->lock);
+	mlock_unlock(&eng->lock);
 }
 
 void zip_stats_read(struct zip_engine *eng, struct zip_stats *out)

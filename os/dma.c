@@ -161,7 +161,7 @@ static void fq_flush_locked(struct dma_device *dev, struct flush_queue *fq)
 
 	if (!fq->n)
 		return;
-	iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 	st_inc(dev, inv_cmds);
 	st_inc(dev, fq_flushes);
 	for (unsigned int i = 0; i < fq->n; i++)
@@ -432,7 +432,7 @@ static void iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t si
 			.iova = iova, .npages = npages,
 		};
 
-		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 		st_inc(dev, inv_cmds);
 		free_iova_fast(dev->iovad, iova >> PAGE_SHIFT, npages);
 	} else {
@@ -769,7 +769,7 @@ int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size
 			};
 			ncmd = 1;
 		}
-		iommu_cmdq_submit(dev->os->m, cmds, ncmd, true);
+		iommu_cmdq_submit(dev->os->m, os_this_cpu(), cmds, ncmd, true);
 		st_add(dev, inv_cmds, ncmd);
 		/* Translations are gone: the IOVAs may be handed out again. */
 		for (size_t i = base; i < end; i++)
@@ -978,7 +978,7 @@ out_unmap_range:
 		};
 
 		iommu_unmap(dev->dom, base << PAGE_SHIFT, (cur - base) * PAGE_SIZE);
-		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 	}
 	free_iova_fast(dev->iovad, base, total);
 	return 0;
@@ -1377,7 +1377,7 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 	 */
 	emit_unlink_runs(dev, state->addr + offset, size, dir);
 	iommu_unmap(dev->dom, state->addr + offset, size);
-	iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 	st_inc(dev, inv_cmds);
 	st_inc(dev, unmaps);
 }
@@ -1403,7 +1403,7 @@ void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 		misuse(dev, "dma_iova_free", state->addr, state->size, DMA_NONE,
 		       "pages still linked; unlinked now");
 		iommu_unmap(dev->dom, state->addr, state->size);
-		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 		st_inc(dev, inv_cmds);
 		st_add(dev, unmaps, runs);
 	}

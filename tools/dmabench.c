@@ -316,7 +316,7 @@ static int cmd_platforms(int argc, char **argv)
 		printf("  %-20s iotlb %ux%u, cmdq %s, issue %" PRIu64 "+%" PRIu64 "/cmd ns, "
 		       "inv range/domain/all %" PRIu64 "/%" PRIu64 "/%" PRIu64 " ns, sync %" PRIu64
 		       " ns, walk %" PRIu64 " ns\n", "", p.iotlb_sets, p.iotlb_ways,
-		       p.cmdq_model == CMDQ_LOCK ? "lock" : "batch", p.cmdq_issue_ns,
+		       p.cmdq_model == CMDQ_LOCK ? "lock" : "lockfree", p.cmdq_issue_ns,
 		       p.cmdq_issue_per_cmd_ns, p.inv_range_ns, p.inv_domain_ns, p.inv_all_ns,
 		       p.sync_ns, p.iotlb_miss_ns);
 		for (unsigned int s = 0; s < p.nsources; s++)

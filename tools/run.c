@@ -436,7 +436,7 @@ static void print_json(FILE *f, const struct run_cfg *c, const struct row *rows,
 		"\"cmdq_issue_ns\": %" PRIu64 ", \"cmdq_issue_per_cmd_ns\": %" PRIu64
 		", \"inv_range_ns\": %" PRIu64 ", \"inv_domain_ns\": %" PRIu64 ", \"inv_all_ns\": %" PRIu64
 		", \"sync_ns\": %" PRIu64 ", \"iotlb_miss_ns\": %" PRIu64 ", \"sources\": [",
-		p->iotlb_sets, p->iotlb_ways, p->cmdq_model == CMDQ_LOCK ? "lock" : "batch",
+		p->iotlb_sets, p->iotlb_ways, p->cmdq_model == CMDQ_LOCK ? "lock" : "lockfree",
 		p->cmdq_issue_ns, p->cmdq_issue_per_cmd_ns, p->inv_range_ns, p->inv_domain_ns,
 		p->inv_all_ns, p->sync_ns, p->iotlb_miss_ns);
 	for (unsigned int i = 0; i < p->nsources; i++) {

@@ -100,6 +100,21 @@ static inline uint64_t mclock_spend(uint64_t ns)
 }
 
 /**
+ * mclock_sync() - a synchronisation point (virtual time)
+ *
+ * In virtual time every context behind the caller runs first, so what the
+ * caller does next happens after everything earlier; a device access is
+ * one.  Nothing in real time.
+ *
+ * Context: any thread.
+ */
+static inline void mclock_sync(void)
+{
+	if (__builtin_expect(vtime_cur != NULL, 0))
+		vtime_sync();
+}
+
+/**
  * mcost() - charge one unit of a software cost class (virtual time)
  * @c: the class
  *

@@ -289,26 +289,27 @@ struct iommu_cmd {
 /**
  * iommu_cmdq_submit() - issue a batch of commands on the command queue
  * @m: the machine
+ * @cpu: the submitting CPU (picks the queue under the ecmdq model)
  * @cmds: the commands; not validated (an unknown op costs and does nothing)
  * @n: number of entries in @cmds; 0 with @sync is a bare CMD_SYNC
  * @sync: append a CMD_SYNC and wait for the batch to complete
  *
- * The CPU pays the issue cost, cmdq_issue_ns + @n * cmdq_issue_per_cmd_ns,
- * serialised under the queue lock with CMDQ_LOCK and not with CMDQ_BATCH.
- * The hardware is one server: the batch starts at max(now, busy_until)
- * and pushes busy_until forward.  The entries are removed from the IOTLB
- * when the batch is issued, so they are gone when a synced submit returns;
- * a synced submit with commands also waits until the device accesses that
- * were already translating have finished, as CMD_SYNC completes only after
- * them.  Without @sync the call returns once the batch is issued.
+ * The CPU pays the issue costs of the profile's submission model (lock,
+ * lockfree or ecmdq; machine/cmdq.c) and the hardware serves the commands
+ * in order on one server per queue.  The entries are removed from the
+ * IOTLB when they reach the hardware, so they are gone when a synced
+ * submit returns; a synced submit with commands also waits until the
+ * device accesses that were already translating have finished, as
+ * CMD_SYNC completes only after them.  Without @sync the call returns once
+ * the batch is issued.
  *
  * Context: any thread, an access observer included (the drain does not
  * wait for the caller's own access); spins, never sleeps.  Takes the queue
- * lock (CMDQ_LOCK), IOTLB stripe locks and the drain lock.
+ * locks, IOTLB stripe locks and the drain lock.
  * Return: ns the caller spent inside (issue and wait).
  */
-uint64_t iommu_cmdq_submit(struct machine *m, const struct iommu_cmd *cmds,
-			   size_t n, bool sync);
+uint64_t iommu_cmdq_submit(struct machine *m, unsigned int cpu,
+			   const struct iommu_cmd *cmds, size_t n, bool sync);
 
 /* ---- devices ------------------------------------------------------------ */
 
@@ -558,6 +559,7 @@ struct iommu_stats {
 	uint64_t iotlb_hits, iotlb_misses, iotlb_evictions, iotlb_invalidated;
 	uint64_t cmds, syncs, batches;
 	uint64_t cmdq_cpu_ns;	/* CPU time spent in submit (issue + wait) */
+	uint64_t cmdq_wait_ns;	/* ... of which waiting for CMD_SYNC to complete */
 	uint64_t faults;
 	uint64_t walks;
 };

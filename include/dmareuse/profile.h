@@ -11,13 +11,32 @@
 #ifndef DMAREUSE_PROFILE_H
 #define DMAREUSE_PROFILE_H
 
+#include <dmareuse/vtime.h>
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* How CPUs submit commands (machine/cmdq.c says what each models). */
 enum cmdq_model {
-	CMDQ_LOCK,	/* one lock around issue, as arm-smmu-v3 before Linux 5.4 */
-	CMDQ_BATCH,	/* lock-free reservation; only the hardware serialises */
+	CMDQ_LOCK,	/* a spinlock around insertion: arm-smmu-v3 before Linux 5.4, VT-d QI */
+	CMDQ_LOCKFREE,	/* slots claimed on the producer index, one owner issues (Linux 5.4+) */
+	CMDQ_ECMDQ,	/* one lock-free queue per group of CPUs (SMMUv3.3 ECMDQ) */
 };
+
+/* CMDQ_LOCK: what one acquisition of the queue lock covers. */
+enum cmdq_lock_hold {
+	CMDQ_HOLD_COMMAND,	/* each command, and the SYNC, on its own (arm-smmu-v3 4.x) */
+	CMDQ_HOLD_BATCH,	/* a whole batch with its SYNC */
+};
+
+/* CMDQ_LOCK: where the CPU waits for CMD_SYNC to complete. */
+enum cmdq_sync_poll {
+	CMDQ_POLL_UNLOCKED,	/* after releasing the lock (MSI-signalled completion) */
+	CMDQ_POLL_LOCKED,	/* holding it: the next CPU waits for this SYNC too */
+};
+
+#define CMDQ_MAX_QUEUES 256	/* ECMDQ queues a machine models */
 
 #define PROFILE_MAX_SOURCES 16
 
@@ -28,13 +47,21 @@ struct platform_profile {
 	unsigned int iotlb_sets;	/* power of two */
 	unsigned int iotlb_ways;
 	enum cmdq_model cmdq_model;
-	uint64_t cmdq_issue_ns;		/* CPU cost to issue one batch */
-	uint64_t cmdq_issue_per_cmd_ns;	/* CPU cost per command in a batch */
-	uint64_t inv_range_ns;		/* hardware time per range invalidation */
-	uint64_t inv_domain_ns;		/* hardware time per domain invalidation */
-	uint64_t inv_all_ns;		/* hardware time per global invalidation */
-	uint64_t sync_ns;		/* hardware time of CMD_SYNC */
+	enum cmdq_lock_hold cmdq_lock_hold;	/* lock model only */
+	enum cmdq_sync_poll cmdq_sync_poll;	/* lock model only */
+	unsigned int ecmdq_cpus;	/* ecmdq model: CPUs sharing one queue, >= 1 */
+	uint64_t cmdq_issue_ns;		/* CPU cost of one issue: lock acquisition or
+					 * producer-register write */
+	uint64_t cmdq_issue_per_cmd_ns;	/* CPU cost to build and write one command */
+	uint64_t inv_range_ns;		/* hardware service of a one-page range invalidation */
+	uint64_t inv_range_page_ns;	/* ... per page beyond the first */
+	uint64_t inv_domain_ns;		/* hardware service of a domain invalidation */
+	uint64_t inv_all_ns;		/* hardware service of a global invalidation */
+	uint64_t inv_latency_ns;	/* an invalidation completes this long after its service */
+	uint64_t sync_ns;		/* hardware service of CMD_SYNC */
 	uint64_t iotlb_miss_ns;		/* device-side page-walk cost per miss */
+	bool has_costs;			/* the cost table below is given: virtual time works */
+	uint64_t cost_ps[COST_COUNT];	/* the cost table (vtime.h), in picoseconds */
 	unsigned int nsources;
 	char sources[PROFILE_MAX_SOURCES][256];
 };

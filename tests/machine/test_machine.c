@@ -91,7 +91,7 @@ static void test_iotlb_survives_pte_clear(void)
 	{
 		struct iommu_cmd c = { CMD_INV_RANGE, iommu_domain_id(d), 0x10000, 1 };
 
-		iommu_cmdq_submit(lab->m, &c, 1, true);
+		iommu_cmdq_submit(lab->m, 0, &c, 1, true);
 	}
 	CHECK(mdev_access(dev, 0x10008, out, 16, DEV_READ) == -EFAULT);
 	CHECK(iommu_frame_reachable(lab->m, f) == 0);
@@ -262,11 +262,11 @@ static void test_cmdq_latency_charged(void)
 	p.sync_ns = 200000000;
 	m = machine_create(&mc);
 	REQUIRE(m);
-	spent = iommu_cmdq_submit(m, &c, 1, true);
+	spent = iommu_cmdq_submit(m, 0, &c, 1, true);
 	CHECK(spent >= 200050000, "synced submit took %llu ns, expected >= 200050000",
 	      (unsigned long long)spent);
 	/* The hardware is busy for 200 ms more; an unsynced submit does not wait. */
-	spent = iommu_cmdq_submit(m, &c, 1, false);
+	spent = iommu_cmdq_submit(m, 0, &c, 1, false);
 	CHECK(spent >= 20000 && spent < 100000000,
 	      "unsynced submit pays the issue only (%llu ns)", (unsigned long long)spent);
 	machine_destroy(m);

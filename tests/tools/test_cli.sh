@@ -76,8 +76,8 @@ sed 's/^iotlb_sets = 512/iotlb_sets = 500/' "$good" >"$tmp/pow2.profile"
 expect_usage profile-sets-pow2 "key 'iotlb_sets': bad value '500' (expected a power of two" map --platform "$tmp/pow2.profile"
 printf 'name = a\nname = b\n' >"$tmp/dup.profile"
 expect_usage profile-duplicate "dup.profile:2: key 'name' given twice" map --platform "$tmp/dup.profile"
-sed 's/^cmdq_model = batch/cmdq_model = fifo/' "$good" >"$tmp/model.profile"
-expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock' or 'batch')" map --platform "$tmp/model.profile"
+sed 's/^cmdq_model = lockfree/cmdq_model = fifo/' "$good" >"$tmp/model.profile"
+expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock' or 'lockfree')" map --platform "$tmp/model.profile"
 
 # A good run prints exactly Linux's three lines.
 "$B" map -t 2 -s 1 --iterations 2000 -d 1 -g 2 --strategy strict --platform ideal >"$tmp/out" 2>"$tmp/err"
