@@ -29,11 +29,11 @@
  * lock is never taken under it (doorbells are rung without q->lock).
  */
 #include <dmareuse/clock.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/nic_drv.h>
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +69,8 @@ struct nq {
 	struct rpool *pool;		/* RX pool (pool, auto) */
 	struct tx_slot *tx;		/* [tx_depth] */
 	struct rx_slot *rx;		/* [rx_depth] */
-	pthread_mutex_t lock;		/* protects done/err of every slot */
-	pthread_cond_t cond;		/* a slot became done */
+	struct mlock lock;		/* protects done/err of every slot */
+	struct mcond cond;		/* a slot became done */
 	/* The owning CPU's: */
 	uint32_t tx_tail, tx_clean, rx_tail, rx_clean;
 	uint64_t noconsume;		/* collected packets that used no RX buffer */
@@ -138,11 +138,11 @@ static void tx_irq(void *arg, unsigned int queue, uint32_t index, int err)
 	struct nq *q = &drv->q[queue];
 	struct tx_slot *s = &q->tx[index % drv->cfg.tx_depth];
 
-	pthread_mutex_lock(&q->lock);
+	mlock_lock(&q->lock);
 	s->done = true;
 	s->err = err;
-	pthread_cond_broadcast(&q->cond);
-	pthread_mutex_unlock(&q->lock);
+	mcond_broadcast(&q->cond);
+	mlock_unlock(&q->lock);
 }
 
 static void rx_irq(void *arg, unsigned int queue, uint32_t index, int err)
@@ -151,11 +151,11 @@ static void rx_irq(void *arg, unsigned int queue, uint32_t index, int err)
 	struct nq *q = &drv->q[queue];
 	struct rx_slot *s = &q->rx[index % drv->cfg.rx_depth];
 
-	pthread_mutex_lock(&q->lock);
+	mlock_lock(&q->lock);
 	s->done = true;
 	s->err = err;
-	pthread_cond_broadcast(&q->cond);
-	pthread_mutex_unlock(&q->lock);
+	mcond_broadcast(&q->cond);
+	mlock_unlock(&q->lock);
 }
 
 /* ---- RX buffers ------------------------------------------------------------------- */
@@ -239,6 +239,8 @@ static void refill(struct nq *q, uint64_t *dma_ns)
 		q->rx_tail++;
 		q->st.rx_posted++;
 	}
+	if (q->rx_tail != tail0)
+		mcost(COST_MMIO);	/* the RX doorbell write (virtual time) */
 	if (q->rx_tail != tail0 && nic_rx_doorbell(drv->nic, q->idx, q->rx_tail))
 		fprintf(stderr, "nic_drv: queue %u: the RX doorbell refused tail %" PRIu32 "\n",
 			q->idx, q->rx_tail);
@@ -265,19 +267,10 @@ static void wait_slot_done(struct nq *q, struct tx_slot *s)
 {
 	uint64_t end = mclock_now() + 5000000000ull;
 
-	pthread_mutex_lock(&q->lock);
-	while (!s->done && mclock_now() < end) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
-	}
-	pthread_mutex_unlock(&q->lock);
+	mlock_lock(&q->lock);
+	while (!s->done && mclock_now() < end)
+		mcond_timedwait(&q->cond, &q->lock, mclock_now() + 1000000);
+	mlock_unlock(&q->lock);
 }
 
 /* Packets sent that may still use an RX descriptor, against those posted. */
@@ -329,6 +322,8 @@ int nic_drv_xmit(struct nic_drv *drv, unsigned int queue, void *buf, uint32_t le
 		s->mapped = false;
 	}
 	q->txr[i] = (struct nic_tx_desc){ .addr = s->h.dma, .len = len, .flags = NIC_TXF_EOP };
+	mcost(COST_RING);	/* the TX descriptor (virtual time) */
+	mcost(COST_MMIO);	/* and the doorbell write */
 	r = nic_tx_doorbell(drv->nic, q->idx, q->tx_tail + 1);
 	if (r) {
 		if (s->mapped) {
@@ -364,7 +359,7 @@ unsigned int nic_drv_poll(struct nic_drv *drv, unsigned int queue,
 		return 0;
 	q = &drv->q[queue];
 	rx_budget = max;
-	pthread_mutex_lock(&q->lock);
+	mlock_lock(&q->lock);
 	while (q->rx_clean + nrx != q->rx_tail && nrx < rx_budget) {
 		struct rx_slot *s = &q->rx[(q->rx_clean + nrx) % drv->cfg.rx_depth];
 
@@ -381,7 +376,7 @@ unsigned int nic_drv_poll(struct nic_drv *drv, unsigned int queue,
 		s->done = false;
 		ntx++;
 	}
-	pthread_mutex_unlock(&q->lock);
+	mlock_unlock(&q->lock);
 
 	for (uint32_t k = 0; k < nrx; k++) {
 		uint32_t i = q->rx_clean++ % drv->cfg.rx_depth;
@@ -461,23 +456,19 @@ static bool ready_locked(struct nic_drv *drv, struct nq *q)
 int nic_drv_wait(struct nic_drv *drv, unsigned int queue, uint64_t timeout_ns)
 {
 	uint64_t deadline = mclock_now() + timeout_ns;
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline / 1000000000ull),
-		.tv_nsec = (long)(deadline % 1000000000ull),
-	};
 	struct nq *q;
 	int r = 0;
 
 	if (bad_queue(drv, "nic_drv_wait", queue))
 		return -EINVAL;
 	q = &drv->q[queue];
-	pthread_mutex_lock(&q->lock);
+	mlock_lock(&q->lock);
 	while (!ready_locked(drv, q))
-		if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) == ETIMEDOUT) {
+		if (mcond_timedwait(&q->cond, &q->lock, deadline) == -ETIMEDOUT) {
 			r = ready_locked(drv, q) ? 0 : -ETIMEDOUT;
 			break;
 		}
-	pthread_mutex_unlock(&q->lock);
+	mlock_unlock(&q->lock);
 	return r;
 }
 
@@ -519,7 +510,6 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 {
 	const struct nic_drv_config *c = &drv->cfg;
 	struct nq *q = &drv->q[qi];
-	pthread_condattr_t ca;
 	size_t rx_pages = DIV_ROUND_UP(c->rx_buf_size, PAGE_SIZE);
 	struct rmapper_cfg txc = {
 		.bounce_bytes = bounce_budget(c->tx_depth, NIC_MAX_FRAME),
@@ -542,12 +532,9 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 	q->drv = drv;
 	q->idx = qi;
 	q->stamp_ovh = mclock_stamp_overhead();
-	pthread_mutex_init(&q->lock, NULL);
-	/* nic_drv_wait() computes its deadline on CLOCK_MONOTONIC. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	mlock_init(&q->lock, "nic queue", MLOCK_MODELLED);
+	if (mcond_init(&q->cond, COST_IRQ))
+		return -ENOMEM;
 	q->tx = calloc(c->tx_depth, sizeof(*q->tx));
 	q->rx = calloc(c->rx_depth, sizeof(*q->rx));
 	q->txr = dma_alloc_coherent(drv->dev, c->tx_depth * sizeof(*q->txr), &q->txr_dma);
@@ -733,8 +720,8 @@ static unsigned int queue_fini(struct nic_drv *drv, struct nq *q)
 		dma_free_coherent(drv->dev, c->rx_depth * sizeof(*q->rxr), q->rxr, q->rxr_dma);
 	free(q->tx);
 	free(q->rx);
-	pthread_mutex_destroy(&q->lock);
-	pthread_cond_destroy(&q->cond);
+	mlock_destroy(&q->lock);
+	mcond_destroy(&q->cond);
 	return left;
 }
 

@@ -27,11 +27,11 @@
  * and returned to the caller as DMA-layer CPU time.
  */
 #include <dmareuse/clock.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/sg_reuse.h>
 #include <dmareuse/zip_drv.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@
 #define POLL_MAX_NS 2000000ull	/* then sleep: the engine may be slow or starved */
 
 struct slot {
-	pthread_cond_t cond;
+	struct mcond cond;
 	bool busy;
 	_Atomic bool done;		/* set under q_lock; polled without it */
 	int err;
@@ -61,7 +61,7 @@ struct zip_drv {
 	struct zip_sge *sgt;		/* [depth][2][ZIP_DRV_SGE] */
 	dma_addr_t sq_dma, cq_dma, sgt_dma;
 	size_t sgt_bytes;
-	pthread_mutex_t q_lock;		/* protects tail, slots, nreq */
+	struct mlock q_lock;		/* protects tail, slots, nreq */
 	uint32_t tail;
 	uint64_t nreq;
 	uint64_t fault_nth;
@@ -90,11 +90,11 @@ static void zip_done(void *arg, uint32_t index, int err)
 	struct zip_drv *drv = arg;
 	struct slot *sl = &drv->slot[index % drv->depth];
 
-	pthread_mutex_lock(&drv->q_lock);
+	mlock_lock(&drv->q_lock);
 	sl->done = true;
 	sl->err = err;
-	pthread_cond_broadcast(&sl->cond);
-	pthread_mutex_unlock(&drv->q_lock);
+	mcond_broadcast(&sl->cond);
+	mlock_unlock(&drv->q_lock);
 }
 
 struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
@@ -118,7 +118,7 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 	drv->depth = cfg->depth ? cfg->depth : 64;
 	drv->fault_nth = cfg->fault_nth;
 	drv->poll = cfg->poll;
-	pthread_mutex_init(&drv->q_lock, NULL);
+	mlock_init(&drv->q_lock, "zip queue", MLOCK_MODELLED);
 	o.type = domain_for(cfg->strategy);
 	o.no_debug = !cfg->dma_debug;
 	drv->dev = dma_device_create(os, "zip0", &o);
@@ -132,7 +132,8 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 	if (!drv->sq || !drv->cq || !drv->sgt || !drv->slot)
 		goto out_destroy;
 	for (uint32_t i = 0; i < drv->depth; i++)
-		pthread_cond_init(&drv->slot[i].cond, NULL);
+		if (mcond_init(&drv->slot[i].cond, COST_IRQ))
+			goto out_destroy;
 	per_buffer = cfg->strategy == RS_REUSE ? RS_STRICT : cfg->strategy;
 	drv->m = rmapper_create(drv->dev, per_buffer, &(struct rmapper_cfg){
 		.auto_crossover = cfg->auto_crossover });
@@ -168,7 +169,7 @@ out_destroy:
 	zip_drv_destroy(drv);
 	return NULL;
 out_free:
-	pthread_mutex_destroy(&drv->q_lock);
+	mlock_destroy(&drv->q_lock);
 	free(drv);
 	return NULL;
 }
@@ -191,12 +192,12 @@ void zip_drv_destroy(struct zip_drv *drv)
 		dma_free_coherent(drv->dev, drv->depth * sizeof(*drv->sq), drv->sq, drv->sq_dma);
 	if (drv->slot) {
 		for (uint32_t i = 0; i < drv->depth; i++)
-			pthread_cond_destroy(&drv->slot[i].cond);
+			mcond_destroy(&drv->slot[i].cond);
 		free(drv->slot);
 	}
 	if (drv->dev)
 		dma_device_destroy(drv->dev);
-	pthread_mutex_destroy(&drv->q_lock);
+	mlock_destroy(&drv->q_lock);
 	free(drv);
 }
 
@@ -308,14 +309,14 @@ int zip_drv_run(struct zip_drv *drv, enum zip_opcode op, enum zip_format fmt,
 	if (r)
 		return r;
 
-	pthread_mutex_lock(&drv->q_lock);
+	mlock_lock(&drv->q_lock);
 	/* The tail may move while we wait for a slot: read it again each time. */
 	for (;;) {
 		idx = drv->tail;
 		sl = &drv->slot[idx % drv->depth];
 		if (!sl->busy)
 			break;
-		pthread_cond_wait(&sl->cond, &drv->q_lock);
+		mcond_wait(&sl->cond, &drv->q_lock);
 	}
 	sl->busy = true;
 	sl->done = false;
@@ -338,32 +339,34 @@ int zip_drv_run(struct zip_drv *drv, enum zip_opcode op, enum zip_format fmt,
 		.tag = idx + 1,
 	};
 	drv->tail = idx + 1;
+	mcost(COST_RING);	/* the SQE written (virtual time) */
+	mcost(COST_MMIO);	/* the doorbell register write */
 	r = zip_doorbell(drv->eng, drv->tail);
 	if (r) {
 		drv->tail = idx;
 		sl->busy = false;
-		pthread_cond_broadcast(&sl->cond);
-		pthread_mutex_unlock(&drv->q_lock);
+		mcond_broadcast(&sl->cond);
+		mlock_unlock(&drv->q_lock);
 		goto out_unmap;
 	}
 	if (drv->poll) {
 		uint64_t until = mclock_now() + POLL_MAX_NS;
 
-		pthread_mutex_unlock(&drv->q_lock);
+		mlock_unlock(&drv->q_lock);
 		while (!atomic_load_explicit(&sl->done, memory_order_acquire) &&
 		       mclock_now() < until)
 			mclock_relax();
-		pthread_mutex_lock(&drv->q_lock);
+		mlock_lock(&drv->q_lock);
 	}
 	while (!sl->done)
-		pthread_cond_wait(&sl->cond, &drv->q_lock);
+		mcond_wait(&sl->cond, &drv->q_lock);
 	cqe = drv->cq[idx % drv->depth];
 	r = sl->err ? sl->err : status_errno(cqe.status);
 	if (!r && cqe.tag != idx + 1)
 		r = -EIO;
 	sl->busy = false;
-	pthread_cond_broadcast(&sl->cond);
-	pthread_mutex_unlock(&drv->q_lock);
+	mcond_broadcast(&sl->cond);
+	mlock_unlock(&drv->q_lock);
 	if (!r && produced)
 		*produced = cqe.produced;
 

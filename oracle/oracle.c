@@ -55,11 +55,11 @@
  * unlinked from every chain under that chain's stripe, so a reader holding
  * a stripe never sees a freed record.
  */
+#include <dmareuse/clock.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/oracle.h>
 
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +102,7 @@ struct odev {
 	unsigned int id;
 	char name[32];
 	_Atomic bool passthrough;
-	pthread_mutex_t lock;		/* protects live[] */
+	struct mlock lock;		/* protects live[] */
 	struct rec *live[REC_BUCKETS];
 	_Atomic uint64_t n[ORACLE_NCLASS];
 	_Atomic uint64_t blocked, freed_mapped;
@@ -123,21 +123,21 @@ struct oracle {
 	size_t max_dead;
 	struct hook_cell *cell;
 	struct fref **frame;		/* [nframes] chain heads */
-	pthread_mutex_t stripe[STRIPES];	/* stripe[p % STRIPES] protects frame[p] */
-	pthread_mutex_t devs_lock;	/* protects insertion, order list, ndevs */
+	struct mlock stripe[STRIPES];	/* stripe[p % STRIPES] protects frame[p] */
+	struct mlock devs_lock;	/* protects insertion, order list, ndevs */
 	_Atomic(struct odev *) devs[DEV_BUCKETS];
 	struct odev *order_head, **order_tail;
 	unsigned int ndevs;
-	pthread_mutex_t dead_lock;	/* protects the dead FIFO and ndead */
+	struct mlock dead_lock;	/* protects the dead FIFO and ndead */
 	struct rec *dead_head, *dead_tail;
 	size_t ndead;
 	_Atomic uint64_t nlive, retired, unknown;
-	pthread_mutex_t log_lock;	/* protects log[] and nlog */
+	struct mlock log_lock;	/* protects log[] and nlog */
 	struct oracle_finding log[FINDINGS];
 	uint64_t nlog;
 };
 
-static pthread_mutex_t cells_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mlock cells_lock = MLOCK_INITIALIZER("oracle cells", MLOCK_FREE);
 static struct hook_cell *cells;		/* keeps every cell reachable */
 
 #define cnt_inc(p) atomic_fetch_add_explicit((p), 1, memory_order_relaxed)
@@ -153,7 +153,7 @@ const char *oracle_class_name(enum oracle_class c)
 	}
 }
 
-static pthread_mutex_t *stripe_of(struct oracle *o, pfn_t pfn)
+static struct mlock *stripe_of(struct oracle *o, pfn_t pfn)
 {
 	return &o->stripe[pfn % STRIPES];
 }
@@ -180,7 +180,7 @@ static struct odev *get_dev(struct oracle *o, const struct mdev *hw)
 
 	if (od)
 		return od;
-	pthread_mutex_lock(&o->devs_lock);
+	mlock_lock(&o->devs_lock);
 	od = find_dev(o, id);
 	if (od || !(od = calloc(1, sizeof(*od))))
 		goto out;
@@ -188,7 +188,7 @@ static struct odev *get_dev(struct oracle *o, const struct mdev *hw)
 	snprintf(od->name, sizeof(od->name), "%s", mdev_name(hw));
 	d = mdev_domain(hw);
 	atomic_init(&od->passthrough, d && iommu_domain_is_identity(d));
-	pthread_mutex_init(&od->lock, NULL);
+	mlock_init(&od->lock, "oracle device", MLOCK_FREE);
 	od->next = atomic_load(&o->devs[id % DEV_BUCKETS]);
 	*o->order_tail = od;
 	o->order_tail = &od->order_next;
@@ -196,7 +196,7 @@ static struct odev *get_dev(struct oracle *o, const struct mdev *hw)
 	/* Publish a fully built odev; pairs with find_dev()'s acquire. */
 	atomic_store_explicit(&o->devs[id % DEV_BUCKETS], od, memory_order_release);
 out:
-	pthread_mutex_unlock(&o->devs_lock);
+	mlock_unlock(&o->devs_lock);
 	return od;
 }
 
@@ -249,12 +249,12 @@ static void rec_link_frames(struct oracle *o, struct rec *r)
 {
 	for (size_t i = 0; i < r->nframes; i++) {
 		pfn_t pfn = r->first + i;
-		pthread_mutex_t *l = stripe_of(o, pfn);
+		struct mlock *l = stripe_of(o, pfn);
 
-		pthread_mutex_lock(l);
+		mlock_lock(l);
 		r->fr[i].next = o->frame[pfn];
 		o->frame[pfn] = &r->fr[i];
-		pthread_mutex_unlock(l);
+		mlock_unlock(l);
 	}
 }
 
@@ -262,16 +262,16 @@ static void rec_unlink_frames(struct oracle *o, struct rec *r)
 {
 	for (size_t i = 0; i < r->nframes; i++) {
 		pfn_t pfn = r->first + i;
-		pthread_mutex_t *l = stripe_of(o, pfn);
+		struct mlock *l = stripe_of(o, pfn);
 		struct fref **pp;
 
-		pthread_mutex_lock(l);
+		mlock_lock(l);
 		for (pp = &o->frame[pfn]; *pp; pp = &(*pp)->next)
 			if (*pp == &r->fr[i]) {
 				*pp = r->fr[i].next;
 				break;
 			}
-		pthread_mutex_unlock(l);
+		mlock_unlock(l);
 	}
 }
 
@@ -305,10 +305,10 @@ static void on_map(struct oracle *o, const struct dma_event *ev)
 		r->fr[i].owner = page_owner(o->pa, first + i);
 	}
 	rec_link_frames(o, r);
-	pthread_mutex_lock(&od->lock);
+	mlock_lock(&od->lock);
 	r->hnext = od->live[rec_bucket(r->addr)];
 	od->live[rec_bucket(r->addr)] = r;
-	pthread_mutex_unlock(&od->lock);
+	mlock_unlock(&od->lock);
 	cnt_inc(&o->nlive);
 }
 
@@ -336,7 +336,7 @@ static void retire_live(struct oracle *o, struct rec *r)
 
 	atomic_store(&r->state, REC_DEAD);
 	atomic_fetch_sub(&o->nlive, 1);
-	pthread_mutex_lock(&o->dead_lock);
+	mlock_lock(&o->dead_lock);
 	r->dnext = NULL;
 	if (o->dead_tail)
 		o->dead_tail->dnext = r;
@@ -350,7 +350,7 @@ static void retire_live(struct oracle *o, struct rec *r)
 			o->dead_tail = NULL;
 		o->ndead--;
 	}
-	pthread_mutex_unlock(&o->dead_lock);
+	mlock_unlock(&o->dead_lock);
 	if (old) {
 		rec_unlink_frames(o, old);
 		free(old);
@@ -376,7 +376,7 @@ static void on_unmap(struct oracle *o, const struct dma_event *ev)
 	struct rec *r = NULL, *tiles = NULL, **tail = &tiles;
 
 	if (od) {
-		pthread_mutex_lock(&od->lock);
+		mlock_lock(&od->lock);
 		r = find_live_locked(od, ev->addr, ev->size, true);
 		if (r && r->addr == ev->addr && r->size < ev->size &&
 		    !atomic_load(&od->passthrough)) {
@@ -390,7 +390,7 @@ static void on_unmap(struct oracle *o, const struct dma_event *ev)
 			}
 			*tail = NULL;
 		}
-		pthread_mutex_unlock(&od->lock);
+		mlock_unlock(&od->lock);
 	}
 	if (!r) {
 		cnt_inc(&o->unknown);
@@ -411,11 +411,11 @@ static void on_sync(struct oracle *o, const struct dma_event *ev, enum rec_state
 	struct rec *r = NULL;
 
 	if (od) {
-		pthread_mutex_lock(&od->lock);
+		mlock_lock(&od->lock);
 		r = find_live_locked(od, ev->addr, ev->size, false);
 		if (r)
 			atomic_store(&r->state, st);
-		pthread_mutex_unlock(&od->lock);
+		mlock_unlock(&od->lock);
 	}
 	if (!r)
 		cnt_inc(&o->unknown);
@@ -491,18 +491,18 @@ static enum oracle_class classify(struct oracle *o, struct odev *od,
 {
 	size_t off = addr & ~PAGE_MASK, end = off + len;
 	bool same = false, lent = false, older = false;
-	pthread_mutex_t *l = stripe_of(o, pfn);
+	struct mlock *l = stripe_of(o, pfn);
 	struct iommu_domain *d;
 	uint32_t gen, owner;
 	enum oracle_class c;
 	phys_addr_t pa;
 	unsigned int prot;
 
-	pthread_mutex_lock(l);
+	mlock_lock(l);
 	owner = page_owner(o->pa, pfn);
 	gen = page_generation(o->pa, pfn);
 	if (!owner) {
-		pthread_mutex_unlock(l);
+		mlock_unlock(l);
 		*why = "frame is free";
 		return ORACLE_BREACH;
 	}
@@ -530,10 +530,10 @@ static enum oracle_class classify(struct oracle *o, struct odev *od,
 			c = ORACLE_STALE;
 			*why = "page lent earlier in this life, not now (after unmap or sync)";
 		}
-		pthread_mutex_unlock(l);
+		mlock_unlock(l);
 		return c;
 	}
-	pthread_mutex_unlock(l);
+	mlock_unlock(l);
 	d = mdev_domain(hw);
 	/*
 	 * A present PTE that maps this address to this frame is the OS lending
@@ -562,10 +562,10 @@ static enum oracle_class classify(struct oracle *o, struct odev *od,
 
 static void log_finding(struct oracle *o, const struct oracle_finding *f)
 {
-	pthread_mutex_lock(&o->log_lock);
+	mlock_lock(&o->log_lock);
 	o->log[o->nlog % FINDINGS] = *f;
 	o->nlog++;
-	pthread_mutex_unlock(&o->log_lock);
+	mlock_unlock(&o->log_lock);
 }
 
 /* The machine access observer: one call per page chunk of every access. */
@@ -654,14 +654,14 @@ static void free_cb(void *arg, pfn_t pfn, unsigned int order)
 	if (!o)
 		return;
 	for (pfn_t p = pfn; p < pfn + ((pfn_t)1 << order) && p < o->nframes; p++) {
-		pthread_mutex_t *l = stripe_of(o, p);
+		struct mlock *l = stripe_of(o, p);
 		uint32_t gen = page_generation(o->pa, p);
 
-		pthread_mutex_lock(l);
+		mlock_lock(l);
 		for (struct fref *f = o->frame[p]; f; f = f->next)
 			if (f->gen + 1 == gen && atomic_load(&f->rec->state) != REC_DEAD)
 				cnt_inc(&f->rec->dev->freed_mapped);
-		pthread_mutex_unlock(l);
+		mlock_unlock(l);
 	}
 	cell_exit(c);
 }
@@ -680,7 +680,7 @@ static void oracle_free(struct oracle *o)
 				rn = r->hnext;
 				free(r);
 			}
-		pthread_mutex_destroy(&od->lock);
+		mlock_destroy(&od->lock);
 		free(od);
 	}
 	for (r = o->dead_head; r; r = rn) {
@@ -688,10 +688,10 @@ static void oracle_free(struct oracle *o)
 		free(r);
 	}
 	for (size_t i = 0; i < STRIPES; i++)
-		pthread_mutex_destroy(&o->stripe[i]);
-	pthread_mutex_destroy(&o->devs_lock);
-	pthread_mutex_destroy(&o->dead_lock);
-	pthread_mutex_destroy(&o->log_lock);
+		mlock_destroy(&o->stripe[i]);
+	mlock_destroy(&o->devs_lock);
+	mlock_destroy(&o->dead_lock);
+	mlock_destroy(&o->log_lock);
 	free(o->frame);
 	free(o);
 }
@@ -713,10 +713,10 @@ struct oracle *oracle_attach_opts(struct os *os, const struct oracle_opts *opts)
 	o->max_dead = opts && opts->max_dead ? opts->max_dead : DEFAULT_MAX_DEAD;
 	o->order_tail = &o->order_head;
 	for (size_t i = 0; i < STRIPES; i++)
-		pthread_mutex_init(&o->stripe[i], NULL);
-	pthread_mutex_init(&o->devs_lock, NULL);
-	pthread_mutex_init(&o->dead_lock, NULL);
-	pthread_mutex_init(&o->log_lock, NULL);
+		mlock_init(&o->stripe[i], "oracle stripe", MLOCK_FREE);
+	mlock_init(&o->devs_lock, "oracle devices", MLOCK_FREE);
+	mlock_init(&o->dead_lock, "oracle dead", MLOCK_FREE);
+	mlock_init(&o->log_lock, "oracle log", MLOCK_FREE);
 	o->frame = calloc(o->nframes, sizeof(*o->frame));
 	c = calloc(1, sizeof(*c));
 	if (!o->frame || !c) {
@@ -740,10 +740,10 @@ struct oracle *oracle_attach_opts(struct os *os, const struct oracle_opts *opts)
 		machine_remove_observer(o->m, access_cb, o);
 		goto out_free;
 	}
-	pthread_mutex_lock(&cells_lock);
+	mlock_lock(&cells_lock);
 	c->next = cells;
 	cells = c;
-	pthread_mutex_unlock(&cells_lock);
+	mlock_unlock(&cells_lock);
 	o->cell = c;
 	os_set_dma_observer(os, dma_cb, c);
 	return o;
@@ -768,7 +768,7 @@ void oracle_detach(struct oracle *o)
 	/* Pairs with cell_enter(): either it sees NULL or we see it busy. */
 	atomic_store(&o->cell->o, NULL);
 	while (atomic_load(&o->cell->busy))
-		sched_yield();
+		mclock_relax();
 	oracle_free(o);
 }
 
@@ -812,7 +812,7 @@ int oracle_read(struct oracle *o, const struct mdev *dev, struct oracle_counts *
 		dev_counts(od, out);
 		return 0;
 	}
-	pthread_mutex_lock(&o->devs_lock);
+	mlock_lock(&o->devs_lock);
 	for (od = o->order_head; od; od = od->order_next) {
 		struct oracle_counts c;
 
@@ -824,7 +824,7 @@ int oracle_read(struct oracle *o, const struct mdev *dev, struct oracle_counts *
 		out->blocked += c.blocked;
 		out->freed_mapped += c.freed_mapped;
 	}
-	pthread_mutex_unlock(&o->devs_lock);
+	mlock_unlock(&o->devs_lock);
 	return 0;
 }
 
@@ -839,7 +839,7 @@ size_t oracle_read_all(struct oracle *o, struct oracle_dev_report *out, size_t m
 {
 	size_t n = 0;
 
-	pthread_mutex_lock(&o->devs_lock);
+	mlock_lock(&o->devs_lock);
 	for (struct odev *od = o->order_head; od; od = od->order_next, n++) {
 		if (n >= max)
 			continue;
@@ -849,7 +849,7 @@ size_t oracle_read_all(struct oracle *o, struct oracle_dev_report *out, size_t m
 		out[n].isolation = dev_isolation(od);
 		dev_counts(od, &out[n].counts);
 	}
-	pthread_mutex_unlock(&o->devs_lock);
+	mlock_unlock(&o->devs_lock);
 	return n;
 }
 
@@ -859,28 +859,28 @@ uint64_t oracle_findings_read(struct oracle *o, struct oracle_finding *out,
 	uint64_t total;
 	size_t n;
 
-	pthread_mutex_lock(&o->log_lock);
+	mlock_lock(&o->log_lock);
 	total = o->nlog;
 	n = total < FINDINGS ? (size_t)total : FINDINGS;
 	if (n > max)
 		n = max;
 	for (size_t i = 0; i < n; i++)
 		out[i] = o->log[(total - n + i) % FINDINGS];
-	pthread_mutex_unlock(&o->log_lock);
+	mlock_unlock(&o->log_lock);
 	return total;
 }
 
 void oracle_stats_read(struct oracle *o, struct oracle_stats *out)
 {
 	out->records_live = atomic_load(&o->nlive);
-	pthread_mutex_lock(&o->dead_lock);
+	mlock_lock(&o->dead_lock);
 	out->records_dead = o->ndead;
-	pthread_mutex_unlock(&o->dead_lock);
+	mlock_unlock(&o->dead_lock);
 	out->retired = atomic_load(&o->retired);
 	out->unknown_events = atomic_load(&o->unknown);
-	pthread_mutex_lock(&o->devs_lock);
+	mlock_lock(&o->devs_lock);
 	out->devices = o->ndevs;
-	pthread_mutex_unlock(&o->devs_lock);
+	mlock_unlock(&o->devs_lock);
 }
 
 void oracle_dump(struct oracle *o, FILE *f)

@@ -16,10 +16,10 @@
 #include <dmareuse/clock.h>
 #include <dmareuse/dmaengine.h>
 #include <dmareuse/map_bench.h>
+#include <dmareuse/mthread.h>
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +62,7 @@ static double welford_stddev(const struct welford *w)
 }
 
 struct worker {
-	pthread_t tid;
+	struct mthread tid;
 	unsigned int cpu;
 	const struct map_bench_params *p;
 	struct dma_device *dev;
@@ -363,16 +363,16 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 			.deadline = start + (uint64_t)p->seconds * 1000000000ull,
 			.overhead = mclock_stamp_overhead(),
 		};
-		if (pthread_create(&w[i].tid, NULL, worker_fn, &w[i])) {
+		if (mthread_create(&w[i].tid, "map cpu", worker_fn, &w[i])) {
 			run_why(r, "thread %u of %u could not be started", i, p->threads);
 			ret = -EAGAIN;
 			for (unsigned int k = 0; k < i; k++)
-				pthread_join(w[k].tid, NULL);
+				mthread_join(&w[k].tid, NULL);
 			goto out_dev;
 		}
 	}
 	for (unsigned int i = 0; i < p->threads; i++) {
-		pthread_join(w[i].tid, NULL);
+		mthread_join(&w[i].tid, NULL);
 		welford_merge(&map, &w[i].map);
 		welford_merge(&unmap, &w[i].unmap);
 		if (!errors && w[i].errors)

@@ -25,13 +25,13 @@
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/net.h>
 #include <dmareuse/oracle.h>
 #include <dmareuse/rogue.h>
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +372,7 @@ static void buf_free(struct slab *sl, void *p, uint32_t len)
 /* ---- a CPU thread -------------------------------------------------------------------- */
 
 struct worker {
-	pthread_t tid;
+	struct mthread tid;
 	bool started;
 	unsigned int cpu;
 	const struct net_params *p;
@@ -793,19 +793,19 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 		}
 		memset(w[i].sub_seq, 0xff, w[i].win * sizeof(uint64_t));
 		/* A thread start is an allocation point of the lab (failinject.h). */
-		rc = failinject_should_fail() ? EAGAIN :
-		     pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
+		rc = failinject_should_fail() ? -EAGAIN :
+		     mthread_create(&w[i].tid, "net cpu", worker_fn, &w[i]);
 		if (rc) {
-			w[i].err = -rc;
+			w[i].err = rc;
 			snprintf(w[i].why, sizeof(w[i].why), "cpu %u: cannot start its thread: %s",
-				 i, strerror(rc));
+				 i, strerror(-rc));
 			continue;
 		}
 		w[i].started = true;
 	}
 	for (unsigned int i = 0; i < pp.threads; i++) {
 		if (w[i].started)
-			pthread_join(w[i].tid, NULL);
+			mthread_join(&w[i].tid, NULL);
 		if (w[i].err)
 			failed_worker = true;
 	}

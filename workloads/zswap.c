@@ -32,12 +32,12 @@
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/rogue.h>
 #include <dmareuse/sg_reuse.h>
 #include <dmareuse/zswap.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +66,7 @@ struct zpool {
 };
 
 struct worker {
-	pthread_t tid;
+	struct mthread tid;
 	bool started;			/* tid is a thread to join */
 	unsigned int cpu;
 	const struct zswap_params *p;
@@ -525,18 +525,18 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 			.budget = budget,
 		};
 		/* A thread start is an allocation point of the lab (failinject.h). */
-		rc = failinject_should_fail() ? EAGAIN :
-		     pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
+		rc = failinject_should_fail() ? -EAGAIN :
+		     mthread_create(&w[i].tid, "zswap cpu", worker_fn, &w[i]);
 		if (rc) {
 			/* The run has failed: start no more; join those that run. */
-			w[i].err = -rc;
+			w[i].err = rc;
 			break;
 		}
 		w[i].started = true;
 	}
 	for (unsigned int i = 0; i < p->threads; i++) {
 		if (w[i].started)
-			pthread_join(w[i].tid, NULL);
+			mthread_join(&w[i].tid, NULL);
 		r->ops += w[i].n;
 		r->dma_cpu_ns += w[i].dma_ns;
 		r->verified += w[i].verified;

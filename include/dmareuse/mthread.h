@@ -49,6 +49,10 @@ struct mlock {
 	struct vlock v;
 };
 
+/* A lock defined statically: MLOCK_INITIALIZER("name", MLOCK_FREE). */
+#define MLOCK_INITIALIZER(nm, fl) \
+	{ .mu = PTHREAD_MUTEX_INITIALIZER, .holder = NULL, .flags = (fl), .name = (nm) }
+
 /* Virtual-time state of a condition variable. */
 struct vcond {
 	struct vctx *head, *tail;	/* waiters, oldest first */
