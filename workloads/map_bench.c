@@ -289,9 +289,10 @@ static void run_why(struct map_bench_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
+static int run(const struct map_bench_params *p, struct map_bench_result *r)
 {
-	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile, .populate = true };
+	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile,
+				     .populate = !p->virtual_time };
 	struct dma_device_opts dopts = {
 		.type = p->strategy == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
 			p->strategy == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT,
@@ -319,6 +320,9 @@ int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
 		cfg.bounce_bytes = MAP_BENCH_BOUNCE_MIN;
 	/* Enough memory for every thread's buffer at the largest granule. */
 	mc.mem_bytes = (256u << 20) + (size_t)p->threads * (4u << 20) * 2;
+	if (p->virtual_time)	/* what the threads hold: a buffer, a bounce share */
+		mc.mem_bytes = (128u << 20) + (size_t)p->threads *
+			       ((size_t)p->granule * PAGE_SIZE * 2 + (512u << 10));
 	m = machine_create(&mc);
 	if (!m) {
 		run_why(r, "no memory for a %zu MiB machine", mc.mem_bytes >> 20);
@@ -410,4 +414,39 @@ out_dev:
 out_machine:
 	machine_destroy(m);
 	return ret;
+}
+
+struct virtual_run {
+	const struct map_bench_params *p;
+	struct map_bench_result *r;
+	int ret;
+};
+
+static void virtual_body(void *arg)
+{
+	struct virtual_run *v = arg;
+
+	v->ret = run(v->p, v->r);
+}
+
+int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r)
+{
+	struct virtual_run v = { p, r, 0 };
+	struct vtime_cfg vc;
+	int ret;
+
+	if (!p->virtual_time)
+		return run(p, r);
+	memset(r, 0, sizeof(*r));
+	if (profile_vtime_cfg(p->profile, &vc)) {
+		run_why(r, "profile %s has no cost table: it cannot run in virtual time",
+			p->profile ? p->profile->name : "(none)");
+		return -ENOENT;
+	}
+	ret = vtime_run(&vc, virtual_body, &v, NULL);
+	if (ret) {
+		run_why(r, "the virtual-time run failed (%s)", strerror(-ret));
+		return ret;
+	}
+	return v.ret;
 }

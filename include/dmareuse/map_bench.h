@@ -35,6 +35,9 @@ struct map_bench_params {
 	int node;			/* accepted for compatibility; -1 */
 	enum reuse_strategy strategy;	/* any of them; see map_bench.c */
 	bool debug;			/* keep DMA-API debug records */
+	bool virtual_time;		/* run in virtual time (vtime.h): every
+					 * thread a simulated CPU, costs from the
+					 * profile's cost table; seconds are virtual */
 	const struct platform_profile *profile;
 };
 
@@ -82,7 +85,13 @@ size_t map_bench_link_bytes(const struct map_bench_params *p);
  * everything down.
  *
  * Context: any thread; blocks for the whole run.
- * Return: 0; -ENOMEM if the machine, OS, device or strategy object could
+ * In virtual time the whole run happens inside vtime_run(): the machine
+ * is not populated (host page faults cost no virtual time) and sized to
+ * what the threads hold, and every latency is virtual, so a seed-free run
+ * gives the same numbers on any host.
+ *
+ * Return: 0; -ENOENT if virtual time was asked of a profile without a
+ * cost table; -ENOMEM if the machine, OS, device or strategy object could
  * not be created; -EAGAIN if a thread could not be started; -EIO if some
  * map, unmap or registration failed during the run (@r is filled all the
  * same); -EBUSY if the strategy object still had buffers lent at teardown.

@@ -13,6 +13,7 @@
 
 #include <dmareuse/vtime.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +66,25 @@ struct platform_profile {
 	unsigned int nsources;
 	char sources[PROFILE_MAX_SOURCES][256];
 };
+
+/**
+ * profile_vtime_cfg() - the virtual-time configuration a profile gives
+ * @p: the profile
+ * @cfg: receives the cost table (stack size left at its default)
+ *
+ * Context: any thread.
+ * Return: 0; -ENOENT if @p has no cost table (it cannot run in virtual time).
+ */
+static inline int profile_vtime_cfg(const struct platform_profile *p,
+				    struct vtime_cfg *cfg)
+{
+	if (!p || !p->has_costs)
+		return -ENOENT;
+	*cfg = (struct vtime_cfg){ .stack_bytes = 0 };
+	for (unsigned int i = 0; i < COST_COUNT; i++)
+		cfg->cost_ps[i] = p->cost_ps[i];
+	return 0;
+}
 
 /**
  * profile_parse_file() - read and validate a profile file
