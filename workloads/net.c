@@ -675,8 +675,8 @@ static void drain_all(struct nic_drv *drv, struct worker *w, unsigned int n)
 	os_set_cpu(0);
 }
 
-int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *st,
-	    char *err, size_t errlen)
+static int run(const struct net_params *p, struct wl_result *r, struct net_stats *st,
+	       char *err, size_t errlen)
 {
 	struct net_params pp = *p;
 	struct machine_config mc = { .profile = p->profile };
@@ -704,7 +704,7 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 		/* Per queue pair, at worst: 64 TX + 64..128 RX buffers of 64 KiB, bounce
 		 * and cache working sets of the same order: 64 MiB is ample. */
 		mc.mem_bytes = (128u << 20) + (size_t)pp.threads * (64u << 20);
-		mc.populate = mc.mem_bytes <= (512u << 20);
+		mc.populate = !p->virtual_time && mc.mem_bytes <= (512u << 20);
 		m = machine_create(&mc);
 		if (!m) {
 			snprintf(err, errlen, "cannot create a machine of %zu MiB", mc.mem_bytes >> 20);
@@ -884,4 +884,47 @@ out:
 	if (st)
 		*st = ns;
 	return ret;
+}
+
+struct virtual_run {
+	const struct net_params *p;
+	struct wl_result *r;
+	struct net_stats *st;
+	char *err;
+	size_t errlen;
+	int ret;
+};
+
+static void virtual_body(void *arg)
+{
+	struct virtual_run *v = arg;
+
+	v->ret = run(v->p, v->r, v->st, v->err, v->errlen);
+}
+
+int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *st,
+	    char *err, size_t errlen)
+{
+	struct virtual_run v = { p, r, st, err, errlen, 0 };
+	struct vtime_cfg vc;
+	int ret;
+
+	if (!p->virtual_time)
+		return run(p, r, st, err, errlen);
+	memset(r, 0, sizeof(*r));
+	if (p->os) {
+		snprintf(err, errlen, "a virtual-time run builds its own machine: no os may be given");
+		return -EINVAL;
+	}
+	if (profile_vtime_cfg(p->profile, &vc)) {
+		snprintf(err, errlen, "profile %s has no cost table: it cannot run in virtual time",
+			 p->profile ? p->profile->name : "(none)");
+		return -ENOENT;
+	}
+	ret = vtime_run(&vc, virtual_body, &v, NULL);
+	if (ret) {
+		snprintf(err, errlen, "the virtual-time run failed (%s)", strerror(-ret));
+		return ret;
+	}
+	return v.ret;
 }

@@ -44,7 +44,7 @@
 
 #define OWNER_ZSWAP_SRC 600u
 #define OWNER_ZPOOL 601u
-#define MAX_THREADS 64
+#define MAX_THREADS 256
 #define MAX_ENGINE_THREADS 64		/* zip_create()'s limit on cores (zip.h) */
 
 enum entry_how { E_SAME, E_COMP, E_RAW, E_REJECTED };
@@ -427,8 +427,8 @@ static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
 	return true;
 }
 
-int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
-	      size_t errlen)
+static int run(const struct zswap_params *p, struct wl_result *r, char *err,
+	       size_t errlen)
 {
 	struct machine_config mc = { .profile = p->profile };
 	struct zip_drv_config dc = p->drv;
@@ -465,7 +465,7 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 			budget = ZSWAP_MAX_PAGES / p->threads;
 	}
 	mc.mem_bytes = ZSWAP_ARENA_SLACK + budget * p->threads * PAGE_SIZE;
-	mc.populate = !p->no_populate && mc.mem_bytes <= (512u << 20);
+	mc.populate = !p->no_populate && !p->virtual_time && mc.mem_bytes <= (512u << 20);
 	m = machine_create(&mc);
 	if (!m) {
 		snprintf(err, errlen, "cannot create a machine of %llu MiB",
@@ -588,4 +588,42 @@ out:
 	}
 	machine_destroy(m);
 	return ret;
+}
+
+struct virtual_run {
+	const struct zswap_params *p;
+	struct wl_result *r;
+	char *err;
+	size_t errlen;
+	int ret;
+};
+
+static void virtual_body(void *arg)
+{
+	struct virtual_run *v = arg;
+
+	v->ret = run(v->p, v->r, v->err, v->errlen);
+}
+
+int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
+	      size_t errlen)
+{
+	struct virtual_run v = { p, r, err, errlen, 0 };
+	struct vtime_cfg vc;
+	int ret;
+
+	if (!p->virtual_time)
+		return run(p, r, err, errlen);
+	memset(r, 0, sizeof(*r));
+	if (profile_vtime_cfg(p->profile, &vc)) {
+		snprintf(err, errlen, "profile %s has no cost table: it cannot run in virtual time",
+			 p->profile ? p->profile->name : "(none)");
+		return -ENOENT;
+	}
+	ret = vtime_run(&vc, virtual_body, &v, NULL);
+	if (ret) {
+		snprintf(err, errlen, "the virtual-time run failed (%s)", strerror(-ret));
+		return ret;
+	}
+	return v.ret;
 }

@@ -46,7 +46,7 @@ struct net_band {
 
 struct net_params {
 	enum reuse_strategy strategy;
-	unsigned int threads;		/* CPU threads = queue pairs, 1..64 */
+	unsigned int threads;		/* CPU threads = queue pairs, 1..256 */
 	uint64_t packets;		/* total over all threads; 0 = run @seconds */
 	unsigned int seconds;		/* 1..300 when @packets is 0 */
 	uint32_t size;			/* nonzero: every packet this many bytes */
@@ -68,6 +68,8 @@ struct net_params {
 	unsigned int rogue_pokes;	/* also probe this many times per packet */
 	uint64_t fault_nth;		/* test hook, see nic_drv_config */
 	bool no_rx_post;		/* test hook, see nic_drv_config */
+	bool virtual_time;		/* run in virtual time (vtime.h); needs
+					 * @os NULL: the run builds its machine */
 };
 
 /* What net_run() saw beyond struct wl_result. */

@@ -47,7 +47,7 @@
 struct nic;
 struct rogue;
 
-#define NIC_MAX_QUEUES 64	/* queue pairs */
+#define NIC_MAX_QUEUES 256	/* queue pairs */
 #define NIC_MAX_DEPTH 4096	/* descriptors per ring */
 #define NIC_MAX_FRAME 65536	/* largest packet, bytes (loopback MTU) */
 #define NIC_MAX_THREADS 64

@@ -37,7 +37,7 @@ enum zswap_kind { ZK_ZERO, ZK_TEXT, ZK_BINARY, ZK_RANDOM, ZK_COUNT };
 
 struct zswap_params {
 	enum reuse_strategy strategy;
-	unsigned int threads;		/* CPU threads, 1..64 */
+	unsigned int threads;		/* CPU threads, 1..256 */
 	uint64_t pages;			/* per thread, at most ZSWAP_MAX_PAGES /
 					 * threads; 0 = run for @seconds */
 	unsigned int seconds;		/* store phase budget when pages == 0 */
@@ -52,6 +52,9 @@ struct zswap_params {
 	bool rogue;			/* make the zip device rogue (implies oracle) */
 	unsigned int rogue_rate;	/* rogue probes per second; 0 = 20000 */
 	bool no_populate;		/* tests: leave the arena untouched at start */
+	bool virtual_time;		/* run in virtual time (vtime.h): each
+					 * thread a simulated CPU, costs from the
+					 * profile's cost table */
 };
 
 /**
