@@ -29,9 +29,15 @@
  * Conventions: functions return 0 or -errno; misuse (stop-reuse twice, use
  * after stop-reuse, unregister with a transfer in flight, a pool buffer
  * freed twice or into the wrong pool, a sub-page buffer forced into the
- * cache) returns an error, logs one line through osdep_warn, counts in
- * `errors`, and changes nothing.  Every object is safe to call from several
- * CPUs at once; each has one lock, held only around its own bookkeeping.
+ * cache, a buffer whose offset + length or address wraps or lies outside
+ * memory, a handle another object lent, one already taken back, or one
+ * whose fields were changed, a length beyond the buffer) returns an error,
+ * logs one line through osdep_warn, counts in `errors`, and changes
+ * nothing.  The layer checks every address and length it computes from a
+ * caller's numbers itself, before the OS sees them: an OS's map call need
+ * not catch a sum that wraps onto another owner's page (Linux's does not).
+ * Every object is safe to call from several CPUs at once; each has one
+ * lock, held only around its own bookkeeping.
  */
 #ifndef DMAREUSE_REUSE_H
 #define DMAREUSE_REUSE_H
