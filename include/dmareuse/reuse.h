@@ -509,11 +509,15 @@ struct rpool_buf {
 /**
  * rpool_create() - a pool of buffers mapped once
  * @dev: the device the buffers are mapped for
- * @buf_size: size of each buffer in bytes, rounded up to pages
+ * @buf_size: size of each buffer in bytes, rounded up to a power-of-two
+ *            number of pages; at most the largest block the OS allocates
+ *            (PAGE_SIZE << OSDEP_MAX_PAGE_ORDER: 4 MiB in the lab and in
+ *            Linux 6.1)
  * @nbufs: number of buffers
  * @dir: direction every buffer is mapped for
  *
- * Return: the new pool, or NULL on failure.
+ * Return: the new pool, or NULL on failure and (logged) for a zero or too
+ * large @buf_size, a zero @nbufs or an invalid @dir.
  */
 struct rpool *rpool_create(osdep_dev_t *dev, size_t buf_size, unsigned int nbufs,
 			   enum dma_data_direction dir);
@@ -532,8 +536,8 @@ struct rpool_buf *rpool_get(struct rpool *p);
  * @b: a buffer taken from @p with rpool_get()
  * @len: how many bytes the device wrote at the start of @b
  *
- * Return: 0; -EINVAL if @b is not a buffer of @p that is lent out, or if
- * @len is larger than @b.
+ * Return: 0; -EINVAL (logged, counted) if @b is not a buffer of @p that is
+ * lent out, if its dma or size were changed, or if @len is larger than @b.
  */
 int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len);
 /**
@@ -544,7 +548,9 @@ int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len);
  *
  * Does a sync_for_device of the @used_len bytes touched.
  *
- * Return: 0; -EINVAL for a buffer of another pool or one already free.
+ * Return: 0; -EINVAL (logged, counted, nothing changed) for a buffer of
+ * another pool, one already free, one whose dma or size were changed, or a
+ * @used_len larger than the buffer.
  */
 int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len);
 /**
