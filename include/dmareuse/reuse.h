@@ -121,7 +121,13 @@ void reuse_stats_add(struct reuse_stats *acc, const struct reuse_stats *s);
 
 struct rbounce;
 
-/* A buffer lent through a strategy; filled by the map call, owned by the caller. */
+/*
+ * A buffer lent through a strategy; filled by the map call, owned by the
+ * caller, who reads it and hands it back unchanged.  The object that lent
+ * it checks it at every sync and unmap: priv and aux name the lend (the
+ * object's buffer, entry or context, and a generation or check word), and
+ * dma, len and dir must be those of the lend.
+ */
 struct rmap_handle {
 	dma_addr_t dma;		/* what the device is given */
 	size_t len;
@@ -160,7 +166,8 @@ int rbounce_destroy(struct rbounce *b);
  *
  * TO_DEVICE and BIDIRECTIONAL copy in.
  *
- * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
+ * Return: 0 and @h filled; -EINVAL (logged, counted) for a zero @len, a
+ * NULL @cpu, @cpu + @len wrapping the address space, or an invalid @dir;
  * -E2BIG above the largest class; -ENOMEM when the pool is at its limit or
  * memory for it cannot be allocated.
  */
@@ -186,9 +193,7 @@ int rbounce_map(struct rbounce *b, void *cpu, size_t len,
  * @flags: RMAP_* flags (RMAP_LEN_KNOWN)
  * @h: the handle to fill; it is given back to the unmap call
  *
- * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
- * -E2BIG above the largest class; -ENOMEM when the pool is at its limit or
- * memory for it cannot be allocated.
+ * Return: as rbounce_map().
  */
 int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 		      enum dma_data_direction dir, unsigned int flags,
@@ -200,7 +205,10 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
  *
  * FROM_DEVICE and BIDIRECTIONAL copy out.
  *
- * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ * Return: 0; -EINVAL (logged, counted, nothing changed) if @h does not hold
+ * a buffer that @b lent out and has not taken back -- a handle of another
+ * pool, a copy of one already taken back, one never filled -- or if its
+ * dma, len or dir are not those of the lend.
  */
 int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
 /**
@@ -213,7 +221,7 @@ int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
  * driver that knows the length the device produced saves the rest of the
  * copy).
  *
- * Return: 0 or -errno.
+ * Return: 0; -EINVAL as rbounce_unmap(), and for @used above @h->len.
  */
 int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used);
 /**
@@ -224,7 +232,7 @@ int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
  * Only FROM_DEVICE and BIDIRECTIONAL buffers are copied; the buffer stays
  * lent.
  *
- * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ * Return: 0; -EINVAL for a handle rbounce_unmap() would refuse.
  */
 int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
 /**
@@ -234,7 +242,7 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
  *
  * Only TO_DEVICE and BIDIRECTIONAL buffers are copied.
  *
- * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ * Return: 0; -EINVAL for a handle rbounce_unmap() would refuse.
  */
 int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h);
 /*
