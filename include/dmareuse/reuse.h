@@ -444,9 +444,14 @@ size_t rreuse_destroy(struct rreuse *r);
  * @cb: run at unregister once the mapping is gone; may be NULL
  * @arg: passed to @cb
  *
- * The CPU owns the buffer until rmo_for_device().
+ * The CPU owns the buffer until rmo_for_device().  Every segment is checked
+ * before anything is pinned or mapped: @len 1 or more, and @offset + @len,
+ * and the page's address plus both, computed without wrapping and inside
+ * memory.
  *
- * Return: the registration, or NULL on failure (nothing stays).
+ * Return: the registration, or NULL on failure (nothing stays); a refused
+ * call (no @segs, @n out of range, an invalid @dir, a segment that fails
+ * the check) is logged and counted in @r's errors.
  */
 struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
 			 unsigned int n, enum dma_data_direction dir,
