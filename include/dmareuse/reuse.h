@@ -610,11 +610,14 @@ struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
  * @dir: direction of the transfer
  * @h: the handle to fill; it is given back to rcache_unmap()
  *
- * A hit reuses the cached mapping (a sync, no map); a miss maps and pins.
+ * A hit reuses the cached mapping (a sync, no map); a miss checks the span
+ * (@offset + @len, and the page's address plus both, computed without
+ * wrapping and inside memory), then maps and pins.
  *
- * Return: 0 and @h filled; -EINVAL for a sub-page buffer (those must take
- * bounce), a zero @len or an invalid @dir; -ENOMEM when a miss cannot get
- * an entry or a mapping.
+ * Return: 0 and @h filled; -EINVAL (logged, counted) for a sub-page buffer
+ * (those must take bounce), a zero @len, an invalid @dir, or a span that
+ * wraps or is not memory; -ENOMEM when a miss cannot get an entry or a
+ * mapping.
  */
 int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	       enum dma_data_direction dir, struct rmap_handle *h);
@@ -625,9 +628,30 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
  *
  * A sync, not an unmap: the entry stays cached.
  *
- * Return: 0; -EINVAL if @h does not hold a cache entry that is lent out.
+ * Return: 0; -EINVAL (logged, counted, nothing changed) if @h does not hold
+ * an entry that @c lent out -- a handle of another cache, a copy of one
+ * taken back whose entry has been released or refilled since, one never
+ * filled -- or if its dma, len or dir are not the entry's.  (A copy of a
+ * handle whose entry is still lent to another caller passes: lenders of
+ * one entry are counted, not named.)
  */
 int rcache_unmap(struct rcache *c, struct rmap_handle *h);
+/**
+ * rcache_sync_for_cpu() - let the CPU read what the device wrote so far
+ * @c: the cache
+ * @h: the handle filled by rcache_map(); it stays lent
+ *
+ * Return: 0; -EINVAL for a handle rcache_unmap() would refuse.
+ */
+int rcache_sync_for_cpu(struct rcache *c, struct rmap_handle *h);
+/**
+ * rcache_sync_for_device() - hand the buffer back to the device
+ * @c: the cache
+ * @h: the handle filled by rcache_map(); it stays lent
+ *
+ * Return: 0; -EINVAL for a handle rcache_unmap() would refuse.
+ */
+int rcache_sync_for_device(struct rcache *c, struct rmap_handle *h);
 /**
  * rcache_reclaim() - release the idle entries nobody else needs
  * @c: the cache
