@@ -817,11 +817,13 @@ const char *rmapper_why_not(enum reuse_strategy s);
  * @dir: direction of the transfer
  * @h: the handle to fill; it is given back to the unmap call
  *
- * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
- * otherwise the error of the path that maps it, such as -E2BIG or -ENOMEM
- * from bounce, -ENOMEM from the cache or a direct map, -ENOSPC from
- * iova-link.  On any error @h holds no buffer, whatever it held before:
- * unmapping or syncing it is refused as misuse (-EINVAL, counted).
+ * Return: 0 and @h filled; -EINVAL (logged, counted) for a zero @len, a
+ * NULL @cpu, @cpu + @len wrapping the address space, an invalid @dir, or a
+ * buffer that is not memory; otherwise the error of the path that maps it,
+ * such as -E2BIG or -ENOMEM from bounce, -ENOMEM from the cache or a direct
+ * map, -ENOSPC from iova-link.  On any error @h holds no buffer, whatever
+ * it held before: unmapping or syncing it is refused as misuse (-EINVAL,
+ * counted).
  */
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
@@ -844,9 +846,13 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
  * @m: the mapper
  * @h: the handle filled by the map call
  *
- * Return: 0; -EINVAL (counted in errors and logged) if @h does not hold a
- * buffer that @m lent out: never mapped, its map failed, or already taken
- * back.  A copy of a directly mapped handle taken back is caught by @m
+ * Return: 0; -EINVAL (counted in errors and logged, nothing changed) if @h
+ * does not hold a buffer that @m lent out: never mapped, its map failed,
+ * already taken back, lent by another mapper, or its dma, len or dir
+ * changed since.  Bounced, cached and linked handles are checked by the
+ * object that lent them (see rbounce_unmap(), rcache_unmap(),
+ * rlink_unmap()); a direct one carries a check word of @m's over its
+ * fields.  A copy of a directly mapped handle taken back is caught by @m
  * while it has no direct mapping lent; otherwise only the DMA layer sees
  * it (the OS binding's unmap reports nothing back, as Linux's does not).
  */
@@ -861,7 +867,7 @@ int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
  * Bounced buffers copy out just those bytes (as a driver would sync only
  * the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
  *
- * Return: as rmapper_unmap().
+ * Return: as rmapper_unmap(); -EINVAL also for @used above @h->len.
  */
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used);
 /**
@@ -871,8 +877,8 @@ int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
  *
  * A bounced buffer is copied out.
  *
- * Return: 0; -EINVAL (counted and logged) for a handle that was never
- * mapped or was already taken back.
+ * Return: 0; -EINVAL (counted and logged) for a handle rmapper_unmap()
+ * would refuse.
  */
 int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
 /**
@@ -882,8 +888,8 @@ int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
  *
  * A bounced buffer is copied in.
  *
- * Return: 0; -EINVAL (counted and logged) for a handle that was never
- * mapped or was already taken back.
+ * Return: 0; -EINVAL (counted and logged) for a handle rmapper_unmap()
+ * would refuse.
  */
 int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
 /**
