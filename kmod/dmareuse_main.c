@@ -554,6 +554,8 @@ EXPORT_SYMBOL_GPL(rpool_stats);
 
 EXPORT_SYMBOL_GPL(rcache_map);
 EXPORT_SYMBOL_GPL(rcache_unmap);
+EXPORT_SYMBOL_GPL(rcache_sync_for_cpu);
+EXPORT_SYMBOL_GPL(rcache_sync_for_device);
 EXPORT_SYMBOL_GPL(rcache_reclaim);
 EXPORT_SYMBOL_GPL(rcache_shrink);
 EXPORT_SYMBOL_GPL(rcache_stats);

@@ -64,6 +64,8 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pfn.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -75,6 +77,17 @@ typedef struct device osdep_dev_t;
 typedef struct page *osdep_page_t;
 
 #define OSDEP_NO_PAGE ((osdep_page_t)NULL)
+
+/*
+ * The largest order alloc_pages() gives without a warning: MAX_ORDER - 1
+ * up to Linux 6.3; MAX_PAGE_ORDER from 6.8.  (6.4-6.7 made MAX_ORDER
+ * inclusive: there this is one order short, which only refuses more.)
+ */
+#ifdef MAX_PAGE_ORDER
+#define OSDEP_MAX_PAGE_ORDER MAX_PAGE_ORDER
+#else
+#define OSDEP_MAX_PAGE_ORDER (MAX_ORDER - 1)
+#endif
 
 /**
  * struct osdep_lock - an interrupt-safe spinlock and the state it saved.
@@ -222,6 +235,26 @@ static inline osdep_page_t osdep_virt_to_page(osdep_dev_t *d, const void *va)
 static inline uintptr_t osdep_page_key(osdep_page_t p)
 {
 	return page_to_pfn(p);
+}
+
+/*
+ * dma_map_page() adds @off to the page's physical address unchecked: a
+ * sum that wraps maps another owner's page.  So every sum is checked here,
+ * and both ends must be valid frames.
+ */
+static inline bool osdep_page_span_ok(osdep_dev_t *d, osdep_page_t p, size_t off,
+				      size_t len)
+{
+	phys_addr_t start, last;
+	unsigned long pfn;
+
+	if (!p || !len)
+		return false;
+	pfn = page_to_pfn(p);
+	if (!pfn_valid(pfn) || check_add_overflow(PFN_PHYS(pfn), (phys_addr_t)off, &start) ||
+	    check_add_overflow(start, (phys_addr_t)(len - 1), &last))
+		return false;
+	return pfn_valid(PHYS_PFN(last));
 }
 
 static inline dma_addr_t osdep_dma_map_page(osdep_dev_t *d, osdep_page_t p,

@@ -40,6 +40,15 @@
  * The CPU is a hint: a caller that moves between lend and unmap still
  * returns the buffer to the right area, under that area's lock.
  *
+ * Handles: a lent buffer records its pool, its lend's generation (bumped
+ * at every lend), length and direction, and the handle carries the
+ * generation (aux).  Sync and unmap check them all before they copy or
+ * touch a list -- a handle of another pool, a stale copy of a handle whose
+ * buffer was taken back (and maybe lent again), or a handle whose length
+ * was changed would otherwise copy beyond the buffer or put one pool's
+ * buffer on another's free list -- at the cost of a few compares on lines
+ * the call reads anyway; no lookup.
+ *
  * Locks: an area's lock protects its free lists, counters and choosers;
  * b->lock protects the chunk list, the byte count and the copy mode.  No
  * two are held at once.  Copies run outside every lock.  A lend's timed
@@ -56,17 +65,22 @@ static const size_t class_size[RBOUNCE_NCLASSES] = {
 	256, 1024, 4096, 16384, 65536, 262144,
 };
 
+/* 64 bytes: one cache line. */
 struct rb_buf {
 	struct rb_buf *next;	/* free list link */
 	void *va;
 	dma_addr_t dma;
+	struct rbounce *pool;	/* the pool it belongs to; set once */
+	uint64_t gen;		/* bumped at every lend; the handle's aux */
+	uint64_t copy_ns;	/* how long the timed copy took */
+	uint32_t len;		/* bytes lent (at most the largest class) */
 	uint8_t cls;
 	bool in_use;
 	uint16_t area;		/* the area that lent it, or will */
 	bool timed;		/* its lend copy was timed and counts: record at unmap */
 	uint8_t copy_m;		/* the method that copy took */
 	uint8_t last_m;		/* the method of the last copy in; RCOPY_AUTO: none yet */
-	uint64_t copy_ns;	/* how long the timed copy took */
+	uint8_t dir;		/* direction of the lend */
 };
 
 struct rb_chunk {
@@ -264,6 +278,7 @@ static struct rb_chunk *chunk_alloc(struct rbounce *b, unsigned int c)
 		ch->bufs[i].dma = ch->dma + i * sz;
 		ch->bufs[i].cls = (uint8_t)c;
 		ch->bufs[i].last_m = RCOPY_AUTO;
+		ch->bufs[i].pool = b;
 	}
 	return ch;
 
@@ -314,7 +329,7 @@ static struct rb_buf *grow(struct rbounce *b, struct rb_area *a, unsigned int c)
 	size_t n;
 
 	osdep_lock(&b->lock);
-	if (b->bytes + bytes > b->max_bytes) {
+	if (bytes > b->max_bytes - b->bytes) {	/* b->bytes <= max_bytes: no wrap */
 		osdep_unlock(&b->lock);
 		return NULL;
 	}
@@ -340,6 +355,24 @@ static struct rb_buf *grow(struct rbounce *b, struct rb_area *a, unsigned int c)
 	return &ch->bufs[0];
 }
 
+/* Count a refused call of @b's and say why, once. */
+static RSLOWPATH int refused(struct rbounce *b, int err)
+{
+	osdep_lock(&b->lock);
+	b->errors++;
+	osdep_unlock(&b->lock);
+	return err;
+}
+
+static RSLOWPATH int map_refused(struct rbounce *b, const void *cpu, size_t len,
+				 enum dma_data_direction dir)
+{
+	osdep_warn("rbounce_map(cpu %p, len %zu, dir %d): expected a buffer of 1 or more "
+		   "bytes that does not wrap the address space, and a valid direction",
+		   cpu, len, (int)dir);
+	return refused(b, -EINVAL);
+}
+
 int rbounce_map(struct rbounce *b, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h)
 {
@@ -358,8 +391,8 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 	unsigned int c, ai;
 	uint64_t t0 = 0;
 
-	if (!len || !dir_ok(dir))
-		return -EINVAL;
+	if (!rcpu_span_ok(cpu, len) || !dir_ok(dir))
+		return map_refused(b, cpu, len, dir);
 	c = class_of(len);
 	if (c == RBOUNCE_NCLASSES)
 		return -E2BIG;
@@ -378,6 +411,9 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 	}
 	buf->area = (uint16_t)ai;
 	buf->in_use = true;
+	buf->gen++;
+	buf->len = (uint32_t)len;
+	buf->dir = (uint8_t)dir;
 	a->st.hits++;
 	a->st.in_use++;
 	buf->timed = false;
@@ -400,21 +436,46 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 	}
 	*h = (struct rmap_handle){
 		.dma = buf->dma, .len = len, .dir = dir, .cpu = cpu, .priv = buf,
+		.aux = buf->gen,
 	};
 	return 0;
 }
 
+/* Whether @h is the handle of @buf's current lend by @b, every field as lent. */
+static inline bool lent_as(const struct rbounce *b, const struct rb_buf *buf,
+			   const struct rmap_handle *h)
+{
+	return buf->pool == b && buf->in_use && buf->gen == h->aux && buf->dma == h->dma &&
+	       buf->len == h->len && (enum dma_data_direction)buf->dir == h->dir;
+}
+
+static RSLOWPATH void handle_refused(struct rbounce *b, const struct rmap_handle *h,
+				     const char *fn)
+{
+	const struct rb_buf *buf = h->priv;
+	const char *why;
+
+	if (!buf)
+		why = "it holds no bounce buffer (never lent, or taken back)";
+	else if (buf->pool != b)
+		why = "its buffer belongs to another bounce pool";
+	else if (!buf->in_use || buf->gen != h->aux)
+		why = "its buffer is not lent to it (taken back already: a stale copy?)";
+	else
+		why = "its dma, len or dir differ from those of the lend";
+	osdep_warn("%s(handle %p: dma %#llx, len %zu, dir %d): %s", fn, (const void *)h,
+		   (unsigned long long)h->dma, h->len, (int)h->dir, why);
+	refused(b, -EINVAL);
+}
+
+/* The buffer @h holds if @b lent it to @h and it is still lent; else NULL, logged. */
 static struct rb_buf *handle_buf(struct rbounce *b, struct rmap_handle *h,
 				 const char *fn)
 {
 	struct rb_buf *buf = h->priv;
 
-	if (!buf || !buf->in_use || buf->dma != h->dma) {
-		osdep_lock(&b->lock);
-		b->errors++;
-		osdep_unlock(&b->lock);
-		osdep_warn("%s: handle %p (dma %#llx) is not a lent bounce buffer",
-			   fn, (void *)h, (unsigned long long)h->dma);
+	if (!buf || !lent_as(b, buf, h)) {
+		handle_refused(b, h, fn);
 		return NULL;
 	}
 	return buf;
@@ -457,18 +518,34 @@ int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h)
 	return 0;
 }
 
+static RSLOWPATH int used_refused(struct rbounce *b, const struct rmap_handle *h,
+				  size_t used)
+{
+	osdep_warn("rbounce_unmap_partial(dma %#llx): %zu bytes used; expected at most "
+		   "the %zu lent", (unsigned long long)h->dma, used, h->len);
+	return refused(b, -EINVAL);
+}
+
 int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
 {
 	struct rb_buf *buf = handle_buf(b, h, "rbounce_unmap");
-	size_t n = used < h->len ? used : h->len;
+	size_t n = used;
 	struct rb_area *a;
 
 	if (!buf)
 		return -EINVAL;
+	if (used > h->len)
+		return used_refused(b, h, used);
 	a = &b->areas[buf->area];
 	if (dir_from_device(h->dir))
 		memcpy(h->cpu, buf->va, n);
 	osdep_lock(&a->lock);
+	/* Checked again where it counts: two racing unmaps of one lend free it once. */
+	if (!lent_as(b, buf, h)) {
+		osdep_unlock(&a->lock);
+		handle_refused(b, h, "rbounce_unmap");
+		return -EINVAL;
+	}
 	if (dir_from_device(h->dir))
 		a->st.bytes_copied += n;
 	if (buf->timed) {

@@ -22,6 +22,20 @@
  *            sixteenth of max_entries so that evictions come in batches.
  * Entries lent out (in_use > 0) are never released.
  *
+ * A miss checks the span before it pins or maps: offset + len, and the
+ * page's address plus both, computed without wrapping and inside memory
+ * (rspan_ok(); a wrapped sum would map another owner's page).  A hit needs
+ * no such check: its key is that of an entry whose miss passed it.
+ *
+ * Handles: every entry records its cache (set once: entries never move
+ * between caches) and a generation bumped at every fill; a handle carries
+ * the generation (aux).  unmap and sync take a handle only if its entry is
+ * this cache's, lent, of the same generation, and its dma, len and dir are
+ * the entry's: a handle of another cache, a stale copy of a handle whose
+ * entry was since released and refilled, or a changed length is refused.
+ * (A copy of a handle whose entry is still lent to someone else cannot be
+ * told from the original: lenders share an entry, counted, not named.)
+ *
  * Only whole pages are cached: a sub-page buffer shares its page with other
  * owners, and a cached mapping would keep the neighbours exposed; those take
  * bounce (a sub-page request here is refused as misuse).
@@ -81,6 +95,8 @@
  */
 struct rc_entry {
 	struct rc_entry *hnext;		/* hash chain, release batch or free list */
+	struct rcache *cache;		/* the cache it belongs to; set once */
+	uint64_t gen;			/* bumped at every fill; a handle's aux */
 	struct rlist lru;		/* head = most recently used */
 	osdep_page_t page;
 	size_t offset, len;
@@ -278,6 +294,7 @@ static struct rc_entry *entry_get(struct rcache *c)
 	e = osdep_zalloc(sizeof(*e));
 	if (!e)
 		return NULL;
+	e->cache = c;
 	if (osdep_counter_init(&e->hits)) {
 		osdep_free(e);
 		return NULL;
@@ -360,6 +377,25 @@ static void hit(struct rcache *c, struct rc_entry *e, size_t len,
 	osdep_dma_sync_for_device(c->dev, e->dma, len, dir);
 }
 
+static RSLOWPATH int map_refused(struct rcache *c, osdep_page_t page, size_t offset,
+				 size_t len, enum dma_data_direction dir)
+{
+	size_t end;
+	const char *why = !dir_ok(dir) ? "an invalid direction" :
+			  !len || ((offset | len) & (PAGE_SIZE - 1)) ?
+			  "not whole pages (a sub-page buffer must take bounce)" :
+			  !radd_ok(offset, len, &end) ? "offset + len wraps" :
+			  "the span is not memory";
+
+	osdep_lock(&c->lock);
+	c->st.errors++;
+	osdep_unlock(&c->lock);
+	osdep_warn("rcache_map(page %#llx, offset %#zx, len %#zx, dir %d): %s; expected whole "
+		   "pages of memory, offset + len not wrapping, and a valid direction",
+		   (unsigned long long)osdep_page_key(page), offset, len, (int)dir, why);
+	return -EINVAL;
+}
+
 /*
  * The locked path: a hit the lock-free lookup missed, or a miss.  Fills @h
  * on success.
@@ -384,10 +420,13 @@ static RSLOWPATH int map_slow(struct rcache *c, unsigned int bucket, osdep_page_
 	}
 	osdep_unlock(&c->lock);
 
-	/* Miss: pin and map outside the lock. */
+	/* Miss: check the span, then pin and map outside the lock. */
+	if (!rspan_ok(c->dev, page, offset, len))
+		return map_refused(c, page, offset, len, dir);
 	e = entry_get(c);
 	if (!e)
 		return -ENOMEM;
+	OSDEP_WRITE_ONCE(e->gen, e->gen + 1);
 	OSDEP_WRITE_ONCE(e->page, page);
 	OSDEP_WRITE_ONCE(e->offset, offset);
 	OSDEP_WRITE_ONCE(e->len, len);
@@ -427,20 +466,9 @@ static RSLOWPATH int map_slow(struct rcache *c, unsigned int bucket, osdep_page_
 	osdep_unlock(&c->lock);
 	release_list(c, victims);
 out:
-	*h = (struct rmap_handle){ .dma = e->dma, .len = len, .dir = dir, .priv = e };
+	*h = (struct rmap_handle){ .dma = e->dma, .len = len, .dir = dir, .priv = e,
+				   .aux = OSDEP_READ_ONCE(e->gen) };
 	return 0;
-}
-
-static RSLOWPATH int map_refused(struct rcache *c, osdep_page_t page, size_t offset,
-				 size_t len)
-{
-	osdep_lock(&c->lock);
-	c->st.errors++;
-	osdep_unlock(&c->lock);
-	osdep_warn("rcache_map(page %#llx, offset %zu, len %zu): only whole pages are "
-		   "cached; a sub-page buffer must take bounce",
-		   (unsigned long long)osdep_page_key(page), offset, len);
-	return -EINVAL;
 }
 
 int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
@@ -448,9 +476,11 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 {
 	struct rc_entry *e;
 	unsigned int bucket;
+	size_t end;
 
-	if ((offset & (PAGE_SIZE - 1)) || !len || (len & (PAGE_SIZE - 1)) || !dir_ok(dir))
-		return map_refused(c, page, offset, len);
+	if (((offset | len) & (PAGE_SIZE - 1)) || !len || !dir_ok(dir) ||
+	    !radd_ok(offset, len, &end))
+		return map_refused(c, page, offset, len, dir);
 	bucket = hash_of(page, offset, len, dir);
 	e = lookup_lend(c, bucket, page, offset, len, dir);
 	if (!e)
@@ -458,16 +488,44 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	if (!osdep_atomic_read(&e->referenced))
 		osdep_atomic_set(&e->referenced, 1);
 	hit(c, e, len, dir);
-	*h = (struct rmap_handle){ .dma = e->dma, .len = len, .dir = dir, .priv = e };
+	*h = (struct rmap_handle){ .dma = e->dma, .len = len, .dir = dir, .priv = e,
+				   .aux = OSDEP_READ_ONCE(e->gen) };
 	return 0;
 }
 
-static RSLOWPATH int unmap_refused(struct rcache *c, struct rmap_handle *h)
+/*
+ * Whether @h holds a lend of @e by @c that is still out, every field as
+ * lent.  The caller's in_use reference keeps @e from release until it is
+ * dropped, so a true answer stays true until then.
+ */
+static inline bool lent_as(const struct rcache *c, struct rc_entry *e,
+			   const struct rmap_handle *h)
 {
+	return e->cache == c && osdep_atomic_read(&e->in_use) > 0 &&
+	       OSDEP_READ_ONCE(e->gen) == h->aux && e->dma == h->dma &&
+	       OSDEP_READ_ONCE(e->len) == h->len && OSDEP_READ_ONCE(e->dir) == h->dir;
+}
+
+static RSLOWPATH int handle_refused(struct rcache *c, const struct rmap_handle *h,
+				    const char *fn)
+{
+	const struct rc_entry *e = h->priv;
+	const char *why;
+
+	if (!e)
+		why = "it holds no cache entry (never lent, or taken back)";
+	else if (e->cache != c)
+		why = "its entry belongs to another cache";
+	else if (osdep_atomic_read((osdep_atomic_t *)&e->in_use) <= 0 ||
+		 OSDEP_READ_ONCE(e->gen) != h->aux)
+		why = "its entry is not lent to it (taken back already: a stale copy?)";
+	else
+		why = "its dma, len or dir differ from those of the entry";
 	osdep_lock(&c->lock);
 	c->st.errors++;
 	osdep_unlock(&c->lock);
-	osdep_warn("rcache_unmap(dma %#llx): not a lent cache entry", (unsigned long long)h->dma);
+	osdep_warn("%s(handle %p: dma %#llx, len %zu, dir %d): %s", fn, (const void *)h,
+		   (unsigned long long)h->dma, h->len, (int)h->dir, why);
 	return -EINVAL;
 }
 
@@ -475,18 +533,40 @@ int rcache_unmap(struct rcache *c, struct rmap_handle *h)
 {
 	struct rc_entry *e = h->priv;
 
-	/*
-	 * The caller's in_use reference keeps @e from release until we drop
-	 * it, so it can be checked and synced without the lock.
-	 */
-	if (!e || osdep_atomic_read(&e->in_use) <= 0 || e->dma != h->dma)
-		return unmap_refused(c, h);
+	if (!e || !lent_as(c, e, h))
+		return handle_refused(c, h, "rcache_unmap");
 	h->priv = NULL;
 	if (e->need_sync) {
 		osdep_dma_sync_for_cpu(c->dev, e->dma, e->len, e->dir);
 		osdep_counter_add(&e->syncs, 1);
 	}
 	ratomic_add(&e->in_use, -1);	/* from here a release may take it */
+	return 0;
+}
+
+int rcache_sync_for_cpu(struct rcache *c, struct rmap_handle *h)
+{
+	struct rc_entry *e = h->priv;
+
+	if (!e || !lent_as(c, e, h))
+		return handle_refused(c, h, "rcache_sync_for_cpu");
+	if (e->need_sync) {
+		osdep_dma_sync_for_cpu(c->dev, e->dma, e->len, e->dir);
+		osdep_counter_add(&e->syncs, 1);
+	}
+	return 0;
+}
+
+int rcache_sync_for_device(struct rcache *c, struct rmap_handle *h)
+{
+	struct rc_entry *e = h->priv;
+
+	if (!e || !lent_as(c, e, h))
+		return handle_refused(c, h, "rcache_sync_for_device");
+	if (e->need_sync) {
+		osdep_dma_sync_for_device(c->dev, e->dma, e->len, e->dir);
+		osdep_counter_add(&e->syncs, 1);
+	}
 	return 0;
 }
 

@@ -14,18 +14,46 @@
  * first-fit from a rotating cursor (next fit), so consecutive uses walk the
  * range rather than reusing the page just unlinked.
  *
- * Lock: l->lock protects the bitmap, the cursor and the counters.
+ * A map checks the buffer's span before it links anything: offset + len,
+ * and the page's address plus both, computed without wrapping and inside
+ * memory (rspan_ok(); a wrapped sum would link another owner's page).
+ *
+ * Handles: each linked buffer has a record at its first page -- a sequence
+ * number taken from the context at link time (never 0), its dma, len, page
+ * count and direction -- and the handle carries the number (aux) and the
+ * context (priv).  unmap and sync find the record from the handle's dma (an
+ * address range check, no lookup) and take the handle only if every field
+ * matches: a handle of another context, a stale copy of one already
+ * unlinked (its slot maybe linked again since), or one whose length or
+ * dma was changed is refused before anything is unlinked or synced.
+ *
+ * Lock: l->lock protects the bitmap, the records, the cursor, the sequence
+ * and the counters.
  */
 #include "reuse_int.h"
 
 #ifdef OSDEP_HAS_IOVA_LINK
+
+/* The most pages a context's range may have. */
+#define RLINK_MAX_PAGES 0xffffffffu
+
+/* The record of a buffer linked from this page; seq 0: none starts here. */
+struct rl_slot {
+	uint64_t seq;
+	dma_addr_t dma;
+	size_t len;
+	uint32_t npages;
+	enum dma_data_direction dir;
+};
 
 struct rlink {
 	osdep_dev_t *dev;
 	osdep_lock_t lock;
 	osdep_iova_state_t state;
 	size_t npages, cursor;
+	uint64_t seq;			/* the last sequence number given out */
 	uint64_t *bitmap;
+	struct rl_slot *slots;		/* one per page of the range */
 	struct reuse_stats st;
 };
 
@@ -46,22 +74,34 @@ static void set_bits(uint64_t *b, size_t i, size_t n, bool v)
 
 struct rlink *rlink_create(osdep_dev_t *dev, size_t bytes)
 {
-	struct rlink *l = osdep_zalloc(sizeof(*l));
+	size_t npages = bytes / PAGE_SIZE + (bytes % PAGE_SIZE != 0), slot_bytes;
+	struct rlink *l;
 
+	if (!npages)
+		npages = 1024;
+	if (npages > RLINK_MAX_PAGES || !rmul_ok(npages, sizeof(*l->slots), &slot_bytes)) {
+		osdep_warn("rlink_create: %zu bytes: expected at most %llu pages", bytes,
+			   (unsigned long long)RLINK_MAX_PAGES);
+		return NULL;
+	}
+	l = osdep_zalloc(sizeof(*l));
 	if (!l)
 		return NULL;
 	l->dev = dev;
-	l->npages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-	if (!l->npages)
-		l->npages = 1024;
+	l->npages = npages;
 	l->bitmap = osdep_zalloc((l->npages + 63) / 64 * sizeof(uint64_t));
 	if (!l->bitmap)
 		goto out_free;
-	if (osdep_iova_alloc(dev, &l->state, l->npages * PAGE_SIZE))
+	l->slots = osdep_zalloc(slot_bytes);
+	if (!l->slots)
 		goto out_bitmap;
+	if (osdep_iova_alloc(dev, &l->state, l->npages * PAGE_SIZE))
+		goto out_slots;
 	osdep_lock_init(&l->lock);
 	return l;
 
+out_slots:
+	osdep_free(l->slots);
 out_bitmap:
 	osdep_free(l->bitmap);
 out_free:
@@ -75,7 +115,7 @@ static size_t find_locked(struct rlink *l, size_t n)
 	for (size_t tried = 0; tried < l->npages; tried++) {
 		size_t i = (l->cursor + tried) % l->npages, k;
 
-		if (i + n > l->npages)
+		if (n > l->npages - i)
 			continue;
 		for (k = 0; k < n && !test_bit(l->bitmap, i + k); k++)
 			;
@@ -87,17 +127,31 @@ static size_t find_locked(struct rlink *l, size_t n)
 	return l->npages;
 }
 
+static RSLOWPATH int map_refused(struct rlink *l, osdep_page_t page, size_t offset,
+				 size_t len, enum dma_data_direction dir)
+{
+	osdep_lock(&l->lock);
+	l->st.errors++;
+	osdep_unlock(&l->lock);
+	osdep_warn("rlink_map(page %#llx, offset %#zx, len %#zx, dir %d): expected 1 or more "
+		   "bytes of memory, offset + len not wrapping, and a valid direction",
+		   (unsigned long long)osdep_page_key(page), offset, len, (int)dir);
+	return -EINVAL;
+}
+
 int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 	      enum dma_data_direction dir, struct rmap_handle *h)
 {
-	size_t n = rpages_spanned(offset, len), first;
-	size_t pgoff = offset & ~((size_t)PAGE_SIZE - 1);
+	size_t pgoff = offset & ~((size_t)PAGE_SIZE - 1), n, first;
+	uint64_t seq;
+	dma_addr_t dma;
 	int ret;
 
-	if (!len || !dir_ok(dir))
-		return -EINVAL;
+	if (!dir_ok(dir) || !rspan_ok(l->dev, page, offset, len))
+		return map_refused(l, page, offset, len, dir);
+	n = rpages_spanned(offset, len);
 	osdep_lock(&l->lock);
-	first = find_locked(l, n);
+	first = n <= l->npages ? find_locked(l, n) : l->npages;
 	if (first == l->npages) {
 		l->st.errors++;
 		osdep_unlock(&l->lock);
@@ -110,42 +164,71 @@ int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 			      n * PAGE_SIZE, dir);
 	if (!ret)
 		ret = osdep_iova_sync(l->dev, &l->state, first * PAGE_SIZE, n * PAGE_SIZE);
+	dma = osdep_iova_addr(&l->state) + first * PAGE_SIZE + (offset & (PAGE_SIZE - 1));
 	osdep_lock(&l->lock);
 	if (ret) {
 		set_bits(l->bitmap, first, n, false);
 		osdep_unlock(&l->lock);
 		return ret;
 	}
+	seq = ++l->seq;
+	l->slots[first] = (struct rl_slot){
+		.seq = seq, .dma = dma, .len = len, .npages = (uint32_t)n, .dir = dir,
+	};
 	l->st.maps++;
 	l->st.misses++;
 	l->st.syncs++;
 	l->st.in_use++;
 	osdep_unlock(&l->lock);
-	/* The slot lives in the handle: first page << 32 | page count. */
 	*h = (struct rmap_handle){
-		.dma = osdep_iova_addr(&l->state) + first * PAGE_SIZE +
-		       (offset & (PAGE_SIZE - 1)),
-		.len = len, .dir = dir, .priv = l, .aux = (uint64_t)first << 32 | n,
+		.dma = dma, .len = len, .dir = dir, .priv = l, .aux = seq,
 	};
 	return 0;
 }
 
+/*
+ * The record of the buffer @h holds if @l linked it and it is still linked,
+ * every field as linked; else NULL.  Locked.
+ */
+static struct rl_slot *slot_of_locked(struct rlink *l, const struct rmap_handle *h)
+{
+	dma_addr_t base = osdep_iova_addr(&l->state);
+	struct rl_slot *s;
+
+	if (h->priv != l || h->dma < base || h->dma - base >= l->npages * PAGE_SIZE)
+		return NULL;
+	s = &l->slots[(h->dma - base) / PAGE_SIZE];
+	if (!s->seq || s->seq != h->aux || s->dma != h->dma || s->len != h->len ||
+	    s->dir != h->dir)
+		return NULL;
+	return s;
+}
+
+static RSLOWPATH int handle_refused_locked(struct rlink *l, const struct rmap_handle *h,
+					   const char *fn)
+{
+	l->st.errors++;
+	osdep_unlock(&l->lock);
+	osdep_warn("%s(handle %p: dma %#llx, len %zu, dir %d): %s", fn, (const void *)h,
+		   (unsigned long long)h->dma, h->len, (int)h->dir,
+		   h->priv != l ? "not a handle of this context" :
+		   "not a buffer this context has linked now, or its dma, len or dir changed");
+	return -EINVAL;
+}
+
 int rlink_unmap(struct rlink *l, struct rmap_handle *h)
 {
-	size_t first = h->aux >> 32, n = h->aux & 0xffffffffu;
-
-	bool ok;
+	struct rl_slot *s;
+	size_t first, n;
 
 	osdep_lock(&l->lock);
-	ok = h->priv == l && n && first + n <= l->npages && test_bit(l->bitmap, first);
-	if (!ok)
-		l->st.errors++;
+	s = slot_of_locked(l, h);
+	if (!s)
+		return handle_refused_locked(l, h, "rlink_unmap");
+	first = (size_t)(s - l->slots);
+	n = s->npages;
+	s->seq = 0;	/* claimed: a second unmap of this handle is refused */
 	osdep_unlock(&l->lock);
-	if (!ok) {
-		osdep_warn("rlink_unmap(dma %#llx): not a buffer linked by this context",
-			   (unsigned long long)h->dma);
-		return -EINVAL;
-	}
 	osdep_iova_unlink(l->dev, &l->state, first * PAGE_SIZE, n * PAGE_SIZE, h->dir);
 	osdep_lock(&l->lock);
 	set_bits(l->bitmap, first, n, false);
@@ -155,6 +238,43 @@ int rlink_unmap(struct rlink *l, struct rmap_handle *h)
 	osdep_unlock(&l->lock);
 	h->priv = NULL;
 	return 0;
+}
+
+/*
+ * A sync of a linked buffer.  The two-step API has one sync, dma_iova_sync()
+ * (the IOTLB after linking); it has no CPU sync of a range still linked --
+ * the unlink is that -- and a single-mapping sync of a linked IOVA is not
+ * one (dma-debug knows no such mapping).  So for the device the slot's pages
+ * are synced again, and for the CPU there is nothing to do on the coherent
+ * memory the API assumes here; both check the handle first.
+ */
+static int sync(struct rlink *l, struct rmap_handle *h, bool for_cpu, const char *fn)
+{
+	struct rl_slot *s;
+	size_t first, n;
+
+	osdep_lock(&l->lock);
+	s = slot_of_locked(l, h);
+	if (!s)
+		return handle_refused_locked(l, h, fn);
+	first = (size_t)(s - l->slots);
+	n = s->npages;
+	if (!for_cpu)
+		l->st.syncs++;
+	osdep_unlock(&l->lock);
+	if (!for_cpu)
+		return osdep_iova_sync(l->dev, &l->state, first * PAGE_SIZE, n * PAGE_SIZE);
+	return 0;
+}
+
+int rlink_sync_for_cpu(struct rlink *l, struct rmap_handle *h)
+{
+	return sync(l, h, true, "rlink_sync_for_cpu");
+}
+
+int rlink_sync_for_device(struct rlink *l, struct rmap_handle *h)
+{
+	return sync(l, h, false, "rlink_sync_for_device");
 }
 
 void rlink_stats(struct rlink *l, struct reuse_stats *out)
@@ -175,6 +295,7 @@ int rlink_destroy(struct rlink *l)
 	}
 	osdep_iova_free(l->dev, &l->state);
 	osdep_lock_destroy(&l->lock);
+	osdep_free(l->slots);
 	osdep_free(l->bitmap);
 	osdep_free(l);
 	return 0;
@@ -195,6 +316,16 @@ int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 }
 
 int rlink_unmap(struct rlink *l, struct rmap_handle *h)
+{
+	return -EOPNOTSUPP;
+}
+
+int rlink_sync_for_cpu(struct rlink *l, struct rmap_handle *h)
+{
+	return -EOPNOTSUPP;
+}
+
+int rlink_sync_for_device(struct rlink *l, struct rmap_handle *h)
 {
 	return -EOPNOTSUPP;
 }

@@ -16,6 +16,11 @@
  * only then drops the page references.  So a registered page cannot return
  * to the allocator while any translation reaches it (the safety rule).
  *
+ * register checks every segment before it pins or maps anything: nonempty,
+ * and offset + len, and the page's address plus both, computed without
+ * wrapping and inside memory (rspan_ok(): a wrapped sum would map another
+ * owner's page, and the OS's map call need not catch it).
+ *
  * Misuse changes nothing: for_device on a buffer the device already owns or
  * for_cpu on one the CPU owns (-EINVAL), unregister with a transfer in flight
  * (-EBUSY), any use after unregister (-ESTALE).  To recognise a use after
@@ -97,6 +102,14 @@ static void unpin_segs(struct rreuse *r, struct rmo *mo, unsigned int n)
 		osdep_page_put(r->dev, mo->seg[i].page);
 }
 
+static RSLOWPATH struct rmo *register_refused(struct rreuse *r)
+{
+	osdep_lock(&r->lock);
+	r->st.errors++;
+	osdep_unlock(&r->lock);
+	return NULL;
+}
+
 struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
 			 unsigned int n, enum dma_data_direction dir,
 			 rmo_unmap_cb cb, void *arg)
@@ -104,14 +117,19 @@ struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
 	struct rmo *mo;
 	unsigned int i;
 
-	if (!n || n > RMO_MAX_SEGS || !dir_ok(dir)) {
-		osdep_warn("rmo_register: %u segments, dir %d: expected 1-%d segments and a "
-			   "valid direction", n, (int)dir, RMO_MAX_SEGS);
-		osdep_lock(&r->lock);
-		r->st.errors++;
-		osdep_unlock(&r->lock);
-		return NULL;
+	if (!segs || !n || n > RMO_MAX_SEGS || !dir_ok(dir)) {
+		osdep_warn("rmo_register: %u segments at %p, dir %d: expected 1-%d segments "
+			   "and a valid direction", n, (const void *)segs, (int)dir, RMO_MAX_SEGS);
+		return register_refused(r);
 	}
+	for (i = 0; i < n; i++)
+		if (!rspan_ok(r->dev, segs[i].page, segs[i].offset, segs[i].len)) {
+			osdep_warn("rmo_register: segment %u (page %#llx, offset %#zx, len %#zx): "
+				   "expected 1 or more bytes of memory, offset + len not wrapping",
+				   i, (unsigned long long)osdep_page_key(segs[i].page),
+				   segs[i].offset, segs[i].len);
+			return register_refused(r);
+		}
 	mo = osdep_zalloc(sizeof(*mo));
 	if (!mo)
 		return NULL;

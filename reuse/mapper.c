@@ -22,6 +22,16 @@
  * kind are refused as misuse, never passed down (the handle's other fields
  * may be stale or, after a failed map, never written).
  *
+ * Every buffer a map call is given is checked first: cpu + len must not
+ * wrap, and a directly mapped one must be memory (rspan_ok()); the objects
+ * underneath check their own spans.  Every handle is checked before it is
+ * passed down: a bounced, cached or linked one by the object that lent it
+ * (which knows whether it lent it, and to whom); a directly mapped one,
+ * which no object records, carries the mapper (priv) and a check word over
+ * its dma, len and dir keyed by a per-mapper secret (aux), so a handle of
+ * another mapper or one whose fields changed is refused before the DMA
+ * layer sees it.
+ *
  * The auto crossover is measured when the mapper is created, on the device
  * it will serve: the cost of a one-page map + unmap pair against the cost of
  * copying buffers of growing size.  Bouncing wins while one copy is cheaper
@@ -38,9 +48,20 @@ struct rmapper {
 	struct rcache *cache;
 	struct rlink *link;
 	size_t crossover;
+	uint64_t secret;		/* keys the check word of direct handles */
 	osdep_lock_t lock;		/* protects st (the direct path's counters) */
 	struct reuse_stats st;
 };
+
+/* A 64-bit finaliser (splitmix64's): every output bit depends on every input bit. */
+static inline uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	return k ^ (k >> 31);
+}
 
 const char *rmapper_why_not(enum reuse_strategy s)
 {
@@ -140,6 +161,7 @@ struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
 		return NULL;
 	m->dev = dev;
 	m->s = s;
+	m->secret = mix64((uint64_t)(uintptr_t)m ^ osdep_now_ns());
 	osdep_lock_init(&m->lock);
 	if (s == RS_BOUNCE || s == RS_CACHE || s == RS_AUTO) {
 		m->bounce = rbounce_create(dev, cfg->bounce_bytes);
@@ -169,6 +191,16 @@ out_free:
 	return NULL;
 }
 
+/* The check word of a direct handle of @m's with these fields. */
+static inline uint64_t direct_check(const struct rmapper *m, dma_addr_t dma, size_t len,
+				    enum dma_data_direction dir)
+{
+	uint64_t k = mix64(m->secret ^ (uint64_t)dma);
+
+	k = mix64(k ^ (uint64_t)len);
+	return mix64(k ^ (uint64_t)dir);
+}
+
 static bool whole_pages(const void *cpu, size_t len)
 {
 	return !((uintptr_t)cpu & (PAGE_SIZE - 1)) && len && !(len & (PAGE_SIZE - 1));
@@ -192,17 +224,44 @@ static inline int mapped(struct rmap_handle *h, uint8_t kind, int r)
 	return r;
 }
 
+/* Count a refused call of @m's; says why, once. */
+static RSLOWPATH int refused(struct rmapper *m, const char *fn, const struct rmap_handle *h,
+			     const char *why)
+{
+	osdep_lock(&m->lock);
+	m->st.errors++;
+	osdep_unlock(&m->lock);
+	osdep_warn("%s(handle %p: dma %#llx, len %zu): %s", fn, (const void *)h,
+		   (unsigned long long)h->dma, h->len, why);
+	return -EINVAL;
+}
+
+static RSLOWPATH int map_refused(struct rmapper *m, const void *cpu, size_t len,
+				 enum dma_data_direction dir, struct rmap_handle *h)
+{
+	osdep_lock(&m->lock);
+	m->st.errors++;
+	osdep_unlock(&m->lock);
+	osdep_warn("rmapper_map(cpu %p, len %zu, dir %d): expected 1 or more bytes of memory "
+		   "that do not wrap the address space, and a valid direction", cpu, len,
+		   (int)dir);
+	return map_failed(h, -EINVAL);
+}
+
 static int map_direct(struct rmapper *m, void *cpu, size_t len,
 		      enum dma_data_direction dir, struct rmap_handle *h)
 {
 	osdep_page_t page = osdep_virt_to_page(m->dev, cpu);
-	dma_addr_t a = osdep_dma_map_page(m->dev, page, (uintptr_t)cpu & (PAGE_SIZE - 1),
-					  len, dir);
+	size_t off = (uintptr_t)cpu & (PAGE_SIZE - 1);
+	dma_addr_t a;
 
+	if (!rspan_ok(m->dev, page, off, len))
+		return map_refused(m, cpu, len, dir, h);
+	a = osdep_dma_map_page(m->dev, page, off, len, dir);
 	if (osdep_dma_mapping_error(m->dev, a))
 		return map_failed(h, -ENOMEM);
-	*h = (struct rmap_handle){ .dma = a, .len = len, .dir = dir, .cpu = cpu,
-				   .kind = K_DIRECT };
+	*h = (struct rmap_handle){ .dma = a, .len = len, .dir = dir, .cpu = cpu, .priv = m,
+				   .aux = direct_check(m, a, len, dir), .kind = K_DIRECT };
 	osdep_lock(&m->lock);
 	m->st.maps++;
 	m->st.misses++;
@@ -223,8 +282,8 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
 {
 	int r;
 
-	if (!len || !dir_ok(dir))
-		return map_failed(h, -EINVAL);
+	if (!rcpu_span_ok(cpu, len) || !dir_ok(dir))
+		return map_refused(m, cpu, len, dir, h);
 	switch (m->s) {
 	case RS_BOUNCE:
 		r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
@@ -266,11 +325,20 @@ int rmapper_unmap(struct rmapper *m, struct rmap_handle *h)
 /* Misuse: @h is not (or no longer) lent.  Counted and logged once per call. */
 static int not_mapped(struct rmapper *m, const char *fn, const struct rmap_handle *h)
 {
-	osdep_lock(&m->lock);
-	m->st.errors++;
-	osdep_unlock(&m->lock);
-	osdep_warn("%s(dma %#llx): handle is not mapped", fn, (unsigned long long)h->dma);
-	return -EINVAL;
+	return refused(m, fn, h, "handle is not mapped");
+}
+
+/* Whether @h is a direct handle of @m's, its fields as mapped. */
+static inline bool direct_ours(const struct rmapper *m, const struct rmap_handle *h)
+{
+	return h->priv == m && h->aux == direct_check(m, h->dma, h->len, h->dir);
+}
+
+static RSLOWPATH int direct_refused(struct rmapper *m, const char *fn,
+				    const struct rmap_handle *h)
+{
+	return refused(m, fn, h, h->priv != m ? "a direct handle of another mapper" :
+			  "its dma, len or dir differ from those it was mapped with");
 }
 
 /* A handle taken back forgets its kind: a later sync or unmap is refused. */
@@ -292,6 +360,8 @@ static int unmapped(struct rmap_handle *h, int r)
  */
 static int unmap_direct(struct rmapper *m, struct rmap_handle *h)
 {
+	if (!direct_ours(m, h))
+		return direct_refused(m, "rmapper_unmap", h);
 	osdep_lock(&m->lock);
 	if (!m->st.in_use) {
 		osdep_unlock(&m->lock);
@@ -307,8 +377,21 @@ static int unmap_direct(struct rmapper *m, struct rmap_handle *h)
 	return 0;
 }
 
+static RSLOWPATH int used_refused(struct rmapper *m, const struct rmap_handle *h,
+				  size_t used)
+{
+	osdep_lock(&m->lock);
+	m->st.errors++;
+	osdep_unlock(&m->lock);
+	osdep_warn("rmapper_unmap_partial(dma %#llx): %zu bytes used; expected at most the "
+		   "%zu lent", (unsigned long long)h->dma, used, h->len);
+	return -EINVAL;
+}
+
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
 {
+	if (h->kind && used > h->len)
+		return used_refused(m, h, used);
 	switch (h->kind) {
 	case K_BOUNCE:
 		return unmapped(h, rbounce_unmap_partial(m->bounce, h, used));
@@ -329,8 +412,12 @@ int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h)
 	case K_BOUNCE:
 		return rbounce_sync_for_cpu(m->bounce, h);
 	case K_CACHE:
+		return rcache_sync_for_cpu(m->cache, h);
 	case K_LINK:
+		return rlink_sync_for_cpu(m->link, h);
 	case K_DIRECT:
+		if (!direct_ours(m, h))
+			return direct_refused(m, "rmapper_sync_for_cpu", h);
 		osdep_dma_sync_for_cpu(m->dev, h->dma, h->len, h->dir);
 		return 0;
 	default:
@@ -344,8 +431,12 @@ int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h)
 	case K_BOUNCE:
 		return rbounce_sync_for_device(m->bounce, h);
 	case K_CACHE:
+		return rcache_sync_for_device(m->cache, h);
 	case K_LINK:
+		return rlink_sync_for_device(m->link, h);
 	case K_DIRECT:
+		if (!direct_ours(m, h))
+			return direct_refused(m, "rmapper_sync_for_device", h);
 		osdep_dma_sync_for_device(m->dev, h->dma, h->len, h->dir);
 		return 0;
 	default:

@@ -62,6 +62,16 @@
  *   void *osdep_page_address(osdep_dev_t *d, osdep_page_t p)
  *   osdep_page_t osdep_virt_to_page(osdep_dev_t *d, const void *va)
  *   uintptr_t osdep_page_key(osdep_page_t p)  a hashable number
+ *   bool osdep_page_span_ok(d, osdep_page_t p, size_t offset, size_t len)
+ *        whether the @len bytes (1 or more) from byte @offset of @p's
+ *        block are memory the OS could map: the address of each end
+ *        computed with every shift and sum checked (one that wraps would
+ *        name another owner's page, and an OS's map call need not notice:
+ *        Linux's dma_map_page() does not), the span inside memory.  The
+ *        layer asks before it pins or maps a caller's page
+ *   OSDEP_MAX_PAGE_ORDER  the largest order osdep_alloc_pages() may be
+ *        asked for (the layer refuses larger buffers itself: Linux warns
+ *        on an order its allocator cannot give)
  *   dma_addr_t osdep_dma_map_page(d, page, offset, size, dir)
  *   bool osdep_dma_mapping_error(d, addr)
  *   void osdep_dma_unmap_page(d, addr, size, dir)   must invalidate before

@@ -12,7 +12,15 @@
  * buffers only".
  *
  * A buffer is FREE (on the free stack) or OUT (lent to the driver).  put of
- * a FREE buffer (freed twice) or of a buffer of another pool is refused.
+ * a FREE buffer (freed twice) or of a buffer of another pool is refused; a
+ * buffer is one of the pool's if its address is one of the pool's slots (a
+ * range check, no lookup).  The slot keeps its own copy of the buffer's DMA
+ * address and size: the driver's view (struct rpool_buf) is writable, so
+ * syncs and the final unmap use the pool's copy, and a buffer whose view no
+ * longer matches it, or a length beyond the buffer, is refused.
+ *
+ * rpool_create() refuses a size above the largest block the OS allocates
+ * (OSDEP_MAX_PAGE_ORDER), before computing any order from it.
  * destroy unmaps every buffer exactly once: at once if all are FREE,
  * otherwise the pool is marked dying, -EBUSY is returned with the count, and
  * each buffer is unmapped and freed when it comes back; the last one frees
@@ -27,6 +35,8 @@ enum { BUF_FREE, BUF_OUT, BUF_GONE };
 struct rpool_slot {
 	struct rpool_buf pub;	/* first: the driver's view */
 	osdep_page_t page;
+	dma_addr_t dma;		/* the pool's own copy of pub.dma */
+	size_t size;		/* ... and of pub.size */
 	unsigned int state;
 };
 
@@ -42,11 +52,15 @@ struct rpool {
 	struct reuse_stats st;
 };
 
+/* The largest buffer: one block of the OS's largest order. */
+#define RPOOL_MAX_BUF ((size_t)PAGE_SIZE << OSDEP_MAX_PAGE_ORDER)
+
+/* The order of the block that holds @bytes, at most RPOOL_MAX_BUF. */
 static unsigned int order_of(size_t bytes)
 {
 	unsigned int o = 0;
 
-	while ((PAGE_SIZE << o) < bytes)
+	while (o < OSDEP_MAX_PAGE_ORDER && ((size_t)PAGE_SIZE << o) < bytes)
 		o++;
 	return o;
 }
@@ -54,7 +68,7 @@ static unsigned int order_of(size_t bytes)
 /* Unmap and free one buffer's memory.  Not under the lock. */
 static void release(struct rpool *p, struct rpool_slot *s)
 {
-	osdep_dma_unmap_page(p->dev, s->pub.dma, s->pub.size, p->dir);
+	osdep_dma_unmap_page(p->dev, s->dma, s->size, p->dir);
 	osdep_free_pages(p->dev, s->page, p->order);
 }
 
@@ -69,12 +83,16 @@ static void pool_free(struct rpool *p)
 struct rpool *rpool_create(osdep_dev_t *dev, size_t buf_size, unsigned int nbufs,
 			   enum dma_data_direction dir)
 {
+	size_t slot_bytes, stack_bytes;
 	struct rpool *p;
 	unsigned int i;
 
-	if (!buf_size || !nbufs || !dir_ok(dir)) {
-		osdep_warn("rpool_create: size %zu, %u buffers, dir %d: expected nonzero "
-			   "size and count and a valid direction", buf_size, nbufs, (int)dir);
+	if (!buf_size || buf_size > RPOOL_MAX_BUF || !nbufs || !dir_ok(dir) ||
+	    !rmul_ok(nbufs, sizeof(*p->slot), &slot_bytes) ||
+	    !rmul_ok(nbufs, sizeof(*p->stack), &stack_bytes)) {
+		osdep_warn("rpool_create: size %zu, %u buffers, dir %d: expected a size of "
+			   "1-%zu bytes, a nonzero count and a valid direction", buf_size, nbufs,
+			   (int)dir, RPOOL_MAX_BUF);
 		return NULL;
 	}
 	p = osdep_zalloc(sizeof(*p));
@@ -85,8 +103,8 @@ struct rpool *rpool_create(osdep_dev_t *dev, size_t buf_size, unsigned int nbufs
 	p->order = order_of(buf_size);
 	p->nbufs = nbufs;
 	osdep_lock_init(&p->lock);
-	p->slot = osdep_zalloc(nbufs * sizeof(*p->slot));
-	p->stack = osdep_zalloc(nbufs * sizeof(*p->stack));
+	p->slot = osdep_zalloc(slot_bytes);
+	p->stack = osdep_zalloc(stack_bytes);
 	if (!p->slot || !p->stack)
 		goto out_free;
 	for (i = 0; i < nbufs; i++) {
@@ -94,13 +112,15 @@ struct rpool *rpool_create(osdep_dev_t *dev, size_t buf_size, unsigned int nbufs
 
 		if (osdep_alloc_pages(dev, p->order, &s->page))
 			goto out_unwind;
-		s->pub.size = PAGE_SIZE << p->order;
-		s->pub.cpu = osdep_page_address(dev, s->page);
-		s->pub.dma = osdep_dma_map_page(dev, s->page, 0, s->pub.size, dir);
-		if (osdep_dma_mapping_error(dev, s->pub.dma)) {
+		s->size = (size_t)PAGE_SIZE << p->order;
+		s->dma = osdep_dma_map_page(dev, s->page, 0, s->size, dir);
+		if (osdep_dma_mapping_error(dev, s->dma)) {
 			osdep_free_pages(dev, s->page, p->order);
 			goto out_unwind;
 		}
+		s->pub = (struct rpool_buf){
+			.cpu = osdep_page_address(dev, s->page), .dma = s->dma, .size = s->size,
+		};
 		s->state = BUF_FREE;
 		p->stack[p->nfree++] = s;
 	}
@@ -132,54 +152,78 @@ struct rpool_buf *rpool_get(struct rpool *p)
 	return s ? &s->pub : NULL;
 }
 
-/* The slot behind @b if it is one of @p's, else NULL. */
+/* The slot behind @b if it is one of @p's, else NULL.  An address range check. */
 static struct rpool_slot *slot_of(struct rpool *p, struct rpool_buf *b)
 {
-	struct rpool_slot *s = (struct rpool_slot *)(void *)b;
+	uintptr_t at = (uintptr_t)b, base = (uintptr_t)p->slot;
 
-	if (s < p->slot || s >= p->slot + p->nbufs ||
-	    (size_t)((char *)s - (char *)p->slot) % sizeof(*s))
+	if (at < base || at - base >= (size_t)p->nbufs * sizeof(struct rpool_slot) ||
+	    (at - base) % sizeof(struct rpool_slot))
 		return NULL;
-	return s;
+	return &p->slot[(at - base) / sizeof(struct rpool_slot)];
+}
+
+/*
+ * Why @b, @len is not a call @p can take -- @b is not one of its slots, its
+ * view was changed, @len exceeds it -- or NULL.  The lent state is checked
+ * by the caller.
+ */
+static const char *buf_bad(struct rpool *p, struct rpool_buf *b, size_t len)
+{
+	struct rpool_slot *s = slot_of(p, b);
+
+	if (!s)
+		return "the buffer does not belong to this pool";
+	if (b->dma != s->dma || b->size != s->size)
+		return "the buffer's dma or size were changed since rpool_get()";
+	if (len > s->size)
+		return "the length is beyond the buffer";
+	return NULL;
+}
+
+static RSLOWPATH int refused(struct rpool *p, const char *fn, struct rpool_buf *b,
+			     size_t len, const char *why)
+{
+	struct rpool_slot *s = slot_of(p, b);
+
+	osdep_lock(&p->lock);
+	p->st.errors++;
+	osdep_unlock(&p->lock);
+	osdep_warn("%s(%p, len %zu): %s (expected a buffer of this pool lent out by "
+		   "rpool_get() and a length of at most %zu)", fn, (void *)b, len, why,
+		   s ? s->size : (size_t)PAGE_SIZE << p->order);
+	return -EINVAL;
 }
 
 int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len)
 {
-	struct rpool_slot *s = slot_of(p, b);
+	const char *why = buf_bad(p, b, len);
+	struct rpool_slot *s;
 
-	if (!s || s->state != BUF_OUT || len > s->pub.size) {
-		osdep_lock(&p->lock);
-		p->st.errors++;
-		osdep_unlock(&p->lock);
-		osdep_warn("rpool_sync_for_cpu(%p, len %zu): not a lent buffer of this pool "
-			   "or longer than it", (void *)b, len);
-		return -EINVAL;
-	}
+	if (why)
+		return refused(p, "rpool_sync_for_cpu", b, len, why);
+	s = slot_of(p, b);
+	if (s->state != BUF_OUT)
+		return refused(p, "rpool_sync_for_cpu", b, len, "the buffer is not lent out");
 	if (len)
-		osdep_dma_sync_for_cpu(p->dev, s->pub.dma, len, p->dir);
+		osdep_dma_sync_for_cpu(p->dev, s->dma, len, p->dir);
 	return 0;
 }
 
 int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len)
 {
-	struct rpool_slot *s = slot_of(p, b);
+	const char *why = buf_bad(p, b, used_len);
 	bool release_it = false, last = false;
+	struct rpool_slot *s;
 
-	if (!s) {
-		osdep_lock(&p->lock);
-		p->st.errors++;
-		osdep_unlock(&p->lock);
-		osdep_warn("rpool_put(%p): buffer does not belong to this pool", (void *)b);
-		return -EINVAL;
-	}
-	if (used_len > s->pub.size)
-		used_len = s->pub.size;
+	if (why)
+		return refused(p, "rpool_put", b, used_len, why);
+	s = slot_of(p, b);
 	osdep_lock(&p->lock);
 	if (s->state != BUF_OUT) {
-		p->st.errors++;
 		osdep_unlock(&p->lock);
-		osdep_warn("rpool_put(%p): buffer is not lent out (freed twice?)", (void *)b);
-		return -EINVAL;
+		return refused(p, "rpool_put", b, used_len,
+			       "the buffer is not lent out (freed twice?)");
 	}
 	p->out--;
 	p->st.in_use--;
@@ -209,7 +253,7 @@ int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len)
 	 * again before the device sees its own data.
 	 */
 	if (used_len)
-		osdep_dma_sync_for_device(p->dev, s->pub.dma, used_len, p->dir);
+		osdep_dma_sync_for_device(p->dev, s->dma, used_len, p->dir);
 	return 0;
 }
 

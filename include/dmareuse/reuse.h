@@ -29,9 +29,15 @@
  * Conventions: functions return 0 or -errno; misuse (stop-reuse twice, use
  * after stop-reuse, unregister with a transfer in flight, a pool buffer
  * freed twice or into the wrong pool, a sub-page buffer forced into the
- * cache) returns an error, logs one line through osdep_warn, counts in
- * `errors`, and changes nothing.  Every object is safe to call from several
- * CPUs at once; each has one lock, held only around its own bookkeeping.
+ * cache, a buffer whose offset + length or address wraps or lies outside
+ * memory, a handle another object lent, one already taken back, or one
+ * whose fields were changed, a length beyond the buffer) returns an error,
+ * logs one line through osdep_warn, counts in `errors`, and changes
+ * nothing.  The layer checks every address and length it computes from a
+ * caller's numbers itself, before the OS sees them: an OS's map call need
+ * not catch a sum that wraps onto another owner's page (Linux's does not).
+ * Every object is safe to call from several CPUs at once; each has one
+ * lock, held only around its own bookkeeping.
  */
 #ifndef DMAREUSE_REUSE_H
 #define DMAREUSE_REUSE_H
@@ -115,7 +121,13 @@ void reuse_stats_add(struct reuse_stats *acc, const struct reuse_stats *s);
 
 struct rbounce;
 
-/* A buffer lent through a strategy; filled by the map call, owned by the caller. */
+/*
+ * A buffer lent through a strategy; filled by the map call, owned by the
+ * caller, who reads it and hands it back unchanged.  The object that lent
+ * it checks it at every sync and unmap: priv and aux name the lend (the
+ * object's buffer, entry or context, and a generation or check word), and
+ * dma, len and dir must be those of the lend.
+ */
 struct rmap_handle {
 	dma_addr_t dma;		/* what the device is given */
 	size_t len;
@@ -154,7 +166,8 @@ int rbounce_destroy(struct rbounce *b);
  *
  * TO_DEVICE and BIDIRECTIONAL copy in.
  *
- * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
+ * Return: 0 and @h filled; -EINVAL (logged, counted) for a zero @len, a
+ * NULL @cpu, @cpu + @len wrapping the address space, or an invalid @dir;
  * -E2BIG above the largest class; -ENOMEM when the pool is at its limit or
  * memory for it cannot be allocated.
  */
@@ -180,9 +193,7 @@ int rbounce_map(struct rbounce *b, void *cpu, size_t len,
  * @flags: RMAP_* flags (RMAP_LEN_KNOWN)
  * @h: the handle to fill; it is given back to the unmap call
  *
- * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
- * -E2BIG above the largest class; -ENOMEM when the pool is at its limit or
- * memory for it cannot be allocated.
+ * Return: as rbounce_map().
  */
 int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 		      enum dma_data_direction dir, unsigned int flags,
@@ -194,7 +205,10 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
  *
  * FROM_DEVICE and BIDIRECTIONAL copy out.
  *
- * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ * Return: 0; -EINVAL (logged, counted, nothing changed) if @h does not hold
+ * a buffer that @b lent out and has not taken back -- a handle of another
+ * pool, a copy of one already taken back, one never filled -- or if its
+ * dma, len or dir are not those of the lend.
  */
 int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
 /**
@@ -207,7 +221,7 @@ int rbounce_unmap(struct rbounce *b, struct rmap_handle *h);
  * driver that knows the length the device produced saves the rest of the
  * copy).
  *
- * Return: 0 or -errno.
+ * Return: 0; -EINVAL as rbounce_unmap(), and for @used above @h->len.
  */
 int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used);
 /**
@@ -218,7 +232,7 @@ int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
  * Only FROM_DEVICE and BIDIRECTIONAL buffers are copied; the buffer stays
  * lent.
  *
- * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ * Return: 0; -EINVAL for a handle rbounce_unmap() would refuse.
  */
 int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
 /**
@@ -228,7 +242,7 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h);
  *
  * Only TO_DEVICE and BIDIRECTIONAL buffers are copied.
  *
- * Return: 0; -EINVAL if @h does not hold a bounce buffer that is lent out.
+ * Return: 0; -EINVAL for a handle rbounce_unmap() would refuse.
  */
 int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h);
 /*
@@ -430,9 +444,14 @@ size_t rreuse_destroy(struct rreuse *r);
  * @cb: run at unregister once the mapping is gone; may be NULL
  * @arg: passed to @cb
  *
- * The CPU owns the buffer until rmo_for_device().
+ * The CPU owns the buffer until rmo_for_device().  Every segment is checked
+ * before anything is pinned or mapped: @len 1 or more, and @offset + @len,
+ * and the page's address plus both, computed without wrapping and inside
+ * memory.
  *
- * Return: the registration, or NULL on failure (nothing stays).
+ * Return: the registration, or NULL on failure (nothing stays); a refused
+ * call (no @segs, @n out of range, an invalid @dir, a segment that fails
+ * the check) is logged and counted in @r's errors.
  */
 struct rmo *rmo_register(struct rreuse *r, const struct rseg *segs,
 			 unsigned int n, enum dma_data_direction dir,
@@ -503,11 +522,15 @@ struct rpool_buf {
 /**
  * rpool_create() - a pool of buffers mapped once
  * @dev: the device the buffers are mapped for
- * @buf_size: size of each buffer in bytes, rounded up to pages
+ * @buf_size: size of each buffer in bytes, rounded up to a power-of-two
+ *            number of pages; at most the largest block the OS allocates
+ *            (PAGE_SIZE << OSDEP_MAX_PAGE_ORDER: 4 MiB in the lab and in
+ *            Linux 6.1)
  * @nbufs: number of buffers
  * @dir: direction every buffer is mapped for
  *
- * Return: the new pool, or NULL on failure.
+ * Return: the new pool, or NULL on failure and (logged) for a zero or too
+ * large @buf_size, a zero @nbufs or an invalid @dir.
  */
 struct rpool *rpool_create(osdep_dev_t *dev, size_t buf_size, unsigned int nbufs,
 			   enum dma_data_direction dir);
@@ -526,8 +549,8 @@ struct rpool_buf *rpool_get(struct rpool *p);
  * @b: a buffer taken from @p with rpool_get()
  * @len: how many bytes the device wrote at the start of @b
  *
- * Return: 0; -EINVAL if @b is not a buffer of @p that is lent out, or if
- * @len is larger than @b.
+ * Return: 0; -EINVAL (logged, counted) if @b is not a buffer of @p that is
+ * lent out, if its dma or size were changed, or if @len is larger than @b.
  */
 int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len);
 /**
@@ -538,7 +561,9 @@ int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len);
  *
  * Does a sync_for_device of the @used_len bytes touched.
  *
- * Return: 0; -EINVAL for a buffer of another pool or one already free.
+ * Return: 0; -EINVAL (logged, counted, nothing changed) for a buffer of
+ * another pool, one already free, one whose dma or size were changed, or a
+ * @used_len larger than the buffer.
  */
 int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len);
 /**
@@ -585,11 +610,14 @@ struct rcache *rcache_create(osdep_dev_t *dev, unsigned int max_entries,
  * @dir: direction of the transfer
  * @h: the handle to fill; it is given back to rcache_unmap()
  *
- * A hit reuses the cached mapping (a sync, no map); a miss maps and pins.
+ * A hit reuses the cached mapping (a sync, no map); a miss checks the span
+ * (@offset + @len, and the page's address plus both, computed without
+ * wrapping and inside memory), then maps and pins.
  *
- * Return: 0 and @h filled; -EINVAL for a sub-page buffer (those must take
- * bounce), a zero @len or an invalid @dir; -ENOMEM when a miss cannot get
- * an entry or a mapping.
+ * Return: 0 and @h filled; -EINVAL (logged, counted) for a sub-page buffer
+ * (those must take bounce), a zero @len, an invalid @dir, or a span that
+ * wraps or is not memory; -ENOMEM when a miss cannot get an entry or a
+ * mapping.
  */
 int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	       enum dma_data_direction dir, struct rmap_handle *h);
@@ -600,9 +628,30 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
  *
  * A sync, not an unmap: the entry stays cached.
  *
- * Return: 0; -EINVAL if @h does not hold a cache entry that is lent out.
+ * Return: 0; -EINVAL (logged, counted, nothing changed) if @h does not hold
+ * an entry that @c lent out -- a handle of another cache, a copy of one
+ * taken back whose entry has been released or refilled since, one never
+ * filled -- or if its dma, len or dir are not the entry's.  (A copy of a
+ * handle whose entry is still lent to another caller passes: lenders of
+ * one entry are counted, not named.)
  */
 int rcache_unmap(struct rcache *c, struct rmap_handle *h);
+/**
+ * rcache_sync_for_cpu() - let the CPU read what the device wrote so far
+ * @c: the cache
+ * @h: the handle filled by rcache_map(); it stays lent
+ *
+ * Return: 0; -EINVAL for a handle rcache_unmap() would refuse.
+ */
+int rcache_sync_for_cpu(struct rcache *c, struct rmap_handle *h);
+/**
+ * rcache_sync_for_device() - hand the buffer back to the device
+ * @c: the cache
+ * @h: the handle filled by rcache_map(); it stays lent
+ *
+ * Return: 0; -EINVAL for a handle rcache_unmap() would refuse.
+ */
+int rcache_sync_for_device(struct rcache *c, struct rmap_handle *h);
 /**
  * rcache_reclaim() - release the idle entries nobody else needs
  * @c: the cache
@@ -641,12 +690,14 @@ struct rlink;
 /**
  * rlink_create() - a two-step IOVA context for a device
  * @dev: the device
- * @bytes: size of the IOVA range, rounded up to pages; 0 takes 1024 pages
+ * @bytes: size of the IOVA range, rounded up to pages; 0 takes 1024 pages;
+ *         at most 2^32 - 1 pages
  *
  * The whole IOVA range is allocated now.
  *
- * Return: the new context, or NULL on failure, and always where the OS has no
- * two-step IOVA API (Linux before 6.16).
+ * Return: the new context, or NULL on failure (logged for a @bytes too
+ * large), and always where the OS has no two-step IOVA API (Linux before
+ * 6.16).
  */
 struct rlink *rlink_create(osdep_dev_t *dev, size_t bytes);
 /**
@@ -659,12 +710,14 @@ struct rlink *rlink_create(osdep_dev_t *dev, size_t bytes);
  * @h: the handle to fill; it is given back to rlink_unmap()
  *
  * The pages under [@offset, +@len) of @page are linked into the slot, then
- * synced once.
+ * synced once.  The span is checked first: @offset + @len, and the page's
+ * address plus both, computed without wrapping and inside memory.
  *
- * Return: 0 and @h filled; -ENOSPC when the range is full; -EINVAL for a
- * zero @len or an invalid @dir; otherwise the error of the link or sync
- * (such as -ENOMEM), with the slot given back; -EOPNOTSUPP without the
- * two-step IOVA API.
+ * Return: 0 and @h filled; -ENOSPC when the range is full (or smaller than
+ * the buffer); -EINVAL (logged, counted) for a zero @len, an invalid @dir
+ * or a span that wraps or is not memory; otherwise the error of the link
+ * or sync (such as -ENOMEM), with the slot given back; -EOPNOTSUPP without
+ * the two-step IOVA API.
  */
 int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 	      enum dma_data_direction dir, struct rmap_handle *h);
@@ -675,10 +728,36 @@ int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
  *
  * The slot's PTEs are cleared, with one invalidation + SYNC.
  *
- * Return: 0; -EINVAL if @h does not hold a buffer linked by @l; -EOPNOTSUPP
- * without the two-step IOVA API.
+ * Return: 0; -EINVAL (logged, counted, nothing unlinked) if @h does not hold
+ * a buffer @l has linked now -- a handle of another context, a copy of one
+ * already unlinked, one never filled -- or if its dma, len or dir are not
+ * those of the link; -EOPNOTSUPP without the two-step IOVA API.
  */
 int rlink_unmap(struct rlink *l, struct rmap_handle *h);
+/**
+ * rlink_sync_for_cpu() - let the CPU read what the device wrote so far
+ * @l: the IOVA context
+ * @h: the handle filled by rlink_map(); it stays linked
+ *
+ * The two-step API has no CPU sync of a range still linked (unlinking is
+ * that), so this only checks @h: the memory is taken to be coherent.
+ *
+ * Return: 0; -EINVAL for a handle rlink_unmap() would refuse; -EOPNOTSUPP
+ * without the two-step IOVA API.
+ */
+int rlink_sync_for_cpu(struct rlink *l, struct rmap_handle *h);
+/**
+ * rlink_sync_for_device() - hand the buffer back to the device
+ * @l: the IOVA context
+ * @h: the handle filled by rlink_map(); it stays linked
+ *
+ * The buffer's pages of the range are synced as after the link
+ * (osdep_iova_sync()).
+ *
+ * Return: 0 or the sync's error; -EINVAL for a handle rlink_unmap() would
+ * refuse; -EOPNOTSUPP without the two-step IOVA API.
+ */
+int rlink_sync_for_device(struct rlink *l, struct rmap_handle *h);
 /**
  * rlink_destroy() - free the IOVA range and the context
  * @l: the IOVA context
@@ -738,11 +817,13 @@ const char *rmapper_why_not(enum reuse_strategy s);
  * @dir: direction of the transfer
  * @h: the handle to fill; it is given back to the unmap call
  *
- * Return: 0 and @h filled; -EINVAL for a zero @len or an invalid @dir;
- * otherwise the error of the path that maps it, such as -E2BIG or -ENOMEM
- * from bounce, -ENOMEM from the cache or a direct map, -ENOSPC from
- * iova-link.  On any error @h holds no buffer, whatever it held before:
- * unmapping or syncing it is refused as misuse (-EINVAL, counted).
+ * Return: 0 and @h filled; -EINVAL (logged, counted) for a zero @len, a
+ * NULL @cpu, @cpu + @len wrapping the address space, an invalid @dir, or a
+ * buffer that is not memory; otherwise the error of the path that maps it,
+ * such as -E2BIG or -ENOMEM from bounce, -ENOMEM from the cache or a direct
+ * map, -ENOSPC from iova-link.  On any error @h holds no buffer, whatever
+ * it held before: unmapping or syncing it is refused as misuse (-EINVAL,
+ * counted).
  */
 int rmapper_map(struct rmapper *m, void *cpu, size_t len,
 		enum dma_data_direction dir, struct rmap_handle *h);
@@ -765,9 +846,13 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
  * @m: the mapper
  * @h: the handle filled by the map call
  *
- * Return: 0; -EINVAL (counted in errors and logged) if @h does not hold a
- * buffer that @m lent out: never mapped, its map failed, or already taken
- * back.  A copy of a directly mapped handle taken back is caught by @m
+ * Return: 0; -EINVAL (counted in errors and logged, nothing changed) if @h
+ * does not hold a buffer that @m lent out: never mapped, its map failed,
+ * already taken back, lent by another mapper, or its dma, len or dir
+ * changed since.  Bounced, cached and linked handles are checked by the
+ * object that lent them (see rbounce_unmap(), rcache_unmap(),
+ * rlink_unmap()); a direct one carries a check word of @m's over its
+ * fields.  A copy of a directly mapped handle taken back is caught by @m
  * while it has no direct mapping lent; otherwise only the DMA layer sees
  * it (the OS binding's unmap reports nothing back, as Linux's does not).
  */
@@ -782,7 +867,7 @@ int rmapper_unmap(struct rmapper *m, struct rmap_handle *h);
  * Bounced buffers copy out just those bytes (as a driver would sync only
  * the produced length and unmap with DMA_ATTR_SKIP_CPU_SYNC).
  *
- * Return: as rmapper_unmap().
+ * Return: as rmapper_unmap(); -EINVAL also for @used above @h->len.
  */
 int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used);
 /**
@@ -792,8 +877,8 @@ int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
  *
  * A bounced buffer is copied out.
  *
- * Return: 0; -EINVAL (counted and logged) for a handle that was never
- * mapped or was already taken back.
+ * Return: 0; -EINVAL (counted and logged) for a handle rmapper_unmap()
+ * would refuse.
  */
 int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
 /**
@@ -803,8 +888,8 @@ int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h);
  *
  * A bounced buffer is copied in.
  *
- * Return: 0; -EINVAL (counted and logged) for a handle that was never
- * mapped or was already taken back.
+ * Return: 0; -EINVAL (counted and logged) for a handle rmapper_unmap()
+ * would refuse.
  */
 int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
 /**

@@ -85,8 +85,11 @@ bool sg_is_reusable(const struct scatterlist *sg);
  * Return: 0 for a marked list.  Unmarked list: -ENOENT (map it normally).
  * After stop-reuse: -ESTALE (use after stop-reuse).  A marked list whose
  * @nents, pages, lengths or direction changed since registration, or that
- * the device already owns (mapped twice): -EINVAL.  Registration failed:
- * -ENOMEM.
+ * the device already owns (mapped twice): -EINVAL.  A first use whose
+ * entries rmo_register() refuses (an empty entry, one whose page + offset
+ * + length wraps or lies outside memory, an invalid @dir; logged and
+ * counted by the registry, nothing mapped): -EINVAL.  Registration without
+ * memory: -ENOMEM.
  */
 int reuse_map_sg(struct scatterlist *sg, int nents, enum dma_data_direction dir);
 /**

@@ -20,7 +20,8 @@ build=$1
 WRAPPED="rbounce_create rbounce_destroy rreuse_create rreuse_destroy
 	rpool_create rpool_destroy rcache_create rcache_destroy
 	rmapper_create rmapper_destroy"
-UNAVAILABLE="rlink_create rlink_map rlink_unmap rlink_destroy rlink_stats"
+UNAVAILABLE="rlink_create rlink_map rlink_unmap rlink_destroy rlink_stats
+	rlink_sync_for_cpu rlink_sync_for_device"
 
 exported=$(awk '{ print $2 }' "$build/Module.symvers")
 missing=""

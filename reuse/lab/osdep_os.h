@@ -28,6 +28,7 @@
 #endif
 
 #define OSDEP_OWNER_REUSE 4u	/* owner tag of frames the reuse layer allocates */
+#define OSDEP_MAX_PAGE_ORDER PAGE_MAX_ORDER
 #define OSDEP_HAS_IOVA_LINK 1
 
 typedef struct dma_device osdep_dev_t;
@@ -151,6 +152,24 @@ static inline osdep_page_t osdep_virt_to_page(osdep_dev_t *d, const void *va)
 }
 
 static inline uintptr_t osdep_page_key(osdep_page_t p) { return (uintptr_t)p; }
+
+/*
+ * Inside the arena, with no sum wrapping: a frame number shifted, or an
+ * offset added, past 2^64 would come back as another owner's frame.
+ */
+static inline bool osdep_page_span_ok(osdep_dev_t *d, osdep_page_t p, size_t off,
+				      size_t len)
+{
+	const struct machine_mem *mem = machine_mem(os_machine(dma_device_os(d)));
+	size_t start, end;
+
+	if (!len || p >= mem->nframes)	/* OSDEP_NO_PAGE included */
+		return false;
+	if (__builtin_add_overflow((size_t)p << PAGE_SHIFT, off, &start) ||
+	    __builtin_add_overflow(start, len, &end))
+		return false;
+	return end <= mem->nframes * PAGE_SIZE;
+}
 
 static inline dma_addr_t osdep_dma_map_page(osdep_dev_t *d, osdep_page_t p,
 					    size_t off, size_t size,
@@ -277,6 +296,9 @@ static inline int osdep_iova_link(osdep_dev_t *d, osdep_iova_state_t *s,
 				  osdep_page_t p, size_t pgoff, size_t offset,
 				  size_t size, enum dma_data_direction dir)
 {
+	/* The frame's address is computed here: refuse what would wrap. */
+	if (!osdep_page_span_ok(d, p, pgoff, size))
+		return -EINVAL;
 	return dma_iova_link(d, s, (p << PAGE_SHIFT) + pgoff, offset, size, dir);
 }
 

@@ -7,6 +7,12 @@
  * marking: registry, callback, and the registration once mapped).  The
  * scatterlist belongs to its owner; like Linux's, it is not locked -- the
  * owner does not hand the same list to two transfers at once.
+ *
+ * The entries' pages, offsets and lengths reach the OS only through
+ * rmo_register(), which checks every span (nonempty, no sum wrapping, inside
+ * memory) before it pins or maps anything; a list it refuses is -EINVAL
+ * here, told from a registration that could not get memory by the
+ * registry's count of refused calls.
  */
 #include <dmareuse/sg_reuse.h>
 
@@ -98,12 +104,18 @@ int reuse_map_sg(struct scatterlist *sg, int nents, enum dma_data_direction dir)
 		return -EINVAL;
 	}
 	if (!ctx->mo) {
+		struct reuse_stats before, after;
+
 		for (int i = 0; i < nents; i++)
 			ctx->segs[i] = (struct rseg){ sg[i].page, sg[i].offset, sg[i].length };
+		rreuse_stats(ctx->r, &before);
 		ctx->mo = rmo_register(ctx->r, ctx->segs, (unsigned int)nents, dir, ctx->cb,
 				       ctx->arg);
-		if (!ctx->mo)
-			return -ENOMEM;
+		if (!ctx->mo) {
+			/* Refused (logged by the registry), or out of memory. */
+			rreuse_stats(ctx->r, &after);
+			return after.errors != before.errors ? -EINVAL : -ENOMEM;
+		}
 		ctx->dir = dir;
 	} else if (!same_memory(ctx, sg)) {
 		osdep_warn("reuse_map_sg(%p): the pages of a reusable list changed; "

@@ -984,6 +984,75 @@ static void test_mapper_direct_stale_copy_refused(void)
 	}
 }
 
+/*
+ * The cache's and the IOVA context's own syncs: a lent handle is synced and
+ * stays lent; a handle of another object, one taken back, or one whose len
+ * changed is refused, counted, and never reaches the DMA layer.
+ */
+static void test_cache_and_link_syncs_check_handles(void)
+{
+	struct rmap_handle h, bad;
+	struct dma_stats d0, d1;
+	struct rcache *c, *c2;
+	struct reuse_stats st;
+	struct rlink *l, *l2;
+	struct rig g;
+	pfn_t pfn;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	c = rcache_create(g.dev, 0, 0);
+	c2 = rcache_create(g.dev, 0, 0);
+	l = rlink_create(g.dev, 4 * PAGE_SIZE);
+	l2 = rlink_create(g.dev, 4 * PAGE_SIZE);
+	REQUIRE(c && c2 && l && l2);
+	REQUIRE(alloc_pages_va(&g, 0, &pfn));
+
+	REQUIRE(rcache_map(c, pfn, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h) == 0);
+	CHECK(rcache_sync_for_cpu(c, &h) == 0 && rcache_sync_for_device(c, &h) == 0);
+	CHECK(rcache_sync_for_cpu(c2, &h) == -EINVAL, "another cache's handle");
+	bad = h;
+	bad.len = 2 * PAGE_SIZE;
+	CHECK(rcache_sync_for_device(c, &bad) == -EINVAL, "a longer handle");
+	bad = h;
+	CHECK(rcache_unmap(c, &h) == 0);
+	CHECK(rcache_sync_for_cpu(c, &h) == -EINVAL, "a handle taken back");
+	CHECK(rcache_sync_for_device(c, &bad) == -EINVAL, "a copy of a handle taken back");
+	rcache_stats(c, &st);
+	CHECK(st.errors == 3 && st.in_use == 0, "errors %llu in use %llu",
+	      (unsigned long long)st.errors, (unsigned long long)st.in_use);
+	rcache_stats(c2, &st);
+	CHECK(st.errors == 1);
+
+	REQUIRE(rlink_map(l, pfn, 100, 1000, DMA_BIDIRECTIONAL, &h) == 0);
+	dma_stats_read(g.dev, &d0);
+	CHECK(rlink_sync_for_cpu(l, &h) == 0 && rlink_sync_for_device(l, &h) == 0);
+	dma_stats_read(g.dev, &d1);
+	CHECK(d1.syncs == d0.syncs + 1 && d1.misuse == d0.misuse,
+	      "one IOVA sync for the device (syncs %llu -> %llu, misuse %llu -> %llu)",
+	      (unsigned long long)d0.syncs, (unsigned long long)d1.syncs,
+	      (unsigned long long)d0.misuse, (unsigned long long)d1.misuse);
+	CHECK(rlink_sync_for_cpu(l2, &h) == -EINVAL, "another context's handle");
+	bad = h;
+	bad.len = 2000;
+	CHECK(rlink_sync_for_device(l, &bad) == -EINVAL, "a longer handle");
+	bad = h;
+	CHECK(rlink_unmap(l, &h) == 0);
+	CHECK(rlink_sync_for_cpu(l, &bad) == -EINVAL, "a copy of a handle unlinked");
+	dma_stats_read(g.dev, &d0);
+	CHECK(d0.syncs == d1.syncs && d0.misuse == d1.misuse,
+	      "a refused sync reached the DMA layer");
+	rlink_stats(l, &st);
+	CHECK(st.errors == 2 && st.in_use == 0, "errors %llu in use %llu",
+	      (unsigned long long)st.errors, (unsigned long long)st.in_use);
+	rlink_stats(l2, &st);
+	CHECK(st.errors == 1);
+
+	CHECK(rcache_destroy(c) == 0 && rcache_destroy(c2) == 0);
+	CHECK(rlink_destroy(l) == 0 && rlink_destroy(l2) == 0);
+	page_put(g.lab->pa, pfn);
+	rig_down(&g);
+}
+
 /* Strategy names round-trip; every strategy has an isolation line. */
 static void test_strategy_names(void)
 {
@@ -1010,6 +1079,7 @@ int main(int argc, char **argv)
 		TEST(test_mapper_destroy_busy_keeps_mapper),
 		TEST(test_mapper_failed_map_leaves_handle_unmapped),
 		TEST(test_mapper_direct_stale_copy_refused),
+		TEST(test_cache_and_link_syncs_check_handles),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
 		TEST(test_bounce_stream_copies_exact),
