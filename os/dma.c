@@ -26,6 +26,13 @@
  * after its PTEs are set and of an unmap before they are cleared (the
  * oracle counts on both).
  *
+ * Address arithmetic never wraps: a buffer is checked against the end of
+ * memory (or of the IOVA space) by comparing its size with what is left
+ * after its start, never by adding the two first, and a frame number is
+ * checked against the arena before it is shifted into an address.  A wrap
+ * would turn a buffer past the end into one at the start of memory --
+ * another owner's pages.
+ *
  * Locks: fq[cpu].lock is taken by unmap (this CPU) and by the timer; the
  * domain, IOVA and IOTLB locks nest inside it.
  */
@@ -36,6 +43,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +108,57 @@ static void emit(struct dma_device *dev, enum dma_event_kind kind, dma_addr_t ad
 	fn(dev->os->obs_arg, &ev);
 }
 
+/*
+ * Count a refused call and log it once: the call as the caller made it
+ * (@fmt: the function and its arguments), then why it was refused.
+ */
+static void misuse_call(struct dma_device *dev, const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void misuse_call(struct dma_device *dev, const char *why, const char *fmt, ...)
+{
+	char call[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(call, sizeof(call), fmt, ap);
+	va_end(ap);
+	st_inc(dev, misuse);
+	fprintf(stderr, "dma: %s: %s: %s\n", mdev_name(dev->hw), call, why);
+}
+
 static void misuse(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		   size_t size, enum dma_data_direction dir, const char *why)
 {
-	st_inc(dev, misuse);
-	fprintf(stderr, "dma: %s: %s(addr=%#" PRIx64 ", size=%zu, dir=%s): %s\n",
-		mdev_name(dev->hw), fn, addr, size, dma_dir_name(dir), why);
+	misuse_call(dev, why, "%s(addr=%#" PRIx64 ", size=%zu, dir=%s)", fn, addr, size,
+		    dma_dir_name(dir));
+}
+
+/* Bytes of memory: the end of the arena's physical addresses. */
+static uint64_t mem_bytes(const struct dma_device *dev)
+{
+	return (uint64_t)machine_mem(dev->os->m)->nframes * PAGE_SIZE;
+}
+
+/*
+ * Does [@addr, @addr + @size) lie in @dev's DMA address space -- memory
+ * under passthrough (identity), 2^IOVA_BITS on a translating domain --
+ * without wrapping?  NULL if so, else why not (written into @buf).  Every
+ * unmap and sync checks this first, so nothing after it adds past the end.
+ */
+static const char *dma_range_bad(const struct dma_device *dev, dma_addr_t addr,
+				 size_t size, char *buf, size_t len)
+{
+	bool pt = dev->type == DMA_DOMAIN_PASSTHROUGH;
+	uint64_t end = pt ? mem_bytes(dev) : (uint64_t)1 << IOVA_BITS;
+
+	if (addr < end && size <= end - addr)
+		return NULL;
+	snprintf(buf, len, "range of %zu bytes at %#" PRIx64 " %s the %s, which ends at %#"
+		 PRIx64 "; expected the address and size of a mapping", size, addr,
+		 addr + size < addr ? "wraps around past" : "runs past the end of",
+		 pt ? "memory" : "IOVA space", end);
+	return buf;
 }
 
 static bool dir_valid(enum dma_data_direction dir)
@@ -593,31 +646,62 @@ static bool args_ok(struct dma_device *dev, const char *fn, dma_addr_t a,
 	return true;
 }
 
-static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
-			   phys_addr_t phys, size_t size,
-			   enum dma_data_direction dir)
-{
-	const struct machine_mem *mem = machine_mem(dev->os->m);
-	dma_addr_t addr;
+/* What a map call was given, for its misuse message. */
+struct map_call {
+	const char *fn;
+	bool single;		/* dma_map_single(): @cpu_addr; else @page, @offset */
+	const void *cpu_addr;
+	pfn_t page;
+	size_t offset;
+};
 
-	if (!args_ok(dev, fn, phys, size, dir))
-		return DMA_MAPPING_ERROR;
-	if (phys + size > mem->nframes * PAGE_SIZE || phys + size < phys) {
-		misuse(dev, fn, phys, size, dir, "buffer lies outside memory");
-		return DMA_MAPPING_ERROR;
+static void map_misuse(struct dma_device *dev, const struct map_call *c, size_t size,
+		       enum dma_data_direction dir, const char *why)
+{
+	if (c->single)
+		misuse_call(dev, why, "%s(cpu_addr=%p, size=%zu, dir=%s)", c->fn, c->cpu_addr,
+			    size, dma_dir_name(dir));
+	else
+		misuse_call(dev, why, "%s(page=%#" PRIx64 ", offset=%#zx, size=%zu, dir=%s)",
+			    c->fn, c->page, c->offset, size, dma_dir_name(dir));
+}
+
+/*
+ * Map [@phys, @phys + @size) for the call @c describes.  @inside: the
+ * caller found @phys inside memory (and computed it without wrapping);
+ * whether the whole buffer is, is checked here, as the rest of @c's
+ * arguments.
+ */
+static dma_addr_t map_phys(struct dma_device *dev, const struct map_call *c, bool inside,
+			   phys_addr_t phys, size_t size, enum dma_data_direction dir)
+{
+	uint64_t end = mem_bytes(dev);
+	const char *why = NULL;
+	dma_addr_t addr;
+	char msg[160];
+
+	if (!dir_valid(dir)) {
+		why = "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL";
+	} else if (!size) {
+		why = "size must be at least 1 byte";
+	} else if (!inside || size > end - phys) {
+		snprintf(msg, sizeof(msg), "buffer lies outside memory; expected one inside "
+			 "its %#" PRIx64 " bytes, without wrapping", end);
+		why = msg;
+	} else if (dev->type == DMA_DOMAIN_PASSTHROUGH && phys + size - 1 > dev->mask) {
+		why = "buffer beyond the device's DMA mask";
 	}
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH && phys + size - 1 > dev->mask) {
-		misuse(dev, fn, phys, size, dir, "buffer beyond the device's DMA mask");
+	if (why) {
+		map_misuse(dev, c, size, dir, why);
 		return DMA_MAPPING_ERROR;
 	}
 	addr = map_one(dev, phys, size, dir);
 	if (dma_mapping_error(addr))
 		return addr;
 	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys)) {
-		const char *why;
-		char msg[256];
+		char buf[256];
 
-		unmap_one(dev, addr, size, dir, false, &why, msg, sizeof(msg));
+		unmap_one(dev, addr, size, dir, false, &why, buf, sizeof(buf));
 		return DMA_MAPPING_ERROR;
 	}
 	st_inc(dev, maps);
@@ -628,14 +712,23 @@ static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
 dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 			size_t size, enum dma_data_direction dir)
 {
-	return map_phys(dev, "dma_map_page", (page << PAGE_SHIFT) + offset, size, dir);
+	const struct map_call c = { .fn = "dma_map_page", .page = page, .offset = offset };
+	uint64_t end = mem_bytes(dev);
+	/* The frame first: shifting one beyond memory could wrap into it. */
+	bool inside = page < end >> PAGE_SHIFT && offset <= end - (page << PAGE_SHIFT);
+
+	return map_phys(dev, &c, inside, inside ? (page << PAGE_SHIFT) + offset : 0, size,
+			dir);
 }
 
 dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
 			  enum dma_data_direction dir)
 {
-	return map_phys(dev, "dma_map_single", virt_to_phys(dev->os->m, cpu_addr),
-			size, dir);
+	const struct map_call c = { .fn = "dma_map_single", .single = true, .cpu_addr = cpu_addr };
+	uintptr_t base = (uintptr_t)machine_mem(dev->os->m)->base, va = (uintptr_t)cpu_addr;
+	bool inside = va >= base && va - base <= mem_bytes(dev);
+
+	return map_phys(dev, &c, inside, inside ? va - base : 0, size, dir);
 }
 
 static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr,
@@ -646,9 +739,11 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
+	why = dma_range_bad(dev, addr, size, msg, sizeof(msg));
 	/* A record, once taken, guarantees the mapping: unmap_one() cannot refuse. */
-	if (dev->debug &&
-	    dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, true, false, &why)) {
+	if (!why && dev->debug)
+		dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, true, false, &why);
+	if (why) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
@@ -701,8 +796,11 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		*ret = -EINVAL;
 		return false;
 	}
-	if (dev->debug && dma_debug_check(&dev->dbg, d->addr, d->size, d->dir, DBG_SINGLE,
-					  true, false, &why)) {
+	why = dma_range_bad(dev, d->addr, d->size, msg, sizeof(msg));
+	if (!why && dev->debug)
+		dma_debug_check(&dev->dbg, d->addr, d->size, d->dir, DBG_SINGLE, true, false,
+				&why);
+	if (why) {
 		misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
 		*ret = -EINVAL;
 		return false;
@@ -790,18 +888,21 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 	phys_addr_t pa, start;
 	unsigned int prot;
 	size_t bsize;
-	char msg[128];
+	char msg[256];
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
-	if (dev->debug &&
-	    dma_debug_check(&dev->dbg, addr, size, dir, kind, false, true, &why)) {
+	why = dma_range_bad(dev, addr, size, msg, sizeof(msg));
+	if (!why && dev->debug)
+		dma_debug_check(&dev->dbg, addr, size, dir, kind, false, true, &why);
+	if (why) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
 	/*
 	 * Memory is coherent: as in Linux's dma-iommu, a device that never
-	 * bounces needs no work here (and without dma_debug gets no check).
+	 * bounces needs no work here (and without dma_debug gets no check
+	 * beyond the range's).
 	 */
 	if (dev->type == DMA_DOMAIN_PASSTHROUGH || !dev->untrusted) {
 		st_inc(dev, syncs);
@@ -894,23 +995,57 @@ static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int 
 	}
 }
 
+/*
+ * Is the CPU side of entry @sg one dma_map_sg() can map: not empty, an
+ * offset below a page, inside memory?  NULL if so, else why not (written
+ * into @buf).  The frame is checked before it is shifted, so a frame number
+ * beyond memory cannot wrap into it.
+ */
+static const char *sg_entry_bad(const struct dma_device *dev, const struct scatterlist *sg,
+				char *buf, size_t len)
+{
+	uint64_t end = mem_bytes(dev);
+
+	if (!sg->length)
+		return "entry is empty; expected a length of at least 1 byte";
+	if (sg->offset >= PAGE_SIZE)
+		return "entry's offset is a page or more; expected it below PAGE_SIZE "
+		       "(sg_set_page() moves it into the page number)";
+	if (sg->page >= end >> PAGE_SHIFT ||
+	    sg->length > end - (sg->page << PAGE_SHIFT) - sg->offset) {
+		snprintf(buf, len, "entry lies outside memory; expected page * PAGE_SIZE + "
+			 "offset + length within its %#" PRIx64 " bytes, without wrapping", end);
+		return buf;
+	}
+	return NULL;
+}
+
 int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir)
 {
-	const struct machine_mem *mem = machine_mem(dev->os->m);
+	static const char fn[] = "dma_map_sg";
+	const char *why;
 	size_t total = 0;
 	pfn_t base, cur = 0;
+	char msg[256];
 	int i;
 
-	if (nents <= 0 || !args_ok(dev, "dma_map_sg", 0, 1, dir))
+	if (nents <= 0 || !dir_valid(dir)) {
+		misuse_call(dev, nents <= 0 ? "nents must be at least 1" :
+			    "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL",
+			    "%s(nents=%d, dir=%s)", fn, nents, dma_dir_name(dir));
 		return 0;
+	}
+	/*
+	 * The sum cannot wrap: an entry spans at most 2^20 + 1 pages (its
+	 * length is 32 bits) and there are fewer than 2^31 of them.
+	 */
 	for (i = 0; i < nents; i++) {
-		phys_addr_t p = (sg[i].page << PAGE_SHIFT) + sg[i].offset;
-
-		if (!sg[i].length || p + sg[i].length > mem->nframes * PAGE_SIZE ||
-		    sg[i].offset >= PAGE_SIZE) {
-			misuse(dev, "dma_map_sg", p, sg[i].length, dir,
-			       "entry empty, offset >= page size, or outside memory");
+		why = sg_entry_bad(dev, &sg[i], msg, sizeof(msg));
+		if (why) {
+			misuse_call(dev, why, "%s(nents=%d, dir=%s): entry %d (page=%#" PRIx64
+				    ", offset=%u, length=%u)", fn, nents, dma_dir_name(dir), i,
+				    sg[i].page, sg[i].offset, sg[i].length);
 			return 0;
 		}
 		total += sg_pages(&sg[i]);
@@ -926,9 +1061,6 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			sg[i].dma_length = sg[i].length;
 			if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address,
 							sg[i].length, dir, DBG_SG, p)) {
-				const char *why;
-				char msg[256];
-
 				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, false, &why,
 					  msg, sizeof(msg));
 				goto out_unwind;
@@ -957,8 +1089,6 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address, sg[i].length,
 						dir, DBG_SG,
 						(sg[i].page << PAGE_SHIFT) + sg[i].offset)) {
-			const char *why;
-
 			for (int k = 0; k < i; k++)
 				dma_debug_check(&dev->dbg, sg[k].dma_address, sg[k].length,
 						dir, DBG_SG, true, false, &why);
@@ -991,28 +1121,48 @@ out_unwind:
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir)
 {
-	const char *why;
+	static const char fn[] = "dma_unmap_sg";
+	const char *why = NULL;
 	size_t total = 0;
+	char msg[256];
 	iova_t start;
+	int i;
 
-	if (nents <= 0 || !args_ok(dev, "dma_unmap_sg", 0, 1, dir))
+	if (nents <= 0 || !dir_valid(dir)) {
+		misuse_call(dev, nents <= 0 ? "nents must be at least 1" :
+			    "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL",
+			    "%s(nents=%d, dir=%s)", fn, nents, dma_dir_name(dir));
 		return -EINVAL;
-	if (dev->debug) {
-		/* All entries must match before anything changes. */
-		for (int i = 0; i < nents; i++)
-			if (dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					    DBG_SG, false, false, &why)) {
-				misuse(dev, "dma_unmap_sg", sg[i].dma_address,
-				       sg[i].length, dir, why);
-				return -EINVAL;
-			}
+	}
+	/* Everything is checked before anything changes. */
+	for (i = 0; i < nents && !why; i++) {
+		if (!sg[i].length || sg[i].offset >= PAGE_SIZE)
+			why = "entry is empty or its offset a page or more; expected the "
+			      "list as dma_map_sg() left it";
+		else
+			why = dma_range_bad(dev, sg[i].dma_address, sg[i].length, msg,
+					    sizeof(msg));
+	}
+	i--;
+	if (!why && dev->debug) {
+		/* All entries must match their records. */
+		for (i = 0; i < nents && !why; i++)
+			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
+					DBG_SG, false, false, &why);
+		i--;
+	}
+	if (why) {
+		misuse_call(dev, why, "%s(nents=%d, dir=%s): entry %d (dma_address=%#" PRIx64
+			    ", length=%u)", fn, nents, dma_dir_name(dir), i,
+			    sg[i].dma_address, sg[i].length);
+		return -EINVAL;
 	}
 	if (!sg_contiguous_ok(dev, sg, nents)) {
 		sg_unmap_prefix(dev, sg, nents, dir, true);
 		st_inc(dev, unmaps);
 		return 0;
 	}
-	for (int i = 0; i < nents; i++)
+	for (i = 0; i < nents; i++)
 		total += sg_pages(&sg[i]);
 	start = sg[0].dma_address & PAGE_MASK;
 	if (!dev->debug) {
@@ -1020,16 +1170,16 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		unsigned int prot;
 
 		if (iommu_iova_to_phys(dev->dom, start, &pa, &prot)) {
-			misuse(dev, "dma_unmap_sg", sg[0].dma_address, sg[0].length, dir,
+			misuse(dev, fn, sg[0].dma_address, sg[0].length, dir,
 			       "address is not mapped");
 			return -EINVAL;
 		}
 	} else {
-		for (int i = 0; i < nents; i++)
+		for (i = 0; i < nents; i++)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
 					DBG_SG, true, false, &why);
 	}
-	for (int i = 0; i < nents; i++)
+	for (i = 0; i < nents; i++)
 		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
 	iommu_unmap_range(dev, start, total * PAGE_SIZE);
 	st_inc(dev, unmaps);
@@ -1238,22 +1388,50 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 }
 
 /*
- * Is [@offset, @offset + @size) a page-aligned part of @state, nonempty
- * unless @empty_ok?  NULL if so, else why not (written into @buf).  Never
- * adds @offset and @size: the sum may wrap, and a wrapped part would reach
- * IOVAs outside the reserved range -- another range's, or no one's.
+ * Is @state a range dma_iova_try_alloc() could have given: nonzero, page
+ * aligned, inside the IOVA space without wrapping?  NULL if so, else why
+ * not (written into @buf).  So state->addr + offset, for an offset inside
+ * the state, cannot wrap either.
  */
-static const char *iova_part_bad(const struct dma_iova_state *state, size_t offset,
-				 size_t size, bool empty_ok, char *buf, size_t len)
+static const char *iova_state_bad(struct dma_device *dev, const struct dma_iova_state *state,
+				  char *buf, size_t len)
 {
+	const uint64_t end = (uint64_t)1 << IOVA_BITS;
+
 	if (!state->addr)
 		return "state has no range; expected one from dma_iova_try_alloc()";
-	if ((!size && !empty_ok) || ((offset | size) & ~PAGE_MASK) ||
+	if (((state->addr | state->size) & ~PAGE_MASK) || !state->size ||
+	    state->addr >= end || state->size > end - state->addr) {
+		snprintf(buf, len, "state [%#" PRIx64 ", +%#zx) is not a range of the IOVA "
+			 "space; expected one from dma_iova_try_alloc()", state->addr,
+			 state->size);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Is [@offset, @offset + @size) a part of @state -- page aligned if
+ * @aligned, nonempty unless @empty_ok?  NULL if so, else why not (written
+ * into @buf).  Never adds @offset and @size: the sum may wrap, and a
+ * wrapped part would reach IOVAs outside the reserved range -- another
+ * range's, or no one's.
+ */
+static const char *iova_part_bad(struct dma_device *dev, const struct dma_iova_state *state,
+				 size_t offset, size_t size, bool aligned, bool empty_ok,
+				 char *buf, size_t len)
+{
+	const char *why = iova_state_bad(dev, state, buf, len);
+
+	if (why)
+		return why;
+	if ((!size && !empty_ok) || (aligned && ((offset | size) & ~PAGE_MASK)) ||
 	    offset > state->size || size > state->size - offset) {
 		snprintf(buf, len, "offset %#zx size %#zx is not a part of the %#zx-byte range "
-			 "at %#" PRIx64 "; expected %spage-aligned offset and size with "
-			 "offset + size <= %#zx", offset, size, state->size, state->addr,
-			 empty_ok ? "" : "a nonzero size and ", state->size);
+			 "at %#" PRIx64 "; expected %s%soffset and size with offset + size "
+			 "<= %#zx", offset, size, state->size, state->addr,
+			 empty_ok ? "" : "a nonzero size and ", aligned ? "page-aligned " : "",
+			 state->size);
 		return buf;
 	}
 	return NULL;
@@ -1263,16 +1441,26 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		  phys_addr_t phys, size_t offset, size_t size,
 		  enum dma_data_direction dir)
 {
-	char msg[192];
-	const char *why = iova_part_bad(state, offset, size, false, msg, sizeof(msg));
+	uint64_t end = mem_bytes(dev);
+	char msg[256];
+	const char *why = iova_part_bad(dev, state, offset, size, true, false, msg,
+					sizeof(msg));
 	int r;
 
 	if (!why && !dir_valid(dir))
 		why = "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL";
 	if (!why && (phys & ~PAGE_MASK))
 		why = "phys is not page aligned";
+	/* Not phys + size > end: the sum could wrap to the start of memory. */
+	if (!why && (phys >= end || size > end - phys)) {
+		snprintf(msg, sizeof(msg), "pages lie outside memory; expected phys + size "
+			 "within its %#" PRIx64 " bytes, without wrapping", end);
+		why = msg;
+	}
 	if (why) {
-		misuse(dev, "dma_iova_link", state->addr, size, dir, why);
+		misuse_call(dev, why, "dma_iova_link(state=[%#" PRIx64 ", +%#zx), phys=%#" PRIx64
+			    ", offset=%#zx, size=%#zx, dir=%s)", state->addr, state->size, phys,
+			    offset, size, dma_dir_name(dir));
 		return -EINVAL;
 	}
 	r = iommu_map(dev->dom, state->addr + offset, phys, size, dir_prot(dir));
@@ -1286,9 +1474,16 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size)
 {
-	/* The lab's table walker is coherent: new PTEs are visible at once. */
-	if (!state->addr || offset > state->size || size > state->size - offset)
+	char msg[256];
+	const char *why = iova_part_bad(dev, state, offset, size, false, true, msg,
+					sizeof(msg));
+
+	if (why) {
+		misuse_call(dev, why, "dma_iova_sync(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
+			    "size=%#zx)", state->addr, state->size, offset, size);
 		return -EINVAL;
+	}
+	/* The lab's table walker is coherent: new PTEs are visible at once. */
 	st_inc(dev, syncs);
 	return 0;
 }
@@ -1359,11 +1554,13 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 {
 	struct iommu_cmd cmd;
 	const char *why;
-	char msg[192];
+	char msg[256];
 
-	why = iova_part_bad(state, offset, size, true, msg, sizeof(msg));
+	why = iova_part_bad(dev, state, offset, size, true, true, msg, sizeof(msg));
 	if (why) {
-		misuse(dev, "dma_iova_unlink", state->addr, size, dir, why);
+		misuse_call(dev, why, "dma_iova_unlink(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
+			    "size=%#zx, dir=%s)", state->addr, state->size, offset, size,
+			    dma_dir_name(dir));
 		return;
 	}
 	cmd = (struct iommu_cmd){

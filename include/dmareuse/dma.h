@@ -21,17 +21,22 @@
  * Errors: map functions return DMA_MAPPING_ERROR (test with
  * dma_mapping_error()); other functions return 0 or -errno.  Misuse --
  * unmapping or syncing what is not mapped, double unmap, size or direction
- * mismatch, an address beyond the DMA mask -- returns -EINVAL (-EIO for the
- * mask), logs one line with the arguments, counts in misuse and changes
- * nothing: no mapping, record or page, and no event to the observer.
+ * mismatch, an address beyond the DMA mask, a buffer whose address
+ * arithmetic wraps or leaves memory (map) or the DMA address space (unmap,
+ * sync) -- returns -EINVAL (or the mapping-error sentinel), logs one line
+ * with the caller's arguments, counts in misuse and changes nothing: no
+ * mapping, record or page, and no event to the observer.  Every address
+ * computation is checked without overflow: page, offset and size of a map
+ * are compared with what is left of memory, never added first, so no
+ * wrap can turn a buffer past the end into another owner's page.
  * Complete misuse detection needs dma_debug (on by default, as
  * CONFIG_DMA_API_DEBUG); without it a translating domain still refuses to
  * unmap an IOVA whose PTE is absent or an extent the page table and the
  * IOVA allocator prove wrong (see dma_unmap_page()) and, for an untrusted
- * device, to sync an unmapped IOVA or outside a bounced buffer;
- * dma_free_coherent() still checks its arguments against the domain and
- * the page allocator, while a sync on a trusted device is free and
- * unchecked -- memory is coherent, as in Linux.
+ * device, to sync an unmapped IOVA or outside a bounced buffer; dma_free_coherent() still checks its arguments against
+ * the domain and the page allocator, while a sync on a trusted device is
+ * free and checked only for a range that wraps or leaves the address
+ * space -- memory is coherent, as in Linux.
  */
 #ifndef DMAREUSE_DMA_H
 #define DMAREUSE_DMA_H
@@ -247,10 +252,13 @@ uint64_t dma_get_mask(const struct dma_device *dev);
  *
  * Context: any thread; os_set_cpu() picks the per-CPU caches it uses.
  * Return: the DMA address, or DMA_MAPPING_ERROR: for misuse -- a bad @dir,
- * @size 0, a buffer outside memory, or under passthrough beyond the mask
- * (logged, counted in misuse) -- or when IOVA space below the mask, a
- * table page, swiotlb slots (at most 256 KiB per buffer) or a debug record
- * cannot be had (not logged).
+ * @size 0, a buffer outside memory (@page beyond the arena, or @offset or
+ * @size running past its end, which is checked without adding them, so a
+ * sum that would wrap past 2^64 into low memory is refused too), or under
+ * passthrough beyond the mask (logged with @page, @offset, @size and @dir,
+ * counted in misuse) -- or when IOVA space below the mask, a table page,
+ * swiotlb slots (at most 256 KiB per buffer) or a debug record cannot be
+ * had (not logged).
  */
 dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 			size_t size, enum dma_data_direction dir);
@@ -269,7 +277,9 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
  * back (FROM_DEVICE, BIDIRECTIONAL) and its slots freed.  Passthrough only
  * checks.
  *
- * Misuse -- a bad @dir, @size 0; with dma_debug an address, size,
+ * Misuse -- a bad @dir, @size 0, a range [@addr, @addr + @size) that wraps
+ * or runs past the end of the DMA address space (memory under passthrough,
+ * 2^IOVA_BITS otherwise); with dma_debug an address, size,
  * direction or map API that matches no live mapping (a second unmap
  * included); without it, on a translating domain, a first page that is not
  * mapped, an address inside a bounced buffer other than its start or a
@@ -286,7 +296,7 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
  * power-of-two size (1 or 2 pages of a 4-page mapping), an address inside
  * a mapping aligned for the size given, a larger size whose extra pages
  * happen to map the next physical pages with the same permission, and
- * anything under passthrough.
+ * anything inside memory under passthrough.
  *
  * Context: any thread.
  * Return: 0, or -EINVAL (misuse).
@@ -333,7 +343,8 @@ int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size
  * @dir: DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL
  *
  * As dma_map_page() for the physical address of @cpu_addr; a pointer
- * outside the arena is refused as a buffer outside memory.
+ * outside the arena, or a buffer running past its end, is refused as a
+ * buffer outside memory (logged with @cpu_addr, @size and @dir).
  *
  * Context: any thread.
  * Return: as dma_map_page().
@@ -371,8 +382,11 @@ int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
  * Context: any thread.
  * Return: the number of entries mapped (= @nents), or 0 with nothing left
  * mapped: for misuse (@nents below 1, a bad @dir, an empty entry, an
- * offset of PAGE_SIZE or more, an entry outside memory; logged), or when
- * IOVA space, a table page, swiotlb slots or a debug record cannot be had.
+ * offset of PAGE_SIZE or more, an entry outside memory -- its page beyond
+ * the arena, or its bytes running past the end, checked without adding
+ * them -- logged with the entry's values, counted; no entry is mapped), or
+ * when IOVA space, a table page, swiotlb slots or a debug record cannot be
+ * had.
  */
 int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir);
@@ -389,10 +403,12 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
  * mapped one by one are unmapped one by one, as dma_unmap_page().
  *
  * Context: any thread.
- * Return: 0; -EINVAL, with nothing unmapped, for @nents below 1, a bad
- * @dir, an entry that does not match (dma_debug) or a contiguous mapping
- * whose first page is not mapped (without dma_debug).  Without dma_debug,
- * entries mapped one by one that are not mapped are skipped silently.
+ * Return: 0; -EINVAL, with nothing unmapped (logged with the entry at
+ * fault, counted, no event), for @nents below 1, a bad @dir, an empty
+ * entry, one whose range wraps or leaves the DMA address space, an entry
+ * that does not match (dma_debug) or a contiguous mapping whose first page
+ * is not mapped (without dma_debug).  Without dma_debug, entries mapped
+ * one by one that are not mapped are skipped silently.
  */
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir);
@@ -410,9 +426,11 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
  * copied back to the same bytes of the original (FROM_DEVICE and
  * BIDIRECTIONAL).  Memory is coherent otherwise, so on a trusted device or
  * under passthrough there is nothing to do -- and without dma_debug
- * nothing is checked.
+ * nothing is checked but the range.
  *
- * Misuse -- a bad @dir, @size 0; with dma_debug no matching single
+ * Misuse -- a bad @dir, @size 0, a range [@addr, @addr + @size) that wraps
+ * or runs past the end of the DMA address space (checked on every device,
+ * with or without dma_debug); with dma_debug no matching single
  * mapping, a larger @size or another direction; on an untrusted
  * translating device an address that is not mapped, or a range that is
  * not inside the bounced buffer (the padding around it, past its end) --
@@ -558,11 +576,13 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
  * dma_debug record is kept; an observer is told of a map.
  *
  * Context: any thread.
- * Return: 0; -EINVAL (logged) for an unallocated @state, a bad @dir or a
- * misaligned, empty or out-of-range argument, and (not logged) for @phys
- * beyond the arena; -EEXIST if a page is already linked (nothing
- * changes); -ENOMEM if a table page could not be had (nothing stays
- * linked).
+ * Return: 0; -EINVAL (logged with every argument) for a @state that is
+ * not a range (no address, misaligned, past the IOVA space); a bad @dir;
+ * a misaligned, empty or out-of-range part; or pages outside memory
+ * (@phys + @size past its end, checked without adding them, so a sum that
+ * would wrap to low memory is refused too); -EEXIST if a page is already
+ * linked (nothing changes); -ENOMEM if a table page could not be had
+ * (nothing stays linked).
  */
 int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		  phys_addr_t phys, size_t offset, size_t size,
@@ -578,8 +598,8 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
  * coherent, so the call only checks its arguments and counts a sync.
  *
  * Context: any thread.
- * Return: 0; -EINVAL (not logged) for an unallocated @state or a part
- * beyond the range.
+ * Return: 0; -EINVAL (logged, counted) for a @state refused as by
+ * dma_iova_link() or a part beyond the range.
  */
 int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size);
@@ -598,8 +618,9 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
  * the domain type: when the call returns, no translation of it remains.
  * The observer is told first, one unmap event per linked run in the part
  * (as dma_iova_free() sends them), so every link in it is taken back.
- * Misuse (an unallocated @state, a misaligned or out-of-range part) is
- * logged with the values and changes nothing; there is no return value.
+ * Misuse (a @state refused as by dma_iova_link(), a misaligned or
+ * out-of-range part) is logged with the values and changes nothing; there
+ * is no return value.
  *
  * Context: any thread.
  */
