@@ -347,8 +347,10 @@ out_free:
 	return NULL;
 }
 
+#define UNMAP_NOTIFY 1u		/* tell the observer before the PTEs go */
+
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir, bool notify, const char **why,
+		     enum dma_data_direction dir, unsigned int flags, const char **why,
 		     char *buf, size_t len);
 static unsigned int order_for(size_t size);
 
@@ -372,7 +374,7 @@ static void report_live(void *arg, const struct dma_debug_entry *e)
 		dma_dir_name(e->dir));
 	emit(dev, DMA_EV_UNMAP, e->addr, size, e->dir, coherent);
 	if (e->kind != DBG_SG)
-		unmap_one(dev, e->addr, size, e->dir, false, &why, msg, sizeof(msg));
+		unmap_one(dev, e->addr, size, e->dir, 0, &why, msg, sizeof(msg));
 }
 
 size_t dma_device_destroy(struct dma_device *dev)
@@ -576,59 +578,66 @@ static const char *extent_mismatch(struct dma_device *dev, dma_addr_t addr, size
 }
 
 /*
- * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set (to @buf,
- * @len bytes, when it names values), nothing changed, the observer not
- * told -- when the first page is not mapped, when @addr lies inside a
- * bounced buffer but is not its first byte (its slots could not be freed
- * whole) or @size is not the buffer's, or, without dma_debug (whose record
- * vouches for both), when extent_mismatch() proves @addr or @size wrong.
- * Otherwise tells the observer first if @notify.
+ * Would unmap_one() refuse to unmap [@addr, @addr + @size)?  NULL if not,
+ * else why (written into @buf, @len bytes, when it names values): the
+ * first page is not mapped, @addr lies inside a bounced buffer but is not
+ * its first byte (its slots could not be freed whole) or @size is not the
+ * buffer's, or, without dma_debug (whose record vouches for both),
+ * extent_mismatch() proves @addr or @size wrong.  Otherwise *@pa is the
+ * physical address @addr maps and *@bounced whether it is a bounce buffer
+ * (both untouched under passthrough, which has nothing to check).
  */
-static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir, bool notify, const char **why,
-		     char *buf, size_t len)
+static const char *unmap_mismatch(struct dma_device *dev, dma_addr_t addr, size_t size,
+				  phys_addr_t *pa, bool *bounced, char *buf, size_t len)
 {
-	phys_addr_t pa, start;
+	phys_addr_t start;
 	unsigned int prot;
 	size_t bsize;
 
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
-		if (notify)
-			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
-		return 0;
-	}
-	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot)) {
-		*why = "address is not mapped";
-		return -EINVAL;
-	}
-	if (swiotlb_find(dev->os->swiotlb, pa, &start, &bsize)) {
-		if (pa != start) {
-			*why = "address is inside a bounced buffer, not its start";
-			return -EINVAL;
-		}
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return NULL;
+	if (iommu_iova_to_phys(dev->dom, addr, pa, &prot))
+		return "address is not mapped";
+	*bounced = swiotlb_find(dev->os->swiotlb, *pa, &start, &bsize);
+	if (*bounced) {
+		if (*pa != start)
+			return "address is inside a bounced buffer, not its start";
 		if (size != bsize) {
 			snprintf(buf, len, "size %zu is not the %zu bytes of the bounced buffer "
 				 "at %#" PRIx64 "; expected the size given to the map call",
 				 size, bsize, addr);
-			*why = buf;
-			return -EINVAL;
+			return buf;
 		}
-		if (notify)
-			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
-		/* Invalidate before the copy-back so the device is done. */
-		iommu_unmap_range(dev, addr, size);
-		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, bsize, dir);
-		swiotlb_unmap(dev->os->swiotlb, pa);
-		return 0;
+		return NULL;
 	}
-	if (!dev->debug) {
-		*why = extent_mismatch(dev, addr, size, pa, prot, buf, len);
-		if (*why)
-			return -EINVAL;
-	}
-	if (notify)
+	return dev->debug ? NULL : extent_mismatch(dev, addr, size, *pa, prot, buf, len);
+}
+
+/*
+ * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
+ * changed, the observer not told -- where unmap_mismatch() says so.
+ * Otherwise tells the observer first if @flags has UNMAP_NOTIFY.
+ */
+static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir, unsigned int flags, const char **why,
+		     char *buf, size_t len)
+{
+	phys_addr_t pa = 0;
+	bool bounced = false;
+
+	*why = unmap_mismatch(dev, addr, size, &pa, &bounced, buf, len);
+	if (*why)
+		return -EINVAL;
+	if (flags & UNMAP_NOTIFY)
 		emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return 0;
+	/* Invalidate before a copy-back so the device is done. */
 	iommu_unmap_range(dev, addr, size);
+	if (bounced) {
+		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
+		swiotlb_unmap(dev->os->swiotlb, pa);
+	}
 	return 0;
 }
 
@@ -698,10 +707,10 @@ static dma_addr_t map_phys(struct dma_device *dev, const struct map_call *c, boo
 	addr = map_one(dev, phys, size, dir);
 	if (dma_mapping_error(addr))
 		return addr;
-	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys)) {
+	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys, NULL)) {
 		char buf[256];
 
-		unmap_one(dev, addr, size, dir, false, &why, buf, sizeof(buf));
+		unmap_one(dev, addr, size, dir, 0, &why, buf, sizeof(buf));
 		return DMA_MAPPING_ERROR;
 	}
 	st_inc(dev, maps);
@@ -742,12 +751,13 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 	why = dma_range_bad(dev, addr, size, msg, sizeof(msg));
 	/* A record, once taken, guarantees the mapping: unmap_one() cannot refuse. */
 	if (!why && dev->debug)
-		dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, true, false, &why);
+		dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, NULL, true, false,
+				&why, msg, sizeof(msg));
 	if (why) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
-	if (unmap_one(dev, addr, size, dir, true, &why, msg, sizeof(msg))) {
+	if (unmap_one(dev, addr, size, dir, UNMAP_NOTIFY, &why, msg, sizeof(msg))) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
@@ -798,8 +808,8 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 	}
 	why = dma_range_bad(dev, d->addr, d->size, msg, sizeof(msg));
 	if (!why && dev->debug)
-		dma_debug_check(&dev->dbg, d->addr, d->size, d->dir, DBG_SINGLE, true, false,
-				&why);
+		dma_debug_check(&dev->dbg, d->addr, d->size, d->dir, DBG_SINGLE, NULL, true,
+				false, &why, msg, sizeof(msg));
 	if (why) {
 		misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
 		*ret = -EINVAL;
@@ -816,7 +826,8 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		 * Passthrough, the flush queue, or a bounce that must be
 		 * invalidated before its copy-back: as dma_unmap_page().
 		 */
-		if (unmap_one(dev, d->addr, d->size, d->dir, true, &why, msg, sizeof(msg))) {
+		if (unmap_one(dev, d->addr, d->size, d->dir, UNMAP_NOTIFY, &why, msg,
+			      sizeof(msg))) {
 			misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
 			*ret = -EINVAL;
 			return false;
@@ -894,7 +905,8 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		return -EINVAL;
 	why = dma_range_bad(dev, addr, size, msg, sizeof(msg));
 	if (!why && dev->debug)
-		dma_debug_check(&dev->dbg, addr, size, dir, kind, false, true, &why);
+		dma_debug_check(&dev->dbg, addr, size, dir, kind, NULL, false, true, &why, msg,
+				sizeof(msg));
 	if (why) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
@@ -977,8 +989,9 @@ static bool sg_contiguous_ok(const struct dma_device *dev, const struct scatterl
 
 /*
  * Unmap entries mapped one by one, dropping their records; an entry that
- * is not mapped is skipped.  @notify: tell the observer (not for a map_sg
- * unwinding entries it never announced).
+ * is not mapped is skipped (dma_unmap_sg() checked them all first).
+ * @notify: tell the observer (not for a map_sg unwinding entries it never
+ * announced).
  */
 static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int n,
 			    enum dma_data_direction dir, bool notify)
@@ -989,9 +1002,9 @@ static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int 
 
 		if (dev->debug)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					DBG_SG, true, false, &why);
-		unmap_one(dev, sg[i].dma_address, sg[i].length, dir, notify, &why, msg,
-			  sizeof(msg));
+					DBG_SG, NULL, true, false, &why, msg, sizeof(msg));
+		unmap_one(dev, sg[i].dma_address, sg[i].length, dir,
+			  notify ? UNMAP_NOTIFY : 0, &why, msg, sizeof(msg));
 	}
 }
 
@@ -1024,6 +1037,7 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir)
 {
 	static const char fn[] = "dma_map_sg";
+	struct dbg_sg_pos pos = { .nents = nents };
 	const char *why;
 	size_t total = 0;
 	pfn_t base, cur = 0;
@@ -1059,9 +1073,11 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			if (dma_mapping_error(sg[i].dma_address))
 				goto out_unwind;
 			sg[i].dma_length = sg[i].length;
+			pos.first = sg[0].dma_address;
+			pos.index = i;
 			if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address,
-							sg[i].length, dir, DBG_SG, p)) {
-				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, false, &why,
+							sg[i].length, dir, DBG_SG, p, &pos)) {
+				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, 0, &why,
 					  msg, sizeof(msg));
 				goto out_unwind;
 			}
@@ -1085,13 +1101,17 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		sg[i].dma_length = sg[i].length;
 		cur += np;
 	}
+	pos.first = sg[0].dma_address;
+	pos.pages = total;
 	for (i = 0; i < nents; i++) {
+		pos.index = i;
 		if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address, sg[i].length,
 						dir, DBG_SG,
-						(sg[i].page << PAGE_SHIFT) + sg[i].offset)) {
+						(sg[i].page << PAGE_SHIFT) + sg[i].offset, &pos)) {
 			for (int k = 0; k < i; k++)
 				dma_debug_check(&dev->dbg, sg[k].dma_address, sg[k].length,
-						dir, DBG_SG, true, false, &why);
+						dir, DBG_SG, NULL, true, false, &why, msg,
+						sizeof(msg));
 			goto out_unmap_range;
 		}
 	}
@@ -1118,14 +1138,77 @@ out_unwind:
 	return 0;
 }
 
+/*
+ * Without dma_debug: can @sg, @nents be the whole of a list dma_map_sg()
+ * mapped as one IOVA range for @dir?  Such a list's entries follow each
+ * other in IOVA space, each on its own pages from the first entry's page,
+ * each page mapping its entry's frames with @dir's permission; the range
+ * is iova_round_size() of its pages, aligned to that when a power of two,
+ * and the rest of it is never mapped.  NULL if nothing here disproves it,
+ * else why (into @buf), with *@bad the entry at fault.  More entries than
+ * were mapped run into the unmapped rest of the range (or into another
+ * mapping, whose frames are not theirs); fewer leave a mapped page inside
+ * the range of the count given -- unless that count fills a power-of-two
+ * range, which no record-free check can tell from a whole list.  One or
+ * two walks per entry: the unmap walks every page anyway.
+ */
+static const char *sg_contig_mismatch(struct dma_device *dev, const struct scatterlist *sg,
+				      int nents, enum dma_data_direction dir, int *bad,
+				      char *buf, size_t len)
+{
+	iova_t start = sg[0].dma_address & PAGE_MASK, cur = start;
+	size_t total = 0, span;
+	phys_addr_t pa;
+	unsigned int prot;
+
+	for (int i = 0; i < nents; i++) {
+		size_t np = sg_pages(&sg[i]);
+
+		*bad = i;
+		if (sg[i].dma_address != cur + sg[i].offset) {
+			snprintf(buf, len, "entry is not where dma_map_sg() put it (%#" PRIx64
+				 ", after the entries before it); expected the list as "
+				 "dma_map_sg() left it", cur + sg[i].offset);
+			return buf;
+		}
+		for (size_t k = 0; k < np; k += np - 1 ? np - 1 : 1)
+			if (iommu_iova_to_phys(dev->dom, cur + k * PAGE_SIZE, &pa, &prot) ||
+			    pa != (sg[i].page + k) << PAGE_SHIFT || prot != dir_prot(dir)) {
+				snprintf(buf, len, "page %zu of the entry does not map frame %#"
+					 PRIx64 " for %s; expected an entry of a list mapped "
+					 "for that direction", k, sg[i].page + k,
+					 dma_dir_name(dir));
+				return buf;
+			}
+		cur += np * PAGE_SIZE;
+		total += np;
+	}
+	*bad = 0;
+	span = iova_round_size(total);
+	if (!(span & (span - 1)) && ((start >> PAGE_SHIFT) & (span - 1))) {
+		snprintf(buf, len, "%#" PRIx64 " is not where a list of %zu pages starts (its "
+			 "IOVA range is aligned to %zu pages); expected the list as dma_map_sg() "
+			 "left it", start, total, span);
+		return buf;
+	}
+	if (total < span && !iommu_iova_to_phys(dev->dom, cur, &pa, &prot)) {
+		snprintf(buf, len, "the page after the last entry (%#" PRIx64 ") is mapped "
+			 "inside the list's IOVA range: it was mapped with more than %d "
+			 "entries; expected the nents given to dma_map_sg()", cur, nents);
+		return buf;
+	}
+	return NULL;
+}
+
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir)
 {
 	static const char fn[] = "dma_unmap_sg";
+	struct dbg_sg_pos pos = { .nents = nents };
 	const char *why = NULL;
 	size_t total = 0;
+	bool contig;
 	char msg[256];
-	iova_t start;
 	int i;
 
 	if (nents <= 0 || !dir_valid(dir)) {
@@ -1142,13 +1225,30 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		else
 			why = dma_range_bad(dev, sg[i].dma_address, sg[i].length, msg,
 					    sizeof(msg));
+		total += sg_pages(&sg[i]);
 	}
 	i--;
+	contig = sg_contiguous_ok(dev, sg, nents);
 	if (!why && dev->debug) {
-		/* All entries must match their records. */
-		for (i = 0; i < nents && !why; i++)
+		pos.first = sg[0].dma_address;
+		pos.pages = contig ? total : 0;
+		for (i = 0; i < nents && !why; i++) {
+			pos.index = i;
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					DBG_SG, false, false, &why);
+					DBG_SG, &pos, false, false, &why, msg, sizeof(msg));
+		}
+		i--;
+	} else if (!why && contig) {
+		why = sg_contig_mismatch(dev, sg, nents, dir, &i, msg, sizeof(msg));
+	} else if (!why) {
+		/* Entry by entry: each must be a mapping unmap_one() would unmap. */
+		for (i = 0; i < nents && !why; i++) {
+			phys_addr_t pa;
+			bool bounced;
+
+			why = unmap_mismatch(dev, sg[i].dma_address, sg[i].length, &pa,
+					     &bounced, msg, sizeof(msg));
+		}
 		i--;
 	}
 	if (why) {
@@ -1157,31 +1257,18 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			    sg[i].dma_address, sg[i].length);
 		return -EINVAL;
 	}
-	if (!sg_contiguous_ok(dev, sg, nents)) {
+	if (!contig) {
 		sg_unmap_prefix(dev, sg, nents, dir, true);
 		st_inc(dev, unmaps);
 		return 0;
 	}
-	for (i = 0; i < nents; i++)
-		total += sg_pages(&sg[i]);
-	start = sg[0].dma_address & PAGE_MASK;
-	if (!dev->debug) {
-		phys_addr_t pa;
-		unsigned int prot;
-
-		if (iommu_iova_to_phys(dev->dom, start, &pa, &prot)) {
-			misuse(dev, fn, sg[0].dma_address, sg[0].length, dir,
-			       "address is not mapped");
-			return -EINVAL;
-		}
-	} else {
+	if (dev->debug)
 		for (i = 0; i < nents; i++)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					DBG_SG, true, false, &why);
-	}
+					DBG_SG, NULL, true, false, &why, msg, sizeof(msg));
 	for (i = 0; i < nents; i++)
 		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
-	iommu_unmap_range(dev, start, total * PAGE_SIZE);
+	iommu_unmap_range(dev, sg[0].dma_address & PAGE_MASK, total * PAGE_SIZE);
 	st_inc(dev, unmaps);
 	return 0;
 }
@@ -1249,7 +1336,7 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size, dma_addr_t *handle
 			goto out_put;
 	}
 	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, DMA_BIDIRECTIONAL,
-					DBG_COHERENT, phys)) {
+					DBG_COHERENT, phys, NULL)) {
 		if (dev->type != DMA_DOMAIN_PASSTHROUGH)
 			iommu_unmap_range(dev, addr, PAGE_SIZE << order);
 		goto out_put;
@@ -1328,7 +1415,8 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 	}
 	/* Check everything first: a refused call must leave the record too. */
 	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
-					  DBG_COHERENT, false, false, &why)) {
+					  DBG_COHERENT, NULL, false, false, &why, msg,
+					  sizeof(msg))) {
 		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
 		return -EINVAL;
 	}
@@ -1339,7 +1427,8 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 	}
 	/* Claim the record: only a concurrent free of the same handle can fail here. */
 	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
-					  DBG_COHERENT, true, false, &why)) {
+					  DBG_COHERENT, NULL, true, false, &why, msg,
+					  sizeof(msg))) {
 		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
 		return -EINVAL;
 	}

@@ -32,8 +32,9 @@
  * Complete misuse detection needs dma_debug (on by default, as
  * CONFIG_DMA_API_DEBUG); without it a translating domain still refuses to
  * unmap an IOVA whose PTE is absent or an extent the page table and the
- * IOVA allocator prove wrong (see dma_unmap_page()) and, for an untrusted
- * device, to sync an unmapped IOVA or outside a bounced buffer; dma_free_coherent() still checks its arguments against
+ * IOVA allocator prove wrong (see dma_unmap_page() and dma_unmap_sg())
+ * and, for an untrusted device, to sync an unmapped IOVA or outside a
+ * bounced buffer; dma_free_coherent() still checks its arguments against
  * the domain and the page allocator, while a sync on a trusted device is
  * free and checked only for a range that wraps or leaves the address
  * space -- memory is coherent, as in Linux.
@@ -378,6 +379,9 @@ int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
  * merged).  Under passthrough, and for an untrusted device when an entry
  * does not start and end on page boundaries, each entry is mapped on its
  * own as dma_map_page() would (bounced where needed).
+ * With dma_debug each entry's record also keeps the list it belongs to
+ * (its first entry's DMA address), its place in it and @nents, for
+ * dma_unmap_sg().
  *
  * Context: any thread.
  * Return: the number of entries mapped (= @nents), or 0 with nothing left
@@ -397,18 +401,36 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
  * @nents: as given to dma_map_sg()
  * @dir: as given to dma_map_sg()
  *
- * With dma_debug every entry must match a live scatterlist mapping before
- * anything changes.  A contiguous mapping is torn down as one range (one
- * invalidation + SYNC on strict, one flush-queue entry on lazy); entries
- * mapped one by one are unmapped one by one, as dma_unmap_page().
+ * Every entry is checked before anything changes.  A contiguous mapping
+ * is torn down as one range (one invalidation + SYNC on strict, one
+ * flush-queue entry on lazy); entries mapped one by one are unmapped one by
+ * one, as dma_unmap_page().
+ *
+ * The entry count must be the one given to dma_map_sg(): fewer entries
+ * would leave the rest mapped (and its IOVA range freed short), more would
+ * unmap what belongs to other mappings.  With dma_debug that is checked
+ * exactly, as Linux's dma-debug checks it: entry i's record must be entry
+ * i of the list that starts at @sg[0]'s DMA address, mapped with @nents
+ * entries and the same way (contiguous or one by one).  Without dma_debug
+ * there is no record, and the lab, like Linux, trusts the count -- but
+ * checks what the page table proves, which costs one or two walks per
+ * entry: a contiguous list's entries must sit where dma_map_sg() put them
+ * (each right after the one before, mapping its own frames with @dir's
+ * permission) and the range must be whole -- aligned to its size class,
+ * the rest of it unmapped -- so more entries than were mapped, and fewer
+ * ones that leave a page of the range mapped, are refused; an entry
+ * mapped one by one must each be a mapping dma_unmap_page() would unmap.
+ * What stays invisible without dma_debug and is carried out as asked: a
+ * shorter count whose pages fill a power-of-two range (2 entries of a
+ * 3-page list), any shorter count of a list mapped one by one (its other
+ * entries stay mapped), more entries that happen to be live mappings of
+ * their own, and anything inside memory under passthrough.
  *
  * Context: any thread.
  * Return: 0; -EINVAL, with nothing unmapped (logged with the entry at
  * fault, counted, no event), for @nents below 1, a bad @dir, an empty
- * entry, one whose range wraps or leaves the DMA address space, an entry
- * that does not match (dma_debug) or a contiguous mapping whose first page
- * is not mapped (without dma_debug).  Without dma_debug, entries mapped
- * one by one that are not mapped are skipped silently.
+ * entry, one whose range wraps or leaves the DMA address space, or one
+ * the checks above refuse.
  */
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir);

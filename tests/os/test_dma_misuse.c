@@ -2,7 +2,8 @@
 /*
  * test_dma_misuse.c - the DMA API used as an attacker would use it: map
  * arguments whose address arithmetic wraps into another owner's page,
- * unmaps and syncs whose address + size wraps.
+ * unmaps and syncs whose address + size wraps, scatterlists unmapped with
+ * another entry count than they were mapped with.
  *
  * Every test runs on every domain type (passthrough, strict, lazy), on a
  * trusted and an untrusted device, with dma_debug on and off.  A refused
@@ -443,6 +444,111 @@ static void test_unmap_range_wrap_refused(void)
 	each_config(unmap_range_wrap);
 }
 
+/* ---- scatterlist entry count ------------------------------------------ */
+
+static bool entry_reachable(struct mdev *hw, const struct scatterlist *e)
+{
+	uint8_t b;
+
+	return mdev_access(hw, e->dma_address, &b, 1, DEV_READ) == 0 &&
+	       mdev_access(hw, e->dma_address + e->length - 1, &b, 1, DEV_READ) == 0;
+}
+
+static void unmap_sg_count(const struct cfg *c)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, c);
+	struct mdev *hw = dma_device_mdev(dev);
+	/* Contiguous on a trusted translating domain: 2 + 1 + 1 pages, a range of 4. */
+	bool contig = translating(c) && !c->untrusted;
+	struct evlog log = { 0 };
+	struct dma_stats s0, s1;
+	struct scatterlist sg[4];
+	unsigned int refused = 0;
+	pfn_t p2, p1, pb;
+
+	REQUIRE(dev);
+	REQUIRE(pages_alloc(lab->pa, 1, 77, true, &p2) == 0);
+	REQUIRE(pages_alloc(lab->pa, 1, 77, true, &p1) == 0);
+	REQUIRE(pages_alloc(lab->pa, 0, 88, true, &pb) == 0);
+	sg_init_table(sg, 4);
+	sg_set_page(&sg[0], p2, 2 * PAGE_SIZE, 0);
+	sg_set_page(&sg[1], p1, PAGE_SIZE, 0);
+	sg_set_page(&sg[2], p1 + 1, 100, 8);		/* bounced if untrusted */
+	sg_set_page(&sg[3], pb, PAGE_SIZE, 0);		/* another list, B */
+	REQUIRE(dma_map_sg(dev, sg, 3, DMA_BIDIRECTIONAL) == 3);
+	REQUIRE(dma_map_sg(dev, &sg[3], 1, DMA_BIDIRECTIONAL) == 1);
+	os_set_dma_observer(lab->os, record_event, &log);
+	dma_stats_read(dev, &s0);
+	/*
+	 * Fewer: with dma_debug always refused; without it only on a
+	 * contiguous list, where 3 of the range's 4 pages leave one mapped
+	 * (entries mapped one by one are each a mapping of their own).
+	 */
+	if (c->debug || contig) {
+		CHECK(dma_unmap_sg(dev, sg, 2, DMA_BIDIRECTIONAL) == -EINVAL,
+		      CFG_FMT ": 2 of 3 entries unmapped", CFG_ARGS(c));
+		refused++;
+	}
+	/* More: list A and B's entry as one list of 4. */
+	if (c->debug || contig) {
+		CHECK(dma_unmap_sg(dev, sg, 4, DMA_BIDIRECTIONAL) == -EINVAL,
+		      CFG_FMT ": 4 entries where 3 were mapped", CFG_ARGS(c));
+		refused++;
+	}
+	/* B's entry as entry 1 of A, with dma_debug. */
+	if (c->debug) {
+		struct scatterlist mix[2] = { sg[0], sg[3] };
+
+		CHECK(dma_unmap_sg(dev, mix, 2, DMA_BIDIRECTIONAL) == -EINVAL,
+		      CFG_FMT ": entries of two lists", CFG_ARGS(c));
+		refused++;
+	}
+	dma_stats_read(dev, &s1);
+	CHECK(log.total == 0, CFG_FMT ": %u event(s) for refused unmaps", CFG_ARGS(c),
+	      log.total);
+	CHECK(s1.misuse - s0.misuse == refused && s1.unmaps == s0.unmaps,
+	      CFG_FMT ": misuse +%llu (expected +%u), unmaps +%llu", CFG_ARGS(c),
+	      (unsigned long long)(s1.misuse - s0.misuse), refused,
+	      (unsigned long long)(s1.unmaps - s0.unmaps));
+	for (int i = 0; i < 4; i++)
+		CHECK(entry_reachable(hw, &sg[i]), CFG_FMT ": entry %d unmapped by a refused call",
+		      CFG_ARGS(c), i);
+	/* The right calls still work, and take everything back. */
+	CHECK(dma_unmap_sg(dev, sg, 3, DMA_BIDIRECTIONAL) == 0,
+	      CFG_FMT ": the right unmap is refused", CFG_ARGS(c));
+	CHECK(dma_unmap_sg(dev, &sg[3], 1, DMA_BIDIRECTIONAL) == 0);
+	CHECK(log.n[DMA_EV_UNMAP] == 4, CFG_FMT ": %u unmap event(s)", CFG_ARGS(c),
+	      log.n[DMA_EV_UNMAP]);
+	if (c->type == DMA_DOMAIN_LAZY)
+		dma_flush_lazy(dev);
+	if (translating(c))
+		for (int i = 0; i < 4; i++)
+			CHECK(!entry_reachable(hw, &sg[i]), CFG_FMT ": entry %d still reachable",
+			      CFG_ARGS(c), i);
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_device_destroy(dev) == 0, CFG_FMT ": left mapped", CFG_ARGS(c));
+	page_put(lab->pa, p2);
+	page_put(lab->pa, p1);
+	page_put(lab->pa, pb);
+	lab_down(lab);
+}
+
+/*
+ * dma_unmap_sg() with another entry count than dma_map_sg() was given is
+ * refused and changes nothing: with dma_debug always (each entry's record
+ * knows its list, its place in it and the list's entry count), without it
+ * where the page table proves it (a contiguous list: more entries run
+ * past the list, fewer leave a page of its IOVA range mapped).  It broke:
+ * with fewer entries the unmap returned 0 and left the last entry mapped
+ * and readable, and the right unmap was then refused; with more, a second
+ * list's entry was dropped from dma_debug and its mapping left behind.
+ */
+static void test_unmap_sg_wrong_count_refused(void)
+{
+	each_config(unmap_sg_count);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -452,6 +558,7 @@ int main(int argc, char **argv)
 		TEST(test_iova_link_phys_wrap_maps_nothing),
 		TEST(test_sync_range_wrap_refused),
 		TEST(test_unmap_range_wrap_refused),
+		TEST(test_unmap_sg_wrong_count_refused),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
