@@ -33,8 +33,13 @@
  * would turn a buffer past the end into one at the start of memory --
  * another owner's pages.
  *
+ * Teardown: dma_device_destroy() unmaps what dma_debug still records, the
+ * two-step IOVA ranges still reserved (kept in a list whatever dma_debug
+ * says: they are few and long-lived), and frees the swiotlb slots still
+ * bounced for the device once its domain is gone.
+ *
  * Locks: fq[cpu].lock is taken by unmap (this CPU) and by the timer; the
- * domain, IOVA and IOTLB locks nest inside it.
+ * domain, IOVA and IOTLB locks nest inside it.  iova_lock is a leaf.
  */
 #include "os_int.h"
 
@@ -60,6 +65,13 @@ struct flush_queue {
 	struct fq_entry e[FQ_SIZE];
 };
 
+/* A two-step IOVA range reserved by dma_iova_try_alloc() and not yet freed. */
+struct iova_rec {
+	struct iova_rec *next;
+	dma_addr_t addr;
+	size_t size;
+};
+
 struct dma_stats_atomic {
 	_Atomic uint64_t maps, unmaps, syncs, inv_cmds, fq_flushes, bounce_maps,
 		bounce_bytes, misuse;
@@ -78,6 +90,8 @@ struct dma_device {
 	pthread_mutex_t timer_lock;	/* protects timer_stop */
 	pthread_cond_t timer_cond;
 	bool timer_stop;
+	pthread_mutex_t iova_lock;	/* protects iova_states */
+	struct iova_rec *iova_states;
 	struct dma_debug dbg;
 	struct dma_stats_atomic st;
 };
@@ -301,6 +315,7 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
 	dev->untrusted = opts->untrusted;
 	dev->debug = !opts->no_debug;
 	dma_debug_init(&dev->dbg);
+	pthread_mutex_init(&dev->iova_lock, NULL);
 	dev->hw = mdev_create(os->m, name);
 	if (!dev->hw)
 		goto out_free;
@@ -342,24 +357,31 @@ out_dom:
 out_mdev:
 	mdev_destroy(dev->hw);
 out_free:
+	pthread_mutex_destroy(&dev->iova_lock);
 	dma_debug_destroy(&dev->dbg);
 	free(dev);
 	return NULL;
 }
 
 #define UNMAP_NOTIFY 1u		/* tell the observer before the PTEs go */
+#define UNMAP_NO_COPY 2u	/* teardown: free a bounce without copying back */
 
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir, unsigned int flags, const char **why,
 		     char *buf, size_t len);
+static void iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size);
 static unsigned int order_for(size_t size);
+static uint64_t emit_unlink_runs(struct dma_device *dev, iova_t iova, size_t size,
+				 enum dma_data_direction dir);
 
 /*
  * Report a mapping left live at teardown and tear it down as its unmap
  * would: the observer hears of it first, with the event the unmap would
  * have sent (a coherent one for its whole block), so it does not keep the
- * buffer lent after the device is gone.  A scatterlist entry's PTEs go
- * with the domain, after this.
+ * buffer lent after the device is gone.  A bounced buffer is not copied
+ * back: nothing handed it back, and the original may not be the caller's
+ * any more.  A scatterlist mapped as one IOVA range is torn down whole by
+ * unmap_live_list(), once every entry's event has gone out.
  */
 static void report_live(void *arg, const struct dma_debug_entry *e)
 {
@@ -373,18 +395,66 @@ static void report_live(void *arg, const struct dma_debug_entry *e)
 		" size=%zu dir=%s\n", mdev_name(dev->hw), e->addr, e->size,
 		dma_dir_name(e->dir));
 	emit(dev, DMA_EV_UNMAP, e->addr, size, e->dir, coherent);
-	if (e->kind != DBG_SG)
-		unmap_one(dev, e->addr, size, e->dir, 0, &why, msg, sizeof(msg));
+	if (e->kind != DBG_SG || !e->sg.pages)
+		unmap_one(dev, e->addr, size, e->dir, UNMAP_NO_COPY, &why, msg, sizeof(msg));
+}
+
+/* Tear down a live scatterlist mapped as one IOVA range, from its first entry. */
+static void unmap_live_list(void *arg, const struct dma_debug_entry *e)
+{
+	struct dma_device *dev = arg;
+
+	if (e->kind == DBG_SG && e->sg.pages && !e->sg.index)
+		iommu_unmap_range(dev, e->sg.first & PAGE_MASK, e->sg.pages * PAGE_SIZE);
+}
+
+/*
+ * Unlink and free every two-step IOVA range still reserved, telling the
+ * observer of each linked run first (as dma_iova_free() does).  Returns
+ * the number of ranges.
+ */
+static size_t free_live_iova_states(struct dma_device *dev)
+{
+	struct iova_rec *r, *next;
+	size_t n = 0;
+
+	pthread_mutex_lock(&dev->iova_lock);
+	r = dev->iova_states;
+	dev->iova_states = NULL;
+	pthread_mutex_unlock(&dev->iova_lock);
+	for (; r; r = next, n++) {
+		struct iommu_cmd cmd = {
+			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+			.iova = r->addr, .npages = r->size >> PAGE_SHIFT,
+		};
+		uint64_t runs;
+
+		next = r->next;
+		runs = emit_unlink_runs(dev, r->addr, r->size, DMA_NONE);
+		fprintf(stderr, "dma: %s: IOVA range still reserved at teardown: addr=%#" PRIx64
+			" size=%zu, %llu linked run(s)\n", mdev_name(dev->hw), r->addr, r->size,
+			(unsigned long long)runs);
+		iommu_unmap(dev->dom, r->addr, r->size);
+		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		st_inc(dev, inv_cmds);
+		free_iova_fast(dev->iovad, r->addr >> PAGE_SHIFT, r->size >> PAGE_SHIFT);
+		free(r);
+	}
+	return n;
 }
 
 size_t dma_device_destroy(struct dma_device *dev)
 {
-	size_t live, leaked_ptes;
+	size_t records, states, leaked_ptes, bounced;
 
 	if (!dev)
 		return 0;
+	/* Every event first, then the lists' ranges: unmaps are told before. */
 	dma_debug_for_each(&dev->dbg, report_live, dev);
-	live = dma_debug_destroy(&dev->dbg);
+	dma_debug_for_each(&dev->dbg, unmap_live_list, dev);
+	records = dma_debug_destroy(&dev->dbg);
+	states = free_live_iova_states(dev);
+	pthread_mutex_destroy(&dev->iova_lock);
 	if (dev->type == DMA_DOMAIN_LAZY) {
 		pthread_mutex_lock(&dev->timer_lock);
 		dev->timer_stop = true;
@@ -400,18 +470,24 @@ size_t dma_device_destroy(struct dma_device *dev)
 	}
 	mdev_attach(dev->hw, NULL);
 	leaked_ptes = iommu_domain_free(dev->dom);
-	if (leaked_ptes) {
+	if (leaked_ptes)
 		fprintf(stderr, "dma: %s: %zu page(s) still mapped at teardown\n",
 			mdev_name(dev->hw), leaked_ptes);
-		if (!live)
-			live = leaked_ptes;
-	}
+	/*
+	 * No translation reaches the pool now: free what is still bounced
+	 * for this device -- buffers dma_debug did not record (it was off).
+	 */
+	bounced = swiotlb_release_owner(dev->os->swiotlb, dev);
+	if (bounced)
+		fprintf(stderr, "dma: %s: %zu bounce buffer(s) still mapped at teardown; "
+			"slots freed\n", mdev_name(dev->hw), bounced);
 	if (dev->iovad)
 		iovad_destroy(dev->iovad);
 	mdev_destroy(dev->hw);
 	atomic_fetch_sub(&dev->os->ndevices, 1);
 	free(dev);
-	return live;
+	/* Without records (dma_debug off), the pages still mapped stand for them. */
+	return records + states + (records ? 0 : leaked_ptes);
 }
 
 struct mdev *dma_device_mdev(const struct dma_device *dev)
@@ -509,7 +585,7 @@ static dma_addr_t map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
 	}
 	if (!needs_bounce(dev, phys, size))
 		return iommu_map_range(dev, phys, size, dir);
-	tlb = swiotlb_map(dev->os->swiotlb, dev->os->m, phys, size, dir);
+	tlb = swiotlb_map(dev->os->swiotlb, dev->os->m, phys, size, dir, dev);
 	if (!tlb)
 		return DMA_MAPPING_ERROR;
 	addr = iommu_map_range(dev, tlb, size, dir);
@@ -616,7 +692,8 @@ static const char *unmap_mismatch(struct dma_device *dev, dma_addr_t addr, size_
 /*
  * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
  * changed, the observer not told -- where unmap_mismatch() says so.
- * Otherwise tells the observer first if @flags has UNMAP_NOTIFY.
+ * Otherwise tells the observer first if @flags has UNMAP_NOTIFY, and
+ * copies a bounced buffer back unless it has UNMAP_NO_COPY.
  */
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir, unsigned int flags, const char **why,
@@ -635,7 +712,8 @@ static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 	/* Invalidate before a copy-back so the device is done. */
 	iommu_unmap_range(dev, addr, size);
 	if (bounced) {
-		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
+		if (!(flags & UNMAP_NO_COPY))
+			swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
 		swiotlb_unmap(dev->os->swiotlb, pa);
 	}
 	return 0;
@@ -1457,6 +1535,7 @@ void dma_stats_read(struct dma_device *dev, struct dma_stats *out)
 int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       size_t size)
 {
+	struct iova_rec *r;
 	pfn_t pfn;
 
 	state->addr = 0;
@@ -1468,19 +1547,49 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       "size must be a nonzero multiple of the page size");
 		return -EINVAL;
 	}
-	pfn = alloc_iova_fast(dev->iovad, size >> PAGE_SHIFT, dev->mask >> PAGE_SHIFT);
-	if (!pfn)
+	r = lab_malloc(sizeof(*r));
+	if (!r)
 		return -ENOMEM;
-	state->addr = pfn << PAGE_SHIFT;
+	pfn = alloc_iova_fast(dev->iovad, size >> PAGE_SHIFT, dev->mask >> PAGE_SHIFT);
+	if (!pfn) {
+		free(r);
+		return -ENOMEM;
+	}
+	*r = (struct iova_rec){ .addr = pfn << PAGE_SHIFT, .size = size };
+	pthread_mutex_lock(&dev->iova_lock);
+	r->next = dev->iova_states;
+	dev->iova_states = r;
+	pthread_mutex_unlock(&dev->iova_lock);
+	state->addr = r->addr;
 	state->size = size;
 	return 0;
 }
 
 /*
+ * The record of the live range @state names, unlinked from the list if
+ * @take; NULL if @state is not one (never reserved, freed already, forged).
+ */
+static struct iova_rec *iova_rec_find(struct dma_device *dev,
+				      const struct dma_iova_state *state, bool take)
+{
+	struct iova_rec **pp, *r;
+
+	pthread_mutex_lock(&dev->iova_lock);
+	for (pp = &dev->iova_states; (r = *pp); pp = &r->next)
+		if (r->addr == state->addr && r->size == state->size)
+			break;
+	if (r && take)
+		*pp = r->next;
+	pthread_mutex_unlock(&dev->iova_lock);
+	return r;
+}
+
+/*
  * Is @state a range dma_iova_try_alloc() could have given: nonzero, page
- * aligned, inside the IOVA space without wrapping?  NULL if so, else why
- * not (written into @buf).  So state->addr + offset, for an offset inside
- * the state, cannot wrap either.
+ * aligned, inside the IOVA space without wrapping -- and, with dma_debug,
+ * one @dev has reserved and not freed?  NULL if so, else why not (written
+ * into @buf).  So state->addr + offset, for an offset inside the state,
+ * cannot wrap either.
  */
 static const char *iova_state_bad(struct dma_device *dev, const struct dma_iova_state *state,
 				  char *buf, size_t len)
@@ -1490,10 +1599,11 @@ static const char *iova_state_bad(struct dma_device *dev, const struct dma_iova_
 	if (!state->addr)
 		return "state has no range; expected one from dma_iova_try_alloc()";
 	if (((state->addr | state->size) & ~PAGE_MASK) || !state->size ||
-	    state->addr >= end || state->size > end - state->addr) {
-		snprintf(buf, len, "state [%#" PRIx64 ", +%#zx) is not a range of the IOVA "
-			 "space; expected one from dma_iova_try_alloc()", state->addr,
-			 state->size);
+	    state->addr >= end || state->size > end - state->addr ||
+	    (dev->debug && !iova_rec_find(dev, state, false))) {
+		snprintf(buf, len, "state [%#" PRIx64 ", +%#zx) is not a range this device "
+			 "reserved; expected one from dma_iova_try_alloc(), not yet freed",
+			 state->addr, state->size);
 		return buf;
 	}
 	return NULL;
@@ -1670,10 +1780,23 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 {
+	struct iova_rec *r;
 	uint64_t runs;
 
 	if (!state->addr)
 		return;
+	/*
+	 * Only a range still reserved: a copy of a state already freed, or a
+	 * forged one, would free IOVA space someone else may hold now.
+	 */
+	r = iova_rec_find(dev, state, true);
+	if (!r) {
+		misuse_call(dev, "not a range this device reserved (freed already, or never "
+			    "allocated); nothing freed", "dma_iova_free(state=[%#" PRIx64
+			    ", +%#zx))", state->addr, state->size);
+		return;
+	}
+	free(r);
 	/*
 	 * Pages still linked are misuse.  Unlink them as dma_iova_unlink()
 	 * would, each linked run in turn: the observer hears of it before its

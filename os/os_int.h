@@ -30,10 +30,11 @@ struct os {
 /* swiotlb.c */
 struct swiotlb *swiotlb_create(struct os *os, size_t bytes);
 void swiotlb_destroy(struct os *os, struct swiotlb *s);
-/* Bounce @size bytes of @orig at page offset @orig & ~PAGE_MASK; return the
- * bounce physical address or 0 when full. */
+/* Bounce @size bytes of @orig at page offset @orig & ~PAGE_MASK for
+ * @owner (the device, for swiotlb_release_owner()); return the bounce
+ * physical address or 0 when full. */
 phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
-			size_t size, enum dma_data_direction dir);
+			size_t size, enum dma_data_direction dir, const void *owner);
 bool swiotlb_owns(const struct swiotlb *s, phys_addr_t pa);
 /* The live bounce buffer holding @tlb: true with its first byte and size. */
 bool swiotlb_find(const struct swiotlb *s, phys_addr_t tlb, phys_addr_t *start,
@@ -51,6 +52,12 @@ void swiotlb_sync_for_device(struct swiotlb *s, struct machine *m,
 			     enum dma_data_direction dir);
 /* Free the slots of the buffer holding @tlb (no copy). */
 void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb);
+/*
+ * Free the slots of every buffer still bounced for @owner (no copy): a
+ * device's teardown, once no translation reaches them.  Returns the number
+ * of buffers freed.
+ */
+size_t swiotlb_release_owner(struct swiotlb *s, const void *owner);
 size_t swiotlb_used(struct swiotlb *s);
 
 /* dma_debug.c: per-device records of live mappings. */

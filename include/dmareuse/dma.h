@@ -160,20 +160,28 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
  * Every mapping dma_debug still records is reported on stderr and torn
  * down, the observer told of each as its unmap would tell it (one unmap
  * event per record, a coherent one for its whole block): single and
- * coherent mappings are unmapped (coherent pages are not freed),
- * scatterlist entries are cleared with the domain.  Without dma_debug
- * there is no record of what is mapped: the pages still mapped go with
- * the domain and are only counted, and the observer is not told (the
- * oracle keeps them lent).  A lazy
- * device's timer stops and its flush queues are flushed.  Then the device
- * is detached, the domain freed (pages still mapped are reported) and the
- * IOVA allocator destroyed.
+ * coherent mappings and scatterlist entries mapped one by one are
+ * unmapped, a scatterlist mapped as one IOVA range is unmapped whole once
+ * all its entries' events have gone out; a bounced buffer's slots are
+ * freed without copying back (nothing handed it back, and the original
+ * may not be the caller's any more), and coherent pages are not freed
+ * (they stay the caller's).  Every two-step IOVA range still reserved --
+ * kept in a list whether or not dma_debug is on -- is reported, its linked
+ * runs told to the observer and unlinked with one invalidation, and the
+ * range freed.  Without dma_debug there is no record of the other
+ * mappings: the pages still mapped go with the domain and are only
+ * counted, and the observer is not told (the oracle keeps them lent).  A
+ * lazy device's timer stops and its flush queues are flushed.  Then the
+ * device is detached, the domain freed (pages still mapped are reported),
+ * every swiotlb slot still bounced for the device freed -- dma_debug on or
+ * off, so a leak cannot starve the other devices of the shared pool -- and
+ * the IOVA allocator destroyed.
  *
  * Context: no thread may use @dev any more: no DMA API call may be in
  * flight on it.
  * Return: the number of live mappings found -- dma_debug's records, or
  * when there are none (dma_debug off) the pages still mapped in the
- * domain; 0 = clean.
+ * domain, plus the two-step IOVA ranges still reserved; 0 = clean.
  */
 size_t dma_device_destroy(struct dma_device *dev);
 /**
@@ -576,11 +584,15 @@ struct dma_iova_state {
  * @state: receives the range; zeroed first, and left zero on failure
  * @size: bytes, a nonzero multiple of PAGE_SIZE
  *
- * The range lies below the DMA mask.
+ * The range lies below the DMA mask.  The device keeps a list of the
+ * ranges it reserved (with or without dma_debug: they are few and
+ * long-lived), so that dma_iova_free() takes back only those, and
+ * dma_device_destroy() tears down those never freed.  A state is the
+ * range's (address, size) pair: a copy of it names the same range.
  *
- * Context: any thread.
+ * Context: any thread; takes the device's range-list lock.
  * Return: 0; -EOPNOTSUPP under passthrough; -EINVAL (logged) for a bad
- * @size; -ENOMEM when no range is free.
+ * @size; -ENOMEM when no range is free or the list entry cannot be had.
  */
 int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       size_t size);
@@ -597,9 +609,10 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
  * Installs the PTEs; the device may use them after dma_iova_sync().  No
  * dma_debug record is kept; an observer is told of a map.
  *
- * Context: any thread.
+ * Context: any thread; with dma_debug takes the range-list lock.
  * Return: 0; -EINVAL (logged with every argument) for a @state that is
- * not a range (no address, misaligned, past the IOVA space); a bad @dir;
+ * not a range (no address, misaligned, past the IOVA space) or, with
+ * dma_debug, not one this device reserved and has not freed; a bad @dir;
  * a misaligned, empty or out-of-range part; or pages outside memory
  * (@phys + @size past its end, checked without adding them, so a sum that
  * would wrap to low memory is refused too); -EEXIST if a page is already
@@ -619,7 +632,7 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
  * Linux flushes the page-table writes here; the lab's table walker is
  * coherent, so the call only checks its arguments and counts a sync.
  *
- * Context: any thread.
+ * Context: any thread; with dma_debug takes the range-list lock.
  * Return: 0; -EINVAL (logged, counted) for a @state refused as by
  * dma_iova_link() or a part beyond the range.
  */
@@ -644,7 +657,7 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
  * out-of-range part) is logged with the values and changes nothing; there
  * is no return value.
  *
- * Context: any thread.
+ * Context: any thread; with dma_debug takes the range-list lock.
  */
 void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 		     size_t offset, size_t size, enum dma_data_direction dir);
@@ -658,9 +671,12 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
  * unmap counted for each linked run (pages that follow each other in IOVA
  * and physical memory with one permission: links that touch that way look
  * like one run), then one range invalidation + SYNC -- before the IOVA is
- * freed.  An unallocated @state does nothing.
+ * freed.  An unallocated @state does nothing.  A @state that is not a
+ * range this device reserved and has not freed -- a copy of one freed
+ * already, a forged one -- is misuse, with or without dma_debug: logged,
+ * and nothing is unlinked or freed (the range may be someone else's now).
  *
- * Context: any thread.
+ * Context: any thread; takes the range-list lock.
  */
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state);
 

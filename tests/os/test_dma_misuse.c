@@ -3,7 +3,8 @@
  * test_dma_misuse.c - the DMA API used as an attacker would use it: map
  * arguments whose address arithmetic wraps into another owner's page,
  * unmaps and syncs whose address + size wraps, scatterlists unmapped with
- * another entry count than they were mapped with.
+ * another entry count than they were mapped with, two-step IOVA states
+ * freed twice or forged, and devices destroyed with mappings still live.
  *
  * Every test runs on every domain type (passthrough, strict, lazy), on a
  * trusted and an untrusted device, with dma_debug on and off.  A refused
@@ -549,6 +550,176 @@ static void test_unmap_sg_wrong_count_refused(void)
 	each_config(unmap_sg_count);
 }
 
+/* ---- teardown ----------------------------------------------------------- */
+
+static void destroy_live(const struct cfg *c)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, c);
+	struct scatterlist tiny[4], whole[2];
+	struct dma_iova_state st = { 0 };
+	struct evlog log = { 0 };
+	uint64_t safety0 = lab_safety_violations();
+	unsigned int mappings = 0;
+	dma_addr_t h, a1, a2;
+	size_t live, expect;
+	pfn_t p, q;
+	void *coh;
+
+	REQUIRE(dev);
+	if (c->type == DMA_DOMAIN_STRICT)
+		lab_install_safety_check(lab);
+	REQUIRE(pages_alloc(lab->pa, 2, 77, true, &p) == 0);
+	REQUIRE(pages_alloc(lab->pa, 0, 77, true, &q) == 0);
+	os_set_dma_observer(lab->os, record_event, &log);
+	/* The issue's list: 4 two-byte entries (bounced when untrusted). */
+	sg_init_table(tiny, 4);
+	for (int i = 0; i < 4; i++)
+		sg_set_page(&tiny[i], p, 2, (unsigned int)(i * 512));
+	REQUIRE(dma_map_sg(dev, tiny, 4, DMA_FROM_DEVICE) == 4);
+	sg_init_table(whole, 2);
+	sg_set_page(&whole[0], p + 1, PAGE_SIZE, 0);
+	sg_set_page(&whole[1], p + 2, PAGE_SIZE, 0);
+	REQUIRE(dma_map_sg(dev, whole, 2, DMA_TO_DEVICE) == 2);
+	a1 = dma_map_page(dev, p + 3, 100, 2, DMA_BIDIRECTIONAL);
+	a2 = dma_map_page(dev, q, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	REQUIRE(!dma_mapping_error(a1) && !dma_mapping_error(a2));
+	coh = dma_alloc_coherent(dev, PAGE_SIZE, &h);
+	REQUIRE(coh);
+	mappings = 4 + 2 + 2 + 1;
+	if (translating(c)) {
+		REQUIRE(dma_iova_try_alloc(dev, &st, 4 * PAGE_SIZE) == 0);
+		REQUIRE(dma_iova_link(dev, &st, q << PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE,
+				      DMA_TO_DEVICE) == 0);
+	}
+	log.total = 0;
+	log.n[DMA_EV_UNMAP] = 0;
+	live = dma_device_destroy(dev);
+	/* dma_debug's records and the IOVA range; without records, the pages mapped. */
+	expect = c->debug ? mappings : (translating(c) ? 4 + 2 + 2 + 1 : 0);
+	if (translating(c))
+		expect += 1;
+	CHECK(live == expect, CFG_FMT ": destroy found %zu live mapping(s), expected %zu",
+	      CFG_ARGS(c), live, expect);
+	CHECK(os_swiotlb_used_slots(lab->os) == 0, CFG_FMT ": %zu swiotlb slot(s) leaked",
+	      CFG_ARGS(c), os_swiotlb_used_slots(lab->os));
+	/* The observer hears of every mapping dma_debug recorded and of the link. */
+	CHECK(log.n[DMA_EV_UNMAP] == (c->debug ? mappings : 0) + (translating(c) ? 1 : 0),
+	      CFG_FMT ": %u unmap event(s) at teardown", CFG_ARGS(c), log.n[DMA_EV_UNMAP]);
+	for (int i = 0; i < 4; i++)
+		CHECK(iommu_frame_reachable(lab->m, p + (pfn_t)i) == 0);
+	CHECK(iommu_frame_reachable(lab->m, q) == 0);
+	os_set_dma_observer(lab->os, NULL, NULL);
+	/* Coherent pages stay the caller's (documented): give them back. */
+	page_put(lab->pa, virt_to_phys(lab->m, coh) >> PAGE_SHIFT);
+	page_put(lab->pa, p);
+	page_put(lab->pa, q);
+	CHECK(lab_safety_violations() == safety0, CFG_FMT ": a frame freed while mapped",
+	      CFG_ARGS(c));
+	lab_down(lab);
+}
+
+/*
+ * dma_device_destroy() with mappings live frees every swiotlb slot and
+ * tears down every two-step IOVA range, telling the observer of each.  It
+ * broke: the slots of bounced scatterlist entries stayed in use (the
+ * issue: untrusted strict, dma_debug on, 4 two-byte entries, 8 slots),
+ * and without dma_debug those of every bounced mapping; the links of an
+ * IOVA range still reserved went with the domain without an event, and
+ * the range was reported as a leak.
+ */
+static void test_destroy_frees_every_slot_and_link(void)
+{
+	each_config(destroy_live);
+}
+
+/* ---- two-step IOVA states --------------------------------------------- */
+
+static void iova_free_twice(const struct cfg *c)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, c);
+	struct dma_iova_state st, copy, x, y;
+	struct dma_stats s0, s1;
+
+	REQUIRE(dev);
+	if (!translating(c)) {
+		CHECK(dma_iova_try_alloc(dev, &st, 2 * PAGE_SIZE) == -EOPNOTSUPP);
+		CHECK(dma_device_destroy(dev) == 0);
+		lab_down(lab);
+		return;
+	}
+	REQUIRE(dma_iova_try_alloc(dev, &st, 2 * PAGE_SIZE) == 0);
+	copy = st;
+	dma_iova_free(dev, &st);
+	dma_stats_read(dev, &s0);
+	dma_iova_free(dev, &copy);
+	dma_stats_read(dev, &s1);
+	CHECK(s1.misuse == s0.misuse + 1, CFG_FMT ": second free not refused", CFG_ARGS(c));
+	REQUIRE(dma_iova_try_alloc(dev, &x, 2 * PAGE_SIZE) == 0);
+	REQUIRE(dma_iova_try_alloc(dev, &y, 2 * PAGE_SIZE) == 0);
+	CHECK(x.addr != y.addr, CFG_FMT ": one IOVA range handed out twice (%#llx)",
+	      CFG_ARGS(c), (unsigned long long)x.addr);
+	dma_iova_free(dev, &x);
+	dma_iova_free(dev, &y);
+	CHECK(dma_device_destroy(dev) == 0);
+	lab_down(lab);
+}
+
+/*
+ * dma_iova_free() of a copy of a state already freed is refused.  It
+ * broke: the range went back to the allocator twice, and the next two
+ * ranges of its size were one and the same, so two users linked pages
+ * into each other's IOVAs.
+ */
+static void test_iova_state_freed_twice_refused(void)
+{
+	each_config(iova_free_twice);
+}
+
+static void iova_forged_state(const struct cfg *c)
+{
+	struct dma_iova_state st, forged;
+	struct scene sc;
+	dma_addr_t a;
+
+	if (!translating(c) || !c->debug)
+		return;		/* no range to forge; without dma_debug, trusted */
+	REQUIRE(scene_up(&sc, c));
+	REQUIRE(dma_iova_try_alloc(sc.dev, &st, 4 * PAGE_SIZE) == 0);
+	/* A state naming a single mapping's IOVA range instead. */
+	a = dma_map_page(sc.dev, sc.mine, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	REQUIRE(!dma_mapping_error(a));
+	forged = (struct dma_iova_state){ .addr = a - PAGE_SIZE, .size = 4 * PAGE_SIZE };
+	sc.log.total = 0;
+	dma_stats_read(sc.dev, &sc.s0);
+	CHECK(dma_iova_link(sc.dev, &forged, sc.victim << PAGE_SHIFT, 0, PAGE_SIZE,
+			    DMA_TO_DEVICE) == -EINVAL, CFG_FMT ": forged link", CFG_ARGS(c));
+	dma_iova_unlink(sc.dev, &forged, PAGE_SIZE, PAGE_SIZE, DMA_TO_DEVICE);
+	CHECK(dma_iova_sync(sc.dev, &forged, 0, PAGE_SIZE) == -EINVAL);
+	dma_iova_free(sc.dev, &forged);
+	check_refused(&sc, c, 4, "forged state");
+	CHECK(!reads_secret(sc.hw, a - PAGE_SIZE, PAGE_SIZE),
+	      CFG_FMT ": the forged link reaches the victim", CFG_ARGS(c));
+	CHECK(mdev_access(sc.hw, a, &(uint8_t){ 0 }, 1, DEV_READ) == 0,
+	      CFG_FMT ": the forged unlink took the mapping's page", CFG_ARGS(c));
+	CHECK(dma_unmap_page(sc.dev, a, PAGE_SIZE, DMA_TO_DEVICE) == 0);
+	dma_iova_free(sc.dev, &st);
+	scene_down(&sc, c);
+}
+
+/*
+ * With dma_debug, a two-step state that names no range the device
+ * reserved -- here one around a single mapping's IOVA -- is refused by
+ * link, unlink, sync and free.  It broke: the link mapped the victim's
+ * page next to the mapping, the unlink cleared the mapping's PTE, and the
+ * free handed its IOVA back to the allocator.
+ */
+static void test_iova_forged_state_refused(void)
+{
+	each_config(iova_forged_state);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -559,6 +730,9 @@ int main(int argc, char **argv)
 		TEST(test_sync_range_wrap_refused),
 		TEST(test_unmap_range_wrap_refused),
 		TEST(test_unmap_sg_wrong_count_refused),
+		TEST(test_destroy_frees_every_slot_and_link),
+		TEST(test_iova_state_freed_twice_refused),
+		TEST(test_iova_forged_state_refused),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
