@@ -26,8 +26,20 @@
  * after its PTEs are set and of an unmap before they are cleared (the
  * oracle counts on both).
  *
+ * Address arithmetic never wraps: a buffer is checked against the end of
+ * memory (or of the IOVA space) by comparing its size with what is left
+ * after its start, never by adding the two first, and a frame number is
+ * checked against the arena before it is shifted into an address.  A wrap
+ * would turn a buffer past the end into one at the start of memory --
+ * another owner's pages.
+ *
+ * Teardown: dma_device_destroy() unmaps what dma_debug still records, the
+ * two-step IOVA ranges still reserved (kept in a list whatever dma_debug
+ * says: they are few and long-lived), and frees the swiotlb slots still
+ * bounced for the device once its domain is gone.
+ *
  * Locks: fq[cpu].lock is taken by unmap (this CPU) and by the timer; the
- * domain, IOVA and IOTLB locks nest inside it.
+ * domain, IOVA and IOTLB locks nest inside it.  iova_lock is a leaf.
  */
 #include "os_int.h"
 
@@ -36,6 +48,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +63,13 @@ struct flush_queue {
 	unsigned int n;
 	uint64_t first_ns;		/* when e[0] was queued */
 	struct fq_entry e[FQ_SIZE];
+};
+
+/* A two-step IOVA range reserved by dma_iova_try_alloc() and not yet freed. */
+struct iova_rec {
+	struct iova_rec *next;
+	dma_addr_t addr;
+	size_t size;
 };
 
 struct dma_stats_atomic {
@@ -70,6 +90,8 @@ struct dma_device {
 	pthread_mutex_t timer_lock;	/* protects timer_stop */
 	pthread_cond_t timer_cond;
 	bool timer_stop;
+	pthread_mutex_t iova_lock;	/* protects iova_states */
+	struct iova_rec *iova_states;
 	struct dma_debug dbg;
 	struct dma_stats_atomic st;
 };
@@ -100,12 +122,57 @@ static void emit(struct dma_device *dev, enum dma_event_kind kind, dma_addr_t ad
 	fn(dev->os->obs_arg, &ev);
 }
 
+/*
+ * Count a refused call and log it once: the call as the caller made it
+ * (@fmt: the function and its arguments), then why it was refused.
+ */
+static void misuse_call(struct dma_device *dev, const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void misuse_call(struct dma_device *dev, const char *why, const char *fmt, ...)
+{
+	char call[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(call, sizeof(call), fmt, ap);
+	va_end(ap);
+	st_inc(dev, misuse);
+	fprintf(stderr, "dma: %s: %s: %s\n", mdev_name(dev->hw), call, why);
+}
+
 static void misuse(struct dma_device *dev, const char *fn, dma_addr_t addr,
 		   size_t size, enum dma_data_direction dir, const char *why)
 {
-	st_inc(dev, misuse);
-	fprintf(stderr, "dma: %s: %s(addr=%#" PRIx64 ", size=%zu, dir=%s): %s\n",
-		mdev_name(dev->hw), fn, addr, size, dma_dir_name(dir), why);
+	misuse_call(dev, why, "%s(addr=%#" PRIx64 ", size=%zu, dir=%s)", fn, addr, size,
+		    dma_dir_name(dir));
+}
+
+/* Bytes of memory: the end of the arena's physical addresses. */
+static uint64_t mem_bytes(const struct dma_device *dev)
+{
+	return (uint64_t)machine_mem(dev->os->m)->nframes * PAGE_SIZE;
+}
+
+/*
+ * Does [@addr, @addr + @size) lie in @dev's DMA address space -- memory
+ * under passthrough (identity), 2^IOVA_BITS on a translating domain --
+ * without wrapping?  NULL if so, else why not (written into @buf).  Every
+ * unmap and sync checks this first, so nothing after it adds past the end.
+ */
+static const char *dma_range_bad(const struct dma_device *dev, dma_addr_t addr,
+				 size_t size, char *buf, size_t len)
+{
+	bool pt = dev->type == DMA_DOMAIN_PASSTHROUGH;
+	uint64_t end = pt ? mem_bytes(dev) : (uint64_t)1 << IOVA_BITS;
+
+	if (addr < end && size <= end - addr)
+		return NULL;
+	snprintf(buf, len, "range of %zu bytes at %#" PRIx64 " %s the %s, which ends at %#"
+		 PRIx64 "; expected the address and size of a mapping", size, addr,
+		 addr + size < addr ? "wraps around past" : "runs past the end of",
+		 pt ? "memory" : "IOVA space", end);
+	return buf;
 }
 
 static bool dir_valid(enum dma_data_direction dir)
@@ -248,6 +315,7 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
 	dev->untrusted = opts->untrusted;
 	dev->debug = !opts->no_debug;
 	dma_debug_init(&dev->dbg);
+	pthread_mutex_init(&dev->iova_lock, NULL);
 	dev->hw = mdev_create(os->m, name);
 	if (!dev->hw)
 		goto out_free;
@@ -289,22 +357,31 @@ out_dom:
 out_mdev:
 	mdev_destroy(dev->hw);
 out_free:
+	pthread_mutex_destroy(&dev->iova_lock);
 	dma_debug_destroy(&dev->dbg);
 	free(dev);
 	return NULL;
 }
 
+#define UNMAP_NOTIFY 1u		/* tell the observer before the PTEs go */
+#define UNMAP_NO_COPY 2u	/* teardown: free a bounce without copying back */
+
 static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir, bool notify, const char **why,
+		     enum dma_data_direction dir, unsigned int flags, const char **why,
 		     char *buf, size_t len);
+static void iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size);
 static unsigned int order_for(size_t size);
+static uint64_t emit_unlink_runs(struct dma_device *dev, iova_t iova, size_t size,
+				 enum dma_data_direction dir);
 
 /*
  * Report a mapping left live at teardown and tear it down as its unmap
  * would: the observer hears of it first, with the event the unmap would
  * have sent (a coherent one for its whole block), so it does not keep the
- * buffer lent after the device is gone.  A scatterlist entry's PTEs go
- * with the domain, after this.
+ * buffer lent after the device is gone.  A bounced buffer is not copied
+ * back: nothing handed it back, and the original may not be the caller's
+ * any more.  A scatterlist mapped as one IOVA range is torn down whole by
+ * unmap_live_list(), once every entry's event has gone out.
  */
 static void report_live(void *arg, const struct dma_debug_entry *e)
 {
@@ -318,18 +395,66 @@ static void report_live(void *arg, const struct dma_debug_entry *e)
 		" size=%zu dir=%s\n", mdev_name(dev->hw), e->addr, e->size,
 		dma_dir_name(e->dir));
 	emit(dev, DMA_EV_UNMAP, e->addr, size, e->dir, coherent);
-	if (e->kind != DBG_SG)
-		unmap_one(dev, e->addr, size, e->dir, false, &why, msg, sizeof(msg));
+	if (e->kind != DBG_SG || !e->sg.pages)
+		unmap_one(dev, e->addr, size, e->dir, UNMAP_NO_COPY, &why, msg, sizeof(msg));
+}
+
+/* Tear down a live scatterlist mapped as one IOVA range, from its first entry. */
+static void unmap_live_list(void *arg, const struct dma_debug_entry *e)
+{
+	struct dma_device *dev = arg;
+
+	if (e->kind == DBG_SG && e->sg.pages && !e->sg.index)
+		iommu_unmap_range(dev, e->sg.first & PAGE_MASK, e->sg.pages * PAGE_SIZE);
+}
+
+/*
+ * Unlink and free every two-step IOVA range still reserved, telling the
+ * observer of each linked run first (as dma_iova_free() does).  Returns
+ * the number of ranges.
+ */
+static size_t free_live_iova_states(struct dma_device *dev)
+{
+	struct iova_rec *r, *next;
+	size_t n = 0;
+
+	pthread_mutex_lock(&dev->iova_lock);
+	r = dev->iova_states;
+	dev->iova_states = NULL;
+	pthread_mutex_unlock(&dev->iova_lock);
+	for (; r; r = next, n++) {
+		struct iommu_cmd cmd = {
+			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+			.iova = r->addr, .npages = r->size >> PAGE_SHIFT,
+		};
+		uint64_t runs;
+
+		next = r->next;
+		runs = emit_unlink_runs(dev, r->addr, r->size, DMA_NONE);
+		fprintf(stderr, "dma: %s: IOVA range still reserved at teardown: addr=%#" PRIx64
+			" size=%zu, %llu linked run(s)\n", mdev_name(dev->hw), r->addr, r->size,
+			(unsigned long long)runs);
+		iommu_unmap(dev->dom, r->addr, r->size);
+		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		st_inc(dev, inv_cmds);
+		free_iova_fast(dev->iovad, r->addr >> PAGE_SHIFT, r->size >> PAGE_SHIFT);
+		free(r);
+	}
+	return n;
 }
 
 size_t dma_device_destroy(struct dma_device *dev)
 {
-	size_t live, leaked_ptes;
+	size_t records, states, leaked_ptes, bounced;
 
 	if (!dev)
 		return 0;
+	/* Every event first, then the lists' ranges: unmaps are told before. */
 	dma_debug_for_each(&dev->dbg, report_live, dev);
-	live = dma_debug_destroy(&dev->dbg);
+	dma_debug_for_each(&dev->dbg, unmap_live_list, dev);
+	records = dma_debug_destroy(&dev->dbg);
+	states = free_live_iova_states(dev);
+	pthread_mutex_destroy(&dev->iova_lock);
 	if (dev->type == DMA_DOMAIN_LAZY) {
 		pthread_mutex_lock(&dev->timer_lock);
 		dev->timer_stop = true;
@@ -345,18 +470,24 @@ size_t dma_device_destroy(struct dma_device *dev)
 	}
 	mdev_attach(dev->hw, NULL);
 	leaked_ptes = iommu_domain_free(dev->dom);
-	if (leaked_ptes) {
+	if (leaked_ptes)
 		fprintf(stderr, "dma: %s: %zu page(s) still mapped at teardown\n",
 			mdev_name(dev->hw), leaked_ptes);
-		if (!live)
-			live = leaked_ptes;
-	}
+	/*
+	 * No translation reaches the pool now: free what is still bounced
+	 * for this device -- buffers dma_debug did not record (it was off).
+	 */
+	bounced = swiotlb_release_owner(dev->os->swiotlb, dev);
+	if (bounced)
+		fprintf(stderr, "dma: %s: %zu bounce buffer(s) still mapped at teardown; "
+			"slots freed\n", mdev_name(dev->hw), bounced);
 	if (dev->iovad)
 		iovad_destroy(dev->iovad);
 	mdev_destroy(dev->hw);
 	atomic_fetch_sub(&dev->os->ndevices, 1);
 	free(dev);
-	return live;
+	/* Without records (dma_debug off), the pages still mapped stand for them. */
+	return records + states + (records ? 0 : leaked_ptes);
 }
 
 struct mdev *dma_device_mdev(const struct dma_device *dev)
@@ -454,7 +585,7 @@ static dma_addr_t map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
 	}
 	if (!needs_bounce(dev, phys, size))
 		return iommu_map_range(dev, phys, size, dir);
-	tlb = swiotlb_map(dev->os->swiotlb, dev->os->m, phys, size, dir);
+	tlb = swiotlb_map(dev->os->swiotlb, dev->os->m, phys, size, dir, dev);
 	if (!tlb)
 		return DMA_MAPPING_ERROR;
 	addr = iommu_map_range(dev, tlb, size, dir);
@@ -523,59 +654,68 @@ static const char *extent_mismatch(struct dma_device *dev, dma_addr_t addr, size
 }
 
 /*
- * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set (to @buf,
- * @len bytes, when it names values), nothing changed, the observer not
- * told -- when the first page is not mapped, when @addr lies inside a
- * bounced buffer but is not its first byte (its slots could not be freed
- * whole) or @size is not the buffer's, or, without dma_debug (whose record
- * vouches for both), when extent_mismatch() proves @addr or @size wrong.
- * Otherwise tells the observer first if @notify.
+ * Would unmap_one() refuse to unmap [@addr, @addr + @size)?  NULL if not,
+ * else why (written into @buf, @len bytes, when it names values): the
+ * first page is not mapped, @addr lies inside a bounced buffer but is not
+ * its first byte (its slots could not be freed whole) or @size is not the
+ * buffer's, or, without dma_debug (whose record vouches for both),
+ * extent_mismatch() proves @addr or @size wrong.  Otherwise *@pa is the
+ * physical address @addr maps and *@bounced whether it is a bounce buffer
+ * (both untouched under passthrough, which has nothing to check).
  */
-static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
-		     enum dma_data_direction dir, bool notify, const char **why,
-		     char *buf, size_t len)
+static const char *unmap_mismatch(struct dma_device *dev, dma_addr_t addr, size_t size,
+				  phys_addr_t *pa, bool *bounced, char *buf, size_t len)
 {
-	phys_addr_t pa, start;
+	phys_addr_t start;
 	unsigned int prot;
 	size_t bsize;
 
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
-		if (notify)
-			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
-		return 0;
-	}
-	if (iommu_iova_to_phys(dev->dom, addr, &pa, &prot)) {
-		*why = "address is not mapped";
-		return -EINVAL;
-	}
-	if (swiotlb_find(dev->os->swiotlb, pa, &start, &bsize)) {
-		if (pa != start) {
-			*why = "address is inside a bounced buffer, not its start";
-			return -EINVAL;
-		}
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return NULL;
+	if (iommu_iova_to_phys(dev->dom, addr, pa, &prot))
+		return "address is not mapped";
+	*bounced = swiotlb_find(dev->os->swiotlb, *pa, &start, &bsize);
+	if (*bounced) {
+		if (*pa != start)
+			return "address is inside a bounced buffer, not its start";
 		if (size != bsize) {
 			snprintf(buf, len, "size %zu is not the %zu bytes of the bounced buffer "
 				 "at %#" PRIx64 "; expected the size given to the map call",
 				 size, bsize, addr);
-			*why = buf;
-			return -EINVAL;
+			return buf;
 		}
-		if (notify)
-			emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
-		/* Invalidate before the copy-back so the device is done. */
-		iommu_unmap_range(dev, addr, size);
-		swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, bsize, dir);
-		swiotlb_unmap(dev->os->swiotlb, pa);
-		return 0;
+		return NULL;
 	}
-	if (!dev->debug) {
-		*why = extent_mismatch(dev, addr, size, pa, prot, buf, len);
-		if (*why)
-			return -EINVAL;
-	}
-	if (notify)
+	return dev->debug ? NULL : extent_mismatch(dev, addr, size, *pa, prot, buf, len);
+}
+
+/*
+ * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
+ * changed, the observer not told -- where unmap_mismatch() says so.
+ * Otherwise tells the observer first if @flags has UNMAP_NOTIFY, and
+ * copies a bounced buffer back unless it has UNMAP_NO_COPY.
+ */
+static int unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir, unsigned int flags, const char **why,
+		     char *buf, size_t len)
+{
+	phys_addr_t pa = 0;
+	bool bounced = false;
+
+	*why = unmap_mismatch(dev, addr, size, &pa, &bounced, buf, len);
+	if (*why)
+		return -EINVAL;
+	if (flags & UNMAP_NOTIFY)
 		emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		return 0;
+	/* Invalidate before a copy-back so the device is done. */
 	iommu_unmap_range(dev, addr, size);
+	if (bounced) {
+		if (!(flags & UNMAP_NO_COPY))
+			swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
+		swiotlb_unmap(dev->os->swiotlb, pa);
+	}
 	return 0;
 }
 
@@ -593,31 +733,62 @@ static bool args_ok(struct dma_device *dev, const char *fn, dma_addr_t a,
 	return true;
 }
 
-static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
-			   phys_addr_t phys, size_t size,
-			   enum dma_data_direction dir)
-{
-	const struct machine_mem *mem = machine_mem(dev->os->m);
-	dma_addr_t addr;
+/* What a map call was given, for its misuse message. */
+struct map_call {
+	const char *fn;
+	bool single;		/* dma_map_single(): @cpu_addr; else @page, @offset */
+	const void *cpu_addr;
+	pfn_t page;
+	size_t offset;
+};
 
-	if (!args_ok(dev, fn, phys, size, dir))
-		return DMA_MAPPING_ERROR;
-	if (phys + size > mem->nframes * PAGE_SIZE || phys + size < phys) {
-		misuse(dev, fn, phys, size, dir, "buffer lies outside memory");
-		return DMA_MAPPING_ERROR;
+static void map_misuse(struct dma_device *dev, const struct map_call *c, size_t size,
+		       enum dma_data_direction dir, const char *why)
+{
+	if (c->single)
+		misuse_call(dev, why, "%s(cpu_addr=%p, size=%zu, dir=%s)", c->fn, c->cpu_addr,
+			    size, dma_dir_name(dir));
+	else
+		misuse_call(dev, why, "%s(page=%#" PRIx64 ", offset=%#zx, size=%zu, dir=%s)",
+			    c->fn, c->page, c->offset, size, dma_dir_name(dir));
+}
+
+/*
+ * Map [@phys, @phys + @size) for the call @c describes.  @inside: the
+ * caller found @phys inside memory (and computed it without wrapping);
+ * whether the whole buffer is, is checked here, as the rest of @c's
+ * arguments.
+ */
+static dma_addr_t map_phys(struct dma_device *dev, const struct map_call *c, bool inside,
+			   phys_addr_t phys, size_t size, enum dma_data_direction dir)
+{
+	uint64_t end = mem_bytes(dev);
+	const char *why = NULL;
+	dma_addr_t addr;
+	char msg[160];
+
+	if (!dir_valid(dir)) {
+		why = "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL";
+	} else if (!size) {
+		why = "size must be at least 1 byte";
+	} else if (!inside || size > end - phys) {
+		snprintf(msg, sizeof(msg), "buffer lies outside memory; expected one inside "
+			 "its %#" PRIx64 " bytes, without wrapping", end);
+		why = msg;
+	} else if (dev->type == DMA_DOMAIN_PASSTHROUGH && phys + size - 1 > dev->mask) {
+		why = "buffer beyond the device's DMA mask";
 	}
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH && phys + size - 1 > dev->mask) {
-		misuse(dev, fn, phys, size, dir, "buffer beyond the device's DMA mask");
+	if (why) {
+		map_misuse(dev, c, size, dir, why);
 		return DMA_MAPPING_ERROR;
 	}
 	addr = map_one(dev, phys, size, dir);
 	if (dma_mapping_error(addr))
 		return addr;
-	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys)) {
-		const char *why;
-		char msg[256];
+	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, dir, DBG_SINGLE, phys, NULL)) {
+		char buf[256];
 
-		unmap_one(dev, addr, size, dir, false, &why, msg, sizeof(msg));
+		unmap_one(dev, addr, size, dir, 0, &why, buf, sizeof(buf));
 		return DMA_MAPPING_ERROR;
 	}
 	st_inc(dev, maps);
@@ -628,14 +799,23 @@ static dma_addr_t map_phys(struct dma_device *dev, const char *fn,
 dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 			size_t size, enum dma_data_direction dir)
 {
-	return map_phys(dev, "dma_map_page", (page << PAGE_SHIFT) + offset, size, dir);
+	const struct map_call c = { .fn = "dma_map_page", .page = page, .offset = offset };
+	uint64_t end = mem_bytes(dev);
+	/* The frame first: shifting one beyond memory could wrap into it. */
+	bool inside = page < end >> PAGE_SHIFT && offset <= end - (page << PAGE_SHIFT);
+
+	return map_phys(dev, &c, inside, inside ? (page << PAGE_SHIFT) + offset : 0, size,
+			dir);
 }
 
 dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
 			  enum dma_data_direction dir)
 {
-	return map_phys(dev, "dma_map_single", virt_to_phys(dev->os->m, cpu_addr),
-			size, dir);
+	const struct map_call c = { .fn = "dma_map_single", .single = true, .cpu_addr = cpu_addr };
+	uintptr_t base = (uintptr_t)machine_mem(dev->os->m)->base, va = (uintptr_t)cpu_addr;
+	bool inside = va >= base && va - base <= mem_bytes(dev);
+
+	return map_phys(dev, &c, inside, inside ? va - base : 0, size, dir);
 }
 
 static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr,
@@ -646,13 +826,16 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
+	why = dma_range_bad(dev, addr, size, msg, sizeof(msg));
 	/* A record, once taken, guarantees the mapping: unmap_one() cannot refuse. */
-	if (dev->debug &&
-	    dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, true, false, &why)) {
+	if (!why && dev->debug)
+		dma_debug_check(&dev->dbg, addr, size, dir, DBG_SINGLE, NULL, true, false,
+				&why, msg, sizeof(msg));
+	if (why) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
-	if (unmap_one(dev, addr, size, dir, true, &why, msg, sizeof(msg))) {
+	if (unmap_one(dev, addr, size, dir, UNMAP_NOTIFY, &why, msg, sizeof(msg))) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
@@ -701,8 +884,11 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		*ret = -EINVAL;
 		return false;
 	}
-	if (dev->debug && dma_debug_check(&dev->dbg, d->addr, d->size, d->dir, DBG_SINGLE,
-					  true, false, &why)) {
+	why = dma_range_bad(dev, d->addr, d->size, msg, sizeof(msg));
+	if (!why && dev->debug)
+		dma_debug_check(&dev->dbg, d->addr, d->size, d->dir, DBG_SINGLE, NULL, true,
+				false, &why, msg, sizeof(msg));
+	if (why) {
 		misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
 		*ret = -EINVAL;
 		return false;
@@ -718,7 +904,8 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		 * Passthrough, the flush queue, or a bounce that must be
 		 * invalidated before its copy-back: as dma_unmap_page().
 		 */
-		if (unmap_one(dev, d->addr, d->size, d->dir, true, &why, msg, sizeof(msg))) {
+		if (unmap_one(dev, d->addr, d->size, d->dir, UNMAP_NOTIFY, &why, msg,
+			      sizeof(msg))) {
 			misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, why);
 			*ret = -EINVAL;
 			return false;
@@ -790,18 +977,22 @@ static int sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr,
 	phys_addr_t pa, start;
 	unsigned int prot;
 	size_t bsize;
-	char msg[128];
+	char msg[256];
 
 	if (!args_ok(dev, fn, addr, size, dir))
 		return -EINVAL;
-	if (dev->debug &&
-	    dma_debug_check(&dev->dbg, addr, size, dir, kind, false, true, &why)) {
+	why = dma_range_bad(dev, addr, size, msg, sizeof(msg));
+	if (!why && dev->debug)
+		dma_debug_check(&dev->dbg, addr, size, dir, kind, NULL, false, true, &why, msg,
+				sizeof(msg));
+	if (why) {
 		misuse(dev, fn, addr, size, dir, why);
 		return -EINVAL;
 	}
 	/*
 	 * Memory is coherent: as in Linux's dma-iommu, a device that never
-	 * bounces needs no work here (and without dma_debug gets no check).
+	 * bounces needs no work here (and without dma_debug gets no check
+	 * beyond the range's).
 	 */
 	if (dev->type == DMA_DOMAIN_PASSTHROUGH || !dev->untrusted) {
 		st_inc(dev, syncs);
@@ -876,8 +1067,9 @@ static bool sg_contiguous_ok(const struct dma_device *dev, const struct scatterl
 
 /*
  * Unmap entries mapped one by one, dropping their records; an entry that
- * is not mapped is skipped.  @notify: tell the observer (not for a map_sg
- * unwinding entries it never announced).
+ * is not mapped is skipped (dma_unmap_sg() checked them all first).
+ * @notify: tell the observer (not for a map_sg unwinding entries it never
+ * announced).
  */
 static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int n,
 			    enum dma_data_direction dir, bool notify)
@@ -888,29 +1080,64 @@ static void sg_unmap_prefix(struct dma_device *dev, struct scatterlist *sg, int 
 
 		if (dev->debug)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					DBG_SG, true, false, &why);
-		unmap_one(dev, sg[i].dma_address, sg[i].length, dir, notify, &why, msg,
-			  sizeof(msg));
+					DBG_SG, NULL, true, false, &why, msg, sizeof(msg));
+		unmap_one(dev, sg[i].dma_address, sg[i].length, dir,
+			  notify ? UNMAP_NOTIFY : 0, &why, msg, sizeof(msg));
 	}
+}
+
+/*
+ * Is the CPU side of entry @sg one dma_map_sg() can map: not empty, an
+ * offset below a page, inside memory?  NULL if so, else why not (written
+ * into @buf).  The frame is checked before it is shifted, so a frame number
+ * beyond memory cannot wrap into it.
+ */
+static const char *sg_entry_bad(const struct dma_device *dev, const struct scatterlist *sg,
+				char *buf, size_t len)
+{
+	uint64_t end = mem_bytes(dev);
+
+	if (!sg->length)
+		return "entry is empty; expected a length of at least 1 byte";
+	if (sg->offset >= PAGE_SIZE)
+		return "entry's offset is a page or more; expected it below PAGE_SIZE "
+		       "(sg_set_page() moves it into the page number)";
+	if (sg->page >= end >> PAGE_SHIFT ||
+	    sg->length > end - (sg->page << PAGE_SHIFT) - sg->offset) {
+		snprintf(buf, len, "entry lies outside memory; expected page * PAGE_SIZE + "
+			 "offset + length within its %#" PRIx64 " bytes, without wrapping", end);
+		return buf;
+	}
+	return NULL;
 }
 
 int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir)
 {
-	const struct machine_mem *mem = machine_mem(dev->os->m);
+	static const char fn[] = "dma_map_sg";
+	struct dbg_sg_pos pos = { .nents = nents };
+	const char *why;
 	size_t total = 0;
 	pfn_t base, cur = 0;
+	char msg[256];
 	int i;
 
-	if (nents <= 0 || !args_ok(dev, "dma_map_sg", 0, 1, dir))
+	if (nents <= 0 || !dir_valid(dir)) {
+		misuse_call(dev, nents <= 0 ? "nents must be at least 1" :
+			    "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL",
+			    "%s(nents=%d, dir=%s)", fn, nents, dma_dir_name(dir));
 		return 0;
+	}
+	/*
+	 * The sum cannot wrap: an entry spans at most 2^20 + 1 pages (its
+	 * length is 32 bits) and there are fewer than 2^31 of them.
+	 */
 	for (i = 0; i < nents; i++) {
-		phys_addr_t p = (sg[i].page << PAGE_SHIFT) + sg[i].offset;
-
-		if (!sg[i].length || p + sg[i].length > mem->nframes * PAGE_SIZE ||
-		    sg[i].offset >= PAGE_SIZE) {
-			misuse(dev, "dma_map_sg", p, sg[i].length, dir,
-			       "entry empty, offset >= page size, or outside memory");
+		why = sg_entry_bad(dev, &sg[i], msg, sizeof(msg));
+		if (why) {
+			misuse_call(dev, why, "%s(nents=%d, dir=%s): entry %d (page=%#" PRIx64
+				    ", offset=%u, length=%u)", fn, nents, dma_dir_name(dir), i,
+				    sg[i].page, sg[i].offset, sg[i].length);
 			return 0;
 		}
 		total += sg_pages(&sg[i]);
@@ -924,12 +1151,11 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 			if (dma_mapping_error(sg[i].dma_address))
 				goto out_unwind;
 			sg[i].dma_length = sg[i].length;
+			pos.first = sg[0].dma_address;
+			pos.index = i;
 			if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address,
-							sg[i].length, dir, DBG_SG, p)) {
-				const char *why;
-				char msg[256];
-
-				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, false, &why,
+							sg[i].length, dir, DBG_SG, p, &pos)) {
+				unmap_one(dev, sg[i].dma_address, sg[i].length, dir, 0, &why,
 					  msg, sizeof(msg));
 				goto out_unwind;
 			}
@@ -953,15 +1179,17 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		sg[i].dma_length = sg[i].length;
 		cur += np;
 	}
+	pos.first = sg[0].dma_address;
+	pos.pages = total;
 	for (i = 0; i < nents; i++) {
+		pos.index = i;
 		if (dev->debug && dma_debug_add(&dev->dbg, sg[i].dma_address, sg[i].length,
 						dir, DBG_SG,
-						(sg[i].page << PAGE_SHIFT) + sg[i].offset)) {
-			const char *why;
-
+						(sg[i].page << PAGE_SHIFT) + sg[i].offset, &pos)) {
 			for (int k = 0; k < i; k++)
 				dma_debug_check(&dev->dbg, sg[k].dma_address, sg[k].length,
-						dir, DBG_SG, true, false, &why);
+						dir, DBG_SG, NULL, true, false, &why, msg,
+						sizeof(msg));
 			goto out_unmap_range;
 		}
 	}
@@ -988,50 +1216,137 @@ out_unwind:
 	return 0;
 }
 
+/*
+ * Without dma_debug: can @sg, @nents be the whole of a list dma_map_sg()
+ * mapped as one IOVA range for @dir?  Such a list's entries follow each
+ * other in IOVA space, each on its own pages from the first entry's page,
+ * each page mapping its entry's frames with @dir's permission; the range
+ * is iova_round_size() of its pages, aligned to that when a power of two,
+ * and the rest of it is never mapped.  NULL if nothing here disproves it,
+ * else why (into @buf), with *@bad the entry at fault.  More entries than
+ * were mapped run into the unmapped rest of the range (or into another
+ * mapping, whose frames are not theirs); fewer leave a mapped page inside
+ * the range of the count given -- unless that count fills a power-of-two
+ * range, which no record-free check can tell from a whole list.  One or
+ * two walks per entry: the unmap walks every page anyway.
+ */
+static const char *sg_contig_mismatch(struct dma_device *dev, const struct scatterlist *sg,
+				      int nents, enum dma_data_direction dir, int *bad,
+				      char *buf, size_t len)
+{
+	iova_t start = sg[0].dma_address & PAGE_MASK, cur = start;
+	size_t total = 0, span;
+	phys_addr_t pa;
+	unsigned int prot;
+
+	for (int i = 0; i < nents; i++) {
+		size_t np = sg_pages(&sg[i]);
+
+		*bad = i;
+		if (sg[i].dma_address != cur + sg[i].offset) {
+			snprintf(buf, len, "entry is not where dma_map_sg() put it (%#" PRIx64
+				 ", after the entries before it); expected the list as "
+				 "dma_map_sg() left it", cur + sg[i].offset);
+			return buf;
+		}
+		for (size_t k = 0; k < np; k += np - 1 ? np - 1 : 1)
+			if (iommu_iova_to_phys(dev->dom, cur + k * PAGE_SIZE, &pa, &prot) ||
+			    pa != (sg[i].page + k) << PAGE_SHIFT || prot != dir_prot(dir)) {
+				snprintf(buf, len, "page %zu of the entry does not map frame %#"
+					 PRIx64 " for %s; expected an entry of a list mapped "
+					 "for that direction", k, sg[i].page + k,
+					 dma_dir_name(dir));
+				return buf;
+			}
+		cur += np * PAGE_SIZE;
+		total += np;
+	}
+	*bad = 0;
+	span = iova_round_size(total);
+	if (!(span & (span - 1)) && ((start >> PAGE_SHIFT) & (span - 1))) {
+		snprintf(buf, len, "%#" PRIx64 " is not where a list of %zu pages starts (its "
+			 "IOVA range is aligned to %zu pages); expected the list as dma_map_sg() "
+			 "left it", start, total, span);
+		return buf;
+	}
+	if (total < span && !iommu_iova_to_phys(dev->dom, cur, &pa, &prot)) {
+		snprintf(buf, len, "the page after the last entry (%#" PRIx64 ") is mapped "
+			 "inside the list's IOVA range: it was mapped with more than %d "
+			 "entries; expected the nents given to dma_map_sg()", cur, nents);
+		return buf;
+	}
+	return NULL;
+}
+
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir)
 {
-	const char *why;
+	static const char fn[] = "dma_unmap_sg";
+	struct dbg_sg_pos pos = { .nents = nents };
+	const char *why = NULL;
 	size_t total = 0;
-	iova_t start;
+	bool contig;
+	char msg[256];
+	int i;
 
-	if (nents <= 0 || !args_ok(dev, "dma_unmap_sg", 0, 1, dir))
+	if (nents <= 0 || !dir_valid(dir)) {
+		misuse_call(dev, nents <= 0 ? "nents must be at least 1" :
+			    "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL",
+			    "%s(nents=%d, dir=%s)", fn, nents, dma_dir_name(dir));
 		return -EINVAL;
-	if (dev->debug) {
-		/* All entries must match before anything changes. */
-		for (int i = 0; i < nents; i++)
-			if (dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					    DBG_SG, false, false, &why)) {
-				misuse(dev, "dma_unmap_sg", sg[i].dma_address,
-				       sg[i].length, dir, why);
-				return -EINVAL;
-			}
 	}
-	if (!sg_contiguous_ok(dev, sg, nents)) {
+	/* Everything is checked before anything changes. */
+	for (i = 0; i < nents && !why; i++) {
+		if (!sg[i].length || sg[i].offset >= PAGE_SIZE)
+			why = "entry is empty or its offset a page or more; expected the "
+			      "list as dma_map_sg() left it";
+		else
+			why = dma_range_bad(dev, sg[i].dma_address, sg[i].length, msg,
+					    sizeof(msg));
+		total += sg_pages(&sg[i]);
+	}
+	i--;
+	contig = sg_contiguous_ok(dev, sg, nents);
+	if (!why && dev->debug) {
+		pos.first = sg[0].dma_address;
+		pos.pages = contig ? total : 0;
+		for (i = 0; i < nents && !why; i++) {
+			pos.index = i;
+			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
+					DBG_SG, &pos, false, false, &why, msg, sizeof(msg));
+		}
+		i--;
+	} else if (!why && contig) {
+		why = sg_contig_mismatch(dev, sg, nents, dir, &i, msg, sizeof(msg));
+	} else if (!why) {
+		/* Entry by entry: each must be a mapping unmap_one() would unmap. */
+		for (i = 0; i < nents && !why; i++) {
+			phys_addr_t pa;
+			bool bounced;
+
+			why = unmap_mismatch(dev, sg[i].dma_address, sg[i].length, &pa,
+					     &bounced, msg, sizeof(msg));
+		}
+		i--;
+	}
+	if (why) {
+		misuse_call(dev, why, "%s(nents=%d, dir=%s): entry %d (dma_address=%#" PRIx64
+			    ", length=%u)", fn, nents, dma_dir_name(dir), i,
+			    sg[i].dma_address, sg[i].length);
+		return -EINVAL;
+	}
+	if (!contig) {
 		sg_unmap_prefix(dev, sg, nents, dir, true);
 		st_inc(dev, unmaps);
 		return 0;
 	}
-	for (int i = 0; i < nents; i++)
-		total += sg_pages(&sg[i]);
-	start = sg[0].dma_address & PAGE_MASK;
-	if (!dev->debug) {
-		phys_addr_t pa;
-		unsigned int prot;
-
-		if (iommu_iova_to_phys(dev->dom, start, &pa, &prot)) {
-			misuse(dev, "dma_unmap_sg", sg[0].dma_address, sg[0].length, dir,
-			       "address is not mapped");
-			return -EINVAL;
-		}
-	} else {
-		for (int i = 0; i < nents; i++)
+	if (dev->debug)
+		for (i = 0; i < nents; i++)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
-					DBG_SG, true, false, &why);
-	}
-	for (int i = 0; i < nents; i++)
+					DBG_SG, NULL, true, false, &why, msg, sizeof(msg));
+	for (i = 0; i < nents; i++)
 		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
-	iommu_unmap_range(dev, start, total * PAGE_SIZE);
+	iommu_unmap_range(dev, sg[0].dma_address & PAGE_MASK, total * PAGE_SIZE);
 	st_inc(dev, unmaps);
 	return 0;
 }
@@ -1099,7 +1414,7 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size, dma_addr_t *handle
 			goto out_put;
 	}
 	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, DMA_BIDIRECTIONAL,
-					DBG_COHERENT, phys)) {
+					DBG_COHERENT, phys, NULL)) {
 		if (dev->type != DMA_DOMAIN_PASSTHROUGH)
 			iommu_unmap_range(dev, addr, PAGE_SIZE << order);
 		goto out_put;
@@ -1178,7 +1493,8 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 	}
 	/* Check everything first: a refused call must leave the record too. */
 	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
-					  DBG_COHERENT, false, false, &why)) {
+					  DBG_COHERENT, NULL, false, false, &why, msg,
+					  sizeof(msg))) {
 		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
 		return -EINVAL;
 	}
@@ -1189,7 +1505,8 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 	}
 	/* Claim the record: only a concurrent free of the same handle can fail here. */
 	if (dev->debug && dma_debug_check(&dev->dbg, handle, size, DMA_BIDIRECTIONAL,
-					  DBG_COHERENT, true, false, &why)) {
+					  DBG_COHERENT, NULL, true, false, &why, msg,
+					  sizeof(msg))) {
 		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
 		return -EINVAL;
 	}
@@ -1218,6 +1535,7 @@ void dma_stats_read(struct dma_device *dev, struct dma_stats *out)
 int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       size_t size)
 {
+	struct iova_rec *r;
 	pfn_t pfn;
 
 	state->addr = 0;
@@ -1229,31 +1547,90 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       "size must be a nonzero multiple of the page size");
 		return -EINVAL;
 	}
-	pfn = alloc_iova_fast(dev->iovad, size >> PAGE_SHIFT, dev->mask >> PAGE_SHIFT);
-	if (!pfn)
+	r = lab_malloc(sizeof(*r));
+	if (!r)
 		return -ENOMEM;
-	state->addr = pfn << PAGE_SHIFT;
+	pfn = alloc_iova_fast(dev->iovad, size >> PAGE_SHIFT, dev->mask >> PAGE_SHIFT);
+	if (!pfn) {
+		free(r);
+		return -ENOMEM;
+	}
+	*r = (struct iova_rec){ .addr = pfn << PAGE_SHIFT, .size = size };
+	pthread_mutex_lock(&dev->iova_lock);
+	r->next = dev->iova_states;
+	dev->iova_states = r;
+	pthread_mutex_unlock(&dev->iova_lock);
+	state->addr = r->addr;
 	state->size = size;
 	return 0;
 }
 
 /*
- * Is [@offset, @offset + @size) a page-aligned part of @state, nonempty
- * unless @empty_ok?  NULL if so, else why not (written into @buf).  Never
- * adds @offset and @size: the sum may wrap, and a wrapped part would reach
- * IOVAs outside the reserved range -- another range's, or no one's.
+ * The record of the live range @state names, unlinked from the list if
+ * @take; NULL if @state is not one (never reserved, freed already, forged).
  */
-static const char *iova_part_bad(const struct dma_iova_state *state, size_t offset,
-				 size_t size, bool empty_ok, char *buf, size_t len)
+static struct iova_rec *iova_rec_find(struct dma_device *dev,
+				      const struct dma_iova_state *state, bool take)
 {
+	struct iova_rec **pp, *r;
+
+	pthread_mutex_lock(&dev->iova_lock);
+	for (pp = &dev->iova_states; (r = *pp); pp = &r->next)
+		if (r->addr == state->addr && r->size == state->size)
+			break;
+	if (r && take)
+		*pp = r->next;
+	pthread_mutex_unlock(&dev->iova_lock);
+	return r;
+}
+
+/*
+ * Is @state a range dma_iova_try_alloc() could have given: nonzero, page
+ * aligned, inside the IOVA space without wrapping -- and, with dma_debug,
+ * one @dev has reserved and not freed?  NULL if so, else why not (written
+ * into @buf).  So state->addr + offset, for an offset inside the state,
+ * cannot wrap either.
+ */
+static const char *iova_state_bad(struct dma_device *dev, const struct dma_iova_state *state,
+				  char *buf, size_t len)
+{
+	const uint64_t end = (uint64_t)1 << IOVA_BITS;
+
 	if (!state->addr)
 		return "state has no range; expected one from dma_iova_try_alloc()";
-	if ((!size && !empty_ok) || ((offset | size) & ~PAGE_MASK) ||
+	if (((state->addr | state->size) & ~PAGE_MASK) || !state->size ||
+	    state->addr >= end || state->size > end - state->addr ||
+	    (dev->debug && !iova_rec_find(dev, state, false))) {
+		snprintf(buf, len, "state [%#" PRIx64 ", +%#zx) is not a range this device "
+			 "reserved; expected one from dma_iova_try_alloc(), not yet freed",
+			 state->addr, state->size);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Is [@offset, @offset + @size) a part of @state -- page aligned if
+ * @aligned, nonempty unless @empty_ok?  NULL if so, else why not (written
+ * into @buf).  Never adds @offset and @size: the sum may wrap, and a
+ * wrapped part would reach IOVAs outside the reserved range -- another
+ * range's, or no one's.
+ */
+static const char *iova_part_bad(struct dma_device *dev, const struct dma_iova_state *state,
+				 size_t offset, size_t size, bool aligned, bool empty_ok,
+				 char *buf, size_t len)
+{
+	const char *why = iova_state_bad(dev, state, buf, len);
+
+	if (why)
+		return why;
+	if ((!size && !empty_ok) || (aligned && ((offset | size) & ~PAGE_MASK)) ||
 	    offset > state->size || size > state->size - offset) {
 		snprintf(buf, len, "offset %#zx size %#zx is not a part of the %#zx-byte range "
-			 "at %#" PRIx64 "; expected %spage-aligned offset and size with "
-			 "offset + size <= %#zx", offset, size, state->size, state->addr,
-			 empty_ok ? "" : "a nonzero size and ", state->size);
+			 "at %#" PRIx64 "; expected %s%soffset and size with offset + size "
+			 "<= %#zx", offset, size, state->size, state->addr,
+			 empty_ok ? "" : "a nonzero size and ", aligned ? "page-aligned " : "",
+			 state->size);
 		return buf;
 	}
 	return NULL;
@@ -1263,16 +1640,26 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		  phys_addr_t phys, size_t offset, size_t size,
 		  enum dma_data_direction dir)
 {
-	char msg[192];
-	const char *why = iova_part_bad(state, offset, size, false, msg, sizeof(msg));
+	uint64_t end = mem_bytes(dev);
+	char msg[256];
+	const char *why = iova_part_bad(dev, state, offset, size, true, false, msg,
+					sizeof(msg));
 	int r;
 
 	if (!why && !dir_valid(dir))
 		why = "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL";
 	if (!why && (phys & ~PAGE_MASK))
 		why = "phys is not page aligned";
+	/* Not phys + size > end: the sum could wrap to the start of memory. */
+	if (!why && (phys >= end || size > end - phys)) {
+		snprintf(msg, sizeof(msg), "pages lie outside memory; expected phys + size "
+			 "within its %#" PRIx64 " bytes, without wrapping", end);
+		why = msg;
+	}
 	if (why) {
-		misuse(dev, "dma_iova_link", state->addr, size, dir, why);
+		misuse_call(dev, why, "dma_iova_link(state=[%#" PRIx64 ", +%#zx), phys=%#" PRIx64
+			    ", offset=%#zx, size=%#zx, dir=%s)", state->addr, state->size, phys,
+			    offset, size, dma_dir_name(dir));
 		return -EINVAL;
 	}
 	r = iommu_map(dev->dom, state->addr + offset, phys, size, dir_prot(dir));
@@ -1286,9 +1673,16 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size)
 {
-	/* The lab's table walker is coherent: new PTEs are visible at once. */
-	if (!state->addr || offset > state->size || size > state->size - offset)
+	char msg[256];
+	const char *why = iova_part_bad(dev, state, offset, size, false, true, msg,
+					sizeof(msg));
+
+	if (why) {
+		misuse_call(dev, why, "dma_iova_sync(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
+			    "size=%#zx)", state->addr, state->size, offset, size);
 		return -EINVAL;
+	}
+	/* The lab's table walker is coherent: new PTEs are visible at once. */
 	st_inc(dev, syncs);
 	return 0;
 }
@@ -1359,11 +1753,13 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 {
 	struct iommu_cmd cmd;
 	const char *why;
-	char msg[192];
+	char msg[256];
 
-	why = iova_part_bad(state, offset, size, true, msg, sizeof(msg));
+	why = iova_part_bad(dev, state, offset, size, true, true, msg, sizeof(msg));
 	if (why) {
-		misuse(dev, "dma_iova_unlink", state->addr, size, dir, why);
+		misuse_call(dev, why, "dma_iova_unlink(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
+			    "size=%#zx, dir=%s)", state->addr, state->size, offset, size,
+			    dma_dir_name(dir));
 		return;
 	}
 	cmd = (struct iommu_cmd){
@@ -1384,10 +1780,23 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 {
+	struct iova_rec *r;
 	uint64_t runs;
 
 	if (!state->addr)
 		return;
+	/*
+	 * Only a range still reserved: a copy of a state already freed, or a
+	 * forged one, would free IOVA space someone else may hold now.
+	 */
+	r = iova_rec_find(dev, state, true);
+	if (!r) {
+		misuse_call(dev, "not a range this device reserved (freed already, or never "
+			    "allocated); nothing freed", "dma_iova_free(state=[%#" PRIx64
+			    ", +%#zx))", state->addr, state->size);
+		return;
+	}
+	free(r);
 	/*
 	 * Pages still linked are misuse.  Unlink them as dma_iova_unlink()
 	 * would, each linked run in turn: the observer hears of it before its

@@ -4,13 +4,18 @@
  *
  * The idea of Linux's CONFIG_DMA_API_DEBUG: every map adds a record keyed by
  * DMA address, every unmap and sync must find a matching one.  A hash of
- * DBG_BUCKETS chains, each under its own lock, keeps CPUs apart.
+ * DBG_BUCKETS chains, each under its own lock, keeps CPUs apart.  A
+ * scatterlist entry's record also says which list it belongs to, where in
+ * it, and with how many entries the list was mapped, so that an unmap of
+ * part of a list, or of more than one list, is refused as Linux's
+ * dma-debug refuses a "different entry count".
  */
 #include "os_int.h"
 
 #include <dmareuse/failinject.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static inline size_t bucket_of(dma_addr_t addr)
@@ -46,7 +51,7 @@ size_t dma_debug_destroy(struct dma_debug *d)
 
 int dma_debug_add(struct dma_debug *d, dma_addr_t addr, size_t size,
 		  enum dma_data_direction dir, enum dbg_kind kind,
-		  phys_addr_t phys)
+		  phys_addr_t phys, const struct dbg_sg_pos *sg)
 {
 	struct dma_debug_entry *e = lab_malloc(sizeof(*e));
 	size_t b = bucket_of(addr);
@@ -56,6 +61,8 @@ int dma_debug_add(struct dma_debug *d, dma_addr_t addr, size_t size,
 	*e = (struct dma_debug_entry){
 		.addr = addr, .size = size, .dir = dir, .kind = kind, .phys = phys,
 	};
+	if (sg)
+		e->sg = *sg;
 	pthread_mutex_lock(&d->b[b].lock);
 	e->next = d->b[b].head;
 	d->b[b].head = e;
@@ -64,9 +71,36 @@ int dma_debug_add(struct dma_debug *d, dma_addr_t addr, size_t size,
 	return 0;
 }
 
+/* Does record @e sit where @want says?  NULL, or why not (into @buf). */
+static const char *sg_pos_mismatch(const struct dma_debug_entry *e,
+				   const struct dbg_sg_pos *want, char *buf, size_t len)
+{
+	if (e->sg.nents != want->nents) {
+		snprintf(buf, len, "the list was mapped with %d entries, not %d; expected "
+			 "the nents given to dma_map_sg()", e->sg.nents, want->nents);
+		return buf;
+	}
+	if (e->sg.first != want->first || e->sg.index != want->index) {
+		snprintf(buf, len, "entry %d is entry %d of the list mapped at %#llx, not of "
+			 "the list at %#llx; expected the list as dma_map_sg() left it",
+			 want->index, e->sg.index, (unsigned long long)e->sg.first,
+			 (unsigned long long)want->first);
+		return buf;
+	}
+	if (e->sg.pages != want->pages) {
+		snprintf(buf, len, "the list was mapped %s but its entries now say %s; "
+			 "expected its CPU side unchanged since dma_map_sg()",
+			 e->sg.pages ? "as one IOVA range" : "entry by entry",
+			 want->pages ? "one IOVA range" : "entry by entry");
+		return buf;
+	}
+	return NULL;
+}
+
 int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
-		    enum dma_data_direction dir, enum dbg_kind kind, bool take,
-		    bool sync, const char **why)
+		    enum dma_data_direction dir, enum dbg_kind kind,
+		    const struct dbg_sg_pos *sg, bool take, bool sync,
+		    const char **why, char *buf, size_t len)
 {
 	size_t b = bucket_of(addr);
 	struct dma_debug_entry **pp, *e;
@@ -89,6 +123,8 @@ int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
 		ret = -EINVAL;
 	} else if (dir != e->dir && !(sync && e->dir == DMA_BIDIRECTIONAL)) {
 		*why = "direction differs from the direction mapped";
+		ret = -EINVAL;
+	} else if (sg && kind == DBG_SG && (*why = sg_pos_mismatch(e, sg, buf, len))) {
 		ret = -EINVAL;
 	} else if (take) {
 		*pp = e->next;

@@ -17,6 +17,12 @@
  * an empty CPU refills from the depot.  The common alloc/free pair then
  * touches only the CPU's own lock.
  *
+ * Bounds: the space is [start_pfn, IOVA_END_PFN).  Range arithmetic never
+ * adds before it compares -- a size is checked against what is left above
+ * a start, a limit is clamped to the space before one is added to it -- so
+ * a huge size or an all-ones limit cannot wrap into a range that overlaps
+ * one already handed out.
+ *
  * Locks: cpu_rcache.lock (per CPU and size) nests outside tree_lock;
  * rcache.depot_lock nests inside a cpu_rcache.lock and outside tree_lock.
  */
@@ -27,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define IOVA_END_PFN ((pfn_t)1 << (IOVA_BITS - PAGE_SHIFT))
 
 struct extent {
 	pfn_t start, end;
@@ -99,6 +107,8 @@ static int ensure_room_locked(struct iova_domain *iovad)
 static pfn_t tree_alloc(struct iova_domain *iovad, size_t npages, pfn_t limit_pfn)
 {
 	pfn_t align = (npages & (npages - 1)) ? 1 : npages;
+	/* One past the highest pfn allowed; an all-ones limit must not wrap to 0. */
+	pfn_t lim = limit_pfn < IOVA_END_PFN ? limit_pfn + 1 : IOVA_END_PFN;
 	pfn_t got = 0;
 
 	pthread_mutex_lock(&iovad->tree_lock);
@@ -106,10 +116,10 @@ static pfn_t tree_alloc(struct iova_domain *iovad, size_t npages, pfn_t limit_pf
 		goto out;
 	for (size_t i = iovad->next; i-- > 0;) {
 		struct extent *e = &iovad->ext[i];
-		pfn_t top = e->end < limit_pfn + 1 ? e->end : limit_pfn + 1;
+		pfn_t top = e->end < lim ? e->end : lim;
 		pfn_t s;
 
-		if (top < e->start + npages)
+		if (top < e->start || npages > top - e->start)
 			continue;
 		s = (top - npages) & ~(align - 1);
 		if (s < e->start)
@@ -196,7 +206,7 @@ struct iova_domain *iovad_create(pfn_t start_pfn, unsigned int ncpus)
 {
 	struct iova_domain *iovad;
 
-	if (!ncpus || ncpus > OS_MAX_CPUS || !start_pfn)
+	if (!ncpus || ncpus > OS_MAX_CPUS || !start_pfn || start_pfn >= IOVA_END_PFN)
 		return NULL;
 	iovad = lab_calloc(1, sizeof(*iovad));
 	if (!iovad)
@@ -207,7 +217,7 @@ struct iova_domain *iovad_create(pfn_t start_pfn, unsigned int ncpus)
 	iovad->ext = lab_malloc(iovad->cap * sizeof(*iovad->ext));
 	if (!iovad->ext)
 		goto out_free;
-	iovad->ext[0] = (struct extent){ start_pfn, (pfn_t)1 << (IOVA_BITS - PAGE_SHIFT) };
+	iovad->ext[0] = (struct extent){ start_pfn, IOVA_END_PFN };
 	iovad->next = 1;
 	pthread_mutex_init(&iovad->tree_lock, NULL);
 	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++) {
@@ -430,6 +440,15 @@ void free_iova_fast(struct iova_domain *iovad, pfn_t pfn, size_t npages)
 	size_t size = iova_round_size(npages);
 	int idx = cache_index(size);
 
+	/* Never pfn + size: it may wrap, and the range then overlap any other. */
+	if (!npages || pfn < iovad->start_pfn || pfn >= IOVA_END_PFN ||
+	    size > IOVA_END_PFN - pfn) {
+		fprintf(stderr, "iova: free of [%#llx, +%zu) refused: not a range of the space "
+			"[%#llx, %#llx); expected one from alloc_iova_fast()\n",
+			(unsigned long long)pfn, npages, (unsigned long long)iovad->start_pfn,
+			(unsigned long long)IOVA_END_PFN);
+		return;
+	}
 	if (idx >= 0 && rcache_put(iovad, idx, pfn))
 		return;
 	tree_free(iovad, pfn, size);

@@ -12,12 +12,15 @@
  * mapped for it expose nothing but this buffer.
  *
  * Every slot of a run records the buffer (original and bounce addresses of
- * its first byte, its size) and the slots left to the run's end, as Linux
- * keeps orig_addr per slot: a sync of a sub-range, which may start in any
- * slot, finds the buffer from its own slot and copies between the matching
- * offsets of bounce and original.  The metadata is written by the
- * allocating CPU under its area lock and read at unmap/sync by whoever
- * holds the mapping; the DMA API's ownership rules order the two.
+ * its first byte, its size), the device it was bounced for and the slots
+ * left to the run's end, as Linux keeps orig_addr per slot: a sync of a
+ * sub-range, which may start in any slot, finds the buffer from its own
+ * slot and copies between the matching offsets of bounce and original.
+ * The metadata is written by the allocating CPU under its area lock and
+ * read at unmap/sync by whoever holds the mapping; the DMA API's ownership
+ * rules order the two.  The owner lets a device's teardown free the slots
+ * of buffers it never unmapped, whether or not dma_debug recorded them
+ * (the pool is shared by every device: a leak would starve the others).
  */
 #include "os_int.h"
 
@@ -33,6 +36,7 @@ struct swiotlb_slot {
 	phys_addr_t orig;	/* the original buffer's first byte */
 	phys_addr_t tlb;	/* the bounce buffer's first byte */
 	size_t size;		/* bytes bounced */
+	const void *owner;	/* the device it was bounced for */
 	unsigned int run;	/* slots from this one to the run's end; 0 = free */
 };
 
@@ -141,7 +145,7 @@ static long area_find_locked(struct swiotlb *s, struct swiotlb_area *a, size_t n
 }
 
 phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
-			size_t size, enum dma_data_direction dir)
+			size_t size, enum dma_data_direction dir, const void *owner)
 {
 	size_t off = orig & ~PAGE_MASK;
 	size_t need = DIV_ROUND_UP(off + size, PAGE_SIZE) * SLOTS_PER_PAGE;
@@ -162,7 +166,7 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 			for (size_t k = 0; k < need; k++)
 				s->slot[i + k] = (struct swiotlb_slot){
 					.orig = orig, .tlb = tlb, .size = size,
-					.run = (unsigned int)(need - k),
+					.owner = owner, .run = (unsigned int)(need - k),
 				};
 		}
 		pthread_mutex_unlock(&a->lock);
@@ -280,4 +284,29 @@ void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb)
 		s->slot[i + k] = (struct swiotlb_slot){ 0 };
 	pthread_mutex_unlock(&a->lock);
 	atomic_fetch_sub(&s->used, run);
+}
+
+size_t swiotlb_release_owner(struct swiotlb *s, const void *owner)
+{
+	size_t freed = 0;
+
+	for (unsigned int k = 0; k < s->nareas; k++) {
+		struct swiotlb_area *a = &s->area[k];
+
+		pthread_mutex_lock(&a->lock);
+		/* Runs never leave their area; the first slot met is a run's head. */
+		for (size_t i = a->first; i < a->first + a->n; i++) {
+			size_t run = s->slot[i].run;
+
+			if (!run || s->slot[i].owner != owner)
+				continue;
+			for (size_t j = 0; j < run; j++)
+				s->slot[i + j] = (struct swiotlb_slot){ 0 };
+			atomic_fetch_sub(&s->used, run);
+			freed++;
+			i += run - 1;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	return freed;
 }

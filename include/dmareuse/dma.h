@@ -21,17 +21,23 @@
  * Errors: map functions return DMA_MAPPING_ERROR (test with
  * dma_mapping_error()); other functions return 0 or -errno.  Misuse --
  * unmapping or syncing what is not mapped, double unmap, size or direction
- * mismatch, an address beyond the DMA mask -- returns -EINVAL (-EIO for the
- * mask), logs one line with the arguments, counts in misuse and changes
- * nothing: no mapping, record or page, and no event to the observer.
+ * mismatch, an address beyond the DMA mask, a buffer whose address
+ * arithmetic wraps or leaves memory (map) or the DMA address space (unmap,
+ * sync) -- returns -EINVAL (or the mapping-error sentinel), logs one line
+ * with the caller's arguments, counts in misuse and changes nothing: no
+ * mapping, record or page, and no event to the observer.  Every address
+ * computation is checked without overflow: page, offset and size of a map
+ * are compared with what is left of memory, never added first, so no
+ * wrap can turn a buffer past the end into another owner's page.
  * Complete misuse detection needs dma_debug (on by default, as
  * CONFIG_DMA_API_DEBUG); without it a translating domain still refuses to
  * unmap an IOVA whose PTE is absent or an extent the page table and the
- * IOVA allocator prove wrong (see dma_unmap_page()) and, for an untrusted
- * device, to sync an unmapped IOVA or outside a bounced buffer;
- * dma_free_coherent() still checks its arguments against the domain and
- * the page allocator, while a sync on a trusted device is free and
- * unchecked -- memory is coherent, as in Linux.
+ * IOVA allocator prove wrong (see dma_unmap_page() and dma_unmap_sg())
+ * and, for an untrusted device, to sync an unmapped IOVA or outside a
+ * bounced buffer; dma_free_coherent() still checks its arguments against
+ * the domain and the page allocator, while a sync on a trusted device is
+ * free and checked only for a range that wraps or leaves the address
+ * space -- memory is coherent, as in Linux.
  */
 #ifndef DMAREUSE_DMA_H
 #define DMAREUSE_DMA_H
@@ -154,20 +160,28 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
  * Every mapping dma_debug still records is reported on stderr and torn
  * down, the observer told of each as its unmap would tell it (one unmap
  * event per record, a coherent one for its whole block): single and
- * coherent mappings are unmapped (coherent pages are not freed),
- * scatterlist entries are cleared with the domain.  Without dma_debug
- * there is no record of what is mapped: the pages still mapped go with
- * the domain and are only counted, and the observer is not told (the
- * oracle keeps them lent).  A lazy
- * device's timer stops and its flush queues are flushed.  Then the device
- * is detached, the domain freed (pages still mapped are reported) and the
- * IOVA allocator destroyed.
+ * coherent mappings and scatterlist entries mapped one by one are
+ * unmapped, a scatterlist mapped as one IOVA range is unmapped whole once
+ * all its entries' events have gone out; a bounced buffer's slots are
+ * freed without copying back (nothing handed it back, and the original
+ * may not be the caller's any more), and coherent pages are not freed
+ * (they stay the caller's).  Every two-step IOVA range still reserved --
+ * kept in a list whether or not dma_debug is on -- is reported, its linked
+ * runs told to the observer and unlinked with one invalidation, and the
+ * range freed.  Without dma_debug there is no record of the other
+ * mappings: the pages still mapped go with the domain and are only
+ * counted, and the observer is not told (the oracle keeps them lent).  A
+ * lazy device's timer stops and its flush queues are flushed.  Then the
+ * device is detached, the domain freed (pages still mapped are reported),
+ * every swiotlb slot still bounced for the device freed -- dma_debug on or
+ * off, so a leak cannot starve the other devices of the shared pool -- and
+ * the IOVA allocator destroyed.
  *
  * Context: no thread may use @dev any more: no DMA API call may be in
  * flight on it.
  * Return: the number of live mappings found -- dma_debug's records, or
  * when there are none (dma_debug off) the pages still mapped in the
- * domain; 0 = clean.
+ * domain, plus the two-step IOVA ranges still reserved; 0 = clean.
  */
 size_t dma_device_destroy(struct dma_device *dev);
 /**
@@ -247,10 +261,13 @@ uint64_t dma_get_mask(const struct dma_device *dev);
  *
  * Context: any thread; os_set_cpu() picks the per-CPU caches it uses.
  * Return: the DMA address, or DMA_MAPPING_ERROR: for misuse -- a bad @dir,
- * @size 0, a buffer outside memory, or under passthrough beyond the mask
- * (logged, counted in misuse) -- or when IOVA space below the mask, a
- * table page, swiotlb slots (at most 256 KiB per buffer) or a debug record
- * cannot be had (not logged).
+ * @size 0, a buffer outside memory (@page beyond the arena, or @offset or
+ * @size running past its end, which is checked without adding them, so a
+ * sum that would wrap past 2^64 into low memory is refused too), or under
+ * passthrough beyond the mask (logged with @page, @offset, @size and @dir,
+ * counted in misuse) -- or when IOVA space below the mask, a table page,
+ * swiotlb slots (at most 256 KiB per buffer) or a debug record cannot be
+ * had (not logged).
  */
 dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 			size_t size, enum dma_data_direction dir);
@@ -269,7 +286,9 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
  * back (FROM_DEVICE, BIDIRECTIONAL) and its slots freed.  Passthrough only
  * checks.
  *
- * Misuse -- a bad @dir, @size 0; with dma_debug an address, size,
+ * Misuse -- a bad @dir, @size 0, a range [@addr, @addr + @size) that wraps
+ * or runs past the end of the DMA address space (memory under passthrough,
+ * 2^IOVA_BITS otherwise); with dma_debug an address, size,
  * direction or map API that matches no live mapping (a second unmap
  * included); without it, on a translating domain, a first page that is not
  * mapped, an address inside a bounced buffer other than its start or a
@@ -286,7 +305,7 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
  * power-of-two size (1 or 2 pages of a 4-page mapping), an address inside
  * a mapping aligned for the size given, a larger size whose extra pages
  * happen to map the next physical pages with the same permission, and
- * anything under passthrough.
+ * anything inside memory under passthrough.
  *
  * Context: any thread.
  * Return: 0, or -EINVAL (misuse).
@@ -333,7 +352,8 @@ int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size
  * @dir: DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL
  *
  * As dma_map_page() for the physical address of @cpu_addr; a pointer
- * outside the arena is refused as a buffer outside memory.
+ * outside the arena, or a buffer running past its end, is refused as a
+ * buffer outside memory (logged with @cpu_addr, @size and @dir).
  *
  * Context: any thread.
  * Return: as dma_map_page().
@@ -367,12 +387,18 @@ int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
  * merged).  Under passthrough, and for an untrusted device when an entry
  * does not start and end on page boundaries, each entry is mapped on its
  * own as dma_map_page() would (bounced where needed).
+ * With dma_debug each entry's record also keeps the list it belongs to
+ * (its first entry's DMA address), its place in it and @nents, for
+ * dma_unmap_sg().
  *
  * Context: any thread.
  * Return: the number of entries mapped (= @nents), or 0 with nothing left
  * mapped: for misuse (@nents below 1, a bad @dir, an empty entry, an
- * offset of PAGE_SIZE or more, an entry outside memory; logged), or when
- * IOVA space, a table page, swiotlb slots or a debug record cannot be had.
+ * offset of PAGE_SIZE or more, an entry outside memory -- its page beyond
+ * the arena, or its bytes running past the end, checked without adding
+ * them -- logged with the entry's values, counted; no entry is mapped), or
+ * when IOVA space, a table page, swiotlb slots or a debug record cannot be
+ * had.
  */
 int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	       enum dma_data_direction dir);
@@ -383,16 +409,36 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
  * @nents: as given to dma_map_sg()
  * @dir: as given to dma_map_sg()
  *
- * With dma_debug every entry must match a live scatterlist mapping before
- * anything changes.  A contiguous mapping is torn down as one range (one
- * invalidation + SYNC on strict, one flush-queue entry on lazy); entries
- * mapped one by one are unmapped one by one, as dma_unmap_page().
+ * Every entry is checked before anything changes.  A contiguous mapping
+ * is torn down as one range (one invalidation + SYNC on strict, one
+ * flush-queue entry on lazy); entries mapped one by one are unmapped one by
+ * one, as dma_unmap_page().
+ *
+ * The entry count must be the one given to dma_map_sg(): fewer entries
+ * would leave the rest mapped (and its IOVA range freed short), more would
+ * unmap what belongs to other mappings.  With dma_debug that is checked
+ * exactly, as Linux's dma-debug checks it: entry i's record must be entry
+ * i of the list that starts at @sg[0]'s DMA address, mapped with @nents
+ * entries and the same way (contiguous or one by one).  Without dma_debug
+ * there is no record, and the lab, like Linux, trusts the count -- but
+ * checks what the page table proves, which costs one or two walks per
+ * entry: a contiguous list's entries must sit where dma_map_sg() put them
+ * (each right after the one before, mapping its own frames with @dir's
+ * permission) and the range must be whole -- aligned to its size class,
+ * the rest of it unmapped -- so more entries than were mapped, and fewer
+ * ones that leave a page of the range mapped, are refused; an entry
+ * mapped one by one must each be a mapping dma_unmap_page() would unmap.
+ * What stays invisible without dma_debug and is carried out as asked: a
+ * shorter count whose pages fill a power-of-two range (2 entries of a
+ * 3-page list), any shorter count of a list mapped one by one (its other
+ * entries stay mapped), more entries that happen to be live mappings of
+ * their own, and anything inside memory under passthrough.
  *
  * Context: any thread.
- * Return: 0; -EINVAL, with nothing unmapped, for @nents below 1, a bad
- * @dir, an entry that does not match (dma_debug) or a contiguous mapping
- * whose first page is not mapped (without dma_debug).  Without dma_debug,
- * entries mapped one by one that are not mapped are skipped silently.
+ * Return: 0; -EINVAL, with nothing unmapped (logged with the entry at
+ * fault, counted, no event), for @nents below 1, a bad @dir, an empty
+ * entry, one whose range wraps or leaves the DMA address space, or one
+ * the checks above refuse.
  */
 int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		 enum dma_data_direction dir);
@@ -410,9 +456,11 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
  * copied back to the same bytes of the original (FROM_DEVICE and
  * BIDIRECTIONAL).  Memory is coherent otherwise, so on a trusted device or
  * under passthrough there is nothing to do -- and without dma_debug
- * nothing is checked.
+ * nothing is checked but the range.
  *
- * Misuse -- a bad @dir, @size 0; with dma_debug no matching single
+ * Misuse -- a bad @dir, @size 0, a range [@addr, @addr + @size) that wraps
+ * or runs past the end of the DMA address space (checked on every device,
+ * with or without dma_debug); with dma_debug no matching single
  * mapping, a larger @size or another direction; on an untrusted
  * translating device an address that is not mapped, or a range that is
  * not inside the bounced buffer (the padding around it, past its end) --
@@ -536,11 +584,15 @@ struct dma_iova_state {
  * @state: receives the range; zeroed first, and left zero on failure
  * @size: bytes, a nonzero multiple of PAGE_SIZE
  *
- * The range lies below the DMA mask.
+ * The range lies below the DMA mask.  The device keeps a list of the
+ * ranges it reserved (with or without dma_debug: they are few and
+ * long-lived), so that dma_iova_free() takes back only those, and
+ * dma_device_destroy() tears down those never freed.  A state is the
+ * range's (address, size) pair: a copy of it names the same range.
  *
- * Context: any thread.
+ * Context: any thread; takes the device's range-list lock.
  * Return: 0; -EOPNOTSUPP under passthrough; -EINVAL (logged) for a bad
- * @size; -ENOMEM when no range is free.
+ * @size; -ENOMEM when no range is free or the list entry cannot be had.
  */
 int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		       size_t size);
@@ -557,12 +609,15 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
  * Installs the PTEs; the device may use them after dma_iova_sync().  No
  * dma_debug record is kept; an observer is told of a map.
  *
- * Context: any thread.
- * Return: 0; -EINVAL (logged) for an unallocated @state, a bad @dir or a
- * misaligned, empty or out-of-range argument, and (not logged) for @phys
- * beyond the arena; -EEXIST if a page is already linked (nothing
- * changes); -ENOMEM if a table page could not be had (nothing stays
- * linked).
+ * Context: any thread; with dma_debug takes the range-list lock.
+ * Return: 0; -EINVAL (logged with every argument) for a @state that is
+ * not a range (no address, misaligned, past the IOVA space) or, with
+ * dma_debug, not one this device reserved and has not freed; a bad @dir;
+ * a misaligned, empty or out-of-range part; or pages outside memory
+ * (@phys + @size past its end, checked without adding them, so a sum that
+ * would wrap to low memory is refused too); -EEXIST if a page is already
+ * linked (nothing changes); -ENOMEM if a table page could not be had
+ * (nothing stays linked).
  */
 int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		  phys_addr_t phys, size_t offset, size_t size,
@@ -577,9 +632,9 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
  * Linux flushes the page-table writes here; the lab's table walker is
  * coherent, so the call only checks its arguments and counts a sync.
  *
- * Context: any thread.
- * Return: 0; -EINVAL (not logged) for an unallocated @state or a part
- * beyond the range.
+ * Context: any thread; with dma_debug takes the range-list lock.
+ * Return: 0; -EINVAL (logged, counted) for a @state refused as by
+ * dma_iova_link() or a part beyond the range.
  */
 int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size);
@@ -598,10 +653,11 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
  * the domain type: when the call returns, no translation of it remains.
  * The observer is told first, one unmap event per linked run in the part
  * (as dma_iova_free() sends them), so every link in it is taken back.
- * Misuse (an unallocated @state, a misaligned or out-of-range part) is
- * logged with the values and changes nothing; there is no return value.
+ * Misuse (a @state refused as by dma_iova_link(), a misaligned or
+ * out-of-range part) is logged with the values and changes nothing; there
+ * is no return value.
  *
- * Context: any thread.
+ * Context: any thread; with dma_debug takes the range-list lock.
  */
 void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 		     size_t offset, size_t size, enum dma_data_direction dir);
@@ -615,9 +671,12 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
  * unmap counted for each linked run (pages that follow each other in IOVA
  * and physical memory with one permission: links that touch that way look
  * like one run), then one range invalidation + SYNC -- before the IOVA is
- * freed.  An unallocated @state does nothing.
+ * freed.  An unallocated @state does nothing.  A @state that is not a
+ * range this device reserved and has not freed -- a copy of one freed
+ * already, a forged one -- is misuse, with or without dma_debug: logged,
+ * and nothing is unlinked or freed (the range may be someone else's now).
  *
- * Context: any thread.
+ * Context: any thread; takes the range-list lock.
  */
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state);
 

@@ -208,7 +208,8 @@ struct iova_domain;
 
 /**
  * iovad_create() - an IOVA allocator
- * @start_pfn: the lowest page frame number handed out; nonzero
+ * @start_pfn: the lowest page frame number handed out; nonzero and below
+ *             2^(IOVA_BITS - PAGE_SHIFT)
  * @ncpus: CPUs to keep magazine caches for, 1..OS_MAX_CPUS
  *
  * The space runs from @start_pfn up to 2^(IOVA_BITS - PAGE_SHIFT).
@@ -232,8 +233,9 @@ size_t iovad_destroy(struct iova_domain *iovad);
 /**
  * alloc_iova_fast() - allocate a range of IOVA space
  * @iovad: the allocator
- * @npages: pages wanted; 0 fails
- * @limit_pfn: the highest pfn the range may use (the DMA mask's)
+ * @npages: pages wanted; 0, or more than the space holds, fails
+ * @limit_pfn: the highest pfn the range may use (the DMA mask's); one at
+ *             or above the end of the space (all ones, say) limits nothing
  *
  * Sizes up to 32 pages are rounded up to a power of two (iova_round_size())
  * and served from this CPU's magazines first (os_this_cpu() modulo the CPU
@@ -259,6 +261,9 @@ pfn_t alloc_iova_fast(struct iova_domain *iovad, size_t npages, pfn_t limit_pfn)
  * allocator); other sizes go straight to the range allocator.  A range
  * freed there that overlaps free space is reported on stderr as a double
  * free and ignored; a double free that lands in a magazine is not caught.
+ * A range that is not inside the space -- 0 pages, a @pfn below the start,
+ * or @pfn + @npages past the end or wrapping -- is reported and ignored,
+ * whatever its size.
  *
  * Context: any thread; takes this CPU's magazine lock, a depot lock or the
  * range lock.

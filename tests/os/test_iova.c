@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 /* Top-down, below the limit, size-aligned. */
@@ -136,6 +137,113 @@ static void test_exhaustion_flushes_caches(void)
 	CHECK(iovad_destroy(iovad) == 0);
 }
 
+/* ---- regression tests ------------------------------------------------- */
+
+#define SPACE_END ((pfn_t)1 << (IOVA_BITS - PAGE_SHIFT))
+
+/*
+ * An all-ones limit means "anywhere in the space".  It broke: the range
+ * allocator added 1 to the limit, which wrapped to 0, so every range from
+ * the tree failed (a 64-bit mask's limit is 2^52 - 1 and hid it).
+ */
+static void test_alloc_iova_all_ones_limit_allocates(void)
+{
+	struct iova_domain *iovad = iovad_create(1, 1);
+	pfn_t a, b;
+
+	REQUIRE(iovad);
+	a = alloc_iova_fast(iovad, 1, ~(pfn_t)0);
+	b = alloc_iova_fast(iovad, 64, ~(pfn_t)0);
+	CHECK(a == SPACE_END - 1, "one page at the top of the space: %#llx",
+	      (unsigned long long)a);
+	CHECK(b && b + 64 <= a, "64 pages below it: %#llx", (unsigned long long)b);
+	free_iova_fast(iovad, a, 1);
+	free_iova_fast(iovad, b, 64);
+	CHECK(iovad_destroy(iovad) == 0);
+}
+
+/*
+ * A request larger than the space fails and changes nothing.  It broke:
+ * start + npages wrapped in the fit test, so SIZE_MAX pages "fit" at a pfn
+ * past the end of the space, and the free extent it was carved from grew
+ * past its end -- later ranges overlapped.
+ */
+static void test_alloc_iova_huge_size_fails(void)
+{
+	const size_t huge[] = { SIZE_MAX, (size_t)1 << 63, SPACE_END, (size_t)0 - 2 };
+	struct iova_domain *iovad = iovad_create(1, 1);
+	pfn_t a, b;
+
+	REQUIRE(iovad);
+	a = alloc_iova_fast(iovad, 4, SPACE_END - 1);
+	REQUIRE(a);
+	for (size_t i = 0; i < ARRAY_SIZE(huge); i++) {
+		pfn_t got = alloc_iova_fast(iovad, huge[i], ~(pfn_t)0);
+
+		CHECK(got == 0, "%zu pages allocated at %#llx", huge[i],
+		      (unsigned long long)got);
+	}
+	CHECK(iovad_outstanding(iovad) == 1, "outstanding %zu", iovad_outstanding(iovad));
+	/* The space is intact: the next ranges below a, not over it. */
+	b = alloc_iova_fast(iovad, 4, SPACE_END - 1);
+	CHECK(b && (b + 4 <= a || b >= a + 4), "a=%#llx b=%#llx overlap",
+	      (unsigned long long)a, (unsigned long long)b);
+	CHECK(alloc_iova_fast(iovad, SPACE_END - 9, ~(pfn_t)0) != 0,
+	      "the rest of the space still has room");
+	CHECK(iovad_destroy(iovad) == 3, "the three ranges leaked on purpose");
+}
+
+/*
+ * A free whose range leaves the space (or wraps) is refused and changes
+ * nothing.  It broke: pfn + npages wrapped, so the free looked like one
+ * ending below its start and shrank the free extent next to it, and the
+ * count of outstanding ranges went down for a range never given back.
+ */
+static void test_free_iova_outside_space_refused(void)
+{
+	struct iova_domain *iovad = iovad_create(1, 1);
+	pfn_t a, b;
+
+	REQUIRE(iovad);
+	a = alloc_iova_fast(iovad, 64, SPACE_END - 1);
+	b = alloc_iova_fast(iovad, 64, SPACE_END - 1);
+	REQUIRE(a && b);
+	free_iova_fast(iovad, a, SIZE_MAX);
+	free_iova_fast(iovad, b, SPACE_END);
+	free_iova_fast(iovad, SPACE_END, 64);
+	free_iova_fast(iovad, 0, 64);
+	free_iova_fast(iovad, a, 0);
+	CHECK(iovad_outstanding(iovad) == 2, "outstanding %zu, expected 2",
+	      iovad_outstanding(iovad));
+	/* Nothing new lands on a or b. */
+	for (int i = 0; i < 4; i++) {
+		pfn_t c = alloc_iova_fast(iovad, 64, SPACE_END - 1);
+
+		CHECK(c && (c + 64 <= a || c >= a + 64) && (c + 64 <= b || c >= b + 64),
+		      "%#llx overlaps a=%#llx or b=%#llx", (unsigned long long)c,
+		      (unsigned long long)a, (unsigned long long)b);
+	}
+	CHECK(iovad_destroy(iovad) == 6);
+}
+
+/*
+ * A start beyond the space is refused.  It broke: the allocator was built
+ * with one free extent whose start lay past its end.
+ */
+static void test_iovad_create_start_beyond_space_refused(void)
+{
+	struct iova_domain *iovad = iovad_create(SPACE_END, 1);
+
+	CHECK(iovad == NULL, "created with start %#llx", (unsigned long long)SPACE_END);
+	if (iovad)
+		iovad_destroy(iovad);
+	iovad = iovad_create(SPACE_END - 1, 1);
+	REQUIRE(iovad, "the last pfn is a valid start");
+	CHECK(alloc_iova_fast(iovad, 1, ~(pfn_t)0) == SPACE_END - 1);
+	CHECK(alloc_iova_fast(iovad, 1, ~(pfn_t)0) == 0, "one page only");
+	CHECK(iovad_destroy(iovad) == 1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -143,6 +251,10 @@ int main(int argc, char **argv)
 		TEST(test_magazine_reuse),
 		TEST(test_depot_no_overlap),
 		TEST(test_exhaustion_flushes_caches),
+		TEST(test_alloc_iova_all_ones_limit_allocates),
+		TEST(test_alloc_iova_huge_size_fails),
+		TEST(test_free_iova_outside_space_refused),
+		TEST(test_iovad_create_start_beyond_space_refused),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
