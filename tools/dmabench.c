@@ -290,8 +290,9 @@ static int cmd_map(int argc, char **argv)
 
 static int cmd_platforms(int argc, char **argv)
 {
+	const char *env = getenv("DMAREUSE_PROFILE_DIR");
 	char names[64][64];
-	size_t n = profile_list(names, 64);
+	ssize_t n;
 	int bad = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -302,8 +303,20 @@ static int cmd_platforms(int argc, char **argv)
 	}
 	if (argc > 1)
 		usage_error("platforms: unexpected argument '%s'", argv[1]);
+	n = profile_list(names, ARRAY_SIZE(names));
+	if (n < 0)
+		usage_error("platforms: cannot read the profile directory '%s'%s: %s", profile_dir(),
+			    env && *env ? " (DMAREUSE_PROFILE_DIR)" : "", strerror((int)-n));
+	if (!n)
+		usage_error("platforms: no profiles in '%s'%s (expected NAME.profile files)",
+			    profile_dir(), env && *env ? " (DMAREUSE_PROFILE_DIR)" : "");
+	if (n > (ssize_t)ARRAY_SIZE(names)) {
+		fprintf(stderr, "%s: platforms: %zd profiles in '%s'; listing the first %zu\n", prog,
+			n, profile_dir(), ARRAY_SIZE(names));
+		n = (ssize_t)ARRAY_SIZE(names);
+	}
 	printf("profiles in %s:\n", profile_dir());
-	for (size_t i = 0; i < n; i++) {
+	for (ssize_t i = 0; i < n; i++) {
 		struct platform_profile p;
 		char err[1024];
 

@@ -69,7 +69,7 @@ expect_usage profile-bad-value "badval.profile:[0-9]*: key 'sync_ns': bad value 
 sed 's/^sync_ns/synch_ns/' "$good" >"$tmp/badkey.profile"
 expect_usage profile-unknown-key "badkey.profile:[0-9]*: unknown key 'synch_ns'" map --platform "$tmp/badkey.profile"
 grep -v '^iotlb_ways' "$good" >"$tmp/missing.profile"
-expect_usage profile-missing-key "missing.profile:[0-9]*: missing key 'iotlb_ways'" map --platform "$tmp/missing.profile"
+expect_usage profile-missing-key "missing.profile: missing key 'iotlb_ways'" map --platform "$tmp/missing.profile"
 printf 'name = x\nthis line has no equals sign\n' >"$tmp/noeq.profile"
 expect_usage profile-no-equals "noeq.profile:2: expected 'key = value'" map --platform "$tmp/noeq.profile"
 sed 's/^iotlb_sets = 512/iotlb_sets = 500/' "$good" >"$tmp/pow2.profile"
@@ -78,6 +78,38 @@ printf 'name = a\nname = b\n' >"$tmp/dup.profile"
 expect_usage profile-duplicate "dup.profile:2: key 'name' given twice" map --platform "$tmp/dup.profile"
 sed 's/^cmdq_model = batch/cmdq_model = fifo/' "$good" >"$tmp/model.profile"
 expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock' or 'batch')" map --platform "$tmp/model.profile"
+
+# Source lines: the limit is 16 of them, not a value length.
+cp "$good" "$tmp/src17.profile"
+# ideal has one source: 15 more make 16.
+for i in 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo "source = reference $i" >>"$tmp/src17.profile"; done
+"$B" map --iterations 10 --platform "$tmp/src17.profile" >"$tmp/out" 2>"$tmp/err" && ok profile-16-sources ||
+	bad "profile-16-sources: $(cat "$tmp/err")"
+echo "source = one too many" >>"$tmp/src17.profile"
+expect_usage profile-17-sources "src17.profile:[0-9]*: key 'source': more than 16 sources (expected at most 16 source lines)" \
+	map --platform "$tmp/src17.profile"
+# A NUL byte is named with its line and column, not taken for a long line.
+{ head -n 6 "$good"; printf 'description = a\000b\n'; tail -n +8 "$good"; } >"$tmp/nul.profile"
+expect_usage profile-nul-byte "nul.profile:7: NUL byte at column 16 (expected text)" map --platform "$tmp/nul.profile"
+printf 'name = x\ndescription = \033[31mred\n' >"$tmp/esc.profile"
+expect_usage profile-control-char "esc.profile:2: control character 0x1b at column 15" map --platform "$tmp/esc.profile"
+sed 's/^sync_ns = 0/sync_ns =/' "$good" >"$tmp/empty.profile"
+expect_usage profile-empty-value "empty.profile:[0-9]*: key 'sync_ns': empty value '' (expected a decimal integer in 0-10000000)" \
+	map --platform "$tmp/empty.profile"
+sed 's/^sync_ns = 0/sync_ns = 99999999999999999999999/' "$good" >"$tmp/huge.profile"
+expect_usage profile-huge-number "key 'sync_ns': bad value '99999999999999999999999' (expected a decimal integer in 0-10000000)" \
+	map --platform "$tmp/huge.profile"
+sed 's/^sync_ns = 0/sync_ns = 0ns/' "$good" >"$tmp/junk.profile"
+expect_usage profile-number-junk "key 'sync_ns': bad value '0ns'" map --platform "$tmp/junk.profile"
+expect_usage profile-directory "cannot read profile: Is a directory" map --platform "$tmp/"
+# A profile directory that does not exist is an error that names it.
+DMAREUSE_PROFILE_DIR=/nonexistent expect_usage platforms-missing-dir \
+	"platforms: cannot read the profile directory '/nonexistent' (DMAREUSE_PROFILE_DIR): No such file or directory" platforms
+mkdir "$tmp/noprofiles"
+DMAREUSE_PROFILE_DIR="$tmp/noprofiles" expect_usage platforms-empty-dir "platforms: no profiles in '$tmp/noprofiles'" platforms
+DMAREUSE_PROFILE_DIR=/nonexistent expect_usage platform-missing-dir \
+	"unknown platform 'ideal' (no /nonexistent/ideal.profile); cannot read the profile directory '/nonexistent'" \
+	map --platform ideal
 
 # A good run prints exactly Linux's three lines.
 "$B" map -t 2 -s 1 --iterations 2000 -d 1 -g 2 --strategy strict --platform ideal >"$tmp/out" 2>"$tmp/err"
