@@ -31,6 +31,11 @@
  *
  * While it runs, a progress line on stderr (only when stderr is a terminal)
  * shows percent done, elapsed time and the current strategy.
+ *
+ * Every argument is checked, and the profile loaded, before --output is
+ * opened, and the output goes to a temporary file renamed over FILE once
+ * written (output.c): bad input, an interrupted run or a failed write never
+ * costs the user the file that was there.
  */
 #include "dmabench.h"
 
@@ -592,99 +597,125 @@ static void run_help(void)
 	       rbounce_max_len());
 }
 
+/*
+ * --strategy LIST: "all", or names separated by commas, each once; an
+ * empty list or item (",", "strict,", "a,,b") is refused like a bad name.
+ */
 static void parse_strategies(struct run_cfg *c, const char *list)
 {
-	char buf[512], *tok, *save = NULL;
+	const char *at = list;
 
+	memset(c->want, 0, sizeof(c->want));
 	if (!strcmp(list, "all")) {
 		for (int s = 0; s < RS_COUNT; s++)
 			c->want[s] = true;
 		return;
 	}
-	if (strlen(list) >= sizeof(buf))
-		usage_error("--strategy: list too long");
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int s = reuse_strategy_parse(tok);
+	if (!*list)
+		usage_error("--strategy: empty value (expected all or a comma-separated list "
+			    "of: %s)", strategy_list());
+	for (unsigned int item = 1;; item++) {
+		size_t len = strcspn(at, ",");
+		char name[32];
+		int s;
 
+		if (!len)
+			usage_error("--strategy: '%s': item %u is empty (expected all or a "
+				    "comma-separated list of: %s)", list, item, strategy_list());
+		snprintf(name, sizeof(name), "%.*s", (int)len, at);
+		s = len < sizeof(name) ? reuse_strategy_parse(name) : -1;
 		if (s < 0)
-			usage_error("--strategy: '%s' is not a strategy (expected all or a "
-				    "comma-separated list of: %s)", tok, strategy_list());
+			usage_error("--strategy: '%.*s' is not a strategy (expected all or a "
+				    "comma-separated list of: %s)", (int)len, at, strategy_list());
+		if (c->want[s])
+			usage_error("--strategy: '%s' names %s twice (expected each strategy once)",
+				    list, name);
 		c->want[s] = true;
+		if (!at[len])
+			return;
+		at += len + 1;
 	}
 }
 
+enum {
+	RUN_WORKLOAD = OPT_LONG_ONLY, RUN_STRATEGY, RUN_PLATFORM, RUN_THREADS, RUN_SECONDS,
+	RUN_OPS, RUN_SIZE, RUN_MIX, RUN_ROGUE, RUN_POLL, RUN_COMPLETION, RUN_SEED, RUN_FORMAT,
+	RUN_OUTPUT,
+};
+
 int cmd_run(int argc, char **argv, bool defaults_only)
 {
+	static const char shortopts[] = ":h";
 	static const struct option opts[] = {
-		{ "workload", required_argument, NULL, 'w' },
-		{ "strategy", required_argument, NULL, 'S' },
-		{ "platform", required_argument, NULL, 'P' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ops", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "mix", required_argument, NULL, 'm' },
-		{ "rogue", no_argument, NULL, 'r' },
-		{ "poll", no_argument, NULL, 'p' },
-		{ "completion", required_argument, NULL, 'C' },
-		{ "seed", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "output", required_argument, NULL, 'O' },
+		{ "workload", required_argument, NULL, RUN_WORKLOAD },
+		{ "strategy", required_argument, NULL, RUN_STRATEGY },
+		{ "platform", required_argument, NULL, RUN_PLATFORM },
+		{ "threads", required_argument, NULL, RUN_THREADS },
+		{ "seconds", required_argument, NULL, RUN_SECONDS },
+		{ "ops", required_argument, NULL, RUN_OPS },
+		{ "size", required_argument, NULL, RUN_SIZE },
+		{ "mix", required_argument, NULL, RUN_MIX },
+		{ "rogue", no_argument, NULL, RUN_ROGUE },
+		{ "poll", no_argument, NULL, RUN_POLL },
+		{ "completion", required_argument, NULL, RUN_COMPLETION },
+		{ "seed", required_argument, NULL, RUN_SEED },
+		{ "format", required_argument, NULL, RUN_FORMAT },
+		{ "output", required_argument, NULL, RUN_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1 };
 	const char *platform = "kunpeng920-smmuv3";
+	bool progress, seen[OPT_MAX_VAL] = { false };
+	struct outfile of = { .f = stdout };
 	struct row rows[RS_COUNT];
-	bool any = false, progress;
 	unsigned int rounds;
 	int n = 0, ch, ret = 0;
-	FILE *out = stdout;
 
 	parse_strategies(&c, "all");
 	opterr = 0;
 	optind = 1;
 	while (!defaults_only &&
-	       (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	       (ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if ((ch == RUN_POLL || ch == RUN_COMPLETION) && c.completion_set)
+			usage_error("--poll, --completion: given twice (expected one of them, once)");
+		if (ch != ':' && ch != '?' && ch != 'h')
+			opt_once("run", seen, ch, opts);
 		switch (ch) {
-		case 'w':
+		case RUN_WORKLOAD:
 			c.wl = parse_choice("--workload", optarg, "a workload", wl_names,
 					    (int)ARRAY_SIZE(wl_names));
 			break;
-		case 'S':
-			memset(c.want, 0, sizeof(c.want));
-			parse_strategies(&c, optarg);
-			break;
-		case 'P': platform = optarg; break;
-		case 't': c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64); break;
-		case 's': c.seconds = (unsigned int)parse_int("--seconds", optarg, 1, 300); break;
-		case 'o': c.ops = (uint64_t)parse_int("--ops", optarg, 1, 100000000); break;
-		case 'z': c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
-		case 'm': c.mix = optarg; break;
-		case 'r': c.rogue = true; break;
-		case 'p':
+		case RUN_STRATEGY: parse_strategies(&c, optarg); break;
+		case RUN_PLATFORM: platform = optarg; break;
+		case RUN_THREADS: c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64); break;
+		case RUN_SECONDS: c.seconds = (unsigned int)parse_int("--seconds", optarg, 1, 300); break;
+		case RUN_OPS: c.ops = (uint64_t)parse_int("--ops", optarg, 1, 100000000); break;
+		case RUN_SIZE: c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
+		case RUN_MIX: c.mix = optarg; break;
+		case RUN_ROGUE: c.rogue = true; break;
+		case RUN_POLL:
 			c.completion = COMPL_POLL;
 			c.completion_set = true;
 			break;
-		case 'C':
+		case RUN_COMPLETION:
 			c.completion = parse_choice("--completion", optarg, "a completion mode",
 						    completion_names,
 						    (int)ARRAY_SIZE(completion_names));
 			c.completion_set = true;
 			break;
-		case 'e': c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
-		case 'F':
+		case RUN_SEED: c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case RUN_FORMAT:
 			c.fmt = parse_choice("--format", optarg, "a format", fmt_names,
 					     (int)ARRAY_SIZE(fmt_names));
 			break;
-		case 'O': c.output = optarg; break;
+		case RUN_OUTPUT:
+			if (!*optarg)
+				usage_error("--output: empty value (expected a file to write)");
+			c.output = optarg;
+			break;
 		case 'h': run_help(); return 0;
-		case ':':
-			usage_error("%s: missing value (see '%s run --help')", argv[optind - 1], prog);
-		default:
-			usage_error("run: unknown option '%s' (see '%s run --help')", argv[optind - 1],
-				    prog);
+		default: opt_error("run", ch, argv, shortopts, opts);
 		}
 	}
 	if (!defaults_only && optind < argc)
@@ -703,6 +734,9 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	if (c.completion_set && c.wl != WL_ZSWAP)
 		usage_error("--poll, --completion: only zswap waits for completions (net polls "
 			    "its rings already; map has no device requests)");
+	if (c.rogue && c.wl == WL_MAP)
+		usage_error("--rogue: the map workload has no isolation run to watch a rogue "
+			    "device (expected --workload zswap or net)");
 	if (c.wl == WL_ZSWAP)
 		resolve_completion(&c);
 	if (c.mix && c.wl != WL_NET)
@@ -711,26 +745,18 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		struct net_params np = { 0 };
 		char merr[200];
 
+		/* net_parse_mix()'s message names --mix and its value already. */
 		if (net_parse_mix(c.mix, &np, merr, sizeof(merr)))
-			usage_error("--mix: %s", merr);
+			usage_error("%s", merr);
 	}
 	if (load_platform(platform, &c.prof))
 		return EXIT_USAGE;
-	if (c.output) {
-		out = fopen(c.output, "w");
-		if (!out) {
-			fprintf(stderr, "%s: --output: cannot write '%s': %s\n", prog, c.output,
-				strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
 	for (int s = 0; s < RS_COUNT; s++)
-		if (c.want[s]) {
+		if (c.want[s])
 			rows[n++] = (struct row){ .s = (enum reuse_strategy)s };
-			any = true;
-		}
-	if (!any)
-		usage_error("--strategy: no strategy given");
+	/* Every argument is valid: only now is the output (a temporary file) opened. */
+	if (c.output && outfile_open(&of, "--output", c.output))
+		return EXIT_USAGE;
 
 	rounds = c.ops || c.wl == WL_MAP ? 1 : c.seconds;
 	for (int i = 0; i < n; i++)
@@ -781,14 +807,15 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		pthread_join(prog_line.tid, NULL);
 	}
 	if (c.fmt == FMT_JSON)
-		print_json(out, &c, rows, n);
+		print_json(of.f, &c, rows, n);
 	else if (c.fmt == FMT_CSV)
-		print_csv(out, rows, n);
+		print_csv(of.f, rows, n);
 	else
-		print_table(out, &c, rows, n);
-	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "%s: --output: writing '%s' failed: %s\n", prog, c.output,
-			strerror(errno));
+		print_table(of.f, &c, rows, n);
+	if (c.output)
+		return outfile_commit(&of) ? 1 : ret;
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: run: writing the output failed: %s\n", prog, strerror(errno));
 		return 1;
 	}
 	return ret;

@@ -111,6 +111,81 @@ DMAREUSE_PROFILE_DIR=/nonexistent expect_usage platform-missing-dir \
 	"unknown platform 'ideal' (no /nonexistent/ideal.profile); cannot read the profile directory '/nonexistent'" \
 	map --platform ideal
 
+# Options are named as written: the letter inside a cluster, the long name
+# of an ambiguous or valued flag; values are integers with nothing around them.
+expect_usage map-unknown-short-cluster "^dmabench: map: unknown option '-Z' " map -Zx
+expect_usage map-unknown-short-after-long "^dmabench: map: unknown option '-Z' " map --dma-debug -Zx
+expect_usage map-unknown-short "^dmabench: map: unknown option '-Z' " map -t 1 -Z
+expect_usage map-ambiguous "map: ambiguous option '--s' (could be --seconds, --strategy" map --s 3
+expect_usage map-flag-takes-no-value "^dmabench: --dma-debug: takes no value (got '--dma-debug=1'" map --dma-debug=1
+expect_usage map-missing-long-value "^dmabench: --strategy: missing value" map --strategy
+expect_usage map-missing-short-value "^dmabench: -t/--threads: missing value" map -t
+expect_usage map-threads-junk "-t/--threads: '5x' is not an integer (expected 1-1024)" map -t 5x
+expect_usage map-threads-blank "-t/--threads: ' 5' is not an integer" map -t ' 5'
+expect_usage map-threads-plus "-t/--threads: '+5' is not an integer" map -t +5
+expect_usage map-threads-empty "-t/--threads: empty value (expected an integer in 1-1024)" map -t ''
+expect_usage map-threads-huge "-t/--threads: 99999999999999999999 is out of range (expected 1-1024)" map -t 99999999999999999999
+expect_usage map-node "-n/--node: 0 is out of range (expected -1)" map -n 0
+expect_usage map-twice "map: -t/--threads given twice (expected once)" map -t 1 --threads 2
+expect_usage map-strategy-empty "--strategy: empty value (expected one of: passthrough" map --strategy ''
+expect_usage map-format-empty "--format: empty value (expected text or json)" map --format ''
+expect_usage run-unknown-short "^dmabench: run: unknown option '-Z' " run -Zx
+expect_usage run-flag-takes-no-value "^dmabench: --rogue: takes no value" run --rogue=yes
+expect_usage run-twice "run: --platform given twice (expected once)" run --platform ideal --platform ideal
+expect_usage run-poll-and-completion "--poll, --completion: given twice" run --poll --completion irq
+expect_usage run-strategy-empty "--strategy: empty value" run --strategy ''
+expect_usage run-strategy-comma "--strategy: ',': item 1 is empty" run --strategy ,
+expect_usage run-strategy-trailing "--strategy: 'strict,': item 2 is empty" run --strategy strict,
+expect_usage run-strategy-double-comma "--strategy: 'strict,,bounce': item 2 is empty" run --strategy strict,,bounce
+expect_usage run-strategy-dup "--strategy: 'strict,bounce,strict' names strict twice" run --strategy strict,bounce,strict
+expect_usage run-seed-junk "--seed: '12abc' is not an integer" run --seed 12abc
+expect_usage run-rogue-map "--rogue: the map workload has no isolation run" run --workload map --rogue
+expect_usage run-output-empty "--output: empty value" run --output ''
+expect_usage run-output-dir "--output: '$tmp' is a directory" run --ops 10 --platform ideal --output "$tmp"
+
+# Bad input never touches --output's file: it is opened only after every
+# argument is checked, as a temporary file renamed over it at the end.
+keep() {	# keep NAME ARGS...: a refused run leaves the output file as it was
+	name=$1
+	shift
+	echo "precious" >"$tmp/keep.out"
+	timeout 60 "$B" "$@" --output "$tmp/keep.out" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ "$(cat "$tmp/keep.out")" = precious ] && [ -s "$tmp/err" ]; then
+		ok "$name"
+	else
+		bad "$name (exit $rc, file now '$(head -c 80 "$tmp/keep.out")', stderr: $(cat "$tmp/err"))"
+	fi
+}
+keep output-kept-bad-strategy run --strategy ,
+keep output-kept-empty-strategy run --strategy ''
+keep output-kept-bad-platform run --platform nosuch
+keep output-kept-bad-mix run --workload net --mix 1:2-3
+keep output-kept-zswap-size run --size 100
+# An interrupted run loses nothing either, and leaves no temporary file.
+echo "precious" >"$tmp/int.out"
+"$B" run --seconds 30 --platform ideal --strategy strict --output "$tmp/int.out" >/dev/null 2>&1 &
+pid=$!
+sleep 2
+kill -TERM "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ "$(cat "$tmp/int.out")" = precious ] && [ -z "$(ls -A "$tmp" | grep '^\.int\.out\.')" ]; then
+	ok output-kept-interrupted-run
+else
+	bad "output-kept-interrupted-run: file now '$(head -c 80 "$tmp/int.out")', $(ls -A "$tmp")"
+fi
+# A run that finishes replaces the file, keeping its mode.
+echo "old" >"$tmp/done.out"
+chmod 640 "$tmp/done.out"
+"$B" run --ops 20 --platform ideal --strategy strict --format csv --output "$tmp/done.out" >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 0 ] && head -1 "$tmp/done.out" | grep -q '^strategy,applies,' &&
+	[ "$(stat -c %a "$tmp/done.out")" = 640 ] && [ -z "$(ls -A "$tmp" | grep '^\.done\.out\.')" ] &&
+	[ ! -s "$tmp/out" ]; then
+	ok output-replaced-when-done
+else
+	bad "output-replaced-when-done: $(cat "$tmp/done.out" "$tmp/err"; ls -la "$tmp")"
+fi
+
 # A good run prints exactly Linux's three lines.
 "$B" map -t 2 -s 1 --iterations 2000 -d 1 -g 2 --strategy strict --platform ideal >"$tmp/out" 2>"$tmp/err"
 if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] &&
@@ -177,7 +252,7 @@ expect_usage run-bad-platform "unknown platform 'vax'" run --platform vax
 expect_usage run-bad-format "--format: 'xml' is not a format (expected table, json or csv)" run --format xml
 expect_usage run-unwritable-output "--output: cannot write '/nonexistent/x.json'" run --ops 10 --output /nonexistent/x.json
 expect_usage run-net-size "--size: 10 is out of range for net (expected 64-65536)" run --workload net --size 10
-expect_usage run-bad-mix "--mix: " run --workload net --mix 50:64-100000
+expect_usage run-bad-mix "^dmabench: --mix '50:64-100000': band 1 (50:64-100000): expected" run --workload net --mix 50:64-100000
 # zswap holds every page until the load phase: the arena bounds --ops, by --threads.
 expect_usage run-zswap-ops-big "--ops: 1032193 is too many pages for zswap with --threads 1 .*expected 1-1032192 with 1 thread(s))" \
 	run --workload zswap --ops 1032193 --strategy passthrough --platform ideal
