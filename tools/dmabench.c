@@ -38,20 +38,6 @@ static void record_cmdline(int argc, char **argv)
 					i ? " " : "", argv[i]);
 }
 
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -124,7 +110,8 @@ void opt_error(const char *cmd, int c, char **argv, const char *shortopts,
 			    cmd);
 	if (optopt > 0 && optopt < OPT_LONG_ONLY &&
 	    (optopt == ':' || !strchr(shortopts, optopt)))
-		usage_error("%s: unknown option '-%c' (see '%s %s --help')", cmd, optopt, prog, cmd);
+		usage_error("%s: unknown option '-%c' (see '%s %s --help')", cmd, optopt, prog,
+			    cmd);
 	if (optopt)
 		usage_error("%s: takes no value (got '%s'; see '%s %s --help')",
 			    opt_label(opts, optopt), arg, prog, cmd);
@@ -148,7 +135,8 @@ void opt_once(const char *cmd, bool *seen, int val, const struct option *opts)
 {
 	if (val >= 0 && val < OPT_MAX_VAL) {
 		if (seen[val])
-			usage_error("%s: %s given twice (expected once)", cmd, opt_label(opts, val));
+			usage_error("%s: %s given twice (expected once)", cmd,
+				    opt_label(opts, val));
 		seen[val] = true;
 	}
 }
@@ -252,41 +240,61 @@ enum {
 static int map_json(const struct map_bench_params *p, const struct map_bench_result *r,
 		    const char *strategy, const struct platform_profile *prof)
 {
-	printf("{\n  \"benchmark\": \"map\",\n  \"command\": ");
-	json_str(stdout, cmdline);
-	printf(",\n  \"strategy\": \"%s\",\n  \"platform\": ", strategy);
-	json_str(stdout, prof->name);
-	printf(",\n  \"threads\": %u,\n  \"seconds\": %u,\n  \"iterations_per_thread\": %" PRIu64
-	       ",\n  \"dir\": \"%s\",\n  \"granule\": %u,\n  \"trans_ns\": %u,\n  \"dma_bits\": %u,\n"
-	       "  \"dma_debug\": %s,\n",
-	       p->threads, p->seconds, p->iterations, map_dirs[p->dir], p->granule, p->trans_ns,
-	       p->dma_bits, p->debug ? "true" : "false");
-	printf("  \"ops\": %" PRIu64 ",\n  \"wall_ns\": %" PRIu64 ",\n"
-	       "  \"map_avg_ns\": %.1f,\n  \"map_stddev_ns\": %.1f,\n"
-	       "  \"unmap_avg_ns\": %.1f,\n  \"unmap_stddev_ns\": %.1f,\n"
-	       "  \"pair_avg_ns\": %.1f,\n  \"clock_overhead_ns\": %" PRIu64 ",\n"
-	       "  \"xfer_errors\": %" PRIu64 ",\n  \"memcpy_ns\": %.1f,\n"
-	       "  \"auto_crossover_bytes\": %zu,\n",
-	       r->ops, r->wall_ns, r->map_avg_ns, r->map_stddev_ns, r->unmap_avg_ns,
-	       r->unmap_stddev_ns, r->map_avg_ns + r->unmap_avg_ns, r->clock_overhead_ns,
-	       r->xfer_errors, r->memcpy_ns, r->crossover);
-	printf("  \"reuse\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 ", \"maps\": %" PRIu64
-	       ", \"unmaps\": %" PRIu64 ", \"syncs\": %" PRIu64 ", \"invalidations\": %" PRIu64
-	       ", \"bytes_copied\": %" PRIu64 ", \"pages_pinned\": %" PRIu64
-	       ", \"reclaimed\": %" PRIu64 ", \"evicted\": %" PRIu64 ", \"errors\": %" PRIu64 " },\n",
-	       r->reuse.hits, r->reuse.misses, r->reuse.maps, r->reuse.unmaps, r->reuse.syncs,
-	       r->reuse.invalidations, r->reuse.bytes_copied, r->reuse.pages_pinned,
-	       r->reuse.reclaimed, r->reuse.evicted, r->reuse.errors);
-	printf("  \"iotlb\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
-	       ", \"evictions\": %" PRIu64 ", \"invalidated\": %" PRIu64 " },\n",
-	       r->iommu.iotlb_hits, r->iommu.iotlb_misses, r->iommu.iotlb_evictions,
-	       r->iommu.iotlb_invalidated);
-	printf("  \"cmdq\": { \"cmds\": %" PRIu64 ", \"syncs\": %" PRIu64 ", \"batches\": %" PRIu64
-	       ", \"cpu_ns\": %" PRIu64 " },\n",
-	       r->iommu.cmds, r->iommu.syncs, r->iommu.batches, r->iommu.cmdq_cpu_ns);
-	printf("  \"dma\": { \"maps\": %" PRIu64 ", \"unmaps\": %" PRIu64 ", \"inv_cmds\": %" PRIu64
-	       ", \"fq_flushes\": %" PRIu64 ", \"bounce_bytes\": %" PRIu64 " }\n}\n",
-	       r->dma.maps, r->dma.unmaps, r->dma.inv_cmds, r->dma.fq_flushes, r->dma.bounce_bytes);
+	json_error_t jerr;
+	json_t *doc;
+	int ret;
+
+	doc = json_pack_ex(&jerr, 0,
+		"{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
+		" s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
+		" s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}}",
+		"benchmark", json_string("map"), "command", jsonio_text(cmdline),
+		"strategy", strategy, "platform", jsonio_text(prof->name),
+		"threads", (json_int_t)p->threads, "seconds", (json_int_t)p->seconds,
+		"iterations_per_thread", jsonio_u64(p->iterations), "dir", map_dirs[p->dir],
+		"granule", (json_int_t)p->granule, "trans_ns", (json_int_t)p->trans_ns,
+		"dma_bits", (json_int_t)p->dma_bits, "dma_debug", (int)p->debug,
+		"ops", jsonio_u64(r->ops), "wall_ns", jsonio_u64(r->wall_ns),
+		"map_avg_ns", jsonio_round(r->map_avg_ns, 1),
+		"map_stddev_ns", jsonio_round(r->map_stddev_ns, 1),
+		"unmap_avg_ns", jsonio_round(r->unmap_avg_ns, 1),
+		"unmap_stddev_ns", jsonio_round(r->unmap_stddev_ns, 1),
+		"pair_avg_ns", jsonio_round(r->map_avg_ns + r->unmap_avg_ns, 1),
+		"clock_overhead_ns", jsonio_u64(r->clock_overhead_ns),
+		"xfer_errors", jsonio_u64(r->xfer_errors),
+		"memcpy_ns", jsonio_round(r->memcpy_ns, 1),
+		"auto_crossover_bytes", jsonio_u64(r->crossover),
+		"reuse", "hits", jsonio_u64(r->reuse.hits), "misses", jsonio_u64(r->reuse.misses),
+		"maps", jsonio_u64(r->reuse.maps), "unmaps", jsonio_u64(r->reuse.unmaps),
+		"syncs", jsonio_u64(r->reuse.syncs),
+		"invalidations", jsonio_u64(r->reuse.invalidations),
+		"bytes_copied", jsonio_u64(r->reuse.bytes_copied),
+		"pages_pinned", jsonio_u64(r->reuse.pages_pinned),
+		"reclaimed", jsonio_u64(r->reuse.reclaimed),
+		"evicted", jsonio_u64(r->reuse.evicted),
+		"errors", jsonio_u64(r->reuse.errors),
+		"iotlb", "hits", jsonio_u64(r->iommu.iotlb_hits),
+		"misses", jsonio_u64(r->iommu.iotlb_misses),
+		"evictions", jsonio_u64(r->iommu.iotlb_evictions),
+		"invalidated", jsonio_u64(r->iommu.iotlb_invalidated),
+		"cmdq", "cmds", jsonio_u64(r->iommu.cmds), "syncs", jsonio_u64(r->iommu.syncs),
+		"batches", jsonio_u64(r->iommu.batches),
+		"cpu_ns", jsonio_u64(r->iommu.cmdq_cpu_ns),
+		"dma", "maps", jsonio_u64(r->dma.maps), "unmaps", jsonio_u64(r->dma.unmaps),
+		"inv_cmds", jsonio_u64(r->dma.inv_cmds),
+		"fq_flushes", jsonio_u64(r->dma.fq_flushes),
+		"bounce_bytes", jsonio_u64(r->dma.bounce_bytes));
+	if (!doc) {
+		fprintf(stderr, "%s: map: cannot build the JSON output: %s\n", prog, jerr.text);
+		return 1;
+	}
+	ret = jsonio_write(stdout, doc);
+	json_decref(doc);
+	if (ret || fflush(stdout)) {
+		fprintf(stderr, "%s: map: writing the JSON output failed\n", prog);
+		return 1;
+	}
 	return 0;
 }
 
@@ -403,14 +411,15 @@ static int cmd_platforms(int argc, char **argv)
 		usage_error("platforms: unexpected argument '%s'", argv[1]);
 	n = profile_list(names, ARRAY_SIZE(names));
 	if (n < 0)
-		usage_error("platforms: cannot read the profile directory '%s'%s: %s", profile_dir(),
-			    env && *env ? " (DMAREUSE_PROFILE_DIR)" : "", strerror((int)-n));
+		usage_error("platforms: cannot read the profile directory '%s'%s: %s",
+			    profile_dir(), env && *env ? " (DMAREUSE_PROFILE_DIR)" : "",
+			    strerror((int)-n));
 	if (!n)
 		usage_error("platforms: no profiles in '%s'%s (expected NAME.profile files)",
 			    profile_dir(), env && *env ? " (DMAREUSE_PROFILE_DIR)" : "");
 	if (n > (ssize_t)ARRAY_SIZE(names)) {
-		fprintf(stderr, "%s: platforms: %zd profiles in '%s'; listing the first %zu\n", prog,
-			n, profile_dir(), ARRAY_SIZE(names));
+		fprintf(stderr, "%s: platforms: %zd profiles in '%s'; listing the first %zu\n",
+			prog, n, profile_dir(), ARRAY_SIZE(names));
 		n = (ssize_t)ARRAY_SIZE(names);
 	}
 	printf("profiles in %s:\n", profile_dir());

@@ -8,6 +8,7 @@
 #include <dmareuse/profile.h>
 
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,10 +56,22 @@ void opt_error(const char *cmd, int c, char **argv, const char *shortopts,
 void opt_once(const char *cmd, bool *seen, int val, const struct option *opts);
 /** load_platform() - profile @name into @p; prints why and returns -1 on error. */
 int load_platform(const char *name, struct platform_profile *p);
-/** json_str() - @s as a JSON string literal. */
-void json_str(FILE *f, const char *s);
 /** strategy_list() - "passthrough, strict, ..." */
 const char *strategy_list(void);
+
+/* ---- JSON (jsonio.c) ----------------------------------------------------- */
+
+/** jsonio_text() - @s as a JSON string; bytes of non-UTF-8 text become '?'. NULL: no memory. */
+json_t *jsonio_text(const char *s);
+/** jsonio_round() - @v rounded to @decimals as a JSON real; NULL if @v is not finite. */
+json_t *jsonio_round(double v, int decimals);
+/** jsonio_u64() - @v as a JSON integer (a real above INT64_MAX). */
+json_t *jsonio_u64(uint64_t v);
+/**
+ * jsonio_write() - @doc in dmabench's layout (see jsonio.c), then a newline.
+ * Return: 0, or -1 if encoding or writing failed.
+ */
+int jsonio_write(FILE *f, const json_t *doc);
 
 /* ---- output files (output.c) --------------------------------------------- */
 

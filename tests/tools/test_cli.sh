@@ -1,7 +1,8 @@
 #!/bin/sh
-# test_cli.sh - dmabench's command line: bad arguments and malformed
-# profiles exit 2 with a message naming the flag (or file, line and key),
-# the value and what is allowed; good arguments print Linux's three lines.
+# test_cli.sh - dmabench's command line: bad arguments, malformed
+# profiles and malformed JSON for plot exit 2 with one message naming the
+# flag (or file, line and key, or JSON place), the value and what is
+# allowed, and write nothing; good arguments print Linux's three lines.
 set -u
 B=${DMABENCH:-build/dmabench}
 pass=0
@@ -325,9 +326,71 @@ for s in bounce iova-link; do
 	"$B" map -t 64 -g 64 --iterations 20 --strategy $s --platform ideal >"$tmp/m.$s" 2>&1 &&
 		ok "map-64-threads-$s" || bad "map-64-threads-$s: $(cat "$tmp/m.$s")"
 done
-"$B" plot "$tmp/z1.json" -o "$tmp/z.svg" && grep -q '<svg' "$tmp/z.svg" && grep -q '>cache<' "$tmp/z.svg" &&
-	ok plot-svg || bad "plot-svg"
+# plot reads what run wrote, whatever its layout; the chart names every strategy.
+names_every_strategy() {
+	for s in passthrough strict lazy bounce reuse pool cache iova-link auto; do
+		grep -q ">$s</text>" "$1" || return 1
+	done
+}
+if "$B" plot "$tmp/z1.json" -o "$tmp/z.svg" 2>"$tmp/err" && grep -q '^<svg' "$tmp/z.svg" &&
+	tail -1 "$tmp/z.svg" | grep -q '^</svg>$' && names_every_strategy "$tmp/z.svg" &&
+	grep -q '>breach 0</text>' "$tmp/z.svg"; then
+	ok plot-svg-round-trip
+else
+	bad "plot-svg-round-trip: $(cat "$tmp/err")"
+fi
+tr -d '\n' <"$tmp/z1.json" >"$tmp/oneline.json"
+sed 's/, "/,\n        "/g; s/{ /{\n   /g' "$tmp/z1.json" >"$tmp/reindented.json"
+sed 's/"strategy": \("[^"]*"\), "applies": \([a-z]*\)/"applies": \2, "strategy": \1/' "$tmp/z1.json" >"$tmp/reordered.json"
+for f in oneline reindented reordered; do
+	if "$B" plot "$tmp/$f.json" -o "$tmp/$f.svg" 2>"$tmp/err" && cmp -s "$tmp/z.svg" "$tmp/$f.svg"; then
+		ok "plot-$f-json"
+	else
+		bad "plot-$f-json: $(cat "$tmp/err"; diff "$tmp/z.svg" "$tmp/$f.svg" | head -5)"
+	fi
+done
+# Strings from the file are escaped in the SVG: no element comes from the data.
+sed '0,/"strategy": "strict"/s//"strategy": "<script>alert(1)<\/script> \&\\" '"'"'x"/' "$tmp/z1.json" >"$tmp/xss.json"
+if "$B" plot "$tmp/xss.json" -o "$tmp/xss.svg" 2>"$tmp/err" && ! grep -q '<script' "$tmp/xss.svg" &&
+	grep -q '>&lt;script&gt;alert(1)&lt;/script&gt; &amp;&quot; &apos;x</text>' "$tmp/xss.svg"; then
+	ok plot-escapes-strings
+else
+	bad "plot-escapes-strings: $(cat "$tmp/err"; grep script "$tmp/xss.svg")"
+fi
+# Anything else exits 2 naming the file and the place; the SVG is not written.
+plot_bad() {	# plot_bad NAME PATTERN: $tmp/NAME.json is refused, $tmp/keep.svg untouched
+	echo "precious" >"$tmp/keep.svg"
+	expect_usage "plot-$1" "$2" plot "$tmp/$1.json" -o "$tmp/keep.svg"
+	[ "$(cat "$tmp/keep.svg")" = precious ] || bad "plot-$1: the SVG was written"
+}
+head -c 1000 "$tmp/z1.json" >"$tmp/truncated.json"
+plot_bad truncated "plot: $tmp/truncated.json:[0-9]*:[0-9]*: .*(byte 1000; expected the JSON of"
+: >"$tmp/empty.json"
+plot_bad empty "plot: $tmp/empty.json:1:0: '\[' or '{' expected near end of file"
+printf '{"workload": "zswap", }\n' >"$tmp/malformed.json"
+plot_bad malformed "plot: $tmp/malformed.json:1:23: string or '}' expected near '}'"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": 1e300/' "$tmp/z1.json" >"$tmp/huge.json"
+plot_bad huge "plot: $tmp/huge.json: results\[0\].dma_ns_per_op: 1e+300 is out of range (expected 0-1e+12)"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": inf/' "$tmp/z1.json" >"$tmp/inf.json"
+plot_bad inf "plot: $tmp/inf.json:[0-9]*:[0-9]*: invalid token near 'inf'"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": -5/' "$tmp/z1.json" >"$tmp/negative.json"
+plot_bad negative "results\[0\].dma_ns_per_op: -5 is out of range (expected 0-1e+12)"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": "fast"/' "$tmp/z1.json" >"$tmp/string.json"
+plot_bad string "results\[0\].dma_ns_per_op: expected a number, got a string"
+sed 's/"breach": 0,/"breach": 1.5,/' "$tmp/z1.json" >"$tmp/breach.json"
+plot_bad breach "results\[0\].oracle.breach: expected an integer, got a real number"
+sed 's/"unit": "page",//' "$tmp/z1.json" >"$tmp/nounit.json"
+plot_bad nounit "plot: $tmp/nounit.json: unit: missing (expected a string)"
+sed 's/"applies": true/"applies": "yes"/' "$tmp/z1.json" >"$tmp/applies.json"
+plot_bad applies "results\[0\].applies: expected true or false, got a string"
+sed 's/"unit": "page",/"unit": "page", "unit": "page",/' "$tmp/z1.json" >"$tmp/dupkey.json"
+plot_bad dupkey "plot: $tmp/dupkey.json:[0-9]*:[0-9]*: duplicate object key"
+printf '{"workload": "zswap", "unit": "page", "platform": {"name": "x"}, "results": []}\n' >"$tmp/noresults.json"
+plot_bad noresults "plot: $tmp/noresults.json: results: expected 1-64 results, got 0"
+printf '[1, 2]\n' >"$tmp/array.json"
+plot_bad array "plot: $tmp/array.json: (top level): expected an object, got an array"
 expect_usage plot-missing-file "plot: cannot read '/nonexistent.json'" plot /nonexistent.json -o "$tmp/x.svg"
+expect_usage plot-output-twice "plot: -o/--output given twice" plot "$tmp/z1.json" -o "$tmp/a.svg" -o "$tmp/b.svg"
 
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
