@@ -21,7 +21,7 @@ WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef 
 	-Wno-unused-parameter -Werror
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g $(WARN) \
 	-DDMAREUSE_PROFILE_DIR_DEFAULT='"$(CURDIR)/profiles"'
-LDLIBS := -pthread -lz -lm
+LDLIBS := -pthread -lz -lm -ljansson
 
 ifeq ($(VARIANT),plain)
 OPT := -O2

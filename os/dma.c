@@ -435,7 +435,7 @@ static size_t free_live_iova_states(struct dma_device *dev)
 			" size=%zu, %llu linked run(s)\n", mdev_name(dev->hw), r->addr, r->size,
 			(unsigned long long)runs);
 		iommu_unmap(dev->dom, r->addr, r->size);
-		iommu_cmdq_submit(dev->os->m, &cmd, 1, true);
+		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 		st_inc(dev, inv_cmds);
 		free_iova_fast(dev->iovad, r->addr >> PAGE_SHIFT, r->size >> PAGE_SHIFT);
 		free(r);

@@ -5,11 +5,17 @@
  * Subcommands: `map` (Linux's dma_map_benchmark, same flags and output),
  * `platforms` (profiles and their parameters).  Every flag is validated: a
  * bad value exits with status 2 and one message naming the flag, the value
- * and what is allowed; nothing runs.
+ * and what is allowed; nothing runs and nothing is written.  getopt_long()
+ * runs with opterr 0 and its refusals go through opt_error(), which names
+ * the option as the user wrote it (the letter inside a cluster such as
+ * -Zx, the long name for a prefix of several or a flag given a value); an
+ * option given twice is refused too (opt_once()), since which of the two
+ * was meant is a guess.
  */
 #include <dmareuse/map_bench.h>
 #include <dmareuse/reuse.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -32,20 +38,6 @@ static void record_cmdline(int argc, char **argv)
 					i ? " " : "", argv[i]);
 }
 
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -58,19 +50,95 @@ void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Parse a decimal integer in [lo, hi] for flag @flag or exit 2. */
+/* "1-1024", or "-1" for a range of one value. */
+static const char *range(long long lo, long long hi)
+{
+	static char buf[48];
+
+	if (lo == hi)
+		snprintf(buf, sizeof(buf), "%lld", lo);
+	else
+		snprintf(buf, sizeof(buf), "%lld-%lld", lo, hi);
+	return buf;
+}
+
 long long parse_int(const char *flag, const char *v, long long lo, long long hi)
 {
+	const char *digits = v + (*v == '-');
 	char *end;
 	long long x;
 
+	if (!*v)
+		usage_error("%s: empty value (expected an integer in %s)", flag, range(lo, hi));
 	errno = 0;
 	x = strtoll(v, &end, 10);
-	if (!*v || *end || errno)
-		usage_error("%s: '%s' is not an integer (expected %lld-%lld)", flag, v, lo, hi);
-	if (x < lo || x > hi)
-		usage_error("%s: %s is out of range (expected %lld-%lld)", flag, v, lo, hi);
+	if (!isdigit((unsigned char)*digits) || *end)
+		usage_error("%s: '%s' is not an integer (expected %s)", flag, v, range(lo, hi));
+	if (errno == ERANGE || x < lo || x > hi)
+		usage_error("%s: %s is out of range (expected %s)", flag, v, range(lo, hi));
 	return x;
+}
+
+/* How messages name option @val: "-t/--threads", or "--strategy". */
+static const char *opt_label(const struct option *opts, int val)
+{
+	static char buf[96];
+
+	for (const struct option *o = opts; o->name; o++) {
+		if (o->val != val)
+			continue;
+		if (val < OPT_LONG_ONLY)
+			snprintf(buf, sizeof(buf), "-%c/--%s", val, o->name);
+		else
+			snprintf(buf, sizeof(buf), "--%s", o->name);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "-%c", val);
+	return buf;
+}
+
+void opt_error(const char *cmd, int c, char **argv, const char *shortopts,
+	       const struct option *opts)
+{
+	const char *arg = argv[optind - 1];
+	char cands[256];
+	size_t len, at = 0;
+	int matches = 0;
+
+	if (c == ':')
+		usage_error("%s: missing value (see '%s %s --help')", opt_label(opts, optopt), prog,
+			    cmd);
+	if (optopt > 0 && optopt < OPT_LONG_ONLY &&
+	    (optopt == ':' || !strchr(shortopts, optopt)))
+		usage_error("%s: unknown option '-%c' (see '%s %s --help')", cmd, optopt, prog,
+			    cmd);
+	if (optopt)
+		usage_error("%s: takes no value (got '%s'; see '%s %s --help')",
+			    opt_label(opts, optopt), arg, prog, cmd);
+	/* An unknown long option, or a prefix of several (getopt_long() says neither). */
+	len = strcspn(arg + 2, "=");
+	cands[0] = '\0';
+	for (const struct option *o = opts; o->name; o++)
+		if (!strncmp(o->name, arg + 2, len) && at < sizeof(cands)) {
+			at += (size_t)snprintf(cands + at, sizeof(cands) - at, "%s--%s",
+					       matches ? ", " : "", o->name);
+			matches++;
+		}
+	if (matches > 1)
+		usage_error("%s: ambiguous option '%.*s' (could be %s; see '%s %s --help')", cmd,
+			    (int)len + 2, arg, cands, prog, cmd);
+	usage_error("%s: unknown option '%.*s' (see '%s %s --help')", cmd, (int)len + 2, arg, prog,
+		    cmd);
+}
+
+void opt_once(const char *cmd, bool *seen, int val, const struct option *opts)
+{
+	if (val >= 0 && val < OPT_MAX_VAL) {
+		if (seen[val])
+			usage_error("%s: %s given twice (expected once)", cmd,
+				    opt_label(opts, val));
+		seen[val] = true;
+	}
 }
 
 int parse_choice(const char *flag, const char *v, const char *what,
@@ -86,6 +154,8 @@ int parse_choice(const char *flag, const char *v, const char *what,
 	for (int i = 0; i < n && at < sizeof(list); i++)
 		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
 				       !i ? "" : i == n - 1 ? " or " : ", ", names[i]);
+	if (!*v)
+		usage_error("%s: empty value (expected %s)", flag, list);
 	usage_error("%s: '%s' is not %s (expected %s)", flag, v, what, list);
 }
 
@@ -162,8 +232,75 @@ static void map_help(void)
 
 static const char *const map_formats[] = { "text", "json" };
 
+enum {
+	MAP_STRATEGY = OPT_LONG_ONLY, MAP_PLATFORM, MAP_ITERATIONS, MAP_DMA_DEBUG, MAP_FORMAT,
+};
+
+/* `map --format json`: the parameters, the figures and every counter. */
+static int map_json(const struct map_bench_params *p, const struct map_bench_result *r,
+		    const char *strategy, const struct platform_profile *prof)
+{
+	json_error_t jerr;
+	json_t *doc;
+	int ret;
+
+	doc = json_pack_ex(&jerr, 0,
+		"{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
+		" s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
+		" s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}}",
+		"benchmark", json_string("map"), "command", jsonio_text(cmdline),
+		"strategy", strategy, "platform", jsonio_text(prof->name),
+		"threads", (json_int_t)p->threads, "seconds", (json_int_t)p->seconds,
+		"iterations_per_thread", jsonio_u64(p->iterations), "dir", map_dirs[p->dir],
+		"granule", (json_int_t)p->granule, "trans_ns", (json_int_t)p->trans_ns,
+		"dma_bits", (json_int_t)p->dma_bits, "dma_debug", (int)p->debug,
+		"ops", jsonio_u64(r->ops), "wall_ns", jsonio_u64(r->wall_ns),
+		"map_avg_ns", jsonio_round(r->map_avg_ns, 1),
+		"map_stddev_ns", jsonio_round(r->map_stddev_ns, 1),
+		"unmap_avg_ns", jsonio_round(r->unmap_avg_ns, 1),
+		"unmap_stddev_ns", jsonio_round(r->unmap_stddev_ns, 1),
+		"pair_avg_ns", jsonio_round(r->map_avg_ns + r->unmap_avg_ns, 1),
+		"clock_overhead_ns", jsonio_u64(r->clock_overhead_ns),
+		"xfer_errors", jsonio_u64(r->xfer_errors),
+		"memcpy_ns", jsonio_round(r->memcpy_ns, 1),
+		"auto_crossover_bytes", jsonio_u64(r->crossover),
+		"reuse", "hits", jsonio_u64(r->reuse.hits), "misses", jsonio_u64(r->reuse.misses),
+		"maps", jsonio_u64(r->reuse.maps), "unmaps", jsonio_u64(r->reuse.unmaps),
+		"syncs", jsonio_u64(r->reuse.syncs),
+		"invalidations", jsonio_u64(r->reuse.invalidations),
+		"bytes_copied", jsonio_u64(r->reuse.bytes_copied),
+		"pages_pinned", jsonio_u64(r->reuse.pages_pinned),
+		"reclaimed", jsonio_u64(r->reuse.reclaimed),
+		"evicted", jsonio_u64(r->reuse.evicted),
+		"errors", jsonio_u64(r->reuse.errors),
+		"iotlb", "hits", jsonio_u64(r->iommu.iotlb_hits),
+		"misses", jsonio_u64(r->iommu.iotlb_misses),
+		"evictions", jsonio_u64(r->iommu.iotlb_evictions),
+		"invalidated", jsonio_u64(r->iommu.iotlb_invalidated),
+		"cmdq", "cmds", jsonio_u64(r->iommu.cmds), "syncs", jsonio_u64(r->iommu.syncs),
+		"batches", jsonio_u64(r->iommu.batches),
+		"cpu_ns", jsonio_u64(r->iommu.cmdq_cpu_ns),
+		"dma", "maps", jsonio_u64(r->dma.maps), "unmaps", jsonio_u64(r->dma.unmaps),
+		"inv_cmds", jsonio_u64(r->dma.inv_cmds),
+		"fq_flushes", jsonio_u64(r->dma.fq_flushes),
+		"bounce_bytes", jsonio_u64(r->dma.bounce_bytes));
+	if (!doc) {
+		fprintf(stderr, "%s: map: cannot build the JSON output: %s\n", prog, jerr.text);
+		return 1;
+	}
+	ret = jsonio_write(stdout, doc);
+	json_decref(doc);
+	if (ret || fflush(stdout)) {
+		fprintf(stderr, "%s: map: writing the JSON output failed\n", prog);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_map(int argc, char **argv)
 {
+	static const char shortopts[] = ":t:s:n:b:d:x:g:h";
 	static const struct option opts[] = {
 		{ "threads", required_argument, NULL, 't' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -172,11 +309,11 @@ static int cmd_map(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "delay", required_argument, NULL, 'x' },
 		{ "granule", required_argument, NULL, 'g' },
-		{ "strategy", required_argument, NULL, 'S' },
-		{ "platform", required_argument, NULL, 'P' },
-		{ "iterations", required_argument, NULL, 'I' },
-		{ "dma-debug", no_argument, NULL, 'D' },
-		{ "format", required_argument, NULL, 'F' },
+		{ "strategy", required_argument, NULL, MAP_STRATEGY },
+		{ "platform", required_argument, NULL, MAP_PLATFORM },
+		{ "iterations", required_argument, NULL, MAP_ITERATIONS },
+		{ "dma-debug", no_argument, NULL, MAP_DMA_DEBUG },
+		{ "format", required_argument, NULL, MAP_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -187,12 +324,14 @@ static int cmd_map(int argc, char **argv)
 	const char *platform = "kunpeng920-smmuv3", *strategy = "strict";
 	struct platform_profile prof;
 	struct map_bench_result r;
-	bool json = false;
+	bool json = false, seen[OPT_MAX_VAL] = { false };
 	int c, ret;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":t:s:n:b:d:x:g:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (c != ':' && c != '?' && c != 'h')
+			opt_once("map", seen, c, opts);
 		switch (c) {
 		case 't': p.threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024); break;
 		case 's': p.seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300); break;
@@ -201,25 +340,28 @@ static int cmd_map(int argc, char **argv)
 		case 'd': p.dir = (unsigned int)parse_int("-d/--dir", optarg, 0, 2); break;
 		case 'x': p.trans_ns = (unsigned int)parse_int("-x/--delay", optarg, 0, 10000000); break;
 		case 'g': p.granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024); break;
-		case 'I': p.iterations = (uint64_t)parse_int("--iterations", optarg, 1, 1000000000); break;
-		case 'D': p.debug = true; break;
-		case 'S': strategy = optarg; break;
-		case 'P': platform = optarg; break;
-		case 'F':
+		case MAP_ITERATIONS:
+			p.iterations = (uint64_t)parse_int("--iterations", optarg, 1, 1000000000);
+			break;
+		case MAP_DMA_DEBUG: p.debug = true; break;
+		case MAP_STRATEGY:
+			if (reuse_strategy_parse(optarg) < 0)
+				usage_error("--strategy: %s%s%s (expected one of: %s)",
+					    *optarg ? "'" : "empty value", optarg,
+					    *optarg ? "' is not a strategy" : "", strategy_list());
+			strategy = optarg;
+			break;
+		case MAP_PLATFORM: platform = optarg; break;
+		case MAP_FORMAT:
 			json = parse_choice("--format", optarg, "a format", map_formats,
 					    (int)ARRAY_SIZE(map_formats)) == 1;
 			break;
 		case 'h': map_help(); return 0;
-		case ':': usage_error("%s: missing value (see '%s map --help')", argv[optind - 1], prog);
-		default:
-			usage_error("map: unknown option '%s' (see '%s map --help')", argv[optind - 1], prog);
+		default: opt_error("map", c, argv, shortopts, opts);
 		}
 	}
 	if (optind < argc)
 		usage_error("map: unexpected argument '%s' (see '%s map --help')", argv[optind], prog);
-	if (reuse_strategy_parse(strategy) < 0)
-		usage_error("--strategy: '%s' is not a strategy (expected one of: %s)", strategy,
-			    strategy_list());
 	p.strategy = (enum reuse_strategy)reuse_strategy_parse(strategy);
 	if (p.strategy == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
 		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
@@ -239,50 +381,14 @@ static int cmd_map(int argc, char **argv)
 			r.why[0] ? r.why : "no detail", strerror(-ret));
 		return 1;
 	}
-	if (!json) {
-		printf("dma mapping benchmark: threads:%u seconds:%u node:%d dir:%s granule: %u\n",
-		       p.threads, p.seconds, p.node, map_dirs[p.dir], p.granule);
-		printf("average map latency(us):%.1f standard deviation:%.1f\n",
-		       r.map_avg_ns / 1000.0, r.map_stddev_ns / 1000.0);
-		printf("average unmap latency(us):%.1f standard deviation:%.1f\n",
-		       r.unmap_avg_ns / 1000.0, r.unmap_stddev_ns / 1000.0);
-		return 0;
-	}
-	printf("{\n  \"benchmark\": \"map\",\n  \"command\": ");
-	json_str(stdout, cmdline);
-	printf(",\n  \"strategy\": \"%s\",\n  \"platform\": ", strategy);
-	json_str(stdout, prof.name);
-	printf(",\n  \"threads\": %u,\n  \"seconds\": %u,\n  \"iterations_per_thread\": %" PRIu64
-	       ",\n  \"dir\": \"%s\",\n  \"granule\": %u,\n  \"trans_ns\": %u,\n  \"dma_bits\": %u,\n"
-	       "  \"dma_debug\": %s,\n",
-	       p.threads, p.seconds, p.iterations, map_dirs[p.dir], p.granule, p.trans_ns,
-	       p.dma_bits, p.debug ? "true" : "false");
-	printf("  \"ops\": %" PRIu64 ",\n  \"wall_ns\": %" PRIu64 ",\n"
-	       "  \"map_avg_ns\": %.1f,\n  \"map_stddev_ns\": %.1f,\n"
-	       "  \"unmap_avg_ns\": %.1f,\n  \"unmap_stddev_ns\": %.1f,\n"
-	       "  \"pair_avg_ns\": %.1f,\n  \"clock_overhead_ns\": %" PRIu64 ",\n"
-	       "  \"xfer_errors\": %" PRIu64 ",\n  \"memcpy_ns\": %.1f,\n"
-	       "  \"auto_crossover_bytes\": %zu,\n",
-	       r.ops, r.wall_ns, r.map_avg_ns, r.map_stddev_ns, r.unmap_avg_ns,
-	       r.unmap_stddev_ns, r.map_avg_ns + r.unmap_avg_ns, r.clock_overhead_ns,
-	       r.xfer_errors, r.memcpy_ns, r.crossover);
-	printf("  \"reuse\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 ", \"maps\": %" PRIu64
-	       ", \"unmaps\": %" PRIu64 ", \"syncs\": %" PRIu64 ", \"invalidations\": %" PRIu64
-	       ", \"bytes_copied\": %" PRIu64 ", \"pages_pinned\": %" PRIu64
-	       ", \"reclaimed\": %" PRIu64 ", \"evicted\": %" PRIu64 ", \"errors\": %" PRIu64 " },\n",
-	       r.reuse.hits, r.reuse.misses, r.reuse.maps, r.reuse.unmaps, r.reuse.syncs,
-	       r.reuse.invalidations, r.reuse.bytes_copied, r.reuse.pages_pinned,
-	       r.reuse.reclaimed, r.reuse.evicted, r.reuse.errors);
-	printf("  \"iotlb\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
-	       ", \"evictions\": %" PRIu64 ", \"invalidated\": %" PRIu64 " },\n",
-	       r.iommu.iotlb_hits, r.iommu.iotlb_misses, r.iommu.iotlb_evictions,
-	       r.iommu.iotlb_invalidated);
-	printf("  \"cmdq\": { \"cmds\": %" PRIu64 ", \"syncs\": %" PRIu64 ", \"batches\": %" PRIu64
-	       ", \"cpu_ns\": %" PRIu64 " },\n",
-	       r.iommu.cmds, r.iommu.syncs, r.iommu.batches, r.iommu.cmdq_cpu_ns);
-	printf("  \"dma\": { \"maps\": %" PRIu64 ", \"unmaps\": %" PRIu64 ", \"inv_cmds\": %" PRIu64
-	       ", \"fq_flushes\": %" PRIu64 ", \"bounce_bytes\": %" PRIu64 " }\n}\n",
-	       r.dma.maps, r.dma.unmaps, r.dma.inv_cmds, r.dma.fq_flushes, r.dma.bounce_bytes);
+	if (json)
+		return map_json(&p, &r, strategy, &prof);
+	printf("dma mapping benchmark: threads:%u seconds:%u node:%d dir:%s granule: %u\n",
+	       p.threads, p.seconds, p.node, map_dirs[p.dir], p.granule);
+	printf("average map latency(us):%.1f standard deviation:%.1f\n",
+	       r.map_avg_ns / 1000.0, r.map_stddev_ns / 1000.0);
+	printf("average unmap latency(us):%.1f standard deviation:%.1f\n",
+	       r.unmap_avg_ns / 1000.0, r.unmap_stddev_ns / 1000.0);
 	return 0;
 }
 
@@ -290,8 +396,9 @@ static int cmd_map(int argc, char **argv)
 
 static int cmd_platforms(int argc, char **argv)
 {
+	const char *env = getenv("DMAREUSE_PROFILE_DIR");
 	char names[64][64];
-	size_t n = profile_list(names, 64);
+	ssize_t n;
 	int bad = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -302,8 +409,21 @@ static int cmd_platforms(int argc, char **argv)
 	}
 	if (argc > 1)
 		usage_error("platforms: unexpected argument '%s'", argv[1]);
+	n = profile_list(names, ARRAY_SIZE(names));
+	if (n < 0)
+		usage_error("platforms: cannot read the profile directory '%s'%s: %s",
+			    profile_dir(), env && *env ? " (DMAREUSE_PROFILE_DIR)" : "",
+			    strerror((int)-n));
+	if (!n)
+		usage_error("platforms: no profiles in '%s'%s (expected NAME.profile files)",
+			    profile_dir(), env && *env ? " (DMAREUSE_PROFILE_DIR)" : "");
+	if (n > (ssize_t)ARRAY_SIZE(names)) {
+		fprintf(stderr, "%s: platforms: %zd profiles in '%s'; listing the first %zu\n",
+			prog, n, profile_dir(), ARRAY_SIZE(names));
+		n = (ssize_t)ARRAY_SIZE(names);
+	}
 	printf("profiles in %s:\n", profile_dir());
-	for (size_t i = 0; i < n; i++) {
+	for (ssize_t i = 0; i < n; i++) {
 		struct platform_profile p;
 		char err[1024];
 

@@ -2,11 +2,12 @@
 # install-deps.sh - install the Debian packages the lab needs, if missing.
 #
 # Needs: a C compiler, make, zlib headers (the zip engine uses the real
-# zlib), gnuplot-nox for charts.  Installs only what dpkg says is absent,
-# so on a prepared machine it does nothing and needs no network.
+# zlib) and jansson's (dmabench reads and writes JSON with it).  Installs
+# only what dpkg says is absent, so on a prepared machine it does nothing
+# and needs no network.
 set -eu
 need=""
-for pkg in gcc make zlib1g-dev; do
+for pkg in gcc make zlib1g-dev libjansson-dev; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

@@ -31,6 +31,12 @@
  *
  * While it runs, a progress line on stderr (only when stderr is a terminal)
  * shows percent done, elapsed time and the current strategy.
+ *
+ * Every argument is checked, and the profile loaded, before --output is
+ * opened, and the output goes to a temporary file renamed over FILE once
+ * written (output.c): bad input, an interrupted run or a failed write never
+ * costs the user the file that was there.  JSON is built with jansson and
+ * laid out by jsonio.c.
  */
 #include "dmabench.h"
 
@@ -418,83 +424,126 @@ static void print_table(FILE *f, const struct run_cfg *c, const struct row *rows
 			fprintf(f, "  %-12s %s\n", reuse_strategy_name(rows[i].s), rows[i].r.note);
 }
 
-static void print_json(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
+/* One row of the JSON "results" array. */
+static json_t *row_json(const struct row *r)
+{
+	json_t *o;
+	int bad;
+
+	if (!r->applies || r->err)
+		return json_pack("{s:s, s:b, s:o}", "strategy", reuse_strategy_name(r->s),
+				 "applies", 0, "why", jsonio_text(r->why));
+	o = json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s,"
+		      " s:b, s:o}",
+		      "strategy", reuse_strategy_name(r->s), "applies", 1,
+		      "ops", jsonio_u64(r->r.ops), "wall_ns", jsonio_u64(r->r.wall_ns),
+		      "ops_per_s", jsonio_round(ops_per_s(r), 1),
+		      "dma_ns_per_op", jsonio_round(per_op(r->r.dma_cpu_ns, r), 1),
+		      "p50_ns", jsonio_u64(wl_latency_quantile(&r->r.lat, 0.5)),
+		      "p99_ns", jsonio_u64(wl_latency_quantile(&r->r.lat, 0.99)),
+		      "invalidations_per_op", jsonio_round(per_op(r->r.iommu.cmds, r), 3),
+		      "bytes_copied_per_op",
+		      jsonio_round(per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), 1),
+		      "iotlb_miss_rate", jsonio_round(miss_rate(r) / 100, 4),
+		      "pages_pinned", jsonio_u64(r->r.reuse.pages_pinned),
+		      "isolation", isolation(r),
+		      "isolation_class", reuse_strategy_isolation_class(r->s),
+		      "verified", (int)verified(r), "failed", jsonio_u64(r->r.failed));
+	if (!o)
+		return NULL;
+	bad = 0;
+	if (r->r.watched) {
+		bad |= json_object_set_new(o, "oracle", json_pack("{s:o, s:o, s:o, s:o, s:o}",
+			"ok", jsonio_u64(r->r.oracle.ok), "stale", jsonio_u64(r->r.oracle.stale),
+			"subpage", jsonio_u64(r->r.oracle.subpage),
+			"breach", jsonio_u64(r->r.oracle.breach),
+			"blocked", jsonio_u64(r->r.oracle.blocked)));
+		bad |= json_object_set_new(o, "rogue", json_pack("{s:o, s:o}",
+			"attempts", jsonio_u64(r->r.rogue_attempts),
+			"successes", jsonio_u64(r->r.rogue_successes)));
+	}
+	bad |= json_object_set_new(o, "iotlb", json_pack("{s:o, s:o}",
+		"hits", jsonio_u64(r->r.iommu.iotlb_hits),
+		"misses", jsonio_u64(r->r.iommu.iotlb_misses)));
+	bad |= json_object_set_new(o, "cmdq", json_pack("{s:o, s:o}",
+		"cmds", jsonio_u64(r->r.iommu.cmds), "syncs", jsonio_u64(r->r.iommu.syncs)));
+	bad |= json_object_set_new(o, "reuse", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"hits", jsonio_u64(r->r.reuse.hits), "misses", jsonio_u64(r->r.reuse.misses),
+		"maps", jsonio_u64(r->r.reuse.maps), "unmaps", jsonio_u64(r->r.reuse.unmaps),
+		"bytes_copied", jsonio_u64(r->r.reuse.bytes_copied),
+		"reclaimed", jsonio_u64(r->r.reuse.reclaimed),
+		"evicted", jsonio_u64(r->r.reuse.evicted)));
+	bad |= json_object_set_new(o, "note", jsonio_text(r->r.note));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * The run as JSON (layout: jsonio.c), built with jansson: the parameters,
+ * the platform, one object per strategy and the best-strategy line.
+ * Return: 0, or -1 after saying why.
+ */
+static int print_json(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
 {
 	const struct platform_profile *p = &c->prof;
+	json_t *doc, *sources, *results;
+	json_error_t jerr;
+	char line[512];
+	FILE *m;
+	int bad = 0;
 
-	fprintf(f, "{\n  \"command\": ");
-	json_str(f, cmdline);
-	fprintf(f, ",\n  \"workload\": \"%s\",\n  \"unit\": \"%s\",\n  \"threads\": %u,\n"
-		"  \"seconds\": %u,\n  \"ops\": %" PRIu64 ",\n  \"seed\": %" PRIu64 ",\n  \"rogue\": %s,\n"
-		"  \"completion\": \"%s\",\n  \"poll\": %s,\n",
-		wl_names[c->wl], wl_units[c->wl], c->threads, c->seconds, c->ops, c->seed,
-		c->rogue ? "true" : "false", completion_names[c->completion],
-		c->poll ? "true" : "false");
-	fprintf(f, "  \"platform\": { \"name\": ");
-	json_str(f, p->name);
-	fprintf(f, ", \"iotlb_sets\": %u, \"iotlb_ways\": %u, \"cmdq_model\": \"%s\", "
-		"\"cmdq_issue_ns\": %" PRIu64 ", \"cmdq_issue_per_cmd_ns\": %" PRIu64
-		", \"inv_range_ns\": %" PRIu64 ", \"inv_domain_ns\": %" PRIu64 ", \"inv_all_ns\": %" PRIu64
-		", \"sync_ns\": %" PRIu64 ", \"iotlb_miss_ns\": %" PRIu64 ", \"sources\": [",
-		p->iotlb_sets, p->iotlb_ways, p->cmdq_model == CMDQ_LOCK ? "lock" : "lockfree",
-		p->cmdq_issue_ns, p->cmdq_issue_per_cmd_ns, p->inv_range_ns, p->inv_domain_ns,
-		p->inv_all_ns, p->sync_ns, p->iotlb_miss_ns);
-	for (unsigned int i = 0; i < p->nsources; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_str(f, p->sources[i]);
+	m = fmemopen(line, sizeof(line), "w");
+	if (!m) {
+		fprintf(stderr, "%s: run: cannot build the JSON output: %s\n", prog,
+			strerror(errno));
+		return -1;
 	}
-	fprintf(f, "] },\n  \"results\": [\n");
-	for (int i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-
-		fprintf(f, "    { \"strategy\": \"%s\", \"applies\": %s", reuse_strategy_name(r->s),
-			r->applies && !r->err ? "true" : "false");
-		if (!r->applies || r->err) {
-			fprintf(f, ", \"why\": ");
-			json_str(f, r->why);
-			fprintf(f, " }%s\n", i + 1 < n ? "," : "");
-			continue;
-		}
-		fprintf(f, ", \"ops\": %" PRIu64 ", \"wall_ns\": %" PRIu64 ", \"ops_per_s\": %.1f, "
-			"\"dma_ns_per_op\": %.1f, \"p50_ns\": %" PRIu64 ", \"p99_ns\": %" PRIu64
-			", \"invalidations_per_op\": %.3f, \"bytes_copied_per_op\": %.1f, "
-			"\"iotlb_miss_rate\": %.4f, \"pages_pinned\": %" PRIu64 ", \"isolation\": \"%s\", "
-			"\"isolation_class\": \"%s\", \"verified\": %s, \"failed\": %" PRIu64,
-			r->r.ops, r->r.wall_ns, ops_per_s(r), per_op(r->r.dma_cpu_ns, r),
-			wl_latency_quantile(&r->r.lat, 0.5), wl_latency_quantile(&r->r.lat, 0.99),
-			per_op(r->r.iommu.cmds, r),
-			per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), miss_rate(r) / 100,
-			r->r.reuse.pages_pinned, isolation(r), reuse_strategy_isolation_class(r->s),
-			verified(r) ? "true" : "false", r->r.failed);
-		if (r->r.watched)
-			fprintf(f, ", \"oracle\": { \"ok\": %" PRIu64 ", \"stale\": %" PRIu64
-				", \"subpage\": %" PRIu64 ", \"breach\": %" PRIu64 ", \"blocked\": %" PRIu64
-				" }, \"rogue\": { \"attempts\": %" PRIu64 ", \"successes\": %" PRIu64 " }",
-				r->r.oracle.ok, r->r.oracle.stale, r->r.oracle.subpage,
-				r->r.oracle.breach, r->r.oracle.blocked, r->r.rogue_attempts,
-				r->r.rogue_successes);
-		fprintf(f, ", \"iotlb\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 " }"
-			", \"cmdq\": { \"cmds\": %" PRIu64 ", \"syncs\": %" PRIu64 " }"
-			", \"reuse\": { \"hits\": %" PRIu64 ", \"misses\": %" PRIu64 ", \"maps\": %" PRIu64
-			", \"unmaps\": %" PRIu64 ", \"bytes_copied\": %" PRIu64 ", \"reclaimed\": %" PRIu64
-			", \"evicted\": %" PRIu64 " }, \"note\": ",
-			r->r.iommu.iotlb_hits, r->r.iommu.iotlb_misses, r->r.iommu.cmds, r->r.iommu.syncs,
-			r->r.reuse.hits, r->r.reuse.misses, r->r.reuse.maps, r->r.reuse.unmaps,
-			r->r.reuse.bytes_copied, r->r.reuse.reclaimed, r->r.reuse.evicted);
-		json_str(f, r->r.note);
-		fprintf(f, " }%s\n", i + 1 < n ? "," : "");
+	best_line(m, c, rows, n);
+	fclose(m);
+	line[strcspn(line, "\n")] = '\0';
+	sources = json_array();
+	for (unsigned int i = 0; i < p->nsources; i++)
+		bad |= json_array_append_new(sources, jsonio_text(p->sources[i]));
+	results = json_array();
+	for (int i = 0; i < n; i++)
+		bad |= json_array_append_new(results, row_json(&rows[i]));
+	if (bad) {
+		json_decref(sources);
+		json_decref(results);
+		fprintf(stderr, "%s: run: cannot build the JSON output: out of memory\n", prog);
+		return -1;
 	}
-	fprintf(f, "  ],\n  \"best\": ");
-	{
-		char line[512];
-		FILE *m = fmemopen(line, sizeof(line), "w");
-
-		best_line(m, c, rows, n);
-		fclose(m);
-		line[strcspn(line, "\n")] = '\0';
-		json_str(f, line);
+	doc = json_pack_ex(&jerr, 0,
+		"{s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:b, s:s, s:b,"
+		" s:{s:o, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
+		"command", jsonio_text(cmdline), "workload", wl_names[c->wl],
+		"unit", wl_units[c->wl],
+		"threads", (json_int_t)c->threads, "seconds", (json_int_t)c->seconds,
+		"ops", jsonio_u64(c->ops), "seed", jsonio_u64(c->seed), "rogue", (int)c->rogue,
+		"completion", completion_names[c->completion], "poll", (int)c->poll,
+		"platform", "name", jsonio_text(p->name), "iotlb_sets", (json_int_t)p->iotlb_sets,
+		"iotlb_ways", (json_int_t)p->iotlb_ways,
+		"cmdq_model", p->cmdq_model == CMDQ_LOCK ? "lock" : "lockfree",
+		"cmdq_issue_ns", jsonio_u64(p->cmdq_issue_ns),
+		"cmdq_issue_per_cmd_ns", jsonio_u64(p->cmdq_issue_per_cmd_ns),
+		"inv_range_ns", jsonio_u64(p->inv_range_ns),
+		"inv_domain_ns", jsonio_u64(p->inv_domain_ns),
+		"inv_all_ns", jsonio_u64(p->inv_all_ns), "sync_ns", jsonio_u64(p->sync_ns),
+		"iotlb_miss_ns", jsonio_u64(p->iotlb_miss_ns), "sources", sources,
+		"results", results, "best", jsonio_text(line));
+	if (!doc) {
+		fprintf(stderr, "%s: run: cannot build the JSON output: %s\n", prog, jerr.text);
+		return -1;
 	}
-	fprintf(f, "\n}\n");
+	bad = jsonio_write(f, doc);
+	json_decref(doc);
+	if (bad)
+		fprintf(stderr, "%s: run: writing the JSON output failed: %s\n", prog,
+			strerror(errno ? errno : EIO));
+	return bad;
 }
 
 static void print_csv(FILE *f, const struct row *rows, int n)
@@ -592,99 +641,130 @@ static void run_help(void)
 	       rbounce_max_len());
 }
 
+/*
+ * --strategy LIST: "all", or names separated by commas, each once; an
+ * empty list or item (",", "strict,", "a,,b") is refused like a bad name.
+ */
 static void parse_strategies(struct run_cfg *c, const char *list)
 {
-	char buf[512], *tok, *save = NULL;
+	const char *at = list;
 
+	memset(c->want, 0, sizeof(c->want));
 	if (!strcmp(list, "all")) {
 		for (int s = 0; s < RS_COUNT; s++)
 			c->want[s] = true;
 		return;
 	}
-	if (strlen(list) >= sizeof(buf))
-		usage_error("--strategy: list too long");
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int s = reuse_strategy_parse(tok);
+	if (!*list)
+		usage_error("--strategy: empty value (expected all or a comma-separated list "
+			    "of: %s)", strategy_list());
+	for (unsigned int item = 1;; item++) {
+		size_t len = strcspn(at, ",");
+		char name[32];
+		int s;
 
+		if (!len)
+			usage_error("--strategy: '%s': item %u is empty (expected all or a "
+				    "comma-separated list of: %s)", list, item, strategy_list());
+		snprintf(name, sizeof(name), "%.*s", (int)len, at);
+		s = len < sizeof(name) ? reuse_strategy_parse(name) : -1;
 		if (s < 0)
-			usage_error("--strategy: '%s' is not a strategy (expected all or a "
-				    "comma-separated list of: %s)", tok, strategy_list());
+			usage_error("--strategy: '%.*s' is not a strategy (expected all or a "
+				    "comma-separated list of: %s)", (int)len, at, strategy_list());
+		if (c->want[s])
+			usage_error("--strategy: '%s' names %s twice (expected each strategy once)",
+				    list, name);
 		c->want[s] = true;
+		if (!at[len])
+			return;
+		at += len + 1;
 	}
 }
 
+enum {
+	RUN_WORKLOAD = OPT_LONG_ONLY, RUN_STRATEGY, RUN_PLATFORM, RUN_THREADS, RUN_SECONDS,
+	RUN_OPS, RUN_SIZE, RUN_MIX, RUN_ROGUE, RUN_POLL, RUN_COMPLETION, RUN_SEED, RUN_FORMAT,
+	RUN_OUTPUT,
+};
+
 int cmd_run(int argc, char **argv, bool defaults_only)
 {
+	static const char shortopts[] = ":h";
 	static const struct option opts[] = {
-		{ "workload", required_argument, NULL, 'w' },
-		{ "strategy", required_argument, NULL, 'S' },
-		{ "platform", required_argument, NULL, 'P' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ops", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "mix", required_argument, NULL, 'm' },
-		{ "rogue", no_argument, NULL, 'r' },
-		{ "poll", no_argument, NULL, 'p' },
-		{ "completion", required_argument, NULL, 'C' },
-		{ "seed", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "output", required_argument, NULL, 'O' },
+		{ "workload", required_argument, NULL, RUN_WORKLOAD },
+		{ "strategy", required_argument, NULL, RUN_STRATEGY },
+		{ "platform", required_argument, NULL, RUN_PLATFORM },
+		{ "threads", required_argument, NULL, RUN_THREADS },
+		{ "seconds", required_argument, NULL, RUN_SECONDS },
+		{ "ops", required_argument, NULL, RUN_OPS },
+		{ "size", required_argument, NULL, RUN_SIZE },
+		{ "mix", required_argument, NULL, RUN_MIX },
+		{ "rogue", no_argument, NULL, RUN_ROGUE },
+		{ "poll", no_argument, NULL, RUN_POLL },
+		{ "completion", required_argument, NULL, RUN_COMPLETION },
+		{ "seed", required_argument, NULL, RUN_SEED },
+		{ "format", required_argument, NULL, RUN_FORMAT },
+		{ "output", required_argument, NULL, RUN_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1 };
 	const char *platform = "kunpeng920-smmuv3";
+	bool progress, seen[OPT_MAX_VAL] = { false };
+	struct outfile of = { .f = stdout };
 	struct row rows[RS_COUNT];
-	bool any = false, progress;
 	unsigned int rounds;
 	int n = 0, ch, ret = 0;
-	FILE *out = stdout;
 
 	parse_strategies(&c, "all");
 	opterr = 0;
 	optind = 1;
 	while (!defaults_only &&
-	       (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	       (ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if ((ch == RUN_POLL || ch == RUN_COMPLETION) && c.completion_set)
+			usage_error("--poll, --completion: given twice (expected one of them, "
+				    "once)");
+		if (ch != ':' && ch != '?' && ch != 'h')
+			opt_once("run", seen, ch, opts);
 		switch (ch) {
-		case 'w':
+		case RUN_WORKLOAD:
 			c.wl = parse_choice("--workload", optarg, "a workload", wl_names,
 					    (int)ARRAY_SIZE(wl_names));
 			break;
-		case 'S':
-			memset(c.want, 0, sizeof(c.want));
-			parse_strategies(&c, optarg);
+		case RUN_STRATEGY: parse_strategies(&c, optarg); break;
+		case RUN_PLATFORM: platform = optarg; break;
+		case RUN_THREADS:
+			c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64);
 			break;
-		case 'P': platform = optarg; break;
-		case 't': c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64); break;
-		case 's': c.seconds = (unsigned int)parse_int("--seconds", optarg, 1, 300); break;
-		case 'o': c.ops = (uint64_t)parse_int("--ops", optarg, 1, 100000000); break;
-		case 'z': c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
-		case 'm': c.mix = optarg; break;
-		case 'r': c.rogue = true; break;
-		case 'p':
+		case RUN_SECONDS:
+			c.seconds = (unsigned int)parse_int("--seconds", optarg, 1, 300);
+			break;
+		case RUN_OPS: c.ops = (uint64_t)parse_int("--ops", optarg, 1, 100000000); break;
+		case RUN_SIZE: c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
+		case RUN_MIX: c.mix = optarg; break;
+		case RUN_ROGUE: c.rogue = true; break;
+		case RUN_POLL:
 			c.completion = COMPL_POLL;
 			c.completion_set = true;
 			break;
-		case 'C':
+		case RUN_COMPLETION:
 			c.completion = parse_choice("--completion", optarg, "a completion mode",
 						    completion_names,
 						    (int)ARRAY_SIZE(completion_names));
 			c.completion_set = true;
 			break;
-		case 'e': c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
-		case 'F':
+		case RUN_SEED: c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case RUN_FORMAT:
 			c.fmt = parse_choice("--format", optarg, "a format", fmt_names,
 					     (int)ARRAY_SIZE(fmt_names));
 			break;
-		case 'O': c.output = optarg; break;
+		case RUN_OUTPUT:
+			if (!*optarg)
+				usage_error("--output: empty value (expected a file to write)");
+			c.output = optarg;
+			break;
 		case 'h': run_help(); return 0;
-		case ':':
-			usage_error("%s: missing value (see '%s run --help')", argv[optind - 1], prog);
-		default:
-			usage_error("run: unknown option '%s' (see '%s run --help')", argv[optind - 1],
-				    prog);
+		default: opt_error("run", ch, argv, shortopts, opts);
 		}
 	}
 	if (!defaults_only && optind < argc)
@@ -703,6 +783,9 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	if (c.completion_set && c.wl != WL_ZSWAP)
 		usage_error("--poll, --completion: only zswap waits for completions (net polls "
 			    "its rings already; map has no device requests)");
+	if (c.rogue && c.wl == WL_MAP)
+		usage_error("--rogue: the map workload has no isolation run to watch a rogue "
+			    "device (expected --workload zswap or net)");
 	if (c.wl == WL_ZSWAP)
 		resolve_completion(&c);
 	if (c.mix && c.wl != WL_NET)
@@ -711,26 +794,18 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		struct net_params np = { 0 };
 		char merr[200];
 
+		/* net_parse_mix()'s message names --mix and its value already. */
 		if (net_parse_mix(c.mix, &np, merr, sizeof(merr)))
-			usage_error("--mix: %s", merr);
+			usage_error("%s", merr);
 	}
 	if (load_platform(platform, &c.prof))
 		return EXIT_USAGE;
-	if (c.output) {
-		out = fopen(c.output, "w");
-		if (!out) {
-			fprintf(stderr, "%s: --output: cannot write '%s': %s\n", prog, c.output,
-				strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
 	for (int s = 0; s < RS_COUNT; s++)
-		if (c.want[s]) {
+		if (c.want[s])
 			rows[n++] = (struct row){ .s = (enum reuse_strategy)s };
-			any = true;
-		}
-	if (!any)
-		usage_error("--strategy: no strategy given");
+	/* Every argument is valid: only now is the output (a temporary file) opened. */
+	if (c.output && outfile_open(&of, "--output", c.output))
+		return EXIT_USAGE;
 
 	rounds = c.ops || c.wl == WL_MAP ? 1 : c.seconds;
 	for (int i = 0; i < n; i++)
@@ -780,15 +855,21 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		pthread_mutex_unlock(&prog_line.lock);
 		pthread_join(prog_line.tid, NULL);
 	}
-	if (c.fmt == FMT_JSON)
-		print_json(out, &c, rows, n);
-	else if (c.fmt == FMT_CSV)
-		print_csv(out, rows, n);
-	else
-		print_table(out, &c, rows, n);
-	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "%s: --output: writing '%s' failed: %s\n", prog, c.output,
-			strerror(errno));
+	if (c.fmt == FMT_JSON) {
+		if (print_json(of.f, &c, rows, n)) {
+			if (c.output)
+				outfile_abort(&of);
+			return 1;
+		}
+	} else if (c.fmt == FMT_CSV) {
+		print_csv(of.f, rows, n);
+	} else {
+		print_table(of.f, &c, rows, n);
+	}
+	if (c.output)
+		return outfile_commit(&of) ? 1 : ret;
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: run: writing the output failed: %s\n", prog, strerror(errno));
 		return 1;
 	}
 	return ret;

@@ -563,8 +563,10 @@ static bool params_ok(const struct net_params *p, char *err, size_t errlen)
 {
 	uint32_t mx;
 
-	if (!p->threads || p->threads > NIC_MAX_QUEUES) {
-		snprintf(err, errlen, "threads %u: expected 1-%d", p->threads, NIC_MAX_QUEUES);
+	if (!p->threads || p->threads > (p->virtual_time ? NIC_MAX_QUEUES : 64)) {
+		snprintf(err, errlen, "threads %u: expected 1-%d%s", p->threads,
+			 p->virtual_time ? NIC_MAX_QUEUES : 64,
+			 p->virtual_time ? " in virtual time" : " (1-256 in virtual time)");
 		return false;
 	}
 	if (!p->packets && (!p->seconds || p->seconds > 300)) {

@@ -44,7 +44,8 @@
 
 #define OWNER_ZSWAP_SRC 600u
 #define OWNER_ZPOOL 601u
-#define MAX_THREADS 256
+#define MAX_THREADS 64		/* real threads; more would measure the host scheduler */
+#define MAX_VTHREADS 256	/* simulated CPUs */
 #define MAX_ENGINE_THREADS 64		/* zip_create()'s limit on cores (zip.h) */
 
 enum entry_how { E_SAME, E_COMP, E_RAW, E_REJECTED };
@@ -398,8 +399,10 @@ static void *worker_fn(void *arg)
  */
 static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
 {
-	if (!p->threads || p->threads > MAX_THREADS) {
-		snprintf(err, errlen, "threads %u: expected 1-%d", p->threads, MAX_THREADS);
+	if (!p->threads || p->threads > (p->virtual_time ? MAX_VTHREADS : MAX_THREADS)) {
+		snprintf(err, errlen, "threads %u: expected 1-%d%s", p->threads,
+			 p->virtual_time ? MAX_VTHREADS : MAX_THREADS,
+			 p->virtual_time ? " in virtual time" : " (1-256 in virtual time)");
 		return false;
 	}
 	if (p->pages > ZSWAP_MAX_PAGES / p->threads) {

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* How CPUs submit commands (machine/cmdq.c says what each models). */
 enum cmdq_model {
@@ -89,17 +90,20 @@ static inline int profile_vtime_cfg(const struct platform_profile *p,
 /**
  * profile_parse_file() - read and validate a profile file
  * @path: file to read
- * @out: zeroed, then filled; complete only on success
- * @err: on failure, a message naming file, line, key and what was expected
+ * @out: filled on success; all zero on failure
+ * @err: on failure, a message naming file, line, key (or column) and what
+ *       was expected
  * @errlen: size of @err
  *
  * Every key but description is required once; source (at most
  * PROFILE_MAX_SOURCES) and note may repeat; numbers are decimal and range
- * checked; iotlb_sets is a power of two.
+ * checked; iotlb_sets is a power of two.  The file is text: lines of at
+ * most 1022 characters, no NUL and no control character but tab.
  *
  * Context: any thread.
  * Return: 0 on success; -EINVAL for a malformed file; -ENOENT if the file
- * cannot be opened (whatever the reason).
+ * cannot be opened (whatever the reason); -EIO if reading it fails (a
+ * directory, say).
  */
 int profile_parse_file(const char *path, struct platform_profile *out,
 		       char *err, size_t errlen);
@@ -132,15 +136,16 @@ const char *profile_dir(void);
 /**
  * profile_list() - the names of the profiles in profile_dir()
  * @names: receives the names, without ".profile", sorted
- * @max: room in @names
+ * @max: room in @names (may be 0, to count)
  *
- * When more than @max profiles exist, the first @max found in directory
- * order are kept, then sorted.
+ * Files named NAME.profile count when NAME has 1-63 characters.  When more
+ * than @max profiles exist, the first @max found in directory order are
+ * kept, then sorted.
  *
  * Context: any thread.
- * Return: the number of names written to @names (at most @max); 0 if the
- * directory cannot be read.
+ * Return: the number of profiles found (of which the first @max are
+ * written to @names), or -errno if the directory cannot be read.
  */
-size_t profile_list(char names[][64], size_t max);
+ssize_t profile_list(char names[][64], size_t max);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
-# test_cli.sh - dmabench's command line: bad arguments and malformed
-# profiles exit 2 with a message naming the flag (or file, line and key),
-# the value and what is allowed; good arguments print Linux's three lines.
+# test_cli.sh - dmabench's command line: bad arguments, malformed
+# profiles and malformed JSON for plot exit 2 with one message naming the
+# flag (or file, line and key, or JSON place), the value and what is
+# allowed, and write nothing; good arguments print Linux's three lines.
 set -u
 B=${DMABENCH:-build/dmabench}
 pass=0
@@ -69,7 +70,7 @@ expect_usage profile-bad-value "badval.profile:[0-9]*: key 'sync_ns': bad value 
 sed 's/^sync_ns/synch_ns/' "$good" >"$tmp/badkey.profile"
 expect_usage profile-unknown-key "badkey.profile:[0-9]*: unknown key 'synch_ns'" map --platform "$tmp/badkey.profile"
 grep -v '^iotlb_ways' "$good" >"$tmp/missing.profile"
-expect_usage profile-missing-key "missing.profile:[0-9]*: missing key 'iotlb_ways'" map --platform "$tmp/missing.profile"
+expect_usage profile-missing-key "missing.profile: missing key 'iotlb_ways'" map --platform "$tmp/missing.profile"
 printf 'name = x\nthis line has no equals sign\n' >"$tmp/noeq.profile"
 expect_usage profile-no-equals "noeq.profile:2: expected 'key = value'" map --platform "$tmp/noeq.profile"
 sed 's/^iotlb_sets = 512/iotlb_sets = 500/' "$good" >"$tmp/pow2.profile"
@@ -78,6 +79,113 @@ printf 'name = a\nname = b\n' >"$tmp/dup.profile"
 expect_usage profile-duplicate "dup.profile:2: key 'name' given twice" map --platform "$tmp/dup.profile"
 sed 's/^cmdq_model = lockfree/cmdq_model = fifo/' "$good" >"$tmp/model.profile"
 expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock' or 'lockfree')" map --platform "$tmp/model.profile"
+
+# Source lines: the limit is 16 of them, not a value length.
+cp "$good" "$tmp/src17.profile"
+# ideal has one source: 15 more make 16.
+for i in 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo "source = reference $i" >>"$tmp/src17.profile"; done
+"$B" map --iterations 10 --platform "$tmp/src17.profile" >"$tmp/out" 2>"$tmp/err" && ok profile-16-sources ||
+	bad "profile-16-sources: $(cat "$tmp/err")"
+echo "source = one too many" >>"$tmp/src17.profile"
+expect_usage profile-17-sources "src17.profile:[0-9]*: key 'source': more than 16 sources (expected at most 16 source lines)" \
+	map --platform "$tmp/src17.profile"
+# A NUL byte is named with its line and column, not taken for a long line.
+{ head -n 6 "$good"; printf 'description = a\000b\n'; tail -n +8 "$good"; } >"$tmp/nul.profile"
+expect_usage profile-nul-byte "nul.profile:7: NUL byte at column 16 (expected text)" map --platform "$tmp/nul.profile"
+printf 'name = x\ndescription = \033[31mred\n' >"$tmp/esc.profile"
+expect_usage profile-control-char "esc.profile:2: control character 0x1b at column 15" map --platform "$tmp/esc.profile"
+sed 's/^sync_ns = 0/sync_ns =/' "$good" >"$tmp/empty.profile"
+expect_usage profile-empty-value "empty.profile:[0-9]*: key 'sync_ns': empty value '' (expected a decimal integer in 0-10000000)" \
+	map --platform "$tmp/empty.profile"
+sed 's/^sync_ns = 0/sync_ns = 99999999999999999999999/' "$good" >"$tmp/huge.profile"
+expect_usage profile-huge-number "key 'sync_ns': bad value '99999999999999999999999' (expected a decimal integer in 0-10000000)" \
+	map --platform "$tmp/huge.profile"
+sed 's/^sync_ns = 0/sync_ns = 0ns/' "$good" >"$tmp/junk.profile"
+expect_usage profile-number-junk "key 'sync_ns': bad value '0ns'" map --platform "$tmp/junk.profile"
+expect_usage profile-directory "cannot read profile: Is a directory" map --platform "$tmp/"
+# A profile directory that does not exist is an error that names it.
+DMAREUSE_PROFILE_DIR=/nonexistent expect_usage platforms-missing-dir \
+	"platforms: cannot read the profile directory '/nonexistent' (DMAREUSE_PROFILE_DIR): No such file or directory" platforms
+mkdir "$tmp/noprofiles"
+DMAREUSE_PROFILE_DIR="$tmp/noprofiles" expect_usage platforms-empty-dir "platforms: no profiles in '$tmp/noprofiles'" platforms
+DMAREUSE_PROFILE_DIR=/nonexistent expect_usage platform-missing-dir \
+	"unknown platform 'ideal' (no /nonexistent/ideal.profile); cannot read the profile directory '/nonexistent'" \
+	map --platform ideal
+
+# Options are named as written: the letter inside a cluster, the long name
+# of an ambiguous or valued flag; values are integers with nothing around them.
+expect_usage map-unknown-short-cluster "^dmabench: map: unknown option '-Z' " map -Zx
+expect_usage map-unknown-short-after-long "^dmabench: map: unknown option '-Z' " map --dma-debug -Zx
+expect_usage map-unknown-short "^dmabench: map: unknown option '-Z' " map -t 1 -Z
+expect_usage map-ambiguous "map: ambiguous option '--s' (could be --seconds, --strategy" map --s 3
+expect_usage map-flag-takes-no-value "^dmabench: --dma-debug: takes no value (got '--dma-debug=1'" map --dma-debug=1
+expect_usage map-missing-long-value "^dmabench: --strategy: missing value" map --strategy
+expect_usage map-missing-short-value "^dmabench: -t/--threads: missing value" map -t
+expect_usage map-threads-junk "-t/--threads: '5x' is not an integer (expected 1-1024)" map -t 5x
+expect_usage map-threads-blank "-t/--threads: ' 5' is not an integer" map -t ' 5'
+expect_usage map-threads-plus "-t/--threads: '+5' is not an integer" map -t +5
+expect_usage map-threads-empty "-t/--threads: empty value (expected an integer in 1-1024)" map -t ''
+expect_usage map-threads-huge "-t/--threads: 99999999999999999999 is out of range (expected 1-1024)" map -t 99999999999999999999
+expect_usage map-node "-n/--node: 0 is out of range (expected -1)" map -n 0
+expect_usage map-twice "map: -t/--threads given twice (expected once)" map -t 1 --threads 2
+expect_usage map-strategy-empty "--strategy: empty value (expected one of: passthrough" map --strategy ''
+expect_usage map-format-empty "--format: empty value (expected text or json)" map --format ''
+expect_usage run-unknown-short "^dmabench: run: unknown option '-Z' " run -Zx
+expect_usage run-flag-takes-no-value "^dmabench: --rogue: takes no value" run --rogue=yes
+expect_usage run-twice "run: --platform given twice (expected once)" run --platform ideal --platform ideal
+expect_usage run-poll-and-completion "--poll, --completion: given twice" run --poll --completion irq
+expect_usage run-strategy-empty "--strategy: empty value" run --strategy ''
+expect_usage run-strategy-comma "--strategy: ',': item 1 is empty" run --strategy ,
+expect_usage run-strategy-trailing "--strategy: 'strict,': item 2 is empty" run --strategy strict,
+expect_usage run-strategy-double-comma "--strategy: 'strict,,bounce': item 2 is empty" run --strategy strict,,bounce
+expect_usage run-strategy-dup "--strategy: 'strict,bounce,strict' names strict twice" run --strategy strict,bounce,strict
+expect_usage run-seed-junk "--seed: '12abc' is not an integer" run --seed 12abc
+expect_usage run-rogue-map "--rogue: the map workload has no isolation run" run --workload map --rogue
+expect_usage run-output-empty "--output: empty value" run --output ''
+expect_usage run-output-dir "--output: '$tmp' is a directory" run --ops 10 --platform ideal --output "$tmp"
+
+# Bad input never touches --output's file: it is opened only after every
+# argument is checked, as a temporary file renamed over it at the end.
+keep() {	# keep NAME ARGS...: a refused run leaves the output file as it was
+	name=$1
+	shift
+	echo "precious" >"$tmp/keep.out"
+	timeout 60 "$B" "$@" --output "$tmp/keep.out" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ "$(cat "$tmp/keep.out")" = precious ] && [ -s "$tmp/err" ]; then
+		ok "$name"
+	else
+		bad "$name (exit $rc, file now '$(head -c 80 "$tmp/keep.out")', stderr: $(cat "$tmp/err"))"
+	fi
+}
+keep output-kept-bad-strategy run --strategy ,
+keep output-kept-empty-strategy run --strategy ''
+keep output-kept-bad-platform run --platform nosuch
+keep output-kept-bad-mix run --workload net --mix 1:2-3
+keep output-kept-zswap-size run --size 100
+# An interrupted run loses nothing either, and leaves no temporary file.
+echo "precious" >"$tmp/int.out"
+"$B" run --seconds 30 --platform ideal --strategy strict --output "$tmp/int.out" >/dev/null 2>&1 &
+pid=$!
+sleep 2
+kill -TERM "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ "$(cat "$tmp/int.out")" = precious ] && [ -z "$(ls -A "$tmp" | grep '^\.int\.out\.')" ]; then
+	ok output-kept-interrupted-run
+else
+	bad "output-kept-interrupted-run: file now '$(head -c 80 "$tmp/int.out")', $(ls -A "$tmp")"
+fi
+# A run that finishes replaces the file, keeping its mode.
+echo "old" >"$tmp/done.out"
+chmod 640 "$tmp/done.out"
+"$B" run --ops 20 --platform ideal --strategy strict --format csv --output "$tmp/done.out" >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 0 ] && head -1 "$tmp/done.out" | grep -q '^strategy,applies,' &&
+	[ "$(stat -c %a "$tmp/done.out")" = 640 ] && [ -z "$(ls -A "$tmp" | grep '^\.done\.out\.')" ] &&
+	[ ! -s "$tmp/out" ]; then
+	ok output-replaced-when-done
+else
+	bad "output-replaced-when-done: $(cat "$tmp/done.out" "$tmp/err"; ls -la "$tmp")"
+fi
 
 # A good run prints exactly Linux's three lines.
 "$B" map -t 2 -s 1 --iterations 2000 -d 1 -g 2 --strategy strict --platform ideal >"$tmp/out" 2>"$tmp/err"
@@ -145,7 +253,7 @@ expect_usage run-bad-platform "unknown platform 'vax'" run --platform vax
 expect_usage run-bad-format "--format: 'xml' is not a format (expected table, json or csv)" run --format xml
 expect_usage run-unwritable-output "--output: cannot write '/nonexistent/x.json'" run --ops 10 --output /nonexistent/x.json
 expect_usage run-net-size "--size: 10 is out of range for net (expected 64-65536)" run --workload net --size 10
-expect_usage run-bad-mix "--mix: " run --workload net --mix 50:64-100000
+expect_usage run-bad-mix "^dmabench: --mix '50:64-100000': band 1 (50:64-100000): expected" run --workload net --mix 50:64-100000
 # zswap holds every page until the load phase: the arena bounds --ops, by --threads.
 expect_usage run-zswap-ops-big "--ops: 1032193 is too many pages for zswap with --threads 1 .*expected 1-1032192 with 1 thread(s))" \
 	run --workload zswap --ops 1032193 --strategy passthrough --platform ideal
@@ -218,9 +326,71 @@ for s in bounce iova-link; do
 	"$B" map -t 64 -g 64 --iterations 20 --strategy $s --platform ideal >"$tmp/m.$s" 2>&1 &&
 		ok "map-64-threads-$s" || bad "map-64-threads-$s: $(cat "$tmp/m.$s")"
 done
-"$B" plot "$tmp/z1.json" -o "$tmp/z.svg" && grep -q '<svg' "$tmp/z.svg" && grep -q '>cache<' "$tmp/z.svg" &&
-	ok plot-svg || bad "plot-svg"
+# plot reads what run wrote, whatever its layout; the chart names every strategy.
+names_every_strategy() {
+	for s in passthrough strict lazy bounce reuse pool cache iova-link auto; do
+		grep -q ">$s</text>" "$1" || return 1
+	done
+}
+if "$B" plot "$tmp/z1.json" -o "$tmp/z.svg" 2>"$tmp/err" && grep -q '^<svg' "$tmp/z.svg" &&
+	tail -1 "$tmp/z.svg" | grep -q '^</svg>$' && names_every_strategy "$tmp/z.svg" &&
+	grep -q '>breach 0</text>' "$tmp/z.svg"; then
+	ok plot-svg-round-trip
+else
+	bad "plot-svg-round-trip: $(cat "$tmp/err")"
+fi
+tr -d '\n' <"$tmp/z1.json" >"$tmp/oneline.json"
+sed 's/, "/,\n        "/g; s/{ /{\n   /g' "$tmp/z1.json" >"$tmp/reindented.json"
+sed 's/"strategy": \("[^"]*"\), "applies": \([a-z]*\)/"applies": \2, "strategy": \1/' "$tmp/z1.json" >"$tmp/reordered.json"
+for f in oneline reindented reordered; do
+	if "$B" plot "$tmp/$f.json" -o "$tmp/$f.svg" 2>"$tmp/err" && cmp -s "$tmp/z.svg" "$tmp/$f.svg"; then
+		ok "plot-$f-json"
+	else
+		bad "plot-$f-json: $(cat "$tmp/err"; diff "$tmp/z.svg" "$tmp/$f.svg" | head -5)"
+	fi
+done
+# Strings from the file are escaped in the SVG: no element comes from the data.
+sed '0,/"strategy": "strict"/s//"strategy": "<script>alert(1)<\/script> \&\\" '"'"'x"/' "$tmp/z1.json" >"$tmp/xss.json"
+if "$B" plot "$tmp/xss.json" -o "$tmp/xss.svg" 2>"$tmp/err" && ! grep -q '<script' "$tmp/xss.svg" &&
+	grep -q '>&lt;script&gt;alert(1)&lt;/script&gt; &amp;&quot; &apos;x</text>' "$tmp/xss.svg"; then
+	ok plot-escapes-strings
+else
+	bad "plot-escapes-strings: $(cat "$tmp/err"; grep script "$tmp/xss.svg")"
+fi
+# Anything else exits 2 naming the file and the place; the SVG is not written.
+plot_bad() {	# plot_bad NAME PATTERN: $tmp/NAME.json is refused, $tmp/keep.svg untouched
+	echo "precious" >"$tmp/keep.svg"
+	expect_usage "plot-$1" "$2" plot "$tmp/$1.json" -o "$tmp/keep.svg"
+	[ "$(cat "$tmp/keep.svg")" = precious ] || bad "plot-$1: the SVG was written"
+}
+head -c 1000 "$tmp/z1.json" >"$tmp/truncated.json"
+plot_bad truncated "plot: $tmp/truncated.json:[0-9]*:[0-9]*: .*(byte 1000; expected the JSON of"
+: >"$tmp/empty.json"
+plot_bad empty "plot: $tmp/empty.json:1:0: '\[' or '{' expected near end of file"
+printf '{"workload": "zswap", }\n' >"$tmp/malformed.json"
+plot_bad malformed "plot: $tmp/malformed.json:1:23: string or '}' expected near '}'"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": 1e300/' "$tmp/z1.json" >"$tmp/huge.json"
+plot_bad huge "plot: $tmp/huge.json: results\[0\].dma_ns_per_op: 1e+300 is out of range (expected 0-1e+12)"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": inf/' "$tmp/z1.json" >"$tmp/inf.json"
+plot_bad inf "plot: $tmp/inf.json:[0-9]*:[0-9]*: invalid token near 'inf'"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": -5/' "$tmp/z1.json" >"$tmp/negative.json"
+plot_bad negative "results\[0\].dma_ns_per_op: -5 is out of range (expected 0-1e+12)"
+sed '0,/"dma_ns_per_op": [0-9.]*/s//"dma_ns_per_op": "fast"/' "$tmp/z1.json" >"$tmp/string.json"
+plot_bad string "results\[0\].dma_ns_per_op: expected a number, got a string"
+sed 's/"breach": 0,/"breach": 1.5,/' "$tmp/z1.json" >"$tmp/breach.json"
+plot_bad breach "results\[0\].oracle.breach: expected an integer, got a real number"
+sed 's/"unit": "page",//' "$tmp/z1.json" >"$tmp/nounit.json"
+plot_bad nounit "plot: $tmp/nounit.json: unit: missing (expected a string)"
+sed 's/"applies": true/"applies": "yes"/' "$tmp/z1.json" >"$tmp/applies.json"
+plot_bad applies "results\[0\].applies: expected true or false, got a string"
+sed 's/"unit": "page",/"unit": "page", "unit": "page",/' "$tmp/z1.json" >"$tmp/dupkey.json"
+plot_bad dupkey "plot: $tmp/dupkey.json:[0-9]*:[0-9]*: duplicate object key"
+printf '{"workload": "zswap", "unit": "page", "platform": {"name": "x"}, "results": []}\n' >"$tmp/noresults.json"
+plot_bad noresults "plot: $tmp/noresults.json: results: expected 1-64 results, got 0"
+printf '[1, 2]\n' >"$tmp/array.json"
+plot_bad array "plot: $tmp/array.json: (top level): expected an object, got an array"
 expect_usage plot-missing-file "plot: cannot read '/nonexistent.json'" plot /nonexistent.json -o "$tmp/x.svg"
+expect_usage plot-output-twice "plot: -o/--output given twice" plot "$tmp/z1.json" -o "$tmp/a.svg" -o "$tmp/b.svg"
 
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * test_profile.c - the platform profile parser (machine/profile.c).
+ *
+ * Each test writes a profile that differs from a valid one in one way and
+ * checks that profile_parse_file() refuses it with -EINVAL (or -EIO) and
+ * one message naming the file, the line (or column) and what was
+ * expected -- and that the output struct is left all zero, so no half-read
+ * profile can be used by mistake.  The profile directory tests point
+ * DMAREUSE_PROFILE_DIR at a directory that does not exist or is empty.
+ */
+#include "harness.h"
+
+#include <dmareuse/profile.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/test_profile.XXXXXX";
+
+static const char good[] =
+	"# a valid profile\n"
+	"name = t\n"
+	"description = a test machine\n"
+	"iotlb_sets = 64\n"
+	"iotlb_ways = 4\n"
+	"cmdq_model = lock\n"
+	"cmdq_issue_ns = 1\n"
+	"cmdq_issue_per_cmd_ns = 2\n"
+	"inv_range_ns = 3\n"
+	"inv_domain_ns = 4\n"
+	"inv_all_ns = 5\n"
+	"sync_ns = 6\n"
+	"iotlb_miss_ns = 7\n";
+
+/* Write @len bytes of @text to DIR/@name; return the path (static). */
+static const char *put_file(const char *name, const char *text, size_t len)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fwrite(text, 1, len, f);
+	fclose(f);
+	return path;
+}
+
+static bool all_zero(const struct platform_profile *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	for (size_t i = 0; i < sizeof(*p); i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* The pieces a message must contain, for expect_refused(). */
+#define PARTS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/*
+ * Parse @text (@len bytes) as DIR/@name; CHECK it fails with @want_ret and
+ * a message containing every one of @parts (NULL-terminated).
+ */
+static void expect_refused(const char *name, const char *text, size_t len, int want_ret,
+			   const char *const *parts)
+{
+	struct platform_profile p;
+	char err[1024] = "";
+	const char *path = put_file(name, text, len);
+	int ret;
+
+	REQUIRE(path, "cannot write %s in %s", name, dir);
+	memset(&p, 0xa5, sizeof(p));
+	ret = profile_parse_file(path, &p, err, sizeof(err));
+	CHECK(ret == want_ret, "%s: returned %d, expected %d (%s)", name, ret, want_ret, err);
+	for (; *parts; parts++)
+		CHECK(strstr(err, *parts), "%s: message '%s' lacks '%s'", name, err, *parts);
+	CHECK(all_zero(&p), "%s: a refused profile left fields set", name);
+}
+
+/* A valid profile parses, every field as written. */
+static void test_valid_profile_parses(void)
+{
+	struct platform_profile p;
+	char err[1024] = "";
+	const char *path = put_file("good.profile", good, strlen(good));
+
+	REQUIRE(path);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(!strcmp(p.name, "t") && p.iotlb_sets == 64 && p.iotlb_ways == 4 &&
+	      p.cmdq_model == CMDQ_LOCK && p.cmdq_issue_ns == 1 && p.iotlb_miss_ns == 7);
+	CHECK(p.nsources == 0);
+}
+
+/* 16 sources are the limit; the 17th is refused as such, not as a long value. */
+static void test_seventeen_sources_name_the_limit(void)
+{
+	char text[4096], *at = text;
+	struct platform_profile p;
+	char err[1024] = "";
+	const char *path;
+
+	at += sprintf(at, "%s", good);
+	for (int i = 0; i < PROFILE_MAX_SOURCES; i++)
+		at += sprintf(at, "source = reference %d\n", i);
+	path = put_file("sixteen.profile", text, (size_t)(at - text));
+	REQUIRE(path);
+	CHECK(profile_parse_file(path, &p, err, sizeof(err)) == 0, "16 sources: %s", err);
+	CHECK(p.nsources == PROFILE_MAX_SOURCES);
+
+	at += sprintf(at, "source = one too many\n");
+	expect_refused("seventeen.profile", text, (size_t)(at - text), -EINVAL,
+		       PARTS("seventeen.profile:30:", "more than 16 sources", "at most 16"));
+	/* and the message does not blame the value's length */
+	{
+		char err2[1024] = "";
+
+		path = put_file("seventeen.profile", text, (size_t)(at - text));
+		profile_parse_file(path, &p, err2, sizeof(err2));
+		CHECK(!strstr(err2, "255"), "message '%s' speaks of a 255-character limit", err2);
+	}
+}
+
+/* A NUL byte is named, with its line and column, not taken for a long line. */
+static void test_nul_byte_named(void)
+{
+	static const char text[] = "name = t\ndescription = a\0b\n";
+
+	expect_refused("nul.profile", text, sizeof(text) - 1, -EINVAL,
+		       PARTS("nul.profile:2:", "NUL byte at column 16"));
+}
+
+/* Other control characters too; tab and a CRLF line end are fine. */
+static void test_control_characters(void)
+{
+	static const char esc[] = "name = t\ndescription = \x1b[31mred\n";
+	struct platform_profile p;
+	char crlf[1024], err[1024] = "";
+	const char *path;
+	size_t n = 0;
+
+	expect_refused("esc.profile", esc, sizeof(esc) - 1, -EINVAL,
+		       PARTS("esc.profile:2:", "control character 0x1b at column 15"));
+	for (const char *s = good; *s; s++) {
+		if (*s == '\n')
+			crlf[n++] = '\r';
+		crlf[n++] = *s == ' ' && s[1] == '=' ? '\t' : *s;
+	}
+	path = put_file("crlf.profile", crlf, n);
+	REQUIRE(path);
+	CHECK(profile_parse_file(path, &p, err, sizeof(err)) == 0, "CRLF and tabs: %s", err);
+}
+
+/* A line over the limit is refused with its number. */
+static void test_long_line(void)
+{
+	char text[2048];
+
+	memset(text, '#', sizeof(text));
+	memcpy(text, "name = t\n", 9);
+	text[sizeof(text) - 1] = '\n';
+	expect_refused("long.profile", text, sizeof(text), -EINVAL,
+		       PARTS("long.profile:2:", "longer than 1022"));
+}
+
+/* Numbers: trailing junk, signs, blanks inside, overflow, range, empty. */
+static void test_bad_numbers(void)
+{
+	static const struct { const char *value, *want; } cases[] = {
+		{ "5ns", "bad value '5ns' (expected a decimal integer in 0-10000000)" },
+		{ "+5", "bad value '+5'" },
+		{ "-5", "bad value '-5'" },
+		{ "0x10", "bad value '0x10'" },
+		{ "5 6", "bad value '5 6'" },
+		{ "10000001", "bad value '10000001' (expected a decimal integer in 0-10000000)" },
+		{ "99999999999999999999999", "bad value '99999999999999999999999'" },
+		{ "", "empty value '' (expected a decimal integer in 0-10000000)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[1024];
+		int n;
+
+		n = snprintf(text, sizeof(text), "%.*ssync_ns = %s\niotlb_miss_ns = 7\n",
+			     (int)(strstr(good, "sync_ns") - good), good, cases[i].value);
+		expect_refused("num.profile", text, (size_t)n, -EINVAL,
+			       PARTS("num.profile:12: key 'sync_ns': ", cases[i].want));
+	}
+}
+
+/* Keys: unknown, empty, twice, missing (no line number for a missing key). */
+static void test_bad_keys(void)
+{
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text), "%ssynch_ns = 1\n", good);
+	expect_refused("unknown.profile", text, (size_t)n, -EINVAL,
+		       PARTS("unknown.profile:14: unknown key 'synch_ns' "
+			     "(expected one of: name, ",
+			     "iotlb_miss_ns, source, note)"));
+	n = snprintf(text, sizeof(text), "%s = 1\n", good);
+	expect_refused("nokey.profile", text, (size_t)n, -EINVAL,
+		       PARTS("nokey.profile:14: no key before '='"));
+	n = snprintf(text, sizeof(text), "%ssync_ns = 6\n", good);
+	expect_refused("twice.profile", text, (size_t)n, -EINVAL,
+		       PARTS("twice.profile:14: key 'sync_ns' given twice"));
+	n = snprintf(text, sizeof(text), "%.*s", (int)(strstr(good, "iotlb_miss_ns") - good), good);
+	expect_refused("missing.profile", text, (size_t)n, -EINVAL,
+		       PARTS("missing.profile: missing key 'iotlb_miss_ns' "
+			     "(expected a decimal integer in 0-10000000)"));
+	expect_refused("noeq.profile", "name = t\nsync_ns 5\n", 19, -EINVAL,
+		       PARTS("noeq.profile:2: expected 'key = value', got 'sync_ns 5'"));
+	expect_refused("name.profile", "name = a b\n", 11, -EINVAL,
+		       PARTS("name.profile:1: key 'name': bad value 'a b' "
+			     "(expected a name of 1-63 characters"));
+}
+
+/* A directory is not a profile: a read error, not "missing key 'name'". */
+static void test_directory_is_not_a_profile(void)
+{
+	struct platform_profile p;
+	char err[1024] = "";
+	int ret;
+
+	ret = profile_parse_file(dir, &p, err, sizeof(err));
+	CHECK(ret == -EIO || ret == -ENOENT, "returned %d (%s)", ret, err);
+	CHECK(strstr(err, "cannot read profile") && !strstr(err, "missing key"), "'%s'", err);
+}
+
+/* A profile directory that does not exist is an error naming it, not an empty list. */
+static void test_missing_profile_dir(void)
+{
+	char names[4][64], err[1024] = "", empty[300];
+	struct platform_profile p;
+	const char *old = getenv("DMAREUSE_PROFILE_DIR");
+	char *saved = old ? strdup(old) : NULL;
+	ssize_t n;
+
+	setenv("DMAREUSE_PROFILE_DIR", "/nonexistent/profiles", 1);
+	n = profile_list(names, 4);
+	CHECK(n == -ENOENT, "profile_list() of a missing directory returned %zd", n);
+	CHECK(profile_load("ideal", &p, err, sizeof(err)) == -ENOENT);
+	CHECK(strstr(err, "cannot read the profile directory '/nonexistent/profiles' "
+		      "(DMAREUSE_PROFILE_DIR): No such file or directory"), "'%s'", err);
+
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	mkdir(empty, 0755);
+	setenv("DMAREUSE_PROFILE_DIR", empty, 1);
+	CHECK(profile_list(names, 4) == 0);
+	CHECK(profile_load("ideal", &p, err, sizeof(err)) == -ENOENT);
+	CHECK(strstr(err, "no profiles in '") && strstr(err, "/empty'"), "'%s'", err);
+	rmdir(empty);
+
+	/* More profiles than room: all counted, the first @max written. */
+	setenv("DMAREUSE_PROFILE_DIR", dir, 1);
+	put_file("a.profile", good, strlen(good));
+	put_file("b.profile", good, strlen(good));
+	put_file("c.profile", good, strlen(good));
+	n = profile_list(names, 1);
+	CHECK(n >= 3, "profile_list() counted %zd", n);
+
+	if (saved)
+		setenv("DMAREUSE_PROFILE_DIR", saved, 1);
+	else
+		unsetenv("DMAREUSE_PROFILE_DIR");
+	free(saved);
+}
+
+static void cleanup(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST(test_valid_profile_parses),
+		TEST(test_seventeen_sources_name_the_limit),
+		TEST(test_nul_byte_named),
+		TEST(test_control_characters),
+		TEST(test_long_line),
+		TEST(test_bad_numbers),
+		TEST(test_bad_keys),
+		TEST(test_directory_is_not_a_profile),
+		TEST(test_missing_profile_dir),
+	};
+	int ret;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	ret = test_main(argc, argv, cases, ARRAY_SIZE(cases));
+	cleanup();
+	return ret;
+}
