@@ -86,7 +86,7 @@ run: deps
 	@$(MAKE) --no-print-directory VARIANT=plain all
 	@build/dmabench
 
-check:
+check: deps
 	@$(MAKE) --no-print-directory VARIANT=plain test-bins
 	@$(MAKE) --no-print-directory VARIANT=san test-bins
 	@sh tests/check.sh

@@ -23,6 +23,7 @@
  */
 #include "machine_int.h"
 
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
 
 #include <errno.h>
@@ -206,11 +207,14 @@ int iommu_map(struct iommu_domain *d, iova_t iova, phys_addr_t pa, size_t size,
 	iova_t start = iova, end = iova + size;
 	int ret = 0;
 
+	/* pa and size against memory without adding them first: that may wrap. */
 	if (d->identity || !range_ok(iova, pa, size) || !prot ||
 	    (prot & ~(IOMMU_READ | IOMMU_WRITE)) ||
-	    (pa + size) / PAGE_SIZE > m->mem.nframes)
+	    pa >= m->mem.nframes * PAGE_SIZE || size > m->mem.nframes * PAGE_SIZE - pa)
 		return -EINVAL;
 	mlock_lock(&d->lock);
+	mcost(COST_PT_WALK);
+	mcost_n(COST_PTE_WRITE, size >> PAGE_SHIFT);
 	for (; iova < end; iova += PAGE_SIZE, pa += PAGE_SIZE) {
 		pfn_t table = d->root;
 		uint64_t *leaf;
@@ -268,6 +272,8 @@ size_t iommu_unmap(struct iommu_domain *d, iova_t iova, size_t size)
 		return 0;
 	mlock_lock(&d->lock);
 	cleared = unmap_level(d, d->root, PT_LEVELS - 1, iova, iova + size);
+	mcost(COST_PT_WALK);
+	mcost_n(COST_PTE_WRITE, cleared);
 	mlock_unlock(&d->lock);
 	return cleared * PAGE_SIZE;
 }

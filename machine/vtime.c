@@ -79,6 +79,7 @@ static const struct {
 	const char *name, *help;
 } cost_info[COST_COUNT] = {
 	[COST_DMA_CALL] = { "dma_call", "entry, argument checks and return of a DMA API call" },
+	[COST_DMA_SYNC] = { "dma_sync", "a sync call on a mapping that needs no cache work" },
 	[COST_IOVA_FAST] = { "iova_fast", "IOVA alloc or free served by this CPU's magazines" },
 	[COST_IOVA_DEPOT] = { "iova_depot", "a magazine exchanged with the depot" },
 	[COST_IOVA_SLOW] = { "iova_slow", "IOVA alloc or free in the range tree" },

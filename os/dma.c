@@ -45,6 +45,7 @@
 
 #include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -59,7 +60,7 @@ struct fq_entry {
 };
 
 struct flush_queue {
-	pthread_mutex_t lock;		/* protects e[], n, first_ns */
+	struct mlock lock;		/* protects e[], n, first_ns */
 	unsigned int n;
 	uint64_t first_ns;		/* when e[0] was queued */
 	struct fq_entry e[FQ_SIZE];
@@ -86,11 +87,11 @@ struct dma_device {
 	bool untrusted, debug;
 	struct iova_domain *iovad;	/* translating domains only */
 	struct flush_queue *fq;		/* lazy only: [ncpus] */
-	pthread_t fq_timer;
-	pthread_mutex_t timer_lock;	/* protects timer_stop */
-	pthread_cond_t timer_cond;
+	struct mthread fq_timer;
+	struct mlock timer_lock;	/* protects timer_stop */
+	struct mcond timer_cond;
 	bool timer_stop;
-	pthread_mutex_t iova_lock;	/* protects iova_states */
+	struct mlock iova_lock;	/* protects iova_states */
 	struct iova_rec *iova_states;
 	struct dma_debug dbg;
 	struct dma_stats_atomic st;
@@ -240,44 +241,36 @@ static void fq_add(struct dma_device *dev, pfn_t pfn, size_t npages)
 {
 	struct flush_queue *fq = &dev->fq[os_this_cpu() % dev->os->ncpus];
 
-	pthread_mutex_lock(&fq->lock);
+	mlock_lock(&fq->lock);
 	if (fq->n == FQ_SIZE)
 		fq_flush_locked(dev, fq);
 	if (!fq->n)
 		fq->first_ns = mclock_now();
 	fq->e[fq->n++] = (struct fq_entry){ pfn, npages };
-	pthread_mutex_unlock(&fq->lock);
+	mlock_unlock(&fq->lock);
 }
 
 static void *fq_timer_fn(void *arg)
 {
 	struct dma_device *dev = arg;
 
-	pthread_mutex_lock(&dev->timer_lock);
+	mlock_lock(&dev->timer_lock);
 	while (!dev->timer_stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&dev->timer_cond, &dev->timer_lock, &ts);
+		mcond_timedwait(&dev->timer_cond, &dev->timer_lock, mclock_now() + 1000000);
 		if (dev->timer_stop)
 			break;
-		pthread_mutex_unlock(&dev->timer_lock);
+		mlock_unlock(&dev->timer_lock);
 		for (unsigned int c = 0; c < dev->os->ncpus; c++) {
 			struct flush_queue *fq = &dev->fq[c];
 
-			pthread_mutex_lock(&fq->lock);
+			mlock_lock(&fq->lock);
 			if (fq->n && mclock_now() - fq->first_ns >= FQ_TIMEOUT_NS)
 				fq_flush_locked(dev, fq);
-			pthread_mutex_unlock(&fq->lock);
+			mlock_unlock(&fq->lock);
 		}
-		pthread_mutex_lock(&dev->timer_lock);
+		mlock_lock(&dev->timer_lock);
 	}
-	pthread_mutex_unlock(&dev->timer_lock);
+	mlock_unlock(&dev->timer_lock);
 	return NULL;
 }
 
@@ -286,9 +279,9 @@ void dma_flush_lazy(struct dma_device *dev)
 	if (dev->type != DMA_DOMAIN_LAZY)
 		return;
 	for (unsigned int c = 0; c < dev->os->ncpus; c++) {
-		pthread_mutex_lock(&dev->fq[c].lock);
+		mlock_lock(&dev->fq[c].lock);
 		fq_flush_locked(dev, &dev->fq[c]);
-		pthread_mutex_unlock(&dev->fq[c].lock);
+		mlock_unlock(&dev->fq[c].lock);
 	}
 }
 
@@ -315,7 +308,7 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
 	dev->untrusted = opts->untrusted;
 	dev->debug = !opts->no_debug;
 	dma_debug_init(&dev->dbg);
-	pthread_mutex_init(&dev->iova_lock, NULL);
+	mlock_init(&dev->iova_lock, "iova states", MLOCK_FREE);
 	dev->hw = mdev_create(os->m, name);
 	if (!dev->hw)
 		goto out_free;
@@ -333,11 +326,12 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
 		if (!dev->fq)
 			goto out_iovad;
 		for (unsigned int c = 0; c < os->ncpus; c++)
-			pthread_mutex_init(&dev->fq[c].lock, NULL);
-		pthread_mutex_init(&dev->timer_lock, NULL);
-		pthread_cond_init(&dev->timer_cond, NULL);
+			mlock_init(&dev->fq[c].lock, "flush queue", MLOCK_MODELLED);
+		mlock_init(&dev->timer_lock, "fq timer", MLOCK_FREE);
+		if (mcond_init(&dev->timer_cond, COST_WAKEUP))
+			goto out_fq;
 		if (failinject_should_fail() ||
-		    pthread_create(&dev->fq_timer, NULL, fq_timer_fn, dev))
+		    mthread_create(&dev->fq_timer, "fq timer", fq_timer_fn, dev))
 			goto out_fq;
 	}
 	mdev_attach(dev->hw, dev->dom);
@@ -346,9 +340,9 @@ struct dma_device *dma_device_create(struct os *os, const char *name,
 
 out_fq:
 	for (unsigned int c = 0; c < os->ncpus; c++)
-		pthread_mutex_destroy(&dev->fq[c].lock);
-	pthread_mutex_destroy(&dev->timer_lock);
-	pthread_cond_destroy(&dev->timer_cond);
+		mlock_destroy(&dev->fq[c].lock);
+	mlock_destroy(&dev->timer_lock);
+	mcond_destroy(&dev->timer_cond);
 	free(dev->fq);
 out_iovad:
 	iovad_destroy(dev->iovad);
@@ -357,7 +351,7 @@ out_dom:
 out_mdev:
 	mdev_destroy(dev->hw);
 out_free:
-	pthread_mutex_destroy(&dev->iova_lock);
+	mlock_destroy(&dev->iova_lock);
 	dma_debug_destroy(&dev->dbg);
 	free(dev);
 	return NULL;
@@ -418,10 +412,10 @@ static size_t free_live_iova_states(struct dma_device *dev)
 	struct iova_rec *r, *next;
 	size_t n = 0;
 
-	pthread_mutex_lock(&dev->iova_lock);
+	mlock_lock(&dev->iova_lock);
 	r = dev->iova_states;
 	dev->iova_states = NULL;
-	pthread_mutex_unlock(&dev->iova_lock);
+	mlock_unlock(&dev->iova_lock);
 	for (; r; r = next, n++) {
 		struct iommu_cmd cmd = {
 			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
@@ -454,18 +448,18 @@ size_t dma_device_destroy(struct dma_device *dev)
 	dma_debug_for_each(&dev->dbg, unmap_live_list, dev);
 	records = dma_debug_destroy(&dev->dbg);
 	states = free_live_iova_states(dev);
-	pthread_mutex_destroy(&dev->iova_lock);
+	mlock_destroy(&dev->iova_lock);
 	if (dev->type == DMA_DOMAIN_LAZY) {
-		pthread_mutex_lock(&dev->timer_lock);
+		mlock_lock(&dev->timer_lock);
 		dev->timer_stop = true;
-		pthread_cond_signal(&dev->timer_cond);
-		pthread_mutex_unlock(&dev->timer_lock);
-		pthread_join(dev->fq_timer, NULL);
+		mcond_signal(&dev->timer_cond);
+		mlock_unlock(&dev->timer_lock);
+		mthread_join(&dev->fq_timer, NULL);
 		dma_flush_lazy(dev);
 		for (unsigned int c = 0; c < dev->os->ncpus; c++)
-			pthread_mutex_destroy(&dev->fq[c].lock);
-		pthread_mutex_destroy(&dev->timer_lock);
-		pthread_cond_destroy(&dev->timer_cond);
+			mlock_destroy(&dev->fq[c].lock);
+		mlock_destroy(&dev->timer_lock);
+		mcond_destroy(&dev->timer_cond);
 		free(dev->fq);
 	}
 	mdev_attach(dev->hw, NULL);
@@ -804,6 +798,8 @@ dma_addr_t dma_map_page(struct dma_device *dev, pfn_t page, size_t offset,
 	/* The frame first: shifting one beyond memory could wrap into it. */
 	bool inside = page < end >> PAGE_SHIFT && offset <= end - (page << PAGE_SHIFT);
 
+	mcost(COST_DMA_CALL);
+
 	return map_phys(dev, &c, inside, inside ? (page << PAGE_SHIFT) + offset : 0, size,
 			dir);
 }
@@ -814,6 +810,8 @@ dma_addr_t dma_map_single(struct dma_device *dev, void *cpu_addr, size_t size,
 	const struct map_call c = { .fn = "dma_map_single", .single = true, .cpu_addr = cpu_addr };
 	uintptr_t base = (uintptr_t)machine_mem(dev->os->m)->base, va = (uintptr_t)cpu_addr;
 	bool inside = va >= base && va - base <= mem_bytes(dev);
+
+	mcost(COST_DMA_CALL);
 
 	return map_phys(dev, &c, inside, inside ? va - base : 0, size, dir);
 }
@@ -846,12 +844,14 @@ static int unmap_checked(struct dma_device *dev, const char *fn, dma_addr_t addr
 int dma_unmap_page(struct dma_device *dev, dma_addr_t addr, size_t size,
 		   enum dma_data_direction dir)
 {
+	mcost(COST_DMA_CALL);
 	return unmap_checked(dev, "dma_unmap_page", addr, size, dir);
 }
 
 int dma_unmap_single(struct dma_device *dev, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir)
 {
+	mcost(COST_DMA_CALL);
 	return unmap_checked(dev, "dma_unmap_single", addr, size, dir);
 }
 
@@ -929,6 +929,8 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size_t n)
 {
 	int ret = 0;
+
+	mcost(COST_DMA_CALL);
 
 	for (size_t base = 0; base < n; base += BATCH_ROUND) {
 		size_t end = n - base < BATCH_ROUND ? n : base + BATCH_ROUND;
@@ -1036,12 +1038,14 @@ bool dma_need_sync(struct dma_device *dev, dma_addr_t addr)
 int dma_sync_single_for_cpu(struct dma_device *dev, dma_addr_t addr,
 			    size_t size, enum dma_data_direction dir)
 {
+	mcost(COST_DMA_SYNC);
 	return sync_one(dev, "dma_sync_single_for_cpu", addr, size, dir, DBG_SINGLE, true);
 }
 
 int dma_sync_single_for_device(struct dma_device *dev, dma_addr_t addr,
 			       size_t size, enum dma_data_direction dir)
 {
+	mcost(COST_DMA_SYNC);
 	return sync_one(dev, "dma_sync_single_for_device", addr, size, dir, DBG_SINGLE,
 			false);
 }
@@ -1121,6 +1125,8 @@ int dma_map_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	pfn_t base, cur = 0;
 	char msg[256];
 	int i;
+
+	mcost(COST_DMA_CALL);
 
 	if (nents <= 0 || !dir_valid(dir)) {
 		misuse_call(dev, nents <= 0 ? "nents must be at least 1" :
@@ -1289,6 +1295,8 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 	char msg[256];
 	int i;
 
+	mcost(COST_DMA_CALL);
+
 	if (nents <= 0 || !dir_valid(dir)) {
 		misuse_call(dev, nents <= 0 ? "nents must be at least 1" :
 			    "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL",
@@ -1354,6 +1362,7 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 int dma_sync_sg_for_cpu(struct dma_device *dev, struct scatterlist *sg,
 			int nents, enum dma_data_direction dir)
 {
+	mcost(COST_DMA_SYNC);
 	for (int i = 0; i < nents; i++) {
 		int r = sync_one(dev, "dma_sync_sg_for_cpu", sg[i].dma_address,
 				 sg[i].length, dir, DBG_SG, true);
@@ -1367,6 +1376,7 @@ int dma_sync_sg_for_cpu(struct dma_device *dev, struct scatterlist *sg,
 int dma_sync_sg_for_device(struct dma_device *dev, struct scatterlist *sg,
 			   int nents, enum dma_data_direction dir)
 {
+	mcost(COST_DMA_SYNC);
 	for (int i = 0; i < nents; i++) {
 		int r = sync_one(dev, "dma_sync_sg_for_device", sg[i].dma_address,
 				 sg[i].length, dir, DBG_SG, false);
@@ -1395,6 +1405,8 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size, dma_addr_t *handle
 	dma_addr_t addr;
 	phys_addr_t phys;
 	pfn_t pfn;
+
+	mcost(COST_DMA_CALL);
 
 	if (!size || order > PAGE_MAX_ORDER) {
 		misuse(dev, "dma_alloc_coherent", 0, size, DMA_BIDIRECTIONAL,
@@ -1487,6 +1499,8 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 	const char *why;
 	char msg[256];
 
+	mcost(COST_DMA_CALL);
+
 	if (!size || order > PAGE_MAX_ORDER) {
 		misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, "size must be 1 byte to 4 MiB");
 		return -EINVAL;
@@ -1538,6 +1552,8 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 	struct iova_rec *r;
 	pfn_t pfn;
 
+	mcost(COST_DMA_CALL);
+
 	state->addr = 0;
 	state->size = 0;
 	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
@@ -1556,10 +1572,10 @@ int dma_iova_try_alloc(struct dma_device *dev, struct dma_iova_state *state,
 		return -ENOMEM;
 	}
 	*r = (struct iova_rec){ .addr = pfn << PAGE_SHIFT, .size = size };
-	pthread_mutex_lock(&dev->iova_lock);
+	mlock_lock(&dev->iova_lock);
 	r->next = dev->iova_states;
 	dev->iova_states = r;
-	pthread_mutex_unlock(&dev->iova_lock);
+	mlock_unlock(&dev->iova_lock);
 	state->addr = r->addr;
 	state->size = size;
 	return 0;
@@ -1574,13 +1590,13 @@ static struct iova_rec *iova_rec_find(struct dma_device *dev,
 {
 	struct iova_rec **pp, *r;
 
-	pthread_mutex_lock(&dev->iova_lock);
+	mlock_lock(&dev->iova_lock);
 	for (pp = &dev->iova_states; (r = *pp); pp = &r->next)
 		if (r->addr == state->addr && r->size == state->size)
 			break;
 	if (r && take)
 		*pp = r->next;
-	pthread_mutex_unlock(&dev->iova_lock);
+	mlock_unlock(&dev->iova_lock);
 	return r;
 }
 
@@ -1646,6 +1662,8 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 					sizeof(msg));
 	int r;
 
+	mcost(COST_DMA_CALL);
+
 	if (!why && !dir_valid(dir))
 		why = "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL";
 	if (!why && (phys & ~PAGE_MASK))
@@ -1676,6 +1694,8 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
 	char msg[256];
 	const char *why = iova_part_bad(dev, state, offset, size, false, true, msg,
 					sizeof(msg));
+
+	mcost(COST_DMA_SYNC);
 
 	if (why) {
 		misuse_call(dev, why, "dma_iova_sync(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
@@ -1755,6 +1775,8 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 	const char *why;
 	char msg[256];
 
+	mcost(COST_DMA_CALL);
+
 	why = iova_part_bad(dev, state, offset, size, true, true, msg, sizeof(msg));
 	if (why) {
 		misuse_call(dev, why, "dma_iova_unlink(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
@@ -1782,6 +1804,8 @@ void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 {
 	struct iova_rec *r;
 	uint64_t runs;
+
+	mcost(COST_DMA_CALL);
 
 	if (!state->addr)
 		return;

@@ -12,7 +12,10 @@
  */
 #include "os_int.h"
 
+#include <dmareuse/clock.h>
+
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +29,7 @@ static inline size_t bucket_of(dma_addr_t addr)
 void dma_debug_init(struct dma_debug *d)
 {
 	for (size_t i = 0; i < DBG_BUCKETS; i++) {
-		pthread_mutex_init(&d->b[i].lock, NULL);
+		mlock_init(&d->b[i].lock, "dma-debug bucket", MLOCK_MODELLED);
 		d->b[i].head = NULL;
 	}
 	atomic_store(&d->live, 0);
@@ -44,7 +47,7 @@ size_t dma_debug_destroy(struct dma_debug *d)
 			free(e);
 		}
 		d->b[i].head = NULL;
-		pthread_mutex_destroy(&d->b[i].lock);
+		mlock_destroy(&d->b[i].lock);
 	}
 	return n;
 }
@@ -63,10 +66,11 @@ int dma_debug_add(struct dma_debug *d, dma_addr_t addr, size_t size,
 	};
 	if (sg)
 		e->sg = *sg;
-	pthread_mutex_lock(&d->b[b].lock);
+	mlock_lock(&d->b[b].lock);
+	mcost(COST_HASH);
 	e->next = d->b[b].head;
 	d->b[b].head = e;
-	pthread_mutex_unlock(&d->b[b].lock);
+	mlock_unlock(&d->b[b].lock);
 	atomic_fetch_add(&d->live, 1);
 	return 0;
 }
@@ -106,7 +110,8 @@ int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
 	struct dma_debug_entry **pp, *e;
 	int ret = 0;
 
-	pthread_mutex_lock(&d->b[b].lock);
+	mlock_lock(&d->b[b].lock);
+	mcost(COST_HASH);
 	for (pp = &d->b[b].head; (e = *pp); pp = &e->next)
 		if (e->addr == addr)
 			break;
@@ -131,7 +136,7 @@ int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
 		free(e);
 		atomic_fetch_sub(&d->live, 1);
 	}
-	pthread_mutex_unlock(&d->b[b].lock);
+	mlock_unlock(&d->b[b].lock);
 	return ret;
 }
 
@@ -140,9 +145,9 @@ void dma_debug_for_each(struct dma_debug *d,
 			void *arg)
 {
 	for (size_t i = 0; i < DBG_BUCKETS; i++) {
-		pthread_mutex_lock(&d->b[i].lock);
+		mlock_lock(&d->b[i].lock);
 		for (struct dma_debug_entry *e = d->b[i].head; e; e = e->next)
 			fn(arg, e);
-		pthread_mutex_unlock(&d->b[i].lock);
+		mlock_unlock(&d->b[i].lock);
 	}
 }

@@ -26,10 +26,11 @@
  * Locks: cpu_rcache.lock (per CPU and size) nests outside tree_lock;
  * rcache.depot_lock nests inside a cpu_rcache.lock and outside tree_lock.
  */
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/os.h>
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +47,19 @@ struct iova_magazine {
 };
 
 struct cpu_rcache {
-	pthread_mutex_t lock;
+	struct mlock lock;
 	struct iova_magazine *loaded, *prev;
 };
 
 struct rcache {
-	pthread_mutex_t depot_lock;
+	struct mlock depot_lock;
 	size_t depot_size;
 	struct iova_magazine *depot[IOVA_DEPOT_MAX];
 	struct cpu_rcache *cpu;		/* [ncpus] */
 };
 
 struct iova_domain {
-	pthread_mutex_t tree_lock;	/* protects ext, next, cap, outstanding */
+	struct mlock tree_lock;	/* protects ext, next, cap, outstanding */
 	struct extent *ext;
 	size_t next, cap;
 	size_t outstanding;
@@ -111,7 +112,8 @@ static pfn_t tree_alloc(struct iova_domain *iovad, size_t npages, pfn_t limit_pf
 	pfn_t lim = limit_pfn < IOVA_END_PFN ? limit_pfn + 1 : IOVA_END_PFN;
 	pfn_t got = 0;
 
-	pthread_mutex_lock(&iovad->tree_lock);
+	mlock_lock(&iovad->tree_lock);
+	mcost(COST_IOVA_SLOW);
 	if (ensure_room_locked(iovad))
 		goto out;
 	for (size_t i = iovad->next; i-- > 0;) {
@@ -143,7 +145,7 @@ static pfn_t tree_alloc(struct iova_domain *iovad, size_t npages, pfn_t limit_pf
 		break;
 	}
 out:
-	pthread_mutex_unlock(&iovad->tree_lock);
+	mlock_unlock(&iovad->tree_lock);
 	return got;
 }
 
@@ -185,9 +187,10 @@ static void tree_free_locked(struct iova_domain *iovad, pfn_t pfn, size_t npages
 
 static void tree_free(struct iova_domain *iovad, pfn_t pfn, size_t npages)
 {
-	pthread_mutex_lock(&iovad->tree_lock);
+	mlock_lock(&iovad->tree_lock);
+	mcost(COST_IOVA_SLOW);
 	tree_free_locked(iovad, pfn, npages);
-	pthread_mutex_unlock(&iovad->tree_lock);
+	mlock_unlock(&iovad->tree_lock);
 }
 
 /* ---- magazines ---------------------------------------------------------- */
@@ -195,10 +198,11 @@ static void tree_free(struct iova_domain *iovad, pfn_t pfn, size_t npages)
 static void mag_empty_to_tree(struct iova_domain *iovad, struct iova_magazine *mag,
 			      size_t npages)
 {
-	pthread_mutex_lock(&iovad->tree_lock);
+	mlock_lock(&iovad->tree_lock);
+	mcost_n(COST_IOVA_SLOW, mag->size);
 	for (size_t i = 0; i < mag->size; i++)
 		tree_free_locked(iovad, mag->pfns[i], npages);
-	pthread_mutex_unlock(&iovad->tree_lock);
+	mlock_unlock(&iovad->tree_lock);
 	mag->size = 0;
 }
 
@@ -219,16 +223,16 @@ struct iova_domain *iovad_create(pfn_t start_pfn, unsigned int ncpus)
 		goto out_free;
 	iovad->ext[0] = (struct extent){ start_pfn, IOVA_END_PFN };
 	iovad->next = 1;
-	pthread_mutex_init(&iovad->tree_lock, NULL);
+	mlock_init(&iovad->tree_lock, "iova tree", MLOCK_MODELLED);
 	for (int i = 0; i < IOVA_RANGE_CACHE_MAX; i++) {
 		struct rcache *rc = &iovad->rcaches[i];
 
-		pthread_mutex_init(&rc->depot_lock, NULL);
+		mlock_init(&rc->depot_lock, "iova depot", MLOCK_MODELLED);
 		rc->cpu = lab_calloc(ncpus, sizeof(*rc->cpu));
 		if (!rc->cpu)
 			goto out_caches;
 		for (unsigned int c = 0; c < ncpus; c++) {
-			pthread_mutex_init(&rc->cpu[c].lock, NULL);
+			mlock_init(&rc->cpu[c].lock, "iova magazine", MLOCK_MODELLED);
 			rc->cpu[c].loaded = lab_calloc(1, sizeof(struct iova_magazine));
 			rc->cpu[c].prev = lab_calloc(1, sizeof(struct iova_magazine));
 			if (!rc->cpu[c].loaded || !rc->cpu[c].prev)
@@ -256,21 +260,21 @@ void iovad_flush_caches(struct iova_domain *iovad)
 		for (unsigned int c = 0; c < iovad->ncpus; c++) {
 			struct cpu_rcache *cr = &rc->cpu[c];
 
-			pthread_mutex_lock(&cr->lock);
+			mlock_lock(&cr->lock);
 			if (cr->loaded)
 				mag_empty_to_tree(iovad, cr->loaded, npages);
 			if (cr->prev)
 				mag_empty_to_tree(iovad, cr->prev, npages);
-			pthread_mutex_unlock(&cr->lock);
+			mlock_unlock(&cr->lock);
 		}
-		pthread_mutex_lock(&rc->depot_lock);
+		mlock_lock(&rc->depot_lock);
 		while (rc->depot_size) {
 			struct iova_magazine *mag = rc->depot[--rc->depot_size];
 
 			mag_empty_to_tree(iovad, mag, npages);
 			free(mag);
 		}
-		pthread_mutex_unlock(&rc->depot_lock);
+		mlock_unlock(&rc->depot_lock);
 	}
 }
 
@@ -282,18 +286,18 @@ size_t iovad_outstanding(struct iova_domain *iovad)
 		struct rcache *rc = &iovad->rcaches[i];
 
 		for (unsigned int c = 0; c < iovad->ncpus; c++) {
-			pthread_mutex_lock(&rc->cpu[c].lock);
+			mlock_lock(&rc->cpu[c].lock);
 			cached += rc->cpu[c].loaded->size + rc->cpu[c].prev->size;
-			pthread_mutex_unlock(&rc->cpu[c].lock);
+			mlock_unlock(&rc->cpu[c].lock);
 		}
-		pthread_mutex_lock(&rc->depot_lock);
+		mlock_lock(&rc->depot_lock);
 		for (size_t d = 0; d < rc->depot_size; d++)
 			cached += rc->depot[d]->size;
-		pthread_mutex_unlock(&rc->depot_lock);
+		mlock_unlock(&rc->depot_lock);
 	}
-	pthread_mutex_lock(&iovad->tree_lock);
+	mlock_lock(&iovad->tree_lock);
 	n = iovad->outstanding;
-	pthread_mutex_unlock(&iovad->tree_lock);
+	mlock_unlock(&iovad->tree_lock);
 	return n - cached;
 }
 
@@ -313,16 +317,16 @@ size_t iovad_destroy(struct iova_domain *iovad)
 			for (unsigned int c = 0; c < iovad->ncpus; c++) {
 				free(rc->cpu[c].loaded);
 				free(rc->cpu[c].prev);
-				pthread_mutex_destroy(&rc->cpu[c].lock);
+				mlock_destroy(&rc->cpu[c].lock);
 			}
 			free(rc->cpu);
 		}
-		pthread_mutex_destroy(&rc->depot_lock);
+		mlock_destroy(&rc->depot_lock);
 	}
 	if (leaked)
 		fprintf(stderr, "iova: %zu range(s) still allocated at teardown\n", leaked);
 	if (built)
-		pthread_mutex_destroy(&iovad->tree_lock);
+		mlock_destroy(&iovad->tree_lock);
 	free(iovad->ext);
 	free(iovad);
 	return leaked;
@@ -349,7 +353,8 @@ static pfn_t rcache_get(struct iova_domain *iovad, int idx, pfn_t limit_pfn)
 	size_t npages = (size_t)1 << idx;
 	pfn_t pfn = 0;
 
-	pthread_mutex_lock(&cr->lock);
+	mlock_lock(&cr->lock);
+	mcost(COST_IOVA_FAST);
 	if (cr->loaded->size) {
 		pfn = mag_pop(cr->loaded, npages, limit_pfn);
 	} else if (cr->prev->size) {
@@ -359,15 +364,16 @@ static pfn_t rcache_get(struct iova_domain *iovad, int idx, pfn_t limit_pfn)
 		cr->prev = t;
 		pfn = mag_pop(cr->loaded, npages, limit_pfn);
 	} else {
-		pthread_mutex_lock(&rc->depot_lock);
+		mlock_lock(&rc->depot_lock);
+		mcost(COST_IOVA_DEPOT);
 		if (rc->depot_size) {
 			free(cr->loaded);
 			cr->loaded = rc->depot[--rc->depot_size];
 		}
-		pthread_mutex_unlock(&rc->depot_lock);
+		mlock_unlock(&rc->depot_lock);
 		pfn = mag_pop(cr->loaded, npages, limit_pfn);
 	}
-	pthread_mutex_unlock(&cr->lock);
+	mlock_unlock(&cr->lock);
 	return pfn;
 }
 
@@ -379,7 +385,8 @@ static bool rcache_put(struct iova_domain *iovad, int idx, pfn_t pfn)
 	struct iova_magazine *spill = NULL;
 	bool ok = true;
 
-	pthread_mutex_lock(&cr->lock);
+	mlock_lock(&cr->lock);
+	mcost(COST_IOVA_FAST);
 	if (cr->loaded->size == IOVA_MAG_SIZE) {
 		if (cr->prev->size < IOVA_MAG_SIZE) {
 			struct iova_magazine *t = cr->loaded;
@@ -394,18 +401,19 @@ static bool rcache_put(struct iova_domain *iovad, int idx, pfn_t pfn)
 				ok = false;
 				goto out;
 			}
-			pthread_mutex_lock(&rc->depot_lock);
+			mlock_lock(&rc->depot_lock);
+			mcost(COST_IOVA_DEPOT);
 			if (rc->depot_size < IOVA_DEPOT_MAX)
 				rc->depot[rc->depot_size++] = cr->loaded;
 			else
 				spill = cr->loaded;
-			pthread_mutex_unlock(&rc->depot_lock);
+			mlock_unlock(&rc->depot_lock);
 			cr->loaded = fresh;
 		}
 	}
 	cr->loaded->pfns[cr->loaded->size++] = pfn;
 out:
-	pthread_mutex_unlock(&cr->lock);
+	mlock_unlock(&cr->lock);
 	if (spill) {
 		mag_empty_to_tree(iovad, spill, (size_t)1 << idx);
 		free(spill);

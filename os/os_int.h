@@ -6,8 +6,8 @@
 #define DMAREUSE_OS_INT_H
 
 #include <dmareuse/dma.h>
+#include <dmareuse/mthread.h>
 
-#include <pthread.h>
 #include <stdatomic.h>
 
 /* Owner tags the OS itself uses for frames it allocates. */
@@ -90,7 +90,7 @@ struct dma_debug_entry {
 
 struct dma_debug {
 	struct {
-		pthread_mutex_t lock;
+		struct mlock lock;
 		struct dma_debug_entry *head;
 	} b[DBG_BUCKETS];
 	_Atomic uint64_t live;

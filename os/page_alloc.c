@@ -17,11 +17,12 @@
  * Lock: zone_lock protects the free lists and state[]/order[].  The free
  * hooks run outside it.
  */
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/os.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ enum frame_state { F_TAIL = 0, F_FREE_HEAD = 1, F_USED_HEAD = 2 };
 struct page_alloc {
 	struct machine *m;
 	size_t nframes;
-	pthread_mutex_t zone_lock;
+	struct mlock zone_lock;
 	pfn_t free_head[PAGE_MAX_ORDER + 1];
 	pfn_t *next, *prev;		/* free-list links, valid for free heads */
 	uint8_t *state;			/* enum frame_state */
@@ -112,7 +113,7 @@ struct page_alloc *page_alloc_create(struct machine *m)
 		page_alloc_destroy(pa);
 		return NULL;
 	}
-	pthread_mutex_init(&pa->zone_lock, NULL);
+	mlock_init(&pa->zone_lock, "zone", MLOCK_FREE);
 	for (unsigned int o = 0; o <= PAGE_MAX_ORDER; o++)
 		pa->free_head[o] = NO_FRAME;
 	/* Frame 0 is reserved; hand out the rest as the largest aligned blocks. */
@@ -141,7 +142,7 @@ size_t page_alloc_destroy(struct page_alloc *pa)
 		fprintf(stderr, "page_alloc: %zu frame(s) still allocated at teardown\n",
 			used);
 	if (pa->ready)
-		pthread_mutex_destroy(&pa->zone_lock);
+		mlock_destroy(&pa->zone_lock);
 	free(pa->next);
 	free(pa->prev);
 	free(pa->head);
@@ -169,11 +170,12 @@ int pages_alloc(struct page_alloc *pa, unsigned int order, uint32_t owner,
 		return -EINVAL;
 	if (failinject_should_fail())
 		return -ENOMEM;
-	pthread_mutex_lock(&pa->zone_lock);
+	mcost(COST_PAGE_ALLOC);
+	mlock_lock(&pa->zone_lock);
 	for (o = order; o <= PAGE_MAX_ORDER && pa->free_head[o] == NO_FRAME; o++)
 		;
 	if (o > PAGE_MAX_ORDER) {
-		pthread_mutex_unlock(&pa->zone_lock);
+		mlock_unlock(&pa->zone_lock);
 		return -ENOMEM;
 	}
 	pfn = pa->free_head[o];
@@ -190,9 +192,11 @@ int pages_alloc(struct page_alloc *pa, unsigned int order, uint32_t owner,
 	}
 	atomic_store_explicit(&pa->refcount[pfn], 1, memory_order_relaxed);
 	pa->nfree -= (size_t)1 << order;
-	pthread_mutex_unlock(&pa->zone_lock);
-	if (zero)
+	mlock_unlock(&pa->zone_lock);
+	if (zero) {
 		memset(phys_to_virt(pa->m, pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+		mcost_n(COST_COPY_BYTE, PAGE_SIZE << order);	/* zeroing runs at copy speed */
+	}
 	*out = pfn;
 	return 0;
 }
@@ -211,6 +215,7 @@ void page_get(struct page_alloc *pa, pfn_t pfn)
 		return;
 	}
 	atomic_fetch_add(&pa->refcount[pfn], 1);
+	mcost(COST_PAGE_REF);
 }
 
 bool page_put(struct page_alloc *pa, pfn_t pfn)
@@ -231,23 +236,25 @@ bool page_put(struct page_alloc *pa, pfn_t pfn)
 			return false;
 		}
 	} while (!atomic_compare_exchange_weak(&pa->refcount[pfn], &old, old - 1));
+	mcost(COST_PAGE_REF);
 	if (old != 1)
 		return false;
+	mcost(COST_PAGE_FREE);
 
-	pthread_mutex_lock(&pa->zone_lock);
+	mlock_lock(&pa->zone_lock);
 	order = pa->order[pfn];
 	for (pfn_t i = 0; i < ((pfn_t)1 << order); i++) {
 		atomic_fetch_add_explicit(&pa->gen[pfn + i], 1, memory_order_release);
 		atomic_store_explicit(&pa->owner[pfn + i], 0, memory_order_relaxed);
 	}
-	pthread_mutex_unlock(&pa->zone_lock);
+	mlock_unlock(&pa->zone_lock);
 	/* Hooks see the frames dead but not yet reusable. */
 	for (unsigned int h = 0; h < pa->nhooks; h++)
 		pa->hooks[h].fn(pa->hooks[h].arg, pfn, order);
-	pthread_mutex_lock(&pa->zone_lock);
+	mlock_lock(&pa->zone_lock);
 	pa->nfree += (size_t)1 << order;
 	free_block_locked(pa, pfn, order);
-	pthread_mutex_unlock(&pa->zone_lock);
+	mlock_unlock(&pa->zone_lock);
 	return true;
 }
 
@@ -273,11 +280,11 @@ pfn_t page_head(const struct page_alloc *pa, pfn_t pfn)
 
 	if (pfn >= pa->nframes || !atomic_load(&pa->owner[pfn]))
 		return NO_FRAME;
-	pthread_mutex_lock((pthread_mutex_t *)&pa->zone_lock);
+	mlock_lock((struct mlock *)&pa->zone_lock);
 	h = pa->head[pfn];
 	if (!is_used_head(pa, h))
 		h = NO_FRAME;
-	pthread_mutex_unlock((pthread_mutex_t *)&pa->zone_lock);
+	mlock_unlock((struct mlock *)&pa->zone_lock);
 	return h;
 }
 
@@ -285,9 +292,9 @@ size_t page_alloc_free_frames(const struct page_alloc *pa)
 {
 	size_t n;
 
-	pthread_mutex_lock((pthread_mutex_t *)&pa->zone_lock);
+	mlock_lock((struct mlock *)&pa->zone_lock);
 	n = pa->nfree;
-	pthread_mutex_unlock((pthread_mutex_t *)&pa->zone_lock);
+	mlock_unlock((struct mlock *)&pa->zone_lock);
 	return n;
 }
 

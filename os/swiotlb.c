@@ -24,7 +24,9 @@
  */
 #include "os_int.h"
 
+#include <dmareuse/clock.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,7 @@ struct swiotlb_slot {
 };
 
 struct swiotlb_area {
-	pthread_mutex_t lock;	/* protects slots[first, first + n) and index */
+	struct mlock lock;	/* protects slots[first, first + n) and index */
 	size_t first, n, index;
 };
 
@@ -85,7 +87,7 @@ struct swiotlb *swiotlb_create(struct os *os, size_t bytes)
 		s->area[a].first = a * segs * SWIOTLB_SEGSIZE;
 		s->area[a].n = a == s->nareas - 1 ? s->nslots - s->area[a].first :
 			segs * SWIOTLB_SEGSIZE;
-		pthread_mutex_init(&s->area[a].lock, NULL);
+		mlock_init(&s->area[a].lock, "swiotlb area", MLOCK_MODELLED);
 	}
 	return s;
 
@@ -106,7 +108,7 @@ void swiotlb_destroy(struct os *os, struct swiotlb *s)
 		fprintf(stderr, "swiotlb: %zu slot(s) still in use at teardown\n",
 			atomic_load(&s->used));
 	for (unsigned int a = 0; a < s->nareas; a++)
-		pthread_mutex_destroy(&s->area[a].lock);
+		mlock_destroy(&s->area[a].lock);
 	page_put(os->pa, s->pfn);
 	free(s->slot);
 	free(s->area);
@@ -159,7 +161,8 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 	for (unsigned int t = 0; t < s->nareas && i < 0; t++) {
 		struct swiotlb_area *a = &s->area[(home + t) % s->nareas];
 
-		pthread_mutex_lock(&a->lock);
+		mlock_lock(&a->lock);
+		mcost(COST_SLOT);
 		i = area_find_locked(s, a, need);
 		if (i >= 0) {
 			tlb = s->start + (phys_addr_t)i * SWIOTLB_SLOT_SIZE + off;
@@ -169,7 +172,7 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 					.owner = owner, .run = (unsigned int)(need - k),
 				};
 		}
-		pthread_mutex_unlock(&a->lock);
+		mlock_unlock(&a->lock);
 	}
 	if (i < 0)
 		return 0;
@@ -186,6 +189,7 @@ phys_addr_t swiotlb_map(struct swiotlb *s, struct machine *m, phys_addr_t orig,
 	 */
 	(void)dir;
 	memcpy(va, phys_to_virt(m, orig), size);
+	mcost_n(COST_COPY_BYTE, need * SWIOTLB_SLOT_SIZE);	/* padding and copy */
 	return tlb;
 }
 
@@ -244,6 +248,7 @@ static void bounce_copy(struct swiotlb *s, struct machine *m, phys_addr_t tlb, s
 	b = phys_to_virt(m, tlb);
 	o = phys_to_virt(m, orig);
 	memcpy(to_bounce ? b : o, to_bounce ? o : b, size);
+	mcost_n(COST_COPY_BYTE, size);
 }
 
 void swiotlb_sync_for_cpu(struct swiotlb *s, struct machine *m, phys_addr_t tlb,
@@ -278,11 +283,12 @@ void swiotlb_unmap(struct swiotlb *s, phys_addr_t tlb)
 	for (unsigned int k = 0; k < s->nareas; k++)
 		if (i >= s->area[k].first && i < s->area[k].first + s->area[k].n)
 			a = &s->area[k];
-	pthread_mutex_lock(&a->lock);
+	mlock_lock(&a->lock);
+	mcost(COST_SLOT);
 	run = s->slot[i].run;
 	for (size_t k = 0; k < run; k++)
 		s->slot[i + k] = (struct swiotlb_slot){ 0 };
-	pthread_mutex_unlock(&a->lock);
+	mlock_unlock(&a->lock);
 	atomic_fetch_sub(&s->used, run);
 }
 
@@ -293,7 +299,7 @@ size_t swiotlb_release_owner(struct swiotlb *s, const void *owner)
 	for (unsigned int k = 0; k < s->nareas; k++) {
 		struct swiotlb_area *a = &s->area[k];
 
-		pthread_mutex_lock(&a->lock);
+		mlock_lock(&a->lock);
 		/* Runs never leave their area; the first slot met is a run's head. */
 		for (size_t i = a->first; i < a->first + a->n; i++) {
 			size_t run = s->slot[i].run;
@@ -306,7 +312,7 @@ size_t swiotlb_release_owner(struct swiotlb *s, const void *owner)
 			freed++;
 			i += run - 1;
 		}
-		pthread_mutex_unlock(&a->lock);
+		mlock_unlock(&a->lock);
 	}
 	return freed;
 }

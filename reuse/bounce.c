@@ -253,6 +253,7 @@ static void copy_in(void *bounce, const void *cpu, size_t len, enum rcopy_method
 		osdep_copy_to_device(bounce, cpu, len);
 	else
 		memcpy(bounce, cpu, len);
+	osdep_cost_copy(len);
 }
 
 /*
@@ -491,6 +492,7 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h)
 		struct rb_area *a = &b->areas[buf->area];
 
 		memcpy(h->cpu, buf->va, h->len);
+		osdep_cost_copy(h->len);
 		osdep_lock(&a->lock);
 		a->st.bytes_copied += h->len;
 		osdep_unlock(&a->lock);
@@ -537,8 +539,10 @@ int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
 	if (used > h->len)
 		return used_refused(b, h, used);
 	a = &b->areas[buf->area];
-	if (dir_from_device(h->dir))
+	if (dir_from_device(h->dir)) {
 		memcpy(h->cpu, buf->va, n);
+		osdep_cost_copy(n);
+	}
 	osdep_lock(&a->lock);
 	/* Checked again where it counts: two racing unmaps of one lend free it once. */
 	if (!lent_as(b, buf, h)) {

@@ -179,6 +179,7 @@ static struct rc_entry *lookup_lend(struct rcache *c, unsigned int bucket, osdep
 {
 	struct rc_entry *e = OSDEP_LOAD_ACQUIRE(c->hash[bucket]);
 
+	osdep_cost_lookup();
 	for (unsigned int n = 0; e && n < RC_WALK_MAX; n++, e = OSDEP_LOAD_ACQUIRE(e->hnext)) {
 		if (!key_is(e, page, offset, len, dir))
 			continue;

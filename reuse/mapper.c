@@ -127,6 +127,7 @@ size_t reuse_measure_crossover(osdep_dev_t *dev, uint64_t *pair_ns,
 
 			for (unsigned int i = 0; i < REPS; i++) {
 				memcpy(d, s, sz);
+				osdep_cost_copy(sz);
 				/* keep the copy from being optimised away */
 				__asm__ volatile("" : : "r"(d) : "memory");
 			}

@@ -4,7 +4,8 @@
  *
  * Pages are frame numbers of the lab's arena; references go to the head of
  * the allocated block, as Linux's get_page() on a tail page does.  Locks
- * are pthread mutexes (ThreadSanitizer understands them).  Everything is
+ * are the lab's (mthread.h): pthread mutexes in real time, which
+ * ThreadSanitizer understands, modelled locks in virtual time.  Everything is
  * inline so the reuse layer's hit paths cost no extra calls.
  */
 #ifndef DMAREUSE_OSDEP_OS_H
@@ -13,9 +14,9 @@
 #include <dmareuse/clock.h>
 #include <dmareuse/dma.h>
 #include <dmareuse/failinject.h>
+#include <dmareuse/mthread.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,7 +34,7 @@
 
 typedef struct dma_device osdep_dev_t;
 typedef pfn_t osdep_page_t;
-typedef pthread_mutex_t osdep_lock_t;
+typedef struct mlock osdep_lock_t;
 typedef struct dma_iova_state osdep_iova_state_t;
 typedef struct dma_unmap_desc osdep_unmap_t;	/* addr, size, dir */
 typedef _Atomic int osdep_atomic_t;		/* a small state word */
@@ -41,10 +42,10 @@ typedef _Atomic uint64_t osdep_counter_t;	/* a statistics counter */
 
 #define OSDEP_NO_PAGE (~(osdep_page_t)0)
 
-static inline void osdep_lock_init(osdep_lock_t *l) { pthread_mutex_init(l, NULL); }
-static inline void osdep_lock_destroy(osdep_lock_t *l) { pthread_mutex_destroy(l); }
-static inline void osdep_lock(osdep_lock_t *l) { pthread_mutex_lock(l); }
-static inline void osdep_unlock(osdep_lock_t *l) { pthread_mutex_unlock(l); }
+static inline void osdep_lock_init(osdep_lock_t *l) { mlock_init(l, "reuse", MLOCK_MODELLED); }
+static inline void osdep_lock_destroy(osdep_lock_t *l) { mlock_destroy(l); }
+static inline void osdep_lock(osdep_lock_t *l) { mlock_lock(l); }
+static inline void osdep_unlock(osdep_lock_t *l) { mlock_unlock(l); }
 
 /* Acquire/release: as Linux's atomic_read/atomic_set on x86, no locked instruction. */
 static inline int osdep_atomic_read(osdep_atomic_t *a)
@@ -267,6 +268,10 @@ static inline void osdep_copy_to_device(void *dst, const void *src, size_t n)
 }
 
 static inline uint64_t osdep_now_ns(void) { return mclock_now(); }
+
+/* Virtual time charges these from the profile's cost table; real time pays itself. */
+static inline void osdep_cost_copy(size_t n) { mcost_n(COST_COPY_BYTE, n); }
+static inline void osdep_cost_lookup(void) { mcost(COST_HASH); }
 
 static inline unsigned int osdep_cpu_id(void) { return os_this_cpu(); }
 
