@@ -229,6 +229,7 @@ static void fq_flush_locked(struct dma_device *dev, struct flush_queue *fq)
 
 	if (!fq->n)
 		return;
+	mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
 	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 	st_inc(dev, inv_cmds);
 	st_inc(dev, fq_flushes);
@@ -557,6 +558,7 @@ static void iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t si
 			.iova = iova, .npages = npages,
 		};
 
+		mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
 		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 		st_inc(dev, inv_cmds);
 		free_iova_fast(dev->iovad, iova >> PAGE_SHIFT, npages);
@@ -958,6 +960,7 @@ int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size
 			};
 			ncmd = 1;
 		}
+		mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
 		iommu_cmdq_submit(dev->os->m, os_this_cpu(), cmds, ncmd, true);
 		st_add(dev, inv_cmds, ncmd);
 		/* Translations are gone: the IOVAs may be handed out again. */
@@ -1795,6 +1798,7 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 	 */
 	emit_unlink_runs(dev, state->addr + offset, size, dir);
 	iommu_unmap(dev->dom, state->addr + offset, size);
+	mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
 	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 	st_inc(dev, inv_cmds);
 	st_inc(dev, unmaps);

@@ -61,6 +61,8 @@ enum vtime_cost {
 	COST_IOVA_DEPOT,	/* a magazine exchanged with the depot (under its lock) */
 	COST_IOVA_SLOW,		/* IOVA alloc or free in the range tree (under its lock) */
 	COST_PTE_WRITE,		/* write or clear one leaf PTE */
+	COST_TLB_GATHER,	/* an invalidating unmap's bookkeeping: gather the range,
+				 * build the commands, check ATS (once per flush) */
 	COST_PT_WALK,		/* software walk from the root to a leaf table */
 	COST_PAGE_ALLOC,	/* one buddy allocation */
 	COST_PAGE_FREE,		/* one buddy free */

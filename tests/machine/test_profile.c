@@ -204,8 +204,8 @@ static void test_bad_keys(void)
 	n = snprintf(text, sizeof(text), "%ssynch_ns = 1\n", good);
 	expect_refused("unknown.profile", text, (size_t)n, -EINVAL,
 		       PARTS("unknown.profile:14: unknown key 'synch_ns' "
-			     "(expected one of: name, ",
-			     "iotlb_miss_ns, source, note)"));
+			     "(expected one of: based_on, name, ",
+			     "iotlb_miss_ns, source, note, cost_CLASS_ns)"));
 	n = snprintf(text, sizeof(text), "%s = 1\n", good);
 	expect_refused("nokey.profile", text, (size_t)n, -EINVAL,
 		       PARTS("nokey.profile:14: no key before '='"));
@@ -283,6 +283,150 @@ static void cleanup(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* A full cost table as profile lines: class c costs c + 0.25 ns (c + 250 ps). */
+static size_t cost_lines(char *buf, size_t cap, int skip)
+{
+	size_t off = 0;
+
+	for (int c = 0; c < COST_COUNT; c++)
+		if (c != skip)
+			off += (size_t)snprintf(buf + off, cap - off, "cost_%s_ns = %d.25\n",
+						vtime_cost_name((enum vtime_cost)c), c);
+	return off;
+}
+
+/* The cost table: parsed to the picosecond, all or nothing, never negative. */
+static void test_cost_table(void)
+{
+	static char text[8192];
+	struct platform_profile p;
+	char err[1024];
+	const char *path;
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "%s", good);
+	n += cost_lines(text + n, sizeof(text) - n, -1);
+	path = put_file("costs.profile", text, n);
+	REQUIRE(path);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.has_costs);
+	for (int c = 0; c < COST_COUNT; c++)
+		CHECK(p.cost_ps[c] == (uint64_t)c * 1000 + 250, "class %s: %llu ps",
+		      vtime_cost_name((enum vtime_cost)c), (unsigned long long)p.cost_ps[c]);
+	/* Without any cost key the profile is valid, for real time only. */
+	path = put_file("nocosts.profile", good, strlen(good));
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(!p.has_costs);
+	/* One class missing: named, with how many were given. */
+	n = (size_t)snprintf(text, sizeof(text), "%s", good);
+	n += cost_lines(text + n, sizeof(text) - n, COST_HASH);
+	expect_refused("partial.profile", text, n, -EINVAL,
+		       PARTS("partial.profile: missing key 'cost_hash_ns'", "all or nothing"));
+	/* Negative, too many decimals, junk, unknown class: each named. */
+	n = (size_t)snprintf(text, sizeof(text), "%scost_lock_ns = -1\n", good);
+	expect_refused("negative.profile", text, n, -EINVAL,
+		       PARTS("negative.profile:14: key 'cost_lock_ns': bad value '-1'",
+			     "non-negative"));
+	n = (size_t)snprintf(text, sizeof(text), "%scost_lock_ns = 1.0001\n", good);
+	expect_refused("decimals.profile", text, n, -EINVAL,
+		       PARTS("decimals.profile:14: key 'cost_lock_ns': bad value '1.0001'"));
+	n = (size_t)snprintf(text, sizeof(text), "%scost_lock_ns = 1e3\n", good);
+	expect_refused("junk.profile", text, n, -EINVAL,
+		       PARTS("junk.profile:14: key 'cost_lock_ns': bad value '1e3'"));
+	n = (size_t)snprintf(text, sizeof(text), "%scost_lock_ns =\n", good);
+	expect_refused("emptycost.profile", text, n, -EINVAL,
+		       PARTS("emptycost.profile:14: key 'cost_lock_ns': empty value"));
+	n = (size_t)snprintf(text, sizeof(text), "%scost_nosuch_ns = 1\n", good);
+	expect_refused("class.profile", text, n, -EINVAL,
+		       PARTS("class.profile:14: unknown cost key 'cost_nosuch_ns'"));
+	n = (size_t)snprintf(text, sizeof(text), "%scost_lock_ns = 1\ncost_lock_ns = 2\n", good);
+	expect_refused("twice.profile", text, n, -EINVAL,
+		       PARTS("twice.profile:15: key 'cost_lock_ns' given twice"));
+}
+
+/* Queue-model keys: values named, and keys of another model refused. */
+static void test_cmdq_model_keys(void)
+{
+	char text[2048];
+	struct platform_profile p;
+	char err[1024];
+	const char *path;
+	int n;
+
+	n = snprintf(text, sizeof(text), "%scmdq_lock_hold = command\ncmdq_sync_poll = unlocked\n"
+		     "inv_latency_ns = 9\ninv_range_page_ns = 8\n", good);
+	path = put_file("lock.profile", text, (size_t)n);
+	REQUIRE(path);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.cmdq_model == CMDQ_LOCK && p.cmdq_lock_hold == CMDQ_HOLD_COMMAND &&
+	      p.cmdq_sync_poll == CMDQ_POLL_UNLOCKED && p.inv_latency_ns == 9 &&
+	      p.inv_range_page_ns == 8);
+	/* Left out: one acquisition per batch, SYNC polled holding the lock. */
+	path = put_file("default.profile", good, strlen(good));
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.cmdq_lock_hold == CMDQ_HOLD_BATCH && p.cmdq_sync_poll == CMDQ_POLL_LOCKED &&
+	      p.ecmdq_cpus == 1);
+	n = snprintf(text, sizeof(text), "%scmdq_lock_hold = sometimes\n", good);
+	expect_refused("hold.profile", text, (size_t)n, -EINVAL,
+		       PARTS("hold.profile:14: key 'cmdq_lock_hold': bad value 'sometimes' "
+			     "(expected 'command' or 'batch')"));
+	/* ecmdq with its group size; a lock-only key under it is refused. */
+	{
+		const char *at = strstr(good, "cmdq_model = lock\n");
+
+		n = snprintf(text, sizeof(text), "%.*scmdq_model = ecmdq\n%secmdq_cpus = 4\n",
+			     (int)(at - good), good, at + strlen("cmdq_model = lock\n"));
+	}
+	path = put_file("ecmdq.profile", text, (size_t)n);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.cmdq_model == CMDQ_ECMDQ && p.ecmdq_cpus == 4);
+	n += snprintf(text + n, sizeof(text) - (size_t)n, "cmdq_sync_poll = locked\n");
+	expect_refused("ecmdqlock.profile", text, (size_t)n, -EINVAL,
+		       PARTS("key 'cmdq_sync_poll' applies to cmdq_model = lock only"));
+	n = snprintf(text, sizeof(text), "%secmdq_cpus = 2\n", good);
+	expect_refused("ecmdqcpus.profile", text, (size_t)n, -EINVAL,
+		       PARTS("key 'ecmdq_cpus' applies to cmdq_model = ecmdq only"));
+}
+
+/* based_on: the base's keys are given, may be set again once, and chain at most 4 deep. */
+static void test_based_on(void)
+{
+	char text[2048];
+	struct platform_profile p;
+	char err[1024];
+	const char *path;
+	int n;
+
+	REQUIRE(put_file("base.profile", good, strlen(good)));
+	n = snprintf(text, sizeof(text), "based_on = ./base.profile\nname = derived\n"
+		     "sync_ns = 60\nsource = the derived one\n");
+	path = put_file("derived.profile", text, (size_t)n);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(!strcmp(p.name, "derived") && p.sync_ns == 60 && p.inv_all_ns == 5 &&
+	      p.iotlb_sets == 64 && p.nsources == 1, "name %s sync %llu", p.name,
+	      (unsigned long long)p.sync_ns);
+	/* The base's name is not inherited. */
+	n = snprintf(text, sizeof(text), "based_on = ./base.profile\nsync_ns = 60\n");
+	expect_refused("noname.profile", text, (size_t)n, -EINVAL,
+		       PARTS("noname.profile: missing key 'name'"));
+	/* An override once; twice is refused. */
+	n = snprintf(text, sizeof(text), "based_on = ./base.profile\nname = d\nsync_ns = 1\n"
+		     "sync_ns = 2\n");
+	expect_refused("twice.profile", text, (size_t)n, -EINVAL,
+		       PARTS("twice.profile:4: key 'sync_ns' given twice"));
+	/* First or not at all. */
+	n = snprintf(text, sizeof(text), "name = d\nbased_on = ./base.profile\n");
+	expect_refused("late.profile", text, (size_t)n, -EINVAL,
+		       PARTS("late.profile:2: key 'based_on' after other keys"));
+	/* A missing base is named; so is a loop. */
+	n = snprintf(text, sizeof(text), "based_on = nosuch.profile/x\nname = d\n");
+	expect_refused("missing.profile", text, (size_t)n, -ENOENT,
+		       PARTS("nosuch.profile/x", "the base of"));
+	n = snprintf(text, sizeof(text), "based_on = ./loop.profile\nname = l\n");
+	expect_refused("loop.profile", text, (size_t)n, -EINVAL,
+		       PARTS("more than 4 profiles deep"));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -295,6 +439,9 @@ int main(int argc, char **argv)
 		TEST(test_bad_keys),
 		TEST(test_directory_is_not_a_profile),
 		TEST(test_missing_profile_dir),
+		TEST(test_cost_table),
+		TEST(test_cmdq_model_keys),
+		TEST(test_based_on),
 	};
 	int ret;
 

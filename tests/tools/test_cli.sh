@@ -78,7 +78,7 @@ expect_usage profile-sets-pow2 "key 'iotlb_sets': bad value '500' (expected a po
 printf 'name = a\nname = b\n' >"$tmp/dup.profile"
 expect_usage profile-duplicate "dup.profile:2: key 'name' given twice" map --platform "$tmp/dup.profile"
 sed 's/^cmdq_model = lockfree/cmdq_model = fifo/' "$good" >"$tmp/model.profile"
-expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock' or 'lockfree')" map --platform "$tmp/model.profile"
+expect_usage profile-bad-model "key 'cmdq_model': bad value 'fifo' (expected 'lock', 'lockfree' or 'ecmdq')" map --platform "$tmp/model.profile"
 
 # Source lines: the limit is 16 of them, not a value length.
 cp "$good" "$tmp/src17.profile"
