@@ -40,7 +40,9 @@
  *     ENOMEM and one line;
  *   - the threads are stopped through a flag they all poll, so stopping
  *     costs one turn of each thread on a CPU, not one scheduler period per
- *     thread (1024 threads on one vCPU took minutes).
+ *     thread (1024 threads on one vCPU took minutes);
+ *   - a failed run must not leave later runs failing: see "The guard
+ *     mapping" below.
  * Any thread count up to 1024 is accepted whatever the number of CPUs, as
  * upstream does: with more threads than CPUs they take turns, and a run
  * takes its @seconds plus the start and stop of its threads (8-15 s for
@@ -81,14 +83,37 @@
 
 #define MB_FILE_NAME	"dma_map_benchmark"
 
+/*
+ * The guard mapping.  Linux's IOVA allocator (drivers/iommu/iova.c) keeps a
+ * "32-bit space is full" mark: once an allocation below 4 GiB fails, every
+ * later one of that size or larger below 4 GiB fails at once, without a
+ * search, until an IOVA below 4 GiB is freed back to the allocator's tree.
+ * A failed allocation also empties the allocator's per-CPU caches first,
+ * and the benchmark's default mask is 32 bits, so one run that ran out of
+ * IOVA space under a narrow mask (a 20-bit mask has 255 pages of it; a lazy
+ * domain's flush queue alone holds up to 256 IOVAs) left every later
+ * 32-bit run of the boot failing with ENOMEM.  Each run therefore maps this
+ * guard under a 32-bit mask before it starts and unmaps it after: the guard
+ * is larger than the per-CPU caches take (32 pages), so its free goes to
+ * the tree and clears the mark.  A lazy domain frees it from its flush
+ * queue within 10 ms, so there a run waits MB_FQ_WAIT_MS after unmapping
+ * it (a run that succeeded may have set the mark too: under a mask above
+ * 32 bits each map tries below 4 GiB first).
+ */
+#define MB_GUARD_ORDER	6	/* 64 pages: beyond the IOVA caches' 32 */
+#define MB_FQ_WAIT_MS	50	/* a flush queue frees within 10 ms */
+
 /**
  * struct edu_map_bench - the debugfs interface of one device.
  * @edu:	the device measured.
  * @run_lock:	one benchmark run at a time: a run changes the DMA mask.
+ * @guard:	MB_GUARD_ORDER pages mapped around each run (see above), or
+ *		NULL when they could not be allocated.
  */
 struct edu_map_bench {
 	struct edu_dev *edu;
 	struct mutex run_lock;
+	struct page *guard;
 };
 
 /*
@@ -282,6 +307,30 @@ static void mb_threads_free(struct mb_thread *th, unsigned int n)
 	kfree(th);
 }
 
+/* Map the guard under a 32-bit mask; the caller restores the mask. */
+static dma_addr_t mb_guard_map(struct edu_map_bench *mb)
+{
+	struct device *dev = mb->edu->dev;
+
+	if (!mb->guard || dma_set_mask(dev, DMA_BIT_MASK(32)))
+		return DMA_MAPPING_ERROR;
+	return dma_map_page_attrs(dev, mb->guard, 0, PAGE_SIZE << MB_GUARD_ORDER,
+				  DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+static void mb_guard_unmap(struct edu_map_bench *mb, dma_addr_t guard)
+{
+	struct device *dev = mb->edu->dev;
+	const char *type;
+
+	if (dma_mapping_error(dev, guard))
+		return;
+	dma_unmap_page_attrs(dev, guard, PAGE_SIZE << MB_GUARD_ORDER,
+			     DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+	if (!strcmp(edu_iommu_mode(dev, &type), "lazy"))
+		msleep(MB_FQ_WAIT_MS);
+}
+
 static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 {
 	const struct edu_strategy_ops *ops = edu_bench_strategy();
@@ -292,6 +341,7 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 	unsigned int order = get_order(len);
 	bool overflow = false, stop = false;
 	struct mb_thread *th;
+	dma_addr_t guard;
 	unsigned int i;
 	u64 old_mask;
 	int ret;
@@ -307,6 +357,7 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 	}
 
 	old_mask = dma_get_mask(dev);
+	guard = mb_guard_map(mb);
 	ret = dma_set_mask(dev, DMA_BIT_MASK(p->dma_bits));
 	if (ret) {
 		dev_err(dev, "dma_map_benchmark: dma_bits=%u: this device cannot take a %u-bit DMA mask in this IOMMU mode\n",
@@ -415,6 +466,7 @@ out_mask:
 	if (dma_set_mask(dev, old_mask))
 		dev_err(dev, "dma_map_benchmark: could not restore the DMA mask %#llx\n",
 			old_mask);
+	mb_guard_unmap(mb, guard);
 	return ret;
 }
 
@@ -485,6 +537,15 @@ static void __maybe_unused mb_check_abi(void)
 #endif
 }
 
+static void mb_free(struct edu_map_bench *mb)
+{
+	if (!mb)
+		return;
+	if (mb->guard)
+		__free_pages(mb->guard, MB_GUARD_ORDER);
+	kfree(mb);
+}
+
 /**
  * edu_map_bench_create() - create /sys/kernel/debug/dma_map_benchmark.
  * @edu: the device whose mappings are measured.
@@ -507,6 +568,9 @@ int edu_map_bench_create(struct edu_dev *edu)
 		return -ENOMEM;
 	mb->edu = edu;
 	mutex_init(&mb->run_lock);
+	mb->guard = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MB_GUARD_ORDER);
+	if (!mb->guard)
+		dev_notice(edu->dev, "dma_map_benchmark: no guard pages: a run that runs out of IOVA space may leave later 32-bit runs failing\n");
 
 	d = debugfs_create_file(MB_FILE_NAME, 0600, NULL, mb, &mb_fops);
 	if (IS_ERR_OR_NULL(d)) {
@@ -517,7 +581,7 @@ int edu_map_bench_create(struct edu_dev *edu)
 			 "debugfs unavailable");
 		pr_info(EDU_RESULT "map_benchmark_debugfs PASS skipped err=%ld\n",
 			d ? PTR_ERR(d) : 0L);
-		kfree(mb);
+		mb_free(mb);
 		return 0;
 	}
 	edu->debugfs = d;
@@ -537,6 +601,6 @@ void edu_map_bench_destroy(struct edu_dev *edu)
 {
 	debugfs_remove(edu->debugfs);
 	edu->debugfs = NULL;
-	kfree(edu->bench);
+	mb_free(edu->bench);
 	edu->bench = NULL;
 }
