@@ -50,11 +50,14 @@ STALE_TESTS="stale_unmap stale_stop_reuse stale_cache_release pin_cache"
 LAZY_NA_STRATEGIES="reuse cache auto"
 # Tests that need one of those objects.
 LAZY_NA_TESTS="stale_stop_reuse stale_cache_release pin_cache shrinker_setup
-	debugfs_counters shrinker"
+	debugfs_counters shrinker map_benchmark_teardown_log"
 # Results every boot must print, besides the per-strategy ones.
 COMMON_RESULTS="iommu_mode insmod_dmareuse strategy_param_reject insmod
 	shrinker_setup debugfs_counters shrinker map_benchmark_debugfs
-	map_benchmark_ioctl $STALE_TESTS bounce_rx_partial bounce_copy_choice rmmod rmmod_dmareuse
+	map_benchmark_ioctl map_benchmark_field_limits map_benchmark_dma_bits_below_20
+	map_benchmark_after_failed_run map_benchmark_nomem_no_splat
+	map_benchmark_1024_threads map_benchmark_teardown_log
+	$STALE_TESTS bounce_rx_partial bounce_copy_choice rmmod rmmod_dmareuse
 	init_done"
 
 kernel=/boot/vmlinuz-$KMOD_KVER
