@@ -15,7 +15,10 @@
  *     map, wait @dma_trans_ns, unmap, in a loop for @seconds;
  *   - each map and each unmap is timed separately; the reply carries the
  *     mean and standard deviation of each over all threads, in 100 ns units;
- *   - the device's DMA mask is set to @dma_bits for the run and restored.
+ *   - the device's DMA mask is set to @dma_bits for the run and restored,
+ *     whether the run succeeds or fails;
+ *   - a field out of its range (map_benchmark_abi.h; dma_bits below 20
+ *     too, as upstream's tool) is refused with EINVAL and one log line.
  *
  * Differences, on purpose: the mapping goes through a DMA strategy (module
  * parameter strategy=, read at the start of each run; see edu_strategy.c),
@@ -29,6 +32,21 @@
  * before converting to 100 ns units (upstream truncates each sample), and
  * non-zero reserved bytes are refused.  Only one run at a time; a second
  * caller waits.
+ *
+ * Bounds, so that no request can take the guest down with it:
+ *   - the buffers of a run may take at most half the available memory,
+ *     and each is allocated without retries or a failure report
+ *     (__GFP_NORETRY | __GFP_NOWARN): a request beyond that fails with
+ *     ENOMEM and one line;
+ *   - the threads are stopped through a flag they all poll, so stopping
+ *     costs one turn of each thread on a CPU, not one scheduler period per
+ *     thread (1024 threads on one vCPU took minutes);
+ *   - a failed run must not leave later runs failing: see "The guard
+ *     mapping" below.
+ * Any thread count up to 1024 is accepted whatever the number of CPUs, as
+ * upstream does: with more threads than CPUs they take turns, and a run
+ * takes its @seconds plus the start and stop of its threads (8-15 s for
+ * 1024 threads on the harness's one emulated vCPU).
  *
  * If the path already exists (the upstream module is loaded), the file is
  * not created and the driver goes on without it.
@@ -47,6 +65,7 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -64,20 +83,53 @@
 
 #define MB_FILE_NAME	"dma_map_benchmark"
 
+/*
+ * The guard mapping.  Linux's IOVA allocator (drivers/iommu/iova.c) keeps a
+ * "32-bit space is full" mark: once an allocation below 4 GiB fails, every
+ * later one of that size or larger below 4 GiB fails at once, without a
+ * search, until an IOVA below 4 GiB is freed back to the allocator's tree.
+ * A failed allocation also empties the allocator's per-CPU caches first,
+ * and the benchmark's default mask is 32 bits, so one run that ran out of
+ * IOVA space under a narrow mask (a 20-bit mask has 255 pages of it; a lazy
+ * domain's flush queue alone holds up to 256 IOVAs) left every later
+ * 32-bit run of the boot failing with ENOMEM.  Each run therefore maps this
+ * guard under a 32-bit mask before it starts and unmaps it after: the guard
+ * is larger than the per-CPU caches take (32 pages), so its free goes to
+ * the tree and clears the mark.  A lazy domain frees it from its flush
+ * queue within 10 ms, so there a run waits MB_FQ_WAIT_MS after unmapping
+ * it (a run that succeeded may have set the mark too: under a mask above
+ * 32 bits each map tries below 4 GiB first).
+ */
+#define MB_GUARD_ORDER	6	/* 64 pages: beyond the IOVA caches' 32 */
+#define MB_FQ_WAIT_MS	50	/* a flush queue frees within 10 ms */
+
 /**
  * struct edu_map_bench - the debugfs interface of one device.
  * @edu:	the device measured.
  * @run_lock:	one benchmark run at a time: a run changes the DMA mask.
+ * @guard:	MB_GUARD_ORDER pages mapped around each run (see above), or
+ *		NULL when they could not be allocated.
  */
 struct edu_map_bench {
 	struct edu_dev *edu;
 	struct mutex run_lock;
+	struct page *guard;
 };
 
-/* Per-thread state; written only by its thread until kthread_stop(). */
+/*
+ * Per-thread state; written only by its thread until kthread_stop().
+ * @stop points to the run's stop flag, set once by the ioctl when the run's
+ * time is up.  Every thread polls it, so that all of them leave their loops
+ * on their next turn on a CPU: kthread_stop() of one thread after another
+ * would wait for each in turn to be scheduled among all the others still
+ * running, a whole scheduler period per thread (minutes for 1024 threads on
+ * one CPU).  The flag orders nothing else: the counters are read after
+ * kthread_stop(), which waits for the thread's exit.
+ */
 struct mb_thread {
 	struct task_struct *task;
 	struct edu_strategy *s;
+	const bool *stop;
 	struct page *pages;
 	unsigned int order;
 	size_t len;
@@ -111,7 +163,7 @@ static int mb_thread_fn(void *data)
 	dma_addr_t a;
 	void *lent;
 
-	while (!kthread_should_stop()) {
+	while (!READ_ONCE(*t->stop) && !kthread_should_stop()) {
 		t0 = ktime_get_ns();
 		if (own) {
 			lent = edu_get(t->s, t->len, t->dir, &a);
@@ -155,27 +207,87 @@ static u64 mb_stddev_100ns(u64 sum10, u64 sq, u64 n)
 	return ex2 > m2 ? int_sqrt64(ex2 - m2) / 10 : 0;
 }
 
-static int mb_validate(const struct dmareuse_map_benchmark *p)
+/*
+ * Every field of a request, checked before anything is allocated.  A bad
+ * one is refused with -EINVAL and one line naming the field, its value and
+ * what is accepted (the limits are upstream's, restated in
+ * map_benchmark_abi.h; the node must also be online, since its memory is
+ * allocated from).
+ */
+static int mb_validate(struct device *dev,
+		       const struct dmareuse_map_benchmark *p)
 {
-	if (p->threads < 1 || p->threads > DMAREUSE_MAP_BENCHMARK_MAX_THREADS)
+	const u8 *bad;
+
+	if (p->threads < 1 || p->threads > DMAREUSE_MAP_BENCHMARK_MAX_THREADS) {
+		dev_err(dev, "dma_map_benchmark: threads=%u: expected 1 to %u\n",
+			p->threads, DMAREUSE_MAP_BENCHMARK_MAX_THREADS);
 		return -EINVAL;
-	if (p->seconds < 1 || p->seconds > DMAREUSE_MAP_BENCHMARK_MAX_SECONDS)
+	}
+	if (p->seconds < 1 || p->seconds > DMAREUSE_MAP_BENCHMARK_MAX_SECONDS) {
+		dev_err(dev, "dma_map_benchmark: seconds=%u: expected 1 to %u\n",
+			p->seconds, DMAREUSE_MAP_BENCHMARK_MAX_SECONDS);
 		return -EINVAL;
-	if (p->dma_trans_ns > DMAREUSE_MAP_BENCHMARK_MAX_TRANS_NS)
+	}
+	if (p->dma_trans_ns > DMAREUSE_MAP_BENCHMARK_MAX_TRANS_NS) {
+		dev_err(dev, "dma_map_benchmark: dma_trans_ns=%u: expected 0 to %u (10 ms)\n",
+			p->dma_trans_ns, DMAREUSE_MAP_BENCHMARK_MAX_TRANS_NS);
 		return -EINVAL;
-	if (p->granule < 1 || p->granule > DMAREUSE_MAP_BENCHMARK_MAX_GRANULE)
+	}
+	if (p->granule < 1 || p->granule > DMAREUSE_MAP_BENCHMARK_MAX_GRANULE) {
+		dev_err(dev, "dma_map_benchmark: granule=%u: expected 1 to %u pages\n",
+			p->granule, DMAREUSE_MAP_BENCHMARK_MAX_GRANULE);
 		return -EINVAL;
-	if (p->dma_bits < 1 || p->dma_bits > 64)
+	}
+	if (p->dma_bits < DMAREUSE_MAP_BENCHMARK_MIN_DMA_BITS || p->dma_bits > 64) {
+		dev_err(dev, "dma_map_benchmark: dma_bits=%u: expected %u to 64\n",
+			p->dma_bits, DMAREUSE_MAP_BENCHMARK_MIN_DMA_BITS);
 		return -EINVAL;
+	}
 	if (p->dma_dir != DMAREUSE_MAP_BIDIRECTIONAL &&
 	    p->dma_dir != DMAREUSE_MAP_TO_DEVICE &&
-	    p->dma_dir != DMAREUSE_MAP_FROM_DEVICE)
+	    p->dma_dir != DMAREUSE_MAP_FROM_DEVICE) {
+		dev_err(dev, "dma_map_benchmark: dma_dir=%u: expected %u (bidirectional), %u (to device) or %u (from device)\n",
+			p->dma_dir, DMAREUSE_MAP_BIDIRECTIONAL,
+			DMAREUSE_MAP_TO_DEVICE, DMAREUSE_MAP_FROM_DEVICE);
 		return -EINVAL;
+	}
 	if (p->node != NUMA_NO_NODE &&
-	    (p->node < 0 || p->node >= MAX_NUMNODES || !node_possible(p->node)))
+	    (p->node < 0 || p->node >= MAX_NUMNODES || !node_online(p->node))) {
+		dev_err(dev, "dma_map_benchmark: node=%d: expected %d (any node) or an online NUMA node (%*pbl)\n",
+			p->node, NUMA_NO_NODE,
+			nodemask_pr_args(&node_states[N_ONLINE]));
 		return -EINVAL;
-	if (memchr_inv(p->expansion, 0, sizeof(p->expansion)))
+	}
+	bad = memchr_inv(p->expansion, 0, sizeof(p->expansion));
+	if (bad) {
+		dev_err(dev, "dma_map_benchmark: expansion[%td]=%u: expected every reserved byte to be 0\n",
+			bad - p->expansion, *bad);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The buffers of a run, all allocated before it starts, may take at most
+ * half of the memory the kernel reports available: a request beyond that
+ * (200 threads of 4 MiB in a 512 MiB guest) would leave the rest of the
+ * system, down to the threads' own stacks, without memory.
+ */
+static int mb_check_memory(struct device *dev,
+			   const struct dmareuse_map_benchmark *p,
+			   unsigned int order)
+{
+	unsigned long need = (unsigned long)p->threads << order;
+	long avail = si_mem_available();
+
+	if (need > (unsigned long)avail / 2) {
+		dev_err(dev, "dma_map_benchmark: threads=%u granule=%u: %u buffers of %lu KiB need %lu MiB; expected at most half of the %ld MiB available\n",
+			p->threads, p->granule, p->threads,
+			(PAGE_SIZE << order) >> 10, need >> (20 - PAGE_SHIFT),
+			avail >> (20 - PAGE_SHIFT));
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -195,48 +307,94 @@ static void mb_threads_free(struct mb_thread *th, unsigned int n)
 	kfree(th);
 }
 
+/* Map the guard under a 32-bit mask; the caller restores the mask. */
+static dma_addr_t mb_guard_map(struct edu_map_bench *mb)
+{
+	struct device *dev = mb->edu->dev;
+
+	if (!mb->guard || dma_set_mask(dev, DMA_BIT_MASK(32)))
+		return DMA_MAPPING_ERROR;
+	return dma_map_page_attrs(dev, mb->guard, 0, PAGE_SIZE << MB_GUARD_ORDER,
+				  DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+static void mb_guard_unmap(struct edu_map_bench *mb, dma_addr_t guard)
+{
+	struct device *dev = mb->edu->dev;
+	const char *type;
+
+	if (dma_mapping_error(dev, guard))
+		return;
+	dma_unmap_page_attrs(dev, guard, PAGE_SIZE << MB_GUARD_ORDER,
+			     DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+	if (!strcmp(edu_iommu_mode(dev, &type), "lazy"))
+		msleep(MB_FQ_WAIT_MS);
+}
+
 static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 {
 	const struct edu_strategy_ops *ops = edu_bench_strategy();
 	struct device *dev = mb->edu->dev;
 	u64 loops = 0, map_ns = 0, unmap_ns = 0, map_10 = 0, unmap_10 = 0;
 	u64 map_sq = 0, unmap_sq = 0;
-	bool overflow = false;
+	size_t len = (size_t)p->granule * PAGE_SIZE;
+	unsigned int order = get_order(len);
+	bool overflow = false, stop = false;
 	struct mb_thread *th;
+	dma_addr_t guard;
 	unsigned int i;
 	u64 old_mask;
 	int ret;
 
-	th = kcalloc(p->threads, sizeof(*th), GFP_KERNEL);
-	if (!th)
+	ret = mb_check_memory(dev, p, order);
+	if (ret)
+		return ret;
+	th = kcalloc(p->threads, sizeof(*th), GFP_KERNEL | __GFP_NOWARN);
+	if (!th) {
+		dev_err(dev, "dma_map_benchmark: threads=%u: no memory for their state\n",
+			p->threads);
 		return -ENOMEM;
+	}
 
 	old_mask = dma_get_mask(dev);
+	guard = mb_guard_map(mb);
 	ret = dma_set_mask(dev, DMA_BIT_MASK(p->dma_bits));
 	if (ret) {
-		dev_warn(dev, "dma_map_benchmark: a %u-bit DMA mask is not supported\n",
-			 p->dma_bits);
+		dev_err(dev, "dma_map_benchmark: dma_bits=%u: this device cannot take a %u-bit DMA mask in this IOMMU mode\n",
+			p->dma_bits, p->dma_bits);
 		kfree(th);
-		return -EINVAL;
+		ret = -EINVAL;
+		goto out_mask;
 	}
 
 	for (i = 0; i < p->threads; i++) {
 		struct mb_thread *t = &th[i];
 		struct edu_strategy *s;
 
-		t->len = (size_t)p->granule * PAGE_SIZE;
-		t->order = get_order(t->len);
+		t->stop = &stop;
+		t->len = len;
+		t->order = order;
 		t->dir = (enum dma_data_direction)p->dma_dir;
 		t->trans_ns = p->dma_trans_ns;
-		t->pages = alloc_pages_node(p->node, GFP_KERNEL | __GFP_COMP,
+		/* No retries and no warning: a benchmark that cannot have its
+		 * buffers says so (ENOMEM) instead of pushing the system into
+		 * reclaim or logging an allocation-failure report.
+		 */
+		t->pages = alloc_pages_node(p->node, GFP_KERNEL | __GFP_COMP |
+					    __GFP_NORETRY | __GFP_NOWARN,
 					    t->order);
 		if (!t->pages) {
+			dev_err(dev, "dma_map_benchmark: no memory for the %lu KiB buffer of thread %u of %u\n",
+				(PAGE_SIZE << order) >> 10, i + 1, p->threads);
 			ret = -ENOMEM;
 			goto out_free;
 		}
 		s = edu_strategy_create(ops, dev);
 		if (IS_ERR(s)) {
 			ret = PTR_ERR(s);
+			if (ret != -EOPNOTSUPP)
+				dev_err(dev, "dma_map_benchmark: strategy %s: no instance for thread %u of %u (%d)\n",
+					ops->name, i + 1, p->threads, ret);
 			goto out_free;
 		}
 		t->s = s;
@@ -245,10 +403,12 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 		if (IS_ERR(t->task)) {
 			ret = PTR_ERR(t->task);
 			t->task = NULL;
+			dev_err(dev, "dma_map_benchmark: no thread %u of %u (%d)\n",
+				i + 1, p->threads, ret);
 			goto out_free;
 		}
 		/* Held until after kthread_stop(): a thread that hits an
-		 * error returns on its own.
+		 * error or sees the stop flag returns on its own.
 		 */
 		get_task_struct(t->task);
 		if (p->node != NUMA_NO_NODE)
@@ -261,9 +421,12 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 	if (msleep_interruptible(p->seconds * MSEC_PER_SEC))
 		ret = -EINTR;
 
-	/* kthread_stop() waits for each thread; their counters are final
+	/* All threads leave their loops at their next turn; each
+	 * kthread_stop() then finds its thread gone or about to go.
+	 * kthread_stop() waits for each thread; their counters are final
 	 * (and visible here) once it returns.
 	 */
+	WRITE_ONCE(stop, true);
 	for (i = 0; i < p->threads; i++) {
 		struct mb_thread *t = &th[i];
 
@@ -284,6 +447,9 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 	}
 	if (!ret && overflow)
 		ret = -EOVERFLOW;
+	if (ret == -ENOMEM)
+		dev_err(dev, "dma_map_benchmark: strategy=%s dma_bits=%u granule=%u threads=%u: a map failed (no IOVA space under the mask, or no memory)\n",
+			ops->name, p->dma_bits, p->granule, p->threads);
 	if (!ret && loops) {
 		p->avg_map_100ns = div64_u64(map_ns, loops) / 100;
 		p->avg_unmap_100ns = div64_u64(unmap_ns, loops) / 100;
@@ -296,7 +462,11 @@ static int mb_run(struct edu_map_bench *mb, struct dmareuse_map_benchmark *p)
 
 out_free:
 	mb_threads_free(th, p->threads);
-	dma_set_mask(dev, old_mask);
+out_mask:
+	if (dma_set_mask(dev, old_mask))
+		dev_err(dev, "dma_map_benchmark: could not restore the DMA mask %#llx\n",
+			old_mask);
+	mb_guard_unmap(mb, guard);
 	return ret;
 }
 
@@ -311,7 +481,7 @@ static long mb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	if (copy_from_user(&p, up, sizeof(p)))
 		return -EFAULT;
-	ret = mb_validate(&p);
+	ret = mb_validate(mb->edu->dev, &p);
 	if (ret)
 		return ret;
 	p.avg_map_100ns = 0;
@@ -367,6 +537,15 @@ static void __maybe_unused mb_check_abi(void)
 #endif
 }
 
+static void mb_free(struct edu_map_bench *mb)
+{
+	if (!mb)
+		return;
+	if (mb->guard)
+		__free_pages(mb->guard, MB_GUARD_ORDER);
+	kfree(mb);
+}
+
 /**
  * edu_map_bench_create() - create /sys/kernel/debug/dma_map_benchmark.
  * @edu: the device whose mappings are measured.
@@ -389,6 +568,9 @@ int edu_map_bench_create(struct edu_dev *edu)
 		return -ENOMEM;
 	mb->edu = edu;
 	mutex_init(&mb->run_lock);
+	mb->guard = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MB_GUARD_ORDER);
+	if (!mb->guard)
+		dev_notice(edu->dev, "dma_map_benchmark: no guard pages: a run that runs out of IOVA space may leave later 32-bit runs failing\n");
 
 	d = debugfs_create_file(MB_FILE_NAME, 0600, NULL, mb, &mb_fops);
 	if (IS_ERR_OR_NULL(d)) {
@@ -399,7 +581,7 @@ int edu_map_bench_create(struct edu_dev *edu)
 			 "debugfs unavailable");
 		pr_info(EDU_RESULT "map_benchmark_debugfs PASS skipped err=%ld\n",
 			d ? PTR_ERR(d) : 0L);
-		kfree(mb);
+		mb_free(mb);
 		return 0;
 	}
 	edu->debugfs = d;
@@ -419,6 +601,6 @@ void edu_map_bench_destroy(struct edu_dev *edu)
 {
 	debugfs_remove(edu->debugfs);
 	edu->debugfs = NULL;
-	kfree(edu->bench);
+	mb_free(edu->bench);
 	edu->bench = NULL;
 }

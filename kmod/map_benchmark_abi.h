@@ -12,7 +12,9 @@
  * checks at build time that every offset and the ioctl number agree.
  *
  * Units, as upstream: latencies and standard deviations in units of 100 ns;
- * dma_trans_ns in ns; granule in pages.  Unused fields must be zero.
+ * dma_trans_ns in ns; granule in pages.  Unused fields must be zero.  A
+ * value out of its range below fails the ioctl with EINVAL and one kernel
+ * log line naming the field and what it accepts.
  */
 #ifndef DMAREUSE_MAP_BENCHMARK_ABI_H
 #define DMAREUSE_MAP_BENCHMARK_ABI_H
@@ -24,6 +26,13 @@
 #define DMAREUSE_MAP_BENCHMARK_MAX_SECONDS	300
 #define DMAREUSE_MAP_BENCHMARK_MAX_TRANS_NS	10000000u	/* 10 ms */
 #define DMAREUSE_MAP_BENCHMARK_MAX_GRANULE	1024		/* pages */
+/*
+ * The narrowest DMA mask a run may set, as the upstream tool's own check
+ * ("suppose the minimum DMA zone is 1MB"); the kernel side refuses below it
+ * too, because a mask that narrow leaves almost no IOVA space (see
+ * edu_map_benchmark.c).
+ */
+#define DMAREUSE_MAP_BENCHMARK_MIN_DMA_BITS	20
 
 /* dma_dir values, equal to enum dma_data_direction's. */
 #define DMAREUSE_MAP_BIDIRECTIONAL	0
@@ -38,8 +47,8 @@
  * @unmap_stddev:	out: its standard deviation, 100 ns units.
  * @threads:		in: kernel threads mapping in parallel, 1..1024.
  * @seconds:		in: duration, 1..300.
- * @node:		in: NUMA node for threads and buffers, or -1.
- * @dma_bits:		in: DMA mask width for the run, 1..64.
+ * @node:		in: an online NUMA node for threads and buffers, or -1.
+ * @dma_bits:		in: DMA mask width for the run, 20..64.
  * @dma_dir:		in: DMAREUSE_MAP_* direction.
  * @dma_trans_ns:	in: delay between map and unmap, emulating a
  *			transfer, at most 10 ms.

@@ -56,7 +56,7 @@ static void cache_destroy(struct edu_strategy *s)
 	struct reuse_stats st;
 
 	rcache_stats(p->cache, &st);
-	pr_info("dmareuse_edu: cache: %llu hits, %llu misses, %llu syncs\n",
+	dev_dbg(s->dev, "cache: %llu hits, %llu misses, %llu syncs\n",
 		(unsigned long long)st.hits, (unsigned long long)st.misses,
 		(unsigned long long)st.syncs);
 	dmareuse_cache_destroy(p->cache);

@@ -102,7 +102,7 @@ static void reuse_destroy(struct edu_strategy *s)
 		reg_stop(p, reg);
 	/* Hits that needed a sync show up here: none on a coherent device. */
 	rreuse_stats(p->r, &st);
-	pr_info("dmareuse_edu: reuse: %llu hits, %llu syncs, %llu registrations\n",
+	dev_dbg(s->dev, "reuse: %llu hits, %llu syncs, %llu registrations\n",
 		(unsigned long long)st.hits, (unsigned long long)st.syncs,
 		(unsigned long long)st.misses);
 	dmareuse_reuse_destroy(p->r);
