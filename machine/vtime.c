@@ -84,6 +84,7 @@ static const struct {
 	[COST_IOVA_DEPOT] = { "iova_depot", "a magazine exchanged with the depot" },
 	[COST_IOVA_SLOW] = { "iova_slow", "IOVA alloc or free in the range tree" },
 	[COST_PTE_WRITE] = { "pte_write", "write or clear one leaf PTE" },
+	[COST_TLB_GATHER] = { "tlb_gather", "an invalidating unmap's bookkeeping, once per flush" },
 	[COST_PT_WALK] = { "pt_walk", "software walk from the root to a leaf table" },
 	[COST_PAGE_ALLOC] = { "page_alloc", "one buddy allocation" },
 	[COST_PAGE_FREE] = { "page_free", "one buddy free" },
