@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dmabench.h"
 
@@ -224,9 +225,16 @@ static void map_help(void)
 	       "      --iterations N   fixed map+unmap pairs per thread instead of --seconds\n"
 	       "      --dma-debug      keep DMA-API debug records (slower, like\n"
 	       "                       CONFIG_DMA_API_DEBUG)\n"
-	       "      --format F       text (Linux's three lines) or json\n\n"
+	       "      --format F       text (Linux's three lines) or json\n"
+	       "      --clock C        real (the host's clock) or virtual (simulated CPUs,\n"
+	       "                       costs from the profile's cost table; the same numbers\n"
+	       "                       on any host); default real, or virtual with --cpus\n"
+	       "                       above the host's CPUs\n"
+	       "      --cpus N         N simulated CPUs, 1-256: the same as -t N, in virtual\n"
+	       "                       time when N is above this host's CPUs\n\n"
 	       "Latencies are per call, with the measured cost of reading the clock\n"
-	       "subtracted.  JSON adds ns figures and IOTLB/command-queue counters.\n",
+	       "subtracted (nothing to subtract in virtual time, where -s counts virtual\n"
+	       "seconds, default 1).  JSON adds ns figures and IOTLB/command-queue counters.\n",
 	       prog);
 }
 
@@ -234,7 +242,10 @@ static const char *const map_formats[] = { "text", "json" };
 
 enum {
 	MAP_STRATEGY = OPT_LONG_ONLY, MAP_PLATFORM, MAP_ITERATIONS, MAP_DMA_DEBUG, MAP_FORMAT,
+	MAP_CLOCK, MAP_CPUS,
 };
+
+static const char *const clock_names[] = { "real", "virtual" };
 
 /* `map --format json`: the parameters, the figures and every counter. */
 static int map_json(const struct map_bench_params *p, const struct map_bench_result *r,
@@ -245,11 +256,12 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 	int ret;
 
 	doc = json_pack_ex(&jerr, 0,
-		"{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
+		"{s:o, s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
 		" s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
 		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
-		" s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}}",
+		" s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}}",
 		"benchmark", json_string("map"), "command", jsonio_text(cmdline),
+		"clock", json_string(p->virtual_time ? "virtual" : "real"),
 		"strategy", strategy, "platform", jsonio_text(prof->name),
 		"threads", (json_int_t)p->threads, "seconds", (json_int_t)p->seconds,
 		"iterations_per_thread", jsonio_u64(p->iterations), "dir", map_dirs[p->dir],
@@ -281,6 +293,7 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 		"cmdq", "cmds", jsonio_u64(r->iommu.cmds), "syncs", jsonio_u64(r->iommu.syncs),
 		"batches", jsonio_u64(r->iommu.batches),
 		"cpu_ns", jsonio_u64(r->iommu.cmdq_cpu_ns),
+		"sync_wait_ns", jsonio_u64(r->iommu.cmdq_wait_ns),
 		"dma", "maps", jsonio_u64(r->dma.maps), "unmaps", jsonio_u64(r->dma.unmaps),
 		"inv_cmds", jsonio_u64(r->dma.inv_cmds),
 		"fq_flushes", jsonio_u64(r->dma.fq_flushes),
@@ -314,6 +327,8 @@ static int cmd_map(int argc, char **argv)
 		{ "iterations", required_argument, NULL, MAP_ITERATIONS },
 		{ "dma-debug", no_argument, NULL, MAP_DMA_DEBUG },
 		{ "format", required_argument, NULL, MAP_FORMAT },
+		{ "clock", required_argument, NULL, MAP_CLOCK },
+		{ "cpus", required_argument, NULL, MAP_CPUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -325,7 +340,8 @@ static int cmd_map(int argc, char **argv)
 	struct platform_profile prof;
 	struct map_bench_result r;
 	bool json = false, seen[OPT_MAX_VAL] = { false };
-	int c, ret;
+	int c, ret, clock = -1;
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
 
 	opterr = 0;
 	optind = 1;
@@ -356,12 +372,29 @@ static int cmd_map(int argc, char **argv)
 			json = parse_choice("--format", optarg, "a format", map_formats,
 					    (int)ARRAY_SIZE(map_formats)) == 1;
 			break;
+		case MAP_CLOCK:
+			clock = parse_choice("--clock", optarg, "a clock", clock_names,
+					     (int)ARRAY_SIZE(clock_names));
+			break;
+		case MAP_CPUS:
+			p.threads = (unsigned int)parse_int("--cpus", optarg, 1, 256);
+			break;
 		case 'h': map_help(); return 0;
 		default: opt_error("map", c, argv, shortopts, opts);
 		}
 	}
 	if (optind < argc)
 		usage_error("map: unexpected argument '%s' (see '%s map --help')", argv[optind], prog);
+	if (seen['t'] && seen[MAP_CPUS])
+		usage_error("--cpus and -t/--threads both given (expected one: --cpus N is -t N)");
+	/* More CPUs than the host has can only be simulated. */
+	p.virtual_time = clock == 1 ||
+			 (clock < 0 && seen[MAP_CPUS] && host > 0 && p.threads > (unsigned long)host);
+	if (p.virtual_time && p.threads > 256)
+		usage_error("-t/--threads: %u is out of range for virtual time (expected 1-256)",
+			    p.threads);
+	if (p.virtual_time && !seen['s'])
+		p.seconds = 1;	/* virtual seconds: 20 of them are slow to simulate */
 	p.strategy = (enum reuse_strategy)reuse_strategy_parse(strategy);
 	if (p.strategy == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
 		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
@@ -374,6 +407,14 @@ static int cmd_map(int argc, char **argv)
 			    map_bench_link_bytes(&p) >> 10, link_min_bits(&p));
 	if (load_platform(platform, &prof))
 		return EXIT_USAGE;
+	if (p.virtual_time && !prof.has_costs)
+		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so it cannot "
+			    "run in virtual time (expected a profile with one, or --clock real)",
+			    prof.name);
+	if (!p.virtual_time && host > 0 && p.threads > (unsigned long)host)
+		fprintf(stderr, "%s: map: note: %u threads on %ld CPUs measure the host's "
+			"scheduler as much as the DMA layer; --cpus %u runs them as simulated "
+			"CPUs in virtual time\n", prog, p.threads, host, p.threads);
 	p.profile = &prof;
 	ret = map_bench_run(&p, &r);
 	if (ret) {
@@ -458,6 +499,7 @@ static void main_help(void)
 	       "  map        Linux's dma_map_benchmark in the lab (same flags and output)\n"
 	       "  platforms  list platform profiles with their parameters and sources\n"
 	       "  strategies list the strategies with the isolation each keeps\n"
+	       "  scale      every strategy at many simulated CPU counts, in virtual time\n"
 	       "  plot       draw a run's JSON as an SVG chart\n\n"
 	       "'%s COMMAND --help' explains each command's flags.\n", prog, prog);
 }
@@ -481,6 +523,8 @@ int main(int argc, char **argv)
 		return cmd_strategies(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plot"))
 		return cmd_plot(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (expected run, map, platforms, strategies or plot; "
-		    "see '%s --help')", argv[1], prog);
+	if (!strcmp(argv[1], "scale"))
+		return cmd_scale(argc - 1, argv + 1);
+	usage_error("unknown command '%s' (expected run, map, scale, platforms, strategies or "
+		    "plot; see '%s --help')", argv[1], prog);
 }

@@ -6,6 +6,7 @@
 #define DMAREUSE_TOOLS_DMABENCH_H
 
 #include <dmareuse/profile.h>
+#include <dmareuse/reuse.h>
 
 #include <getopt.h>
 #include <jansson.h>
@@ -58,6 +59,12 @@ void opt_once(const char *cmd, bool *seen, int val, const struct option *opts);
 int load_platform(const char *name, struct platform_profile *p);
 /** strategy_list() - "passthrough, strict, ..." */
 const char *strategy_list(void);
+/**
+ * parse_strategy_list() - --strategy LIST: "all", or names separated by
+ * commas, each once, into @want; an empty list or item is refused (exit 2)
+ * like a bad name.
+ */
+void parse_strategy_list(const char *list, bool want[RS_COUNT]);
 
 /* ---- JSON (jsonio.c) ----------------------------------------------------- */
 
@@ -100,5 +107,6 @@ void outfile_abort(struct outfile *o);
 int cmd_run(int argc, char **argv, bool defaults_only);
 int cmd_strategies(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_scale(int argc, char **argv);
 
 #endif

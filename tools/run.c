@@ -645,14 +645,14 @@ static void run_help(void)
  * --strategy LIST: "all", or names separated by commas, each once; an
  * empty list or item (",", "strict,", "a,,b") is refused like a bad name.
  */
-static void parse_strategies(struct run_cfg *c, const char *list)
+void parse_strategy_list(const char *list, bool want[RS_COUNT])
 {
 	const char *at = list;
 
-	memset(c->want, 0, sizeof(c->want));
+	memset(want, 0, RS_COUNT * sizeof(want[0]));
 	if (!strcmp(list, "all")) {
 		for (int s = 0; s < RS_COUNT; s++)
-			c->want[s] = true;
+			want[s] = true;
 		return;
 	}
 	if (!*list)
@@ -671,10 +671,10 @@ static void parse_strategies(struct run_cfg *c, const char *list)
 		if (s < 0)
 			usage_error("--strategy: '%.*s' is not a strategy (expected all or a "
 				    "comma-separated list of: %s)", (int)len, at, strategy_list());
-		if (c->want[s])
+		if (want[s])
 			usage_error("--strategy: '%s' names %s twice (expected each strategy once)",
 				    list, name);
-		c->want[s] = true;
+		want[s] = true;
 		if (!at[len])
 			return;
 		at += len + 1;
@@ -716,7 +716,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	unsigned int rounds;
 	int n = 0, ch, ret = 0;
 
-	parse_strategies(&c, "all");
+	parse_strategy_list("all", c.want);
 	opterr = 0;
 	optind = 1;
 	while (!defaults_only &&
@@ -731,7 +731,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			c.wl = parse_choice("--workload", optarg, "a workload", wl_names,
 					    (int)ARRAY_SIZE(wl_names));
 			break;
-		case RUN_STRATEGY: parse_strategies(&c, optarg); break;
+		case RUN_STRATEGY: parse_strategy_list(optarg, c.want); break;
 		case RUN_PLATFORM: platform = optarg; break;
 		case RUN_THREADS:
 			c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64);
