@@ -357,6 +357,7 @@ static inline uint64_t osdep_now_ns(void)
 /* The kernel's costs are real: nothing to charge (reuse/osdep.h). */
 static inline void osdep_cost_copy(size_t n) { (void)n; }
 static inline void osdep_cost_lookup(void) { }
+static inline void osdep_cost_call(void) { }
 
 /*
  * One line per misuse; rate limited, because a caller that misuses the API

@@ -80,6 +80,7 @@ static const struct {
 } cost_info[COST_COUNT] = {
 	[COST_DMA_CALL] = { "dma_call", "entry, argument checks and return of a DMA API call" },
 	[COST_DMA_SYNC] = { "dma_sync", "a sync call on a mapping that needs no cache work" },
+	[COST_REUSE_CALL] = { "reuse_call", "a reuse-layer call's own bookkeeping" },
 	[COST_IOVA_FAST] = { "iova_fast", "IOVA alloc or free served by this CPU's magazines" },
 	[COST_IOVA_DEPOT] = { "iova_depot", "a magazine exchanged with the depot" },
 	[COST_IOVA_SLOW] = { "iova_slow", "IOVA alloc or free in the range tree" },

@@ -3,16 +3,19 @@
  * os.c - the lab OS instance and the CPU identity of threads.
  *
  * A thread says which CPU it stands for with os_set_cpu(); the value lives
- * in a thread-local so per-CPU lookups cost one TLS read.
+ * in a thread-local so per-CPU lookups cost one TLS read (in virtual time
+ * the scheduler saves and restores it at each switch: vtime.h).
  */
 #include "os_int.h"
 
 #include <dmareuse/failinject.h>
+#include <dmareuse/vtime.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 
 static _Thread_local unsigned int this_cpu;
+VTIME_TLS(this_cpu)	/* each context of a virtual-time run is its own CPU */
 
 void os_set_cpu(unsigned int cpu)
 {

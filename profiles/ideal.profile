@@ -22,6 +22,7 @@ source = none: an idealised machine
 # engine time, wire time -- is zero, as the queue's are.
 cost_dma_call_ns = 40
 cost_dma_sync_ns = 10
+cost_reuse_call_ns = 10
 cost_iova_fast_ns = 25
 cost_iova_depot_ns = 60
 cost_iova_slow_ns = 150

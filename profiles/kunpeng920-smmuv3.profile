@@ -36,7 +36,9 @@
 #
 # Not from a published figure (assumptions, stated so they can be replaced):
 # iotlb_miss_ns (4 dependent memory reads), inv_domain_ns, inv_all_ns,
-# iova_depot/iova_slow (a locked magazine swap, an rbtree walk),
+# dma_sync and reuse_call (a sync that needs no cache work, a reuse-layer
+# call's own state and counters), iova_depot/iova_slow (a locked magazine
+# swap, an rbtree walk),
 # page_alloc/page_free/page_ref, copy_byte (~12 GB/s memcpy of one core),
 # hash, slot, cmd_build, mmio (an uncached write across the interconnect),
 # poll, irq and wakeup (interrupt to a woken thread, a scheduler wake-up),
@@ -60,6 +62,7 @@ sync_ns = 235
 iotlb_miss_ns = 300
 cost_dma_call_ns = 40
 cost_dma_sync_ns = 10
+cost_reuse_call_ns = 10
 cost_iova_fast_ns = 25
 cost_iova_depot_ns = 60
 cost_iova_slow_ns = 150

@@ -38,6 +38,7 @@ sync_ns = 150
 iotlb_miss_ns = 250
 cost_dma_call_ns = 35
 cost_dma_sync_ns = 8
+cost_reuse_call_ns = 8
 cost_iova_fast_ns = 20
 cost_iova_depot_ns = 50
 cost_iova_slow_ns = 150

@@ -384,6 +384,7 @@ int rbounce_map_flags(struct rbounce *b, void *cpu, size_t len,
 		      enum dma_data_direction dir, unsigned int flags,
 		      struct rmap_handle *h)
 {
+	osdep_cost_call();
 	/* Fill it unless the caller will name the bytes the device wrote. */
 	bool prime = dir_to_device(dir) || !(flags & RMAP_LEN_KNOWN);
 	enum rcopy_method m = RCOPY_CACHED;
@@ -486,6 +487,8 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h)
 {
 	struct rb_buf *buf = handle_buf(b, h, "rbounce_sync_for_cpu");
 
+	osdep_cost_call();
+
 	if (!buf)
 		return -EINVAL;
 	if (dir_from_device(h->dir)) {
@@ -503,6 +506,8 @@ int rbounce_sync_for_cpu(struct rbounce *b, struct rmap_handle *h)
 int rbounce_sync_for_device(struct rbounce *b, struct rmap_handle *h)
 {
 	struct rb_buf *buf = handle_buf(b, h, "rbounce_sync_for_device");
+
+	osdep_cost_call();
 
 	if (!buf)
 		return -EINVAL;
@@ -533,6 +538,8 @@ int rbounce_unmap_partial(struct rbounce *b, struct rmap_handle *h, size_t used)
 	struct rb_buf *buf = handle_buf(b, h, "rbounce_unmap");
 	size_t n = used;
 	struct rb_area *a;
+
+	osdep_cost_call();
 
 	if (!buf)
 		return -EINVAL;

@@ -479,6 +479,8 @@ int rcache_map(struct rcache *c, osdep_page_t page, size_t offset, size_t len,
 	unsigned int bucket;
 	size_t end;
 
+	osdep_cost_call();
+
 	if (((offset | len) & (PAGE_SIZE - 1)) || !len || !dir_ok(dir) ||
 	    !radd_ok(offset, len, &end))
 		return map_refused(c, page, offset, len, dir);
@@ -534,6 +536,8 @@ int rcache_unmap(struct rcache *c, struct rmap_handle *h)
 {
 	struct rc_entry *e = h->priv;
 
+	osdep_cost_call();
+
 	if (!e || !lent_as(c, e, h))
 		return handle_refused(c, h, "rcache_unmap");
 	h->priv = NULL;
@@ -549,6 +553,8 @@ int rcache_sync_for_cpu(struct rcache *c, struct rmap_handle *h)
 {
 	struct rc_entry *e = h->priv;
 
+	osdep_cost_call();
+
 	if (!e || !lent_as(c, e, h))
 		return handle_refused(c, h, "rcache_sync_for_cpu");
 	if (e->need_sync) {
@@ -561,6 +567,8 @@ int rcache_sync_for_cpu(struct rcache *c, struct rmap_handle *h)
 int rcache_sync_for_device(struct rcache *c, struct rmap_handle *h)
 {
 	struct rc_entry *e = h->priv;
+
+	osdep_cost_call();
 
 	if (!e || !lent_as(c, e, h))
 		return handle_refused(c, h, "rcache_sync_for_device");

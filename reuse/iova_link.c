@@ -147,6 +147,8 @@ int rlink_map(struct rlink *l, osdep_page_t page, size_t offset, size_t len,
 	dma_addr_t dma;
 	int ret;
 
+	osdep_cost_call();
+
 	if (!dir_ok(dir) || !rspan_ok(l->dev, page, offset, len))
 		return map_refused(l, page, offset, len, dir);
 	n = rpages_spanned(offset, len);
@@ -221,6 +223,8 @@ int rlink_unmap(struct rlink *l, struct rmap_handle *h)
 	struct rl_slot *s;
 	size_t first, n;
 
+	osdep_cost_call();
+
 	osdep_lock(&l->lock);
 	s = slot_of_locked(l, h);
 	if (!s)
@@ -269,11 +273,13 @@ static int sync(struct rlink *l, struct rmap_handle *h, bool for_cpu, const char
 
 int rlink_sync_for_cpu(struct rlink *l, struct rmap_handle *h)
 {
+	osdep_cost_call();
 	return sync(l, h, true, "rlink_sync_for_cpu");
 }
 
 int rlink_sync_for_device(struct rlink *l, struct rmap_handle *h)
 {
+	osdep_cost_call();
 	return sync(l, h, false, "rlink_sync_for_device");
 }
 

@@ -216,6 +216,8 @@ int rmo_for_device(struct rmo *mo)
 {
 	int ret = move_state(mo, RMO_CPU, RMO_DEVICE, false, "rmo_for_device");
 
+	osdep_cost_call();
+
 	if (ret)
 		return ret;
 	osdep_owner_add(&mo->hits, 1);
@@ -231,6 +233,8 @@ int rmo_for_device(struct rmo *mo)
 int rmo_for_cpu(struct rmo *mo)
 {
 	int ret = move_state(mo, RMO_DEVICE, RMO_CPU, false, "rmo_for_cpu");
+
+	osdep_cost_call();
 
 	if (ret)
 		return ret;

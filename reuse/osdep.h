@@ -91,10 +91,11 @@
  *   bool osdep_dma_unmap_is_strict(d)   false if unmap may leave the IOTLB
  *                                       warm (lazy): caching then is unsafe
  *   uint64_t osdep_now_ns(void)
- *   void osdep_cost_copy(size_t n), void osdep_cost_lookup(void): what a copy
- *        of @n bytes, and one hash lookup, cost -- for a binding whose clock
- *        is simulated (the lab's virtual time charges them from its cost
- *        table); a binding on real hardware does nothing (Linux)
+ *   void osdep_cost_copy(size_t n), void osdep_cost_lookup(void),
+ *        void osdep_cost_call(void): what a copy of @n bytes, one hash
+ *        lookup, and one call's own bookkeeping cost -- for a binding whose
+ *        clock is simulated (the lab's virtual time charges them from its
+ *        cost table); a binding on real hardware does nothing (Linux)
  *   void osdep_warn(const char *fmt, ...)     one line, printf-style
  * and, when OSDEP_HAS_IOVA_LINK is defined, the two-step IOVA API:
  *   osdep_iova_state_t

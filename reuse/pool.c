@@ -140,6 +140,8 @@ struct rpool_buf *rpool_get(struct rpool *p)
 {
 	struct rpool_slot *s = NULL;
 
+	osdep_cost_call();
+
 	osdep_lock(&p->lock);
 	if (p->nfree && !p->dying) {
 		s = p->stack[--p->nfree];
@@ -200,6 +202,8 @@ int rpool_sync_for_cpu(struct rpool *p, struct rpool_buf *b, size_t len)
 	const char *why = buf_bad(p, b, len);
 	struct rpool_slot *s;
 
+	osdep_cost_call();
+
 	if (why)
 		return refused(p, "rpool_sync_for_cpu", b, len, why);
 	s = slot_of(p, b);
@@ -215,6 +219,8 @@ int rpool_put(struct rpool *p, struct rpool_buf *b, size_t used_len)
 	const char *why = buf_bad(p, b, used_len);
 	bool release_it = false, last = false;
 	struct rpool_slot *s;
+
+	osdep_cost_call();
 
 	if (why)
 		return refused(p, "rpool_put", b, used_len, why);

@@ -57,6 +57,7 @@
 enum vtime_cost {
 	COST_DMA_CALL,		/* entry, argument checks and return of a DMA API call */
 	COST_DMA_SYNC,		/* a sync call on a mapping that needs no cache work */
+	COST_REUSE_CALL,	/* a reuse-layer call's own bookkeeping: state, lists, counters */
 	COST_IOVA_FAST,		/* IOVA alloc or free served by this CPU's magazines */
 	COST_IOVA_DEPOT,	/* a magazine exchanged with the depot (under its lock) */
 	COST_IOVA_SLOW,		/* IOVA alloc or free in the range tree (under its lock) */

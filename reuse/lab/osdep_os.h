@@ -272,6 +272,7 @@ static inline uint64_t osdep_now_ns(void) { return mclock_now(); }
 /* Virtual time charges these from the profile's cost table; real time pays itself. */
 static inline void osdep_cost_copy(size_t n) { mcost_n(COST_COPY_BYTE, n); }
 static inline void osdep_cost_lookup(void) { mcost(COST_HASH); }
+static inline void osdep_cost_call(void) { mcost(COST_REUSE_CALL); }
 
 static inline unsigned int osdep_cpu_id(void) { return os_this_cpu(); }
 
