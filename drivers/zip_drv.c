@@ -135,8 +135,14 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 		if (mcond_init(&drv->slot[i].cond, COST_IRQ))
 			goto out_destroy;
 	per_buffer = cfg->strategy == RS_REUSE ? RS_STRICT : cfg->strategy;
+	/*
+	 * Every CPU may have a request in flight: a bounce area per CPU, each
+	 * room for a chunk of each class a request uses (64 KiB apiece), so
+	 * that 64 CPUs lending at once do not run the pool dry.
+	 */
 	drv->m = rmapper_create(drv->dev, per_buffer, &(struct rmapper_cfg){
-		.auto_crossover = cfg->auto_crossover });
+		.auto_crossover = cfg->auto_crossover,
+		.bounce_bytes = os_ncpus(os) > 16 ? (size_t)os_ncpus(os) * (256u << 10) : 0 });
 	if (!drv->m)
 		goto out_destroy;
 	if (cfg->strategy == RS_REUSE || cfg->strategy == RS_AUTO) {

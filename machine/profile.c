@@ -47,23 +47,25 @@ struct key_desc {
 	const char *expect;
 	const char *const *words;	/* K_ENUM */
 	bool optional;			/* may be left out (its default is 0 but for
-					 * the ones apply_defaults() sets) */
+					 * the ones finish() sets) */
+	size_t size;			/* K_U64: the field's size, 4 or 8 (else 0) */
 };
 
+#define FIELD_SIZE(k) sizeof(((struct platform_profile *)0)->k)
 #define U64KEY(k, lo, hi) \
-	{ #k, K_U64, offsetof(struct platform_profile, k), lo, hi, NULL, NULL, false }
+	{ #k, K_U64, offsetof(struct platform_profile, k), lo, hi, NULL, NULL, false, FIELD_SIZE(k) }
 #define OPTKEY(k, lo, hi) \
-	{ #k, K_U64, offsetof(struct platform_profile, k), lo, hi, NULL, NULL, true }
+	{ #k, K_U64, offsetof(struct platform_profile, k), lo, hi, NULL, NULL, true, FIELD_SIZE(k) }
 #define ENUMKEY(k, w, what, opt) \
-	{ #k, K_ENUM, offsetof(struct platform_profile, k), 0, 0, what, w, opt }
+	{ #k, K_ENUM, offsetof(struct platform_profile, k), 0, 0, what, w, opt, 0 }
 
 static const struct key_desc keys[] = {
 	{ "based_on", K_BASE, 0, 0, 0, "the name of a profile in the profile directory, "
-	  "or a path", NULL, true },
+	  "or a path", NULL, true, 0 },
 	{ "name", K_STR, offsetof(struct platform_profile, name), 1, 63,
-	  "a name of 1-63 characters [A-Za-z0-9._-]", NULL, false },
+	  "a name of 1-63 characters [A-Za-z0-9._-]", NULL, false, 0 },
 	{ "description", K_STR, offsetof(struct platform_profile, description),
-	  0, 255, "text of at most 255 characters", NULL, true },
+	  0, 255, "text of at most 255 characters", NULL, true, 0 },
 	U64KEY(iotlb_sets, 1, 65536),
 	U64KEY(iotlb_ways, 1, 64),
 	ENUMKEY(cmdq_model, model_words, "'lock', 'lockfree' or 'ecmdq'", false),
@@ -79,8 +81,8 @@ static const struct key_desc keys[] = {
 	OPTKEY(inv_latency_ns, 0, 10000000),
 	U64KEY(sync_ns, 0, 10000000),
 	U64KEY(iotlb_miss_ns, 0, 10000000),
-	{ "source", K_SOURCE, 0, 0, 255, "text of at most 255 characters", NULL, true },
-	{ "note", K_SOURCE, 0, 0, 255, "text of at most 255 characters", NULL, true },
+	{ "source", K_SOURCE, 0, 0, 255, "text of at most 255 characters", NULL, true, 0 },
+	{ "note", K_SOURCE, 0, 0, 255, "text of at most 255 characters", NULL, true, 0 },
 };
 
 /*
@@ -190,10 +192,10 @@ static int apply(struct platform_profile *p, const struct key_desc *k,
 			return -1;
 		if (!strcmp(k->key, "iotlb_sets") && (x & (x - 1)))
 			return -1;
-		if (!strcmp(k->key, "iotlb_sets") || !strcmp(k->key, "iotlb_ways"))
-			*(unsigned int *)((char *)p + k->off) = (unsigned int)x;
+		if (k->size == sizeof(unsigned int))
+			*(unsigned int *)(void *)((char *)p + k->off) = (unsigned int)x;
 		else
-			*(uint64_t *)((char *)p + k->off) = x;
+			*(uint64_t *)(void *)((char *)p + k->off) = x;
 		return 0;
 	case K_ENUM:
 		for (int i = 0; k->words[i]; i++)

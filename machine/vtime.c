@@ -128,6 +128,7 @@ struct vctx {
 	uint64_t now;			/* ps; first, as struct vctx_clock */
 	unsigned int id;
 	unsigned int hgen;		/* bumped when it leaves the heap early */
+	unsigned int nstale;		/* stale entries of it the heap may hold */
 	bool queued;			/* in the heap (runnable or a timed wait) */
 	enum vstate state;
 	const char *name;
@@ -335,7 +336,25 @@ static struct vctx *heap_pop(void)
 static void heap_remove(struct vctx *c)
 {
 	c->hgen++;
+	c->nstale++;
 	c->queued = false;
+}
+
+/* Drop every entry of @c, stale ones included: it is about to be freed. */
+static void heap_purge(struct vctx *c)
+{
+	unsigned int i = 0;
+
+	while (i < W.n) {
+		if (W.heap[i].c == c)
+			W.heap[i] = W.heap[--W.n];
+		else
+			i++;
+	}
+	for (unsigned int k = W.n / HEAP_D + 1; k-- > 0;)
+		if (k < W.n)
+			heap_down(k);
+	c->nstale = 0;
 }
 
 /* Put @c in the heap in place of its (clean) minimum and return that minimum. */
@@ -638,6 +657,8 @@ static struct vctx *ctx_new(const char *name, void *(*fn)(void *), void *arg,
 
 static void ctx_free(struct vctx *c)
 {
+	if (c->nstale)
+		heap_purge(c);
 	if (c->map) {
 		if (c->all_prev)
 			c->all_prev->all_next = c->all_next;

@@ -468,6 +468,8 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 			budget = ZSWAP_MAX_PAGES / p->threads;
 	}
 	mc.mem_bytes = ZSWAP_ARENA_SLACK + budget * p->threads * PAGE_SIZE;
+	if (p->threads > 16)	/* the driver's bounce areas grow with the CPUs */
+		mc.mem_bytes += (size_t)p->threads * (256u << 10);
 	mc.populate = !p->no_populate && !p->virtual_time && mc.mem_bytes <= (512u << 20);
 	m = machine_create(&mc);
 	if (!m) {

@@ -8,7 +8,9 @@
  * serialises to N*H, with the hand-off costs the cost table names; a
  * condition wakes its waiter at the signal's time plus the wake cost, and a
  * timed wait ends at its deadline; thread-locals are per context; a join
- * ends no earlier than the joined context; a deadlock is reported, not hung.
+ * ends no earlier than the joined context; a deadlock is reported, not hung;
+ * the command queue's one hardware server serves N back-to-back submitters
+ * at 1/S with a mean wait of (N-1)*S, and its lock serialises issue to N*H.
  */
 #include "harness.h"
 
@@ -338,6 +340,55 @@ static void test_condition_times(void)
 	REQUIRE(vtime_run(&cfg, run_conds, &cc, NULL) == 0);
 }
 
+/*
+ * Regression: a timed wait signalled before its deadline leaves a stale run
+ * queue entry behind; once the context has exited and been joined, that
+ * entry must not be read (it was: a use-after-free the scale command hit).
+ */
+static void *timed_then_exit(void *arg)
+{
+	struct cond_case *cc = arg;
+
+	mlock_lock(&cc->l);
+	cc->timed_ret = mcond_timedwait(&cc->c, &cc->l, mclock_now() + 1000000);
+	mlock_unlock(&cc->l);
+	return NULL;
+}
+
+static void run_stale_entry(void *arg)
+{
+	struct cond_case *cc = arg;
+	struct mthread tw, st;
+	/* A context that stays runnable, so the stale entry is never on top early. */
+	struct stepper s = { 9, 10000, 300 };
+
+	mlock_init(&cc->l, "cond", MLOCK_MODELLED);
+	CHECK(mcond_init(&cc->c, COST_IRQ) == 0);
+	CHECK(mthread_create(&st, "stepper", stepper_fn, &s) == 0);
+	CHECK(mthread_create(&tw, "timed", timed_then_exit, cc) == 0);
+	mclock_spend(100);
+	mlock_lock(&cc->l);
+	mcond_signal(&cc->c);		/* long before the 1 ms deadline */
+	mlock_unlock(&cc->l);
+	mthread_join(&tw, NULL);	/* freed; its stale entry still queued */
+	CHECK(cc->timed_ret == 0, "the timed wait returned %d", cc->timed_ret);
+	for (int i = 0; i < 40; i++)
+		mclock_spend(100000);	/* syncs that walk the queue past the deadline */
+	mthread_join(&st, NULL);
+	mcond_destroy(&cc->c);
+	mlock_destroy(&cc->l);
+}
+
+static void test_signalled_timed_wait_then_exit(void)
+{
+	static struct cond_case cc;
+	struct vtime_cfg cfg = zero_cfg();
+
+	memset(&cc, 0, sizeof(cc));
+	memset(&trace, 0, sizeof(trace));
+	REQUIRE(vtime_run(&cfg, run_stale_entry, &cc, NULL) == 0);
+}
+
 /* ---- thread-locals, joins, relax ----------------------------------------- */
 
 static _Thread_local unsigned int my_cpu;
@@ -423,6 +474,128 @@ static void test_relax_skips_to_the_next_event(void)
 	      (unsigned long long)st.switches);
 }
 
+/* ---- the command queue's hardware server: closed forms ------------------- */
+
+struct submitter {
+	struct machine *m;
+	unsigned int cpu, rounds;
+	uint64_t wait_ps;	/* sum of submit latencies */
+	uint64_t end_ps;
+};
+
+static void *submit_fn(void *arg)
+{
+	struct submitter *s = arg;
+
+	for (unsigned int i = 0; i < s->rounds; i++) {
+		uint64_t t0 = vtime_now_ps();
+
+		iommu_cmdq_submit(s->m, s->cpu, NULL, 0, true);	/* a bare CMD_SYNC */
+		s->wait_ps += vtime_now_ps() - t0;
+	}
+	s->end_ps = vtime_now_ps();
+	return NULL;
+}
+
+struct server_case {
+	struct platform_profile prof;
+	unsigned int n, rounds;
+	struct submitter s[32];
+};
+
+static void run_server(void *arg)
+{
+	struct server_case *sc = arg;
+	struct machine_config mc = { .mem_bytes = 16u << 20, .profile = &sc->prof };
+	struct machine *m = machine_create(&mc);
+	struct mthread t[32];
+
+	REQUIRE(m);
+	for (unsigned int i = 0; i < sc->n; i++) {
+		sc->s[i] = (struct submitter){ m, i, sc->rounds, 0, 0 };
+		CHECK(mthread_create(&t[i], "submitter", submit_fn, &sc->s[i]) == 0);
+	}
+	for (unsigned int i = 0; i < sc->n; i++)
+		mthread_join(&t[i], NULL);
+	machine_destroy(m);
+}
+
+/*
+ * N CPUs each submitting a command of service time S back to back on the
+ * one hardware server: the server's throughput is 1/S (the last completion
+ * at N*R*S) and a submitter waits for the N-1 others ahead of it: mean
+ * latency ~(N-1)*S beyond its own service.  Under every submission model.
+ */
+static void test_cmdq_single_server_closed_form(void)
+{
+	static struct server_case sc;
+	static const enum cmdq_model models[] = { CMDQ_LOCKFREE, CMDQ_LOCK };
+	const uint64_t S = 500;
+	struct vtime_cfg cfg = zero_cfg();
+
+	for (unsigned int mi = 0; mi < ARRAY_SIZE(models); mi++) {
+		for (unsigned int n = 1; n <= 32; n *= 2) {
+			uint64_t last = 0, wait = 0;
+			double mean_extra;
+
+			memset(&sc, 0, sizeof(sc));
+			snprintf(sc.prof.name, sizeof(sc.prof.name), "server");
+			sc.prof.iotlb_sets = 64;
+			sc.prof.iotlb_ways = 4;
+			sc.prof.cmdq_model = models[mi];
+			sc.prof.cmdq_lock_hold = CMDQ_HOLD_BATCH;
+			sc.prof.cmdq_sync_poll = CMDQ_POLL_UNLOCKED;
+			sc.prof.ecmdq_cpus = 1;
+			sc.prof.sync_ns = S;
+			sc.n = n;
+			sc.rounds = 20;
+			REQUIRE(vtime_run(&cfg, run_server, &sc, NULL) == 0);
+			for (unsigned int i = 0; i < n; i++) {
+				if (sc.s[i].end_ps > last)
+					last = sc.s[i].end_ps;
+				wait += sc.s[i].wait_ps;
+			}
+			CHECK(last == (uint64_t)n * sc.rounds * S * NS,
+			      "model %u, %u CPUs: last completion at %llu ps, want %llu", mi, n,
+			      (unsigned long long)last,
+			      (unsigned long long)(n * sc.rounds * S * NS));
+			mean_extra = (double)wait / (n * sc.rounds) / NS - (double)S;
+			CHECK(mean_extra >= 0.9 * (n - 1) * S && mean_extra <= (n - 1) * S + 1,
+			      "model %u, %u CPUs: mean wait beyond service %.0f ns, want ~%llu",
+			      mi, n, mean_extra, (unsigned long long)((n - 1) * S));
+		}
+	}
+}
+
+/* The lock model with its CPU cost only: a lock held H by N CPUs serialises to N*H. */
+static void test_cmdq_lock_serialises_issue(void)
+{
+	static struct server_case sc;
+	struct vtime_cfg cfg = zero_cfg();
+	const uint64_t H = 300;
+
+	for (unsigned int n = 1; n <= 32; n *= 4) {
+		uint64_t last = 0;
+
+		memset(&sc, 0, sizeof(sc));
+		snprintf(sc.prof.name, sizeof(sc.prof.name), "lock");
+		sc.prof.iotlb_sets = 64;
+		sc.prof.iotlb_ways = 4;
+		sc.prof.cmdq_model = CMDQ_LOCK;
+		sc.prof.cmdq_lock_hold = CMDQ_HOLD_BATCH;
+		sc.prof.cmdq_sync_poll = CMDQ_POLL_LOCKED;
+		sc.prof.cmdq_issue_ns = H;
+		sc.n = n;
+		sc.rounds = 10;
+		REQUIRE(vtime_run(&cfg, run_server, &sc, NULL) == 0);
+		for (unsigned int i = 0; i < n; i++)
+			if (sc.s[i].end_ps > last)
+				last = sc.s[i].end_ps;
+		CHECK(last == (uint64_t)n * sc.rounds * H * NS, "%u CPUs: %llu ps, want %llu", n,
+		      (unsigned long long)last, (unsigned long long)(n * sc.rounds * H * NS));
+	}
+}
+
 /* ---- misuse --------------------------------------------------------------- */
 
 static void run_deadlock(void *arg)
@@ -499,8 +672,11 @@ int main(int argc, char **argv)
 		TEST(test_lock_handoff_costs),
 		TEST(test_free_lock_costs_nothing),
 		TEST(test_condition_times),
+		TEST(test_signalled_timed_wait_then_exit),
 		TEST(test_thread_locals_are_per_context),
 		TEST(test_relax_skips_to_the_next_event),
+		TEST(test_cmdq_single_server_closed_form),
+		TEST(test_cmdq_lock_serialises_issue),
 		TEST(test_deadlock_is_reported),
 		TEST(test_run_inside_a_run_refused),
 		TEST(test_real_time_locks),

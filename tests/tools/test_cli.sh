@@ -4,6 +4,7 @@
 # flag (or file, line and key, or JSON place), the value and what is
 # allowed, and write nothing; good arguments print Linux's three lines.
 set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${DMABENCH:-build/dmabench}
 pass=0
 fail=0
@@ -391,6 +392,69 @@ printf '[1, 2]\n' >"$tmp/array.json"
 plot_bad array "plot: $tmp/array.json: (top level): expected an object, got an array"
 expect_usage plot-missing-file "plot: cannot read '/nonexistent.json'" plot /nonexistent.json -o "$tmp/x.svg"
 expect_usage plot-output-twice "plot: -o/--output given twice" plot "$tmp/z1.json" -o "$tmp/a.svg" -o "$tmp/b.svg"
+
+# ---- virtual time: scale, map --cpus, --clock --------------------------------
+expect_usage scale-cpus-zero "--cpus: 0 is out of range (expected 1-256)" scale --cpus 0
+expect_usage scale-cpus-big "--cpus: 300 is out of range (expected 1-256)" scale --cpus 1,300
+expect_usage scale-cpus-empty-item "--cpus: '1,,4': an item is empty" scale --cpus 1,,4
+expect_usage scale-cpus-twice "--cpus: '4,4' names 4 twice" scale --cpus 4,4
+expect_usage scale-workload "--workload: 'disk' is not a workload (expected map, zswap or net)" \
+	scale --workload disk
+expect_usage scale-zswap-size "--size: zswap stores pages" scale --workload zswap --size 4096
+expect_usage scale-map-size "--size: 1000 is not a map buffer size (expected a multiple of 4096" \
+	scale --size 1000
+expect_usage map-cpus-zero "--cpus: 0 is out of range (expected 1-256)" map --cpus 0
+expect_usage map-cpus-big "--cpus: 300 is out of range (expected 1-256)" map --cpus 300
+expect_usage map-cpus-and-threads "--cpus and -t/--threads both given" map --cpus 4 -t 4
+expect_usage map-clock-bad "--clock: 'wall' is not a clock (expected real or virtual)" \
+	map --clock wall
+# A cost table with an entry missing, or negative: the profile is refused, naming it.
+grep -v '^cost_hash_ns' "$top"/profiles/kunpeng920-smmuv3.profile >"$tmp/nohash.profile"
+expect_usage cost-missing "missing key 'cost_hash_ns'" scale --platform "$tmp/nohash.profile"
+sed 's/^cost_lock_ns = .*/cost_lock_ns = -3/' "$top"/profiles/kunpeng920-smmuv3.profile >"$tmp/neg.profile"
+expect_usage cost-negative "key 'cost_lock_ns': bad value '-3' (expected a non-negative" \
+	scale --platform "$tmp/neg.profile"
+# A profile without a cost table runs in real time only.
+grep -v '^cost_' "$top"/profiles/kunpeng920-smmuv3.profile >"$tmp/real.profile"
+expect_usage scale-no-costs "has no cost table" scale --platform "$tmp/real.profile"
+expect_usage map-virtual-no-costs "has no cost table" map --clock virtual --platform "$tmp/real.profile"
+
+# scale: a table that says it is virtual time and names the profile; the same
+# bytes twice; another seed, other numbers (zswap's pages follow the seed).
+if "$B" scale --cpus 1,4 --strategy strict,bounce --ops 2000 >"$tmp/s1" 2>"$tmp/se" &&
+	"$B" scale --cpus 1,4 --strategy strict,bounce --ops 2000 >"$tmp/s2" 2>/dev/null &&
+	grep -q "^map on kunpeng920-smmuv3, virtual time" "$tmp/s1" &&
+	grep -q "^strict " "$tmp/s1" && grep -q "^bounce " "$tmp/s1" &&
+	grep -q "simulated in" "$tmp/se" && cmp -s "$tmp/s1" "$tmp/s2"; then
+	ok scale-table-repeats
+else
+	bad "scale-table-repeats ($(head -3 "$tmp/s1"; cat "$tmp/se"))"
+fi
+if "$B" scale --workload zswap --cpus 2,8 --strategy strict --ops 64 --seed 1 >"$tmp/z1" 2>/dev/null &&
+	"$B" scale --workload zswap --cpus 2,8 --strategy strict --ops 64 --seed 2 >"$tmp/z2" 2>/dev/null &&
+	! cmp -s "$tmp/z1" "$tmp/z2"; then
+	ok scale-seed-matters
+else
+	bad "scale-seed-matters"
+fi
+if "$B" scale --workload net --cpus 2 --ops 200 --format json >"$tmp/sj" 2>/dev/null &&
+	grep -q '"clock": "virtual"' "$tmp/sj" && grep -q '"strategy": "pool"' "$tmp/sj" &&
+	"$B" scale --workload net --cpus 2 --ops 200 --format csv >"$tmp/sc" 2>/dev/null &&
+	head -1 "$tmp/sc" | grep -q '^strategy,cpus,applies,ok,ops,dma_ns_per_op' &&
+	grep -q '^reuse,2,false' "$tmp/sc"; then
+	ok scale-json-csv
+else
+	bad "scale-json-csv ($(head -2 "$tmp/sc"))"
+fi
+# map --cpus above the host's CPUs is virtual: Linux's three lines, the same twice.
+if "$B" map --cpus 64 --iterations 200 >"$tmp/m1" 2>/dev/null &&
+	"$B" map --cpus 64 --iterations 200 >"$tmp/m2" 2>/dev/null &&
+	[ "$(wc -l <"$tmp/m1")" -eq 3 ] && cmp -s "$tmp/m1" "$tmp/m2" &&
+	"$B" map --cpus 64 --iterations 200 --format json | grep -q '"clock": "virtual"'; then
+	ok map-cpus-virtual
+else
+	bad "map-cpus-virtual ($(cat "$tmp/m1"))"
+fi
 
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

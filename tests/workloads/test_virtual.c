@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * test_virtual.c - the workloads in virtual time (vtime.h).
+ *
+ * Properties:
+ *   - a run is a function of its seed: the same run twice gives the same
+ *     counts and the same virtual times, and another seed other ones;
+ *   - virtual and real time agree where they must: one CPU on `ideal` does
+ *     the same maps, unmaps, invalidations, IOTLB misses, bounce copies and
+ *     device accesses (oracle classes) in either clock, for the same work
+ *     (net: what its packets do; its IOTLB counts vary between real runs);
+ *   - the data path stays real at scale: zswap and net verify every byte
+ *     at 64 simulated CPUs, and the rogue device finds what it finds in
+ *     real time: passthrough reaches everything, lazy's window is seen, no
+ *     protected strategy lets it reach a freed frame;
+ *   - a profile without a cost table is refused for virtual time.
+ */
+#include "harness.h"
+
+#include <dmareuse/map_bench.h>
+#include <dmareuse/net.h>
+#include <dmareuse/zswap.h>
+
+#include <errno.h>
+#include <string.h>
+
+static struct platform_profile ideal, kunpeng;
+
+static void load(void)
+{
+	char err[256];
+
+	if (!ideal.name[0] && profile_load("ideal", &ideal, err, sizeof(err)))
+		CHECK(0, "%s", err);
+	if (!kunpeng.name[0] && profile_load("kunpeng920-smmuv3", &kunpeng, err, sizeof(err)))
+		CHECK(0, "%s", err);
+}
+
+static int zswap(enum reuse_strategy s, unsigned int cpus, uint64_t pages, uint64_t seed,
+		 const struct platform_profile *prof, bool virt, bool rogue, struct wl_result *r,
+		 char *err, size_t errlen)
+{
+	struct zswap_params p = {
+		.strategy = s, .threads = cpus, .pages = pages, .seed = seed, .profile = prof,
+		.virtual_time = virt, .oracle = true, .rogue = rogue,
+	};
+
+	zswap_default_mix(p.mix);
+	p.drv.poll = true;
+	return zswap_run(&p, r, err, errlen);
+}
+
+static int net(enum reuse_strategy s, unsigned int cpus, uint64_t packets, uint64_t seed,
+	       const struct platform_profile *prof, bool virt, bool rogue, struct wl_result *r,
+	       char *err, size_t errlen)
+{
+	struct net_params p = {
+		.strategy = s, .threads = cpus, .packets = packets, .seed = seed,
+		.profile = prof, .virtual_time = virt, .oracle = true, .rogue = rogue,
+		.nic_threads = cpus < 8 ? cpus : 8,
+		.auto_crossover = 2048,	/* measured, it would differ by clock */
+	};
+	struct net_stats st;
+
+	return net_run(&p, r, &st, err, errlen);
+}
+
+/* Everything of two results that must match for one seed. */
+static bool same(const struct wl_result *a, const struct wl_result *b)
+{
+	return a->ops == b->ops && a->wall_ns == b->wall_ns && a->dma_cpu_ns == b->dma_cpu_ns &&
+	       a->verified == b->verified && a->bytes == b->bytes &&
+	       !memcmp(&a->lat, &b->lat, sizeof(a->lat)) &&
+	       !memcmp(&a->iommu, &b->iommu, sizeof(a->iommu)) &&
+	       !memcmp(&a->dma, &b->dma, sizeof(a->dma)) &&
+	       !memcmp(&a->reuse, &b->reuse, sizeof(a->reuse)) &&
+	       !memcmp(&a->oracle, &b->oracle, sizeof(a->oracle));
+}
+
+/* The same seed twice: the same bytes; another seed: other numbers. */
+static void test_virtual_runs_repeat_for_a_seed(void)
+{
+	static const enum reuse_strategy ss[] = { RS_STRICT, RS_LAZY, RS_CACHE, RS_AUTO };
+	char err[256] = "";
+
+	load();
+	for (unsigned int i = 0; i < ARRAY_SIZE(ss); i++) {
+		struct wl_result a, b, c;
+
+		REQUIRE(zswap(ss[i], 8, 60, 7, &kunpeng, true, false, &a, err, sizeof(err)) == 0,
+			"%s", err);
+		REQUIRE(zswap(ss[i], 8, 60, 7, &kunpeng, true, false, &b, err, sizeof(err)) == 0,
+			"%s", err);
+		REQUIRE(zswap(ss[i], 8, 60, 8, &kunpeng, true, false, &c, err, sizeof(err)) == 0,
+			"%s", err);
+		CHECK(same(&a, &b), "zswap %s: two runs of seed 7 differ (wall %llu/%llu, dma %llu/%llu)",
+		      reuse_strategy_name(ss[i]), (unsigned long long)a.wall_ns,
+		      (unsigned long long)b.wall_ns, (unsigned long long)a.dma_cpu_ns,
+		      (unsigned long long)b.dma_cpu_ns);
+		CHECK(a.bytes != c.bytes || a.wall_ns != c.wall_ns,
+		      "zswap %s: seeds 7 and 8 gave the same run", reuse_strategy_name(ss[i]));
+		REQUIRE(net(ss[i], 8, 400, 7, &kunpeng, true, false, &a, err, sizeof(err)) == 0,
+			"%s", err);
+		REQUIRE(net(ss[i], 8, 400, 7, &kunpeng, true, false, &b, err, sizeof(err)) == 0,
+			"%s", err);
+		REQUIRE(net(ss[i], 8, 400, 8, &kunpeng, true, false, &c, err, sizeof(err)) == 0,
+			"%s", err);
+		CHECK(same(&a, &b), "net %s: two runs of seed 7 differ", reuse_strategy_name(ss[i]));
+		CHECK(a.bytes != c.bytes || a.wall_ns != c.wall_ns,
+		      "net %s: seeds 7 and 8 gave the same run", reuse_strategy_name(ss[i]));
+	}
+}
+
+/* The counts a clock must not change. */
+static void check_same_counts(const char *what, const struct wl_result *rt,
+			      const struct wl_result *vt)
+{
+	CHECK(rt->ops == vt->ops && rt->verified == vt->verified, "%s: ops %llu/%llu", what,
+	      (unsigned long long)rt->ops, (unsigned long long)vt->ops);
+	CHECK(rt->dma.maps == vt->dma.maps && rt->dma.unmaps == vt->dma.unmaps,
+	      "%s: maps %llu/%llu unmaps %llu/%llu", what, (unsigned long long)rt->dma.maps,
+	      (unsigned long long)vt->dma.maps, (unsigned long long)rt->dma.unmaps,
+	      (unsigned long long)vt->dma.unmaps);
+	CHECK(rt->iommu.cmds == vt->iommu.cmds && rt->iommu.syncs == vt->iommu.syncs,
+	      "%s: invalidations %llu/%llu", what, (unsigned long long)rt->iommu.cmds,
+	      (unsigned long long)vt->iommu.cmds);
+	CHECK(rt->iommu.iotlb_misses == vt->iommu.iotlb_misses &&
+	      rt->iommu.iotlb_hits == vt->iommu.iotlb_hits,
+	      "%s: IOTLB misses %llu/%llu hits %llu/%llu", what,
+	      (unsigned long long)rt->iommu.iotlb_misses, (unsigned long long)vt->iommu.iotlb_misses,
+	      (unsigned long long)rt->iommu.iotlb_hits, (unsigned long long)vt->iommu.iotlb_hits);
+	CHECK(rt->reuse.bytes_copied + rt->dma.bounce_bytes ==
+	      vt->reuse.bytes_copied + vt->dma.bounce_bytes, "%s: bytes copied %llu/%llu", what,
+	      (unsigned long long)(rt->reuse.bytes_copied + rt->dma.bounce_bytes),
+	      (unsigned long long)(vt->reuse.bytes_copied + vt->dma.bounce_bytes));
+	CHECK(rt->reuse.hits == vt->reuse.hits && rt->reuse.misses == vt->reuse.misses,
+	      "%s: reuse hits %llu/%llu", what, (unsigned long long)rt->reuse.hits,
+	      (unsigned long long)vt->reuse.hits);
+	CHECK(!memcmp(&rt->oracle, &vt->oracle, sizeof(rt->oracle)),
+	      "%s: oracle ok %llu/%llu stale %llu/%llu", what, (unsigned long long)rt->oracle.ok,
+	      (unsigned long long)vt->oracle.ok, (unsigned long long)rt->oracle.stale,
+	      (unsigned long long)vt->oracle.stale);
+}
+
+/*
+ * One CPU on ideal, the same work in both clocks: every count identical.
+ * Lazy is left out: its flush queue empties on a 10 ms timer, and 10 ms of
+ * real time and 10 ms of virtual time hold different amounts of work.
+ */
+static void test_real_and_virtual_agree_on_counts(void)
+{
+	static const enum reuse_strategy ss[] = {
+		RS_PASSTHROUGH, RS_STRICT, RS_BOUNCE, RS_REUSE, RS_CACHE, RS_IOVA_LINK, RS_AUTO,
+	};
+	char err[256] = "";
+
+	load();
+	for (unsigned int i = 0; i < ARRAY_SIZE(ss); i++) {
+		struct wl_result rt, vt;
+		char what[64];
+
+		REQUIRE(zswap(ss[i], 1, 120, 3, &ideal, false, false, &rt, err, sizeof(err)) == 0,
+			"%s", err);
+		REQUIRE(zswap(ss[i], 1, 120, 3, &ideal, true, false, &vt, err, sizeof(err)) == 0,
+			"%s", err);
+		snprintf(what, sizeof(what), "zswap %s", reuse_strategy_name(ss[i]));
+		check_same_counts(what, &rt, &vt);
+		if (ss[i] == RS_REUSE)
+			continue;	/* net: reuse does not apply */
+		/*
+		 * net's TX ring keeps packets in flight, so in real time its IOTLB
+		 * and cache-eviction counts follow when the NIC thread runs (two
+		 * real runs differ); what the packets themselves do must not.
+		 */
+		REQUIRE(net(ss[i], 1, 300, 3, &ideal, false, false, &rt, err, sizeof(err)) == 0,
+			"%s", err);
+		REQUIRE(net(ss[i], 1, 300, 3, &ideal, true, false, &vt, err, sizeof(err)) == 0,
+			"%s", err);
+		CHECK(rt.ops == vt.ops && rt.verified == vt.verified && rt.bytes == vt.bytes &&
+		      rt.dma.maps == vt.dma.maps &&
+		      rt.reuse.bytes_copied + rt.dma.bounce_bytes ==
+		      vt.reuse.bytes_copied + vt.dma.bounce_bytes &&
+		      rt.oracle.ok == vt.oracle.ok && rt.oracle.breach == vt.oracle.breach,
+		      "net %s: ops %llu/%llu maps %llu/%llu copied %llu/%llu ok %llu/%llu",
+		      reuse_strategy_name(ss[i]), (unsigned long long)rt.ops,
+		      (unsigned long long)vt.ops, (unsigned long long)rt.dma.maps,
+		      (unsigned long long)vt.dma.maps,
+		      (unsigned long long)(rt.reuse.bytes_copied + rt.dma.bounce_bytes),
+		      (unsigned long long)(vt.reuse.bytes_copied + vt.dma.bounce_bytes),
+		      (unsigned long long)rt.oracle.ok, (unsigned long long)vt.oracle.ok);
+	}
+	for (int s = 0; s < RS_COUNT; s++) {
+		struct map_bench_params p = {
+			.threads = 1, .seconds = 1, .iterations = 2000, .dir = 1, .granule = 2,
+			.dma_bits = 32, .node = -1, .strategy = (enum reuse_strategy)s,
+			.profile = &ideal,
+		};
+		struct map_bench_result rt, vt;
+
+		if (s == RS_LAZY)
+			continue;
+		REQUIRE(map_bench_run(&p, &rt) == 0, "%s", rt.why);
+		p.virtual_time = true;
+		REQUIRE(map_bench_run(&p, &vt) == 0, "%s", vt.why);
+		CHECK(rt.ops == vt.ops && rt.iommu.cmds == vt.iommu.cmds &&
+		      rt.iommu.iotlb_misses == vt.iommu.iotlb_misses &&
+		      rt.dma.maps == vt.dma.maps && rt.reuse.bytes_copied == vt.reuse.bytes_copied,
+		      "map %s: ops %llu/%llu cmds %llu/%llu misses %llu/%llu",
+		      reuse_strategy_name((enum reuse_strategy)s), (unsigned long long)rt.ops,
+		      (unsigned long long)vt.ops, (unsigned long long)rt.iommu.cmds,
+		      (unsigned long long)vt.iommu.cmds, (unsigned long long)rt.iommu.iotlb_misses,
+		      (unsigned long long)vt.iommu.iotlb_misses);
+	}
+}
+
+/* 64 simulated CPUs: every byte verified, and the rogue sees what it sees in real time. */
+static void test_functional_at_64_cpus(void)
+{
+	static const enum reuse_strategy protect[] = { RS_STRICT, RS_BOUNCE, RS_CACHE, RS_AUTO };
+	char err[256] = "";
+	struct wl_result r;
+
+	load();
+	for (unsigned int i = 0; i < ARRAY_SIZE(protect); i++) {
+		REQUIRE(zswap(protect[i], 64, 6, 5, &kunpeng, true, true, &r, err, sizeof(err)) == 0,
+			"%s", err);
+		CHECK(r.ops == 64 * 6 && r.verified == r.ops && !r.failed, "zswap %s: %llu of %llu",
+		      reuse_strategy_name(protect[i]), (unsigned long long)r.verified,
+		      (unsigned long long)r.ops);
+		CHECK(r.watched && r.oracle.breach == 0, "zswap %s: %llu breaches at 64 CPUs",
+		      reuse_strategy_name(protect[i]), (unsigned long long)r.oracle.breach);
+		CHECK(r.rogue_attempts > 0, "zswap %s: the rogue never probed",
+		      reuse_strategy_name(protect[i]));
+		REQUIRE(net(protect[i], 64, 640, 5, &kunpeng, true, true, &r, err, sizeof(err)) == 0,
+			"%s", err);
+		CHECK(r.ops == 640 && r.verified == r.ops && !r.failed, "net %s: %llu of %llu",
+		      reuse_strategy_name(protect[i]), (unsigned long long)r.verified,
+		      (unsigned long long)r.ops);
+		CHECK(r.watched && r.oracle.breach == 0, "net %s: %llu breaches at 64 CPUs",
+		      reuse_strategy_name(protect[i]), (unsigned long long)r.oracle.breach);
+	}
+	/* Lazy's window is real in virtual time too; passthrough reaches all. */
+	REQUIRE(zswap(RS_LAZY, 64, 6, 5, &kunpeng, true, true, &r, err, sizeof(err)) == 0, "%s",
+		err);
+	CHECK(r.verified == r.ops && r.oracle.breach + r.oracle.stale > 0,
+	      "zswap lazy: breach %llu stale %llu", (unsigned long long)r.oracle.breach,
+	      (unsigned long long)r.oracle.stale);
+	REQUIRE(zswap(RS_PASSTHROUGH, 64, 6, 5, &kunpeng, true, true, &r, err, sizeof(err)) == 0,
+		"%s", err);
+	CHECK(!strcmp(r.isolation, "none"), "zswap passthrough: isolation %s", r.isolation);
+}
+
+/* A profile without a cost table cannot run in virtual time: refused, and said so. */
+static void test_virtual_time_needs_a_cost_table(void)
+{
+	struct platform_profile p;
+	struct map_bench_params mp = {
+		.threads = 4, .seconds = 1, .iterations = 10, .dir = 1, .granule = 1,
+		.dma_bits = 32, .node = -1, .strategy = RS_STRICT, .virtual_time = true,
+	};
+	struct map_bench_result mr;
+	struct wl_result r;
+	char err[256] = "";
+
+	load();
+	p = ideal;
+	p.has_costs = false;
+	mp.profile = &p;
+	CHECK(map_bench_run(&mp, &mr) == -ENOENT && strstr(mr.why, "no cost table"), "%s",
+	      mr.why);
+	CHECK(zswap(RS_STRICT, 2, 5, 1, &p, true, false, &r, err, sizeof(err)) == -ENOENT &&
+	      strstr(err, "no cost table"), "%s", err);
+	CHECK(net(RS_STRICT, 2, 5, 1, &p, true, false, &r, err, sizeof(err)) == -ENOENT &&
+	      strstr(err, "no cost table"), "%s", err);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST(test_virtual_runs_repeat_for_a_seed),
+		TEST(test_real_and_virtual_agree_on_counts),
+		TEST(test_functional_at_64_cpus),
+		TEST(test_virtual_time_needs_a_cost_table),
+	};
+
+	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
