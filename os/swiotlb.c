@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SWIOTLB_SLOT_SIZE 2048
+#define SWIOTLB_SEGSIZE 128		/* slots: largest contiguous bounce */
 #define SLOTS_PER_PAGE (PAGE_SIZE / SWIOTLB_SLOT_SIZE)
 
 struct swiotlb_slot {

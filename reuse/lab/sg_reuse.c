@@ -16,6 +16,10 @@
  */
 #include <dmareuse/sg_reuse.h>
 
+/* reuse_flags of entry 0 (the field is reuse/'s: scatterlist.h). */
+#define SG_REUSE_MARKED 1u
+#define SG_REUSE_STOPPED 2u
+
 struct sg_reuse_ctx {
 	struct rreuse *r;
 	rmo_unmap_cb cb;
