@@ -36,8 +36,8 @@
  * swiotlb slots still bounced for the device once its domain is gone.
  */
 #include "dma_int.h"
+#include "../machine/failinject.h"
 
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <errno.h>

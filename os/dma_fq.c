@@ -21,9 +21,9 @@
  * (dma_int.h).  timer_lock only guards the stop flag.
  */
 #include "dma_int.h"
+#include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <errno.h>

@@ -17,9 +17,9 @@
  * before its PTEs go (emit_unlink_runs()).
  */
 #include "dma_int.h"
+#include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <errno.h>

@@ -6,8 +6,7 @@
  * in a thread-local so per-CPU lookups cost one TLS read.
  */
 #include "os_int.h"
-
-#include <dmareuse/failinject.h>
+#include "../machine/failinject.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,9 +23,9 @@
  * (the pool is shared by every device: a leak would starve the others).
  */
 #include "os_int.h"
+#include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <stdio.h>

@@ -23,8 +23,9 @@
  * Every thread owns its slab, its queue pair and its counters; the only
  * shared state is the driver (per-queue objects) and the machine.
  */
+#include "../machine/failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/net.h>
 #include <dmareuse/oracle.h>
