@@ -14,6 +14,8 @@
  * here, told from a registration that could not get memory by the
  * registry's count of refused calls.
  */
+#include "../osdep.h"
+
 #include <dmareuse/sg_reuse.h>
 
 /* reuse_flags of entry 0 (the field is reuse/'s: scatterlist.h). */
