@@ -123,7 +123,8 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 	mcost(COST_DMA_CALL);
 
 	if (!size || order > PAGE_MAX_ORDER) {
-		dma_misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, "size must be 1 byte to 4 MiB");
+		dma_misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL,
+			   "size must be 1 byte to 4 MiB");
 		return -EINVAL;
 	}
 	/* Check everything first: a refused call must leave the record too. */

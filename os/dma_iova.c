@@ -163,9 +163,9 @@ int dma_iova_link(struct dma_device *dev, struct dma_iova_state *state,
 		why = msg;
 	}
 	if (why) {
-		dma_misuse_call(dev, why, "dma_iova_link(state=[%#" PRIx64 ", +%#zx), phys=%#" PRIx64
-				", offset=%#zx, size=%#zx, dir=%s)", state->addr, state->size, phys,
-				offset, size, dma_dir_name(dir));
+		dma_misuse_call(dev, why, "dma_iova_link(state=[%#" PRIx64 ", +%#zx), phys=%#"
+				PRIx64 ", offset=%#zx, size=%#zx, dir=%s)", state->addr,
+				state->size, phys, offset, size, dma_dir_name(dir));
 		return -EINVAL;
 	}
 	r = iommu_map(dev->dom, state->addr + offset, phys, size, dir_prot(dir));
@@ -267,9 +267,9 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 
 	why = iova_part_bad(dev, state, offset, size, true, true, msg, sizeof(msg));
 	if (why) {
-		dma_misuse_call(dev, why, "dma_iova_unlink(state=[%#" PRIx64 ", +%#zx), offset=%#zx, "
-				"size=%#zx, dir=%s)", state->addr, state->size, offset, size,
-				dma_dir_name(dir));
+		dma_misuse_call(dev, why, "dma_iova_unlink(state=[%#" PRIx64 ", +%#zx), "
+				"offset=%#zx, size=%#zx, dir=%s)", state->addr, state->size,
+				offset, size, dma_dir_name(dir));
 		return;
 	}
 	cmd = (struct iommu_cmd){

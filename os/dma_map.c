@@ -115,7 +115,8 @@ static bool args_ok(struct dma_device *dev, const char *fn, dma_addr_t a,
 		    size_t size, enum dma_data_direction dir)
 {
 	if (!dir_valid(dir)) {
-		dma_misuse(dev, fn, a, size, dir, "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL");
+		dma_misuse(dev, fn, a, size, dir,
+			   "direction must be TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL");
 		return false;
 	}
 	if (!size) {
@@ -292,7 +293,8 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 	}
 	if (dev->type != DMA_DOMAIN_PASSTHROUGH &&
 	    iommu_iova_to_phys(dev->dom, d->addr, &pa, &prot)) {
-		dma_misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir, "address is not mapped");
+		dma_misuse(dev, "dma_unmap_batch", d->addr, d->size, d->dir,
+			   "address is not mapped");
 		*ret = -EINVAL;
 		return false;
 	}

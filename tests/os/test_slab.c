@@ -89,7 +89,8 @@ static void test_class_packs_one_page(void)
 			      (size_t)((uintptr_t)obj[i] & (PAGE_SIZE - 1)));
 			for (size_t b = 0; b < cls; b++)
 				if (obj[i][b] != (uint8_t)(i + 1)) {
-					CHECK(0, "class %zu: object %zu byte %zu overwritten", cls, i, b);
+					CHECK(0, "class %zu: object %zu byte %zu overwritten",
+					      cls, i, b);
 					break;
 				}
 		}
