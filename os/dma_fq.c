@@ -16,9 +16,8 @@
  * Safety invariant for strict: when dma_unmap_*() returns, no PTE and no
  * IOTLB entry of this domain reaches the buffer.
  *
- * Locks: fq[cpu].lock protects that queue and is taken by unmap on this
- * CPU and by the timer; the domain, IOVA and IOTLB locks nest inside it
- * (dma_int.h).  timer_lock only guards the stop flag.
+ * Locks: fq[cpu].lock protects that CPU's queue, timer_lock the timer's
+ * stop flag; their order against the others is in dma_int.h.
  */
 #include "dma_int.h"
 #include "../machine/failinject.h"
