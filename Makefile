@@ -19,7 +19,7 @@ endif
 
 WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef \
 	-Wno-unused-parameter -Werror
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ireuse/lab -pthread -g $(WARN) \
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread -g $(WARN) \
 	-DDMAREUSE_PROFILE_DIR_DEFAULT='"$(CURDIR)/profiles"'
 LDLIBS := -pthread -lz -lm -ljansson
 
@@ -58,7 +58,12 @@ all: $(DMABENCH) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(OBJ_CFLAGS) -MMD -MP -c $< -o $@
+
+# The reuse layer reaches the OS through <osdep_os.h> (reuse/osdep.h): in the
+# lab, reuse/lab/osdep_os.h.  Only reuse/ sees that folder; everything else --
+# the rest of the library, tests, tools, users -- builds with -Iinclude alone.
+$(BUILD)/obj/reuse/%.o: OBJ_CFLAGS := -Ireuse/lab
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -17,9 +17,11 @@
  * the two methods alternate run by run so that a burst of load on a shared
  * machine spoils one run of each, not all runs of one.
  *
- * Built by bench/copy_to_device.sh; not a test.
+ * Built by bench/copy_to_device.sh; not a test.  It measures the binding
+ * itself, so it includes the lab's binding of the reuse layer by path
+ * (reuse/lab/osdep_os.h), which no user of the library needs.
  */
-#include <osdep_os.h>
+#include "../reuse/lab/osdep_os.h"
 
 #include <errno.h>
 #include <pthread.h>

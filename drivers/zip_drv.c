@@ -27,6 +27,7 @@
  * and returned to the caller as DMA-layer CPU time.
  */
 #include <dmareuse/clock.h>
+#include <dmareuse/dma.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/sg_reuse.h>
 #include <dmareuse/zip_drv.h>

@@ -46,6 +46,7 @@
 #include <linux/slab.h>
 
 #include "dmareuse_linux.h"
+#include "osdep_os.h"	/* the binding: dmareuse_unmap_is_strict() wraps it */
 
 enum dr_kind { DR_BOUNCE, DR_REUSE, DR_POOL, DR_CACHE, DR_MAPPER };
 

@@ -14,9 +14,9 @@
  * reported to the observers (the isolation oracle, rogue devices).
  */
 #include "machine_int.h"
+#include "failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 
 #include <errno.h>
 #include <stdio.h>

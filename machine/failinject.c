@@ -6,8 +6,9 @@
  * exactly one failure.  Disarmed, the cost is one relaxed load.  The race
  * window widener lives here too: test-only injection, same shape.
  */
+#include "failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 
 #include <stdatomic.h>
 #include <sched.h>

@@ -14,8 +14,7 @@
  * invalidation has already removed.
  */
 #include "machine_int.h"
-
-#include <dmareuse/failinject.h>
+#include "failinject.h"
 
 #include <stdlib.h>
 

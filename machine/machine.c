@@ -9,9 +9,9 @@
  * names a live buffer.
  */
 #include "machine_int.h"
+#include "failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 
 #include <errno.h>
 #include <stddef.h>

@@ -29,7 +29,8 @@
  * registers, indices and busy flag.  Counters are relaxed atomics; the
  * rogue pointer is an atomic the threads load once per packet.
  */
-#include <dmareuse/failinject.h>
+#include "failinject.h"
+
 #include <dmareuse/nic.h>
 #include <dmareuse/rogue.h>
 

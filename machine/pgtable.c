@@ -22,9 +22,9 @@
  * table frames it holds.
  */
 #include "machine_int.h"
+#include "failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -33,8 +33,9 @@
  *
  * Lock: r->lock protects running and stop; the rest is atomics.
  */
+#include "failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/rogue.h>
 

@@ -29,8 +29,9 @@
  * Lock: eng->lock protects state, head, tail, inflight[], the queue
  * registers and drain.  Counters are relaxed atomics.
  */
+#include "failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/rogue.h>
 #include <dmareuse/zip.h>

@@ -11,10 +11,10 @@
  * dma-debug refuses a "different entry count".
  */
 #include "os_int.h"
+#include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
 
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <errno.h>

@@ -26,8 +26,10 @@
  * Locks: cpu_rcache.lock (per CPU and size) nests outside tree_lock;
  * rcache.depot_lock nests inside a cpu_rcache.lock and outside tree_lock.
  */
+#include "iova_int.h"
+#include "../machine/failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/os.h>
 

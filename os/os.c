@@ -8,7 +8,8 @@
  */
 #include "os_int.h"
 
-#include <dmareuse/failinject.h>
+#include "../machine/failinject.h"
+
 #include <dmareuse/vtime.h>
 
 #include <stdio.h>

@@ -17,8 +17,9 @@
  * Lock: zone_lock protects the free lists and state[]/order[].  The free
  * hooks run outside it.
  */
+#include "../machine/failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/os.h>
 

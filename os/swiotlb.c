@@ -23,15 +23,17 @@
  * (the pool is shared by every device: a leak would starve the others).
  */
 #include "os_int.h"
+#include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define SWIOTLB_SLOT_SIZE 2048
+#define SWIOTLB_SEGSIZE 128		/* slots: largest contiguous bounce */
 #define SLOTS_PER_PAGE (PAGE_SIZE / SWIOTLB_SLOT_SIZE)
 
 struct swiotlb_slot {

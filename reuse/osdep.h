@@ -12,6 +12,9 @@
  *   osdep_dev_t      the DMA device (lab: struct dma_device, Linux: struct device)
  *   osdep_page_t     a page handle, comparable with == (lab: frame number,
  *                    Linux: struct page *); OSDEP_NO_PAGE is "none"
+ *                    (the public API names these two as well, without the
+ *                    binding: <dmareuse/reuse_types.h>; the typedefs must
+ *                    be the same, and the compiler checks they are)
  *   osdep_lock_t     a lock for short critical sections (never held across
  *                    a call that may sleep in Linux: the layer only holds
  *                    locks around its own bookkeeping)

@@ -13,7 +13,6 @@
 #define TESTS_HARNESS_H
 
 #include <dmareuse/dma.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/machine.h>
 #include <dmareuse/os.h>
 

@@ -9,12 +9,9 @@
  * made no progress.  A packet it could not hand over is kept and offered
  * again, so its sequence number and content do not depend on timing.
  *
- * The upper layer's allocator: packets of up to NET_SLAB_MAX bytes come
- * from a per-CPU slab with power-of-two classes 64 B .. 2 KiB (kmalloc's),
- * each slab page cut into 4096 / size objects; a page goes back to the
- * page allocator when its last object is freed and the class has another
- * page with room (one spare is kept, as SLUB keeps partial slabs).  Larger
- * packets get a block of pages of their own.
+ * The upper layer's allocator: packets of up to SLAB_MAX_SIZE bytes come
+ * from a per-CPU slab (os/slab.c: kmalloc's power-of-two classes, several
+ * packets to a page); larger packets get a block of pages of their own.
  *
  * Payload: a 16-byte header {magic, cpu, len, seq} and then splitmix64
  * output seeded from (seed, cpu, seq).  The receiver regenerates the whole
@@ -23,12 +20,14 @@
  * Every thread owns its slab, its queue pair and its counters; the only
  * shared state is the driver (per-queue objects) and the machine.
  */
+#include "../machine/failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/net.h>
 #include <dmareuse/oracle.h>
 #include <dmareuse/rogue.h>
+#include <dmareuse/slab.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -215,160 +214,6 @@ const char *net_why_not(enum reuse_strategy s)
 	return nic_drv_why_not(s);
 }
 
-/* ---- the upper layer's allocator --------------------------------------------------- */
-
-#define SLAB_MIN_SHIFT 6
-#define SLAB_NCLASSES 6			/* 64 B .. 2 KiB */
-#define SLAB_HASH 256
-
-struct slab_page {
-	struct slab_page *prev, *next;	/* the class's list of pages with room */
-	struct slab_page *hnext;	/* pfn hash chain */
-	pfn_t pfn;
-	uint8_t *va;
-	unsigned int cls, nobj, nfree;
-	uint16_t free[PAGE_SIZE >> SLAB_MIN_SHIFT]; /* stack of free object indices */
-};
-
-struct slab {
-	struct page_alloc *pa;
-	struct machine *m;
-	struct slab_page *partial[SLAB_NCLASSES];
-	unsigned int npartial[SLAB_NCLASSES];
-	struct slab_page *hash[SLAB_HASH];
-	uint64_t pages, pages_max;
-};
-
-static unsigned int slab_cls(uint32_t len)
-{
-	unsigned int c = 0;
-
-	while ((1u << (SLAB_MIN_SHIFT + c)) < len)
-		c++;
-	return c;
-}
-
-static unsigned int slab_hash(pfn_t pfn)
-{
-	return (unsigned int)(mix64(pfn) % SLAB_HASH);
-}
-
-static void partial_add(struct slab *sl, struct slab_page *pg)
-{
-	pg->prev = NULL;
-	pg->next = sl->partial[pg->cls];
-	if (pg->next)
-		pg->next->prev = pg;
-	sl->partial[pg->cls] = pg;
-	sl->npartial[pg->cls]++;
-}
-
-static void partial_del(struct slab *sl, struct slab_page *pg)
-{
-	if (pg->prev)
-		pg->prev->next = pg->next;
-	else
-		sl->partial[pg->cls] = pg->next;
-	if (pg->next)
-		pg->next->prev = pg->prev;
-	sl->npartial[pg->cls]--;
-}
-
-static void *slab_alloc(struct slab *sl, uint32_t len)
-{
-	unsigned int c = slab_cls(len);
-	struct slab_page *pg = sl->partial[c];
-
-	if (!pg) {
-		pg = calloc(1, sizeof(*pg));
-		if (!pg)
-			return NULL;
-		if (pages_alloc(sl->pa, 0, NET_OWNER_SLAB, false, &pg->pfn)) {
-			free(pg);
-			return NULL;
-		}
-		pg->va = phys_to_virt(sl->m, pg->pfn << PAGE_SHIFT);
-		pg->cls = c;
-		pg->nobj = (unsigned int)(PAGE_SIZE >> (SLAB_MIN_SHIFT + c));
-		/* Hand objects out from the start of the page. */
-		for (unsigned int i = 0; i < pg->nobj; i++)
-			pg->free[i] = (uint16_t)(pg->nobj - 1 - i);
-		pg->nfree = pg->nobj;
-		pg->hnext = sl->hash[slab_hash(pg->pfn)];
-		sl->hash[slab_hash(pg->pfn)] = pg;
-		partial_add(sl, pg);
-		if (++sl->pages > sl->pages_max)
-			sl->pages_max = sl->pages;
-	}
-	if (--pg->nfree == 0)
-		partial_del(sl, pg);
-	return pg->va + ((size_t)pg->free[pg->nfree] << (SLAB_MIN_SHIFT + c));
-}
-
-static void slab_free(struct slab *sl, void *p)
-{
-	pfn_t pfn = virt_to_phys(sl->m, p) >> PAGE_SHIFT;
-	struct slab_page **pp = &sl->hash[slab_hash(pfn)], *pg;
-
-	while (*pp && (*pp)->pfn != pfn)
-		pp = &(*pp)->hnext;
-	pg = *pp;
-	if (!pg) {
-		fprintf(stderr, "net: slab_free(%p): not a slab object\n", p);
-		return;
-	}
-	pg->free[pg->nfree++] = (uint16_t)(((uint8_t *)p - pg->va) >>
-					   (SLAB_MIN_SHIFT + pg->cls));
-	if (pg->nfree == 1)
-		partial_add(sl, pg);
-	if (pg->nfree == pg->nobj && sl->npartial[pg->cls] > 1) {
-		partial_del(sl, pg);
-		*pp = pg->hnext;
-		page_put(sl->pa, pg->pfn);
-		free(pg);
-		sl->pages--;
-	}
-}
-
-/* Free every slab page; returns objects that were still allocated. */
-static unsigned int slab_destroy(struct slab *sl)
-{
-	unsigned int live = 0;
-
-	for (unsigned int h = 0; h < SLAB_HASH; h++)
-		while (sl->hash[h]) {
-			struct slab_page *pg = sl->hash[h];
-
-			sl->hash[h] = pg->hnext;
-			live += pg->nobj - pg->nfree;
-			page_put(sl->pa, pg->pfn);
-			free(pg);
-		}
-	return live;
-}
-
-static void *buf_alloc(struct slab *sl, uint32_t len)
-{
-	unsigned int order = 0;
-	pfn_t pfn;
-
-	if (len <= NET_SLAB_MAX)
-		return slab_alloc(sl, len);
-	while ((PAGE_SIZE << order) < len)
-		order++;
-	if (pages_alloc(sl->pa, order, NET_OWNER_PAGES, false, &pfn))
-		return NULL;
-	return phys_to_virt(sl->m, pfn << PAGE_SHIFT);
-}
-
-static void buf_free(struct slab *sl, void *p, uint32_t len)
-{
-	if (len <= NET_SLAB_MAX)
-		slab_free(sl, p);
-	else
-		page_put(sl->pa, virt_to_phys(sl->m, p) >> PAGE_SHIFT);
-}
-
 /* ---- a CPU thread -------------------------------------------------------------------- */
 
 struct worker {
@@ -379,7 +224,9 @@ struct worker {
 	struct nic_drv *drv;
 	uint64_t quota;			/* packets to send; 0 = until deadline */
 	uint64_t deadline;
-	struct slab slab;
+	struct slab *slab;		/* this CPU's: packets up to SLAB_MAX_SIZE */
+	struct page_alloc *pa;		/* larger packets */
+	struct machine *m;
 	uint64_t *sub_t, *sub_seq;	/* transmit stamps by seq % win */
 	size_t win;
 	/* results */
@@ -391,6 +238,29 @@ struct worker {
 	int err;
 	char why[160];
 };
+
+/* The upper layer's allocator: the CPU's slab, or a block of pages. */
+static void *buf_alloc(struct worker *w, uint32_t len)
+{
+	unsigned int order = 0;
+	pfn_t pfn;
+
+	if (len <= SLAB_MAX_SIZE)
+		return slab_alloc(w->slab, len);
+	while ((PAGE_SIZE << order) < len)
+		order++;
+	if (pages_alloc(w->pa, order, NET_OWNER_PAGES, false, &pfn))
+		return NULL;
+	return phys_to_virt(w->m, pfn << PAGE_SHIFT);
+}
+
+static void buf_free(struct worker *w, void *p, uint32_t len)
+{
+	if (len <= SLAB_MAX_SIZE)
+		slab_free(w->slab, p);
+	else
+		page_put(w->pa, virt_to_phys(w->m, p) >> PAGE_SHIFT);
+}
 
 static void on_rx(struct worker *w, const struct nic_drv_event *ev, uint64_t now)
 {
@@ -423,7 +293,7 @@ static void on_rx(struct worker *w, const struct nic_drv_event *ev, uint64_t now
 
 static void on_tx_done(struct worker *w, const struct nic_drv_event *ev)
 {
-	buf_free(&w->slab, ev->buf, ev->len);
+	buf_free(w, ev->buf, ev->len);
 	if (ev->status == NIC_ST_OK || ev->status == NIC_ST_TOO_BIG ||
 	    ev->status == NIC_ST_RX_FAULT)
 		w->rx_used++;
@@ -490,7 +360,7 @@ static void run_queue(struct worker *w)
 					break;
 				}
 				pend_len = net_packet_size(p, w->cpu, seq);
-				pend = buf_alloc(&w->slab, pend_len);
+				pend = buf_alloc(w, pend_len);
 				if (!pend) {
 					w->err = -ENOMEM;
 					snprintf(w->why, sizeof(w->why), "cpu %u: out of memory for "
@@ -507,14 +377,14 @@ static void run_queue(struct worker *w)
 				break;	/* poll, then offer it again */
 			if (r == -ENOMEM) {
 				/* Nothing in flight to wait for: this packet fails. */
-				buf_free(&w->slab, pend, pend_len);
+				buf_free(w, pend, pend_len);
 				w->failed++;
 				w->tx_failed++;
 			} else if (r) {
 				w->err = r;
 				snprintf(w->why, sizeof(w->why), "cpu %u: nic_drv_xmit: %s", w->cpu,
 					 strerror(-r));
-				buf_free(&w->slab, pend, pend_len);
+				buf_free(w, pend, pend_len);
 				pend = NULL;
 				sending = false;
 				break;
@@ -543,7 +413,7 @@ static void run_queue(struct worker *w)
 		}
 	}
 	if (pend)
-		buf_free(&w->slab, pend, pend_len);
+		buf_free(w, pend, pend_len);
 	if (!w->err)
 		account_lost(w);	/* after a failure, drain_all() does it */
 }
@@ -782,8 +652,15 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 		w[i].drv = drv;
 		w[i].quota = pp.packets ? per + (i < extra) : 0;
 		w[i].deadline = start + (uint64_t)pp.seconds * 1000000000ull;
-		w[i].slab.pa = os_page_alloc(os);
-		w[i].slab.m = os_machine(os);
+		w[i].pa = os_page_alloc(os);
+		w[i].m = os_machine(os);
+		w[i].slab = slab_create(w[i].pa, NET_OWNER_SLAB);
+		if (!w[i].slab) {
+			w[i].err = -ENOMEM;
+			snprintf(w[i].why, sizeof(w[i].why), "cpu %u: out of memory for its "
+				 "packet slab", i);
+			continue;
+		}
 		w[i].win = win_for(&dc);
 		w[i].sub_t = calloc(w[i].win, sizeof(uint64_t));
 		w[i].sub_seq = malloc(w[i].win * sizeof(uint64_t));
@@ -823,7 +700,7 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 		ns.tx_failed += w[i].tx_failed;
 		ns.corrupt += w[i].corrupt;
 		ns.lost += w[i].lost;
-		ns.slab_pages_max += w[i].slab.pages_max;
+		ns.slab_pages_max += w[i].slab ? slab_pages_max(w[i].slab) : 0;
 		wl_latency_merge(&r->lat, &w[i].lat);
 		if (w[i].err && !ret) {
 			ret = w[i].err;
@@ -864,11 +741,11 @@ out:
 		snprintf(err, errlen, "the NIC driver left buffers mapped at teardown");
 	}
 	for (unsigned int i = 0; w && i < pp.threads; i++) {
-		unsigned int live = slab_destroy(&w[i].slab);
+		size_t live = slab_destroy(w[i].slab);
 
 		if (live && !ret) {
 			ret = -EIO;
-			snprintf(err, errlen, "cpu %u: %u packet buffer(s) never came back", i, live);
+			snprintf(err, errlen, "cpu %u: %zu packet buffer(s) never came back", i, live);
 		}
 		free(w[i].sub_t);
 		free(w[i].sub_seq);

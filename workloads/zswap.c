@@ -30,8 +30,9 @@
  * workers that did start run to their end and are joined.  Every failure
  * leaves one line in the caller's @err.
  */
+#include "../machine/failinject.h"
+
 #include <dmareuse/clock.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/rogue.h>
 #include <dmareuse/sg_reuse.h>

@@ -189,22 +189,15 @@ double mclock_stamp_ns(uint64_t delta);
  * mclock_stamp_overhead() - the cost of taking a pair of stamps
  *
  * Measured once, as the median of 257 back-to-back pairs of mclock_stamp()
- * calls, and cached; benchmarks subtract it from every sample.
+ * calls, and cached; benchmarks subtract it from every sample.  The lab's
+ * only overhead calibration: time is measured in stamps, not with
+ * mclock_now().  In virtual time a stamp costs nothing: 0, and nothing is
+ * measured or cached there.
  *
  * Context: any thread; concurrent first calls may each measure.
- * Return: stamps (ticks, not ns) taken by one back-to-back pair.
+ * Return: stamps (ticks, not ns) taken by one back-to-back pair; 0 in
+ * virtual time.
  */
 uint64_t mclock_stamp_overhead(void);
-
-/**
- * mclock_overhead_ns() - the cost of a pair of mclock_now() calls
- *
- * Measured once, as the median of 257 back-to-back pairs, and cached;
- * benchmarks subtract it.
- *
- * Context: any thread; concurrent first calls may each measure.
- * Return: ns taken by one back-to-back pair of mclock_now() calls.
- */
-uint64_t mclock_overhead_ns(void);
 
 #endif

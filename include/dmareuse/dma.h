@@ -54,11 +54,6 @@ enum dma_domain_type {
 	DMA_DOMAIN_LAZY,
 };
 
-#define FQ_SIZE 256			/* flush queue entries per CPU */
-#define FQ_TIMEOUT_NS 10000000ull	/* 10 ms */
-#define SWIOTLB_SLOT_SIZE 2048
-#define SWIOTLB_SEGSIZE 128		/* slots: largest contiguous bounce */
-
 struct os_config {
 	struct machine *machine;
 	unsigned int ncpus;		/* 1..OS_MAX_CPUS */
@@ -123,7 +118,7 @@ unsigned int os_ncpus(const struct os *os);
  * A bounce buffer takes whole pages of the pool: two 2 KiB slots a page.
  *
  * Context: any thread; an atomic read.
- * Return: the number of SWIOTLB_SLOT_SIZE slots in use.
+ * Return: the number of 2 KiB slots in use.
  */
 size_t os_swiotlb_used_slots(struct os *os);
 

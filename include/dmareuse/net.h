@@ -5,10 +5,10 @@
  *
  * Each CPU thread owns one queue pair of the NIC.  For every packet it
  * takes a NEW buffer from the upper layer's allocator -- packets up to
- * NET_SLAB_MAX bytes from a kmalloc-like slab that packs several buffers
- * into one page (so a device that can reach one buffer's page reaches its
- * neighbours: sub-page exposure is real), larger ones from the page
- * allocator -- fills it with a payload that is a function of (seed, cpu,
+ * SLAB_MAX_SIZE (2 KiB) from its own kmalloc-like slab (slab.h), which packs
+ * several buffers into one page (so a device that can reach one buffer's
+ * page reaches its neighbours: sub-page exposure is real), larger ones from
+ * the page allocator -- fills it with a payload that is a function of (seed, cpu,
  * sequence number), and transmits it.  The buffer is freed at its TX
  * completion, as a socket buffer is.  The receive side regenerates the
  * payload from the packet's header and compares every byte, checks that
@@ -37,7 +37,6 @@
 
 #define NET_MIN_PACKET 64	/* every packet carries a 16-byte header */
 #define NET_MAX_BANDS 8
-#define NET_SLAB_MAX 2048	/* larger packets come from the page allocator */
 
 struct net_band {
 	uint32_t lo, hi;	/* bytes, NET_MIN_PACKET..NIC_MAX_FRAME, lo <= hi */

@@ -39,7 +39,7 @@
  * Records of unmapped buffers are kept so that a later access through a
  * stale IOTLB entry is still recognised (stale or breach); they are retired
  * oldest first beyond a bound (oracle_opts.max_dead, default 16384: more
- * than a lazy domain's flush queues hold, FQ_SIZE per CPU, for up to 64
+ * than a lazy domain's flush queues hold, 256 per CPU, for up to 64
  * CPUs).  An access that reaches an allocated frame for which the device has
  * no record at all is classified from the hardware: if a present PTE of the
  * device's domain maps the accessed address to that frame the mapping is

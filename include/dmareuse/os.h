@@ -200,10 +200,6 @@ int page_alloc_add_free_hook(struct page_alloc *pa, page_free_hook_fn fn,
 
 /* ---- IOVA allocator ----------------------------------------------------- */
 
-#define IOVA_MAG_SIZE 127		/* entries per magazine, as Linux */
-#define IOVA_RANGE_CACHE_MAX 6		/* cached sizes 1,2,4,...,32 pages */
-#define IOVA_DEPOT_MAX 32		/* full magazines kept per size */
-
 struct iova_domain;
 
 /**

@@ -4,8 +4,9 @@
  * a map, an unmap and an IOTLB invalidation on every transfer.
  *
  * OS-neutral: the same code runs in the lab and in the Linux module; the
- * handle types (osdep_dev_t, osdep_page_t) come from the OS binding (see
- * reuse/osdep.h).  Objects, one per device and mechanism:
+ * handle types (osdep_dev_t, osdep_page_t) are each home's own (see
+ * reuse_types.h; the layer reaches the OS through reuse/osdep.h).  Objects,
+ * one per device and mechanism:
  *
  *   rbounce  coherent, permanently mapped bounce buffers in size classes;
  *            the device never sees caller memory.
@@ -42,7 +43,7 @@
 #ifndef DMAREUSE_REUSE_H
 #define DMAREUSE_REUSE_H
 
-#include <osdep_os.h>
+#include <dmareuse/reuse_types.h>
 
 enum reuse_strategy {
 	RS_PASSTHROUGH,

@@ -27,9 +27,6 @@
 #include <dmareuse/reuse.h>
 #include <dmareuse/scatterlist.h>
 
-#define SG_REUSE_MARKED 1u
-#define SG_REUSE_STOPPED 2u
-
 /**
  * sg_mark_reusable() - promise that @sg[0..@nents) will be handed to the
  * device again

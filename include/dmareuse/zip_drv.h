@@ -27,6 +27,7 @@
 #include <dmareuse/scatterlist.h>
 #include <dmareuse/zip.h>
 
+struct os;
 struct zip_drv;
 
 struct zip_drv_config {

@@ -11,9 +11,10 @@
 #ifndef DMAREUSE_OSDEP_OS_H
 #define DMAREUSE_OSDEP_OS_H
 
+#include "../../machine/failinject.h"
+
 #include <dmareuse/clock.h>
 #include <dmareuse/dma.h>
-#include <dmareuse/failinject.h>
 #include <dmareuse/mthread.h>
 
 #include <errno.h>

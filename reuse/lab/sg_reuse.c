@@ -14,7 +14,13 @@
  * here, told from a registration that could not get memory by the
  * registry's count of refused calls.
  */
+#include "../osdep.h"
+
 #include <dmareuse/sg_reuse.h>
+
+/* reuse_flags of entry 0 (the field is reuse/'s: scatterlist.h). */
+#define SG_REUSE_MARKED 1u
+#define SG_REUSE_STOPPED 2u
 
 struct sg_reuse_ctx {
 	struct rreuse *r;

@@ -3,8 +3,13 @@
  * test_machine.c - the machine model: page table, IOTLB, command queue,
  * faults, reverse query and the device access path, against a page
  * allocator from os/ for table pages.
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <errno.h>
 #include <string.h>

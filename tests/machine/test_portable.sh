@@ -23,8 +23,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The lab's flags (Makefile WARN, BASE_CFLAGS); zlib.h may exist only for
-# the host, and its declarations do not depend on the architecture.
-flags="-std=gnu11 -D_GNU_SOURCE -I$top/include -I$top/reuse/lab -pthread -O0 -Wall -Wextra
+# the host, and its declarations do not depend on the architecture.  As in
+# the Makefile, only reuse/ gets the lab binding's folder (OBJ_CFLAGS).
+flags="-std=gnu11 -D_GNU_SOURCE -I$top/include -pthread -O0 -Wall -Wextra
 	-Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef -Wno-unused-parameter -Werror
 	-DDMAREUSE_PROFILE_DIR_DEFAULT=\"/\" -idirafter /usr/include"
 
@@ -38,8 +39,12 @@ check() {
 	for src in "$top"/machine/*.c "$top"/os/*.c "$top"/reuse/*.c "$top"/reuse/lab/*.c \
 		"$top"/drivers/*.c "$top"/workloads/*.c "$top"/oracle/*.c "$top"/tools/*.c; do
 		[ -e "$src" ] || continue
+		case $src in
+		"$top"/reuse/*) binding="-I$top/reuse/lab" ;;
+		*) binding= ;;
+		esac
 		# shellcheck disable=SC2086
-		if ! $cc $flags $extra "$src" >"$tmp/err" 2>&1; then
+		if ! $cc $flags $binding $extra "$src" >"$tmp/err" 2>&1; then
 			bad=$((bad + 1))
 			echo "FAIL $name ${src#"$top"/}"
 			head -n 5 "$tmp/err"

@@ -4,8 +4,13 @@
  * round trips and permissions, the strict/lazy unmap semantics, swiotlb
  * bouncing, scatterlists, coherent memory, the DMA mask, every misuse, and
  * teardown leak checks.
+ *
+ * Pokes internals: the flush queue's size and timeout come from the DMA
+ * layer's private header (os/dma_int.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../os/dma_int.h"
 
 #include <dmareuse/clock.h>
 

@@ -8,8 +8,13 @@
  * passes every allocation point without the failure firing.  Whatever
  * fails, the run must unwind: no frame, IOVA, table page or swiotlb slot
  * leaked and no translation left reaching the buffers.
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,13 @@
 /*
  * test_page_alloc.c - the buddy allocator: splitting and merging, refcounts,
  * owners and generations, exhaustion, misuse and fault injection.
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <errno.h>
 #include <string.h>

@@ -4,8 +4,13 @@
  * every direction through a device thread that checks every byte, the
  * counters, the safety rule (checked on every page free), each misuse, and
  * teardown leak checks.
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <dmareuse/reuse.h>
 #include <dmareuse/sg_reuse.h>

@@ -7,10 +7,15 @@
  * them and writes a reply, the CPU checks the reply and unmaps.  Cache
  * reclaim runs concurrently from the threads; a churn test races the
  * cache's lock-free hits against evictions and entry reuse.
+ *
+ * Pokes internals: widens the lab's race windows (raceinject_set()) through
+ * the fault injector's private header (machine/failinject.h), included
+ * explicitly.
  */
 #include "harness.h"
 
-#include <dmareuse/failinject.h>
+#include "../../machine/failinject.h"
+
 #include <dmareuse/reuse.h>
 #include <dmareuse/sg_reuse.h>
 

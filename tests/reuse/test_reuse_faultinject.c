@@ -4,8 +4,13 @@
  * scenario per strategy: create the object, map a few buffers (cache misses,
  * bounce growth, links, a registration, pool buffers), unmap, stop, destroy.
  * Whatever fails must unwind: no frame leaked, nothing left mapped.
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <dmareuse/reuse.h>
 #include <dmareuse/sg_reuse.h>

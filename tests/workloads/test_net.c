@@ -7,8 +7,13 @@
  * isolation oracle sees the sub-page exposure of small packets under strict
  * but not under bounce.  (End-to-end runs of every strategy are in
  * tests/drivers/test_nic.c.)
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <dmareuse/net.h>
 

@@ -7,8 +7,13 @@
  * are refused by name; an allocation that fails anywhere in a run (thread
  * starts included) ends in a result or an error that says what failed,
  * never in a page counted lost.
+ *
+ * Pokes internals: arms the lab's fault injector through its private header
+ * (machine/failinject.h), included explicitly.
  */
 #include "harness.h"
+
+#include "../../machine/failinject.h"
 
 #include <dmareuse/zswap.h>
 

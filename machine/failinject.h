@@ -11,8 +11,19 @@
  * osdep_race_window() between reading shared state and validating it; in the
  * lab that is raceinject_window(), which, when a test has set a rate, stays
  * in the window (0-50 us, yielding) at that rate, so that other threads'
- * releases and reuses land inside it (as KCSAN's delays do).  Linux's binding compiles the
- * point to nothing.
+ * releases and reuses land inside it (as KCSAN's delays do).  Linux's
+ * binding compiles the point to nothing.
+ *
+ * Where it lives: a test hook is no part of what users of the library
+ * call, so it is not in include/.  It sits here, next to its code
+ * (failinject.c), because every allocation point of the lab must reach it
+ * -- machine/, os/, workloads/ and the lab's binding of the reuse layer
+ * (reuse/lab/osdep_os.h) -- and the machine is the layer all of them point
+ * down to, so including it never points up.  They include it by path
+ * ("../machine/failinject.h"), which names the dependency where it is
+ * made; so do the tests that arm it, each saying so at its top.  The reuse
+ * layer itself never sees it: it reaches the hook only through its
+ * binding's osdep_race_window() and osdep_zalloc().
  */
 #ifndef DMAREUSE_FAILINJECT_H
 #define DMAREUSE_FAILINJECT_H
