@@ -16,6 +16,10 @@
  * layer's marking (see the scatterlist glue) and pool hands out the
  * driver's own buffers, so a mapper refuses them and says why.
  *
+ * Whether a direct unmap invalidates anything -- for the counters -- is
+ * the device's business, not the strategy's: the mapper asks the OS binding
+ * once, at create, and the unmap path tests a field.
+ *
  * A handle's kind says which path lent it, and only a lent handle has one:
  * the map call sets it when the path under it succeeded and clears it when
  * that failed, the unmap clears it; sync and unmap of a handle without a
@@ -44,6 +48,7 @@ enum { K_DIRECT = 1, K_BOUNCE, K_CACHE, K_LINK };
 struct rmapper {
 	osdep_dev_t *dev;
 	enum reuse_strategy s;
+	bool unmap_invalidates;		/* osdep_dma_unmap_invalidates(dev), at create */
 	struct rbounce *bounce;
 	struct rcache *cache;
 	struct rlink *link;
@@ -162,6 +167,7 @@ struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
 		return NULL;
 	m->dev = dev;
 	m->s = s;
+	m->unmap_invalidates = osdep_dma_unmap_invalidates(dev);
 	m->secret = mix64((uint64_t)(uintptr_t)m ^ osdep_now_ns());
 	osdep_lock_init(&m->lock);
 	if (s == RS_BOUNCE || s == RS_CACHE || s == RS_AUTO) {
@@ -370,7 +376,7 @@ static int unmap_direct(struct rmapper *m, struct rmap_handle *h)
 	}
 	m->st.unmaps++;
 	m->st.in_use--;
-	if (m->s != RS_PASSTHROUGH)
+	if (m->unmap_invalidates)
 		m->st.invalidations++;
 	osdep_unlock(&m->lock);
 	osdep_dma_unmap_page(m->dev, h->dma, h->len, h->dir);

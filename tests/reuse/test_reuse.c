@@ -945,6 +945,62 @@ static void test_mapper_failed_map_leaves_handle_unmapped(void)
 }
 
 /*
+ * Regression: a direct unmap counted an invalidation unless the mapper's
+ * strategy was passthrough, so auto's direct path on an identity domain
+ * counted invalidations that never happened.  The count now follows the
+ * device: what the OS binding says its unmap does
+ * (osdep_dma_unmap_invalidates()), asked once at create.
+ */
+static void test_mapper_direct_unmap_invalidations_follow_device(void)
+{
+	static const struct {
+		enum dma_domain_type type;
+		enum reuse_strategy s;
+		bool invalidates;
+	} cases[] = {
+		{ DMA_DOMAIN_PASSTHROUGH, RS_PASSTHROUGH, false },
+		{ DMA_DOMAIN_PASSTHROUGH, RS_AUTO, false },
+		{ DMA_DOMAIN_STRICT, RS_STRICT, true },
+		{ DMA_DOMAIN_STRICT, RS_AUTO, true },
+		{ DMA_DOMAIN_LAZY, RS_LAZY, true },	/* at the flush, one per unmap */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct rmapper_cfg cfg = { .auto_crossover = 1024 };
+		const char *name = reuse_strategy_name(cases[i].s);
+		struct reuse_stats st;
+		struct rmapper *m;
+		struct rig g;
+		uint8_t *va;
+		pfn_t pfn;
+
+		REQUIRE(rig_up(&g, cases[i].type));
+		m = rmapper_create(g.dev, cases[i].s, &cfg);
+		REQUIRE(m, "%s on %s", name, dma_domain_type_name(cases[i].type));
+		va = alloc_pages_va(&g, 1, &pfn);
+		REQUIRE(va);
+		for (int k = 0; k < 4; k++) {
+			struct rmap_handle h;
+
+			/* 3000 bytes at offset 100: above the crossover, not whole pages: direct */
+			REQUIRE(rmapper_map(m, va + 100, 3000, DMA_TO_DEVICE, &h) == 0);
+			CHECK(rmapper_unmap(m, &h) == 0);
+		}
+		rmapper_stats(m, &st);
+		CHECK(st.maps == 4 && st.unmaps == 4 && st.bytes_copied == 0,
+		      "%s on %s: 4 direct maps (maps %llu, copied %llu)", name,
+		      dma_domain_type_name(cases[i].type), (unsigned long long)st.maps,
+		      (unsigned long long)st.bytes_copied);
+		CHECK(st.invalidations == (cases[i].invalidates ? 4u : 0u),
+		      "%s on %s: %llu invalidations counted for 4 unmaps", name,
+		      dma_domain_type_name(cases[i].type), (unsigned long long)st.invalidations);
+		CHECK(rmapper_destroy(m) == 0);
+		page_put(g.lab->pa, pfn);
+		rig_down(&g);
+	}
+}
+
+/*
  * The direct path (strict, passthrough, auto's odd sizes) has no record of
  * its own per mapping, and the DMA layer's unmap reports nothing back; a
  * copy of a direct handle already taken back is still refused while the
@@ -1079,6 +1135,7 @@ int main(int argc, char **argv)
 		TEST(test_mapper_destroy_busy_keeps_mapper),
 		TEST(test_mapper_failed_map_leaves_handle_unmapped),
 		TEST(test_mapper_direct_stale_copy_refused),
+		TEST(test_mapper_direct_unmap_invalidations_follow_device),
 		TEST(test_cache_and_link_syncs_check_handles),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),
