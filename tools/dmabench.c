@@ -319,7 +319,7 @@ static int cmd_map(int argc, char **argv)
 	};
 	struct map_bench_params p = {
 		.threads = 1, .seconds = 20, .dir = 0, .granule = 1, .dma_bits = 32,
-		.node = -1, .strategy = RS_STRICT,
+		.node = -1,
 	};
 	const char *platform = "kunpeng920-smmuv3", *strategy = "strict";
 	struct platform_profile prof;
@@ -362,12 +362,12 @@ static int cmd_map(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("map: unexpected argument '%s' (see '%s map --help')", argv[optind], prog);
-	p.strategy = (enum reuse_strategy)reuse_strategy_parse(strategy);
-	if (p.strategy == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
+	p.pair = reuse_strategy_pair((enum reuse_strategy)reuse_strategy_parse(strategy));
+	if (p.pair.mech == RMECH_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
 		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
 			    "buffer is %zu bytes: expected 1-%zu)", p.granule, rbounce_max_len(),
 			    rbounce_max_len() / PAGE_SIZE);
-	if (p.strategy == RS_IOVA_LINK && p.dma_bits < link_min_bits(&p))
+	if (p.pair.mech == RMECH_IOVA_LINK && p.dma_bits < link_min_bits(&p))
 		usage_error("-b/--bits: %u is too narrow for --strategy iova-link with %u "
 			    "thread(s) x %u page(s) (its %zu KiB IOVA range must fit below the "
 			    "mask: expected %u-64)", p.dma_bits, p.threads, p.granule,

@@ -7,8 +7,9 @@
  * do not share IOTLB or allocator state.  A strategy that does not apply
  * to the workload gets a row that says `n/a` and why.  Under the table one
  * line names the cheapest strategy (DMA-layer CPU ns per operation) among
- * those that kept isolation -- not passthrough, not lazy, no breach seen --
- * with its ratio to strict and to passthrough from the same run.
+ * those that kept isolation -- a pair whose class isolates (not
+ * passthrough's none, not lazy's window), no breach seen -- with its ratio
+ * to strict and to passthrough from the same run.
  *
  * Timed runs (--seconds S) of zswap and net go in S rounds of one second:
  * every strategy runs once per round, in alternating order, and a row sums
@@ -84,6 +85,7 @@ static const char *const fmt_names[] = { "table", "json", "csv" };
 
 struct row {
 	enum reuse_strategy s;
+	struct reuse_pair pair;		/* what it runs: reuse_strategy_pair(s) */
 	bool applies;
 	char why[256];
 	int err;
@@ -201,7 +203,7 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 {
 	if (c->wl == WL_ZSWAP) {
 		struct zswap_params p = {
-			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.pair = row->pair, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .oracle = iso, .rogue = iso && c->rogue,
 		};
 
@@ -216,14 +218,14 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 		return zswap_run(&p, out, err, errlen);
 	} else {
 		struct net_params p = {
-			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.pair = row->pair, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .size = (uint32_t)c->size,
 		};
 		struct net_stats ns;
 		char merr[160];
 
-		if (net_why_not(row->s)) {
-			snprintf(err, errlen, "%s", net_why_not(row->s));
+		if (net_why_not(row->pair)) {
+			snprintf(err, errlen, "%s", net_why_not(row->pair));
 			return -EOPNOTSUPP;
 		}
 		if (c->mix && net_parse_mix(c->mix, &p, merr, sizeof(merr))) {
@@ -286,12 +288,12 @@ static void map_run(const struct run_cfg *c, struct row *row)
 		.threads = c->threads, .seconds = c->seconds, .dir = DMA_TO_DEVICE,
 		.granule = (unsigned int)DIV_ROUND_UP(c->size ? c->size : PAGE_SIZE, PAGE_SIZE),
 		.dma_bits = 48,
-		.node = -1, .strategy = row->s, .profile = &c->prof,
+		.node = -1, .pair = row->pair, .profile = &c->prof,
 		.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
 	};
 	struct map_bench_result m;
 
-	if (row->s == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len()) {
+	if (row->pair.mech == RMECH_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len()) {
 		row->applies = false;
 		snprintf(row->why, sizeof(row->why), "--size %zu is above bounce's largest "
 			 "buffer (%zu bytes)", c->size, rbounce_max_len());
@@ -343,12 +345,12 @@ static bool verified(const struct row *r)
 
 static const char *isolation(const struct row *r)
 {
-	return r->r.watched ? r->r.isolation : reuse_strategy_isolation_class(r->s);
+	return r->r.watched ? r->r.isolation : reuse_pair_isolation_class(r->pair);
 }
 
 static bool kept_isolation(const struct row *r)
 {
-	return r->applies && !r->err && r->s != RS_PASSTHROUGH && r->s != RS_LAZY &&
+	return r->applies && !r->err && reuse_pair_isolating(r->pair) &&
 	       (!r->r.watched || r->r.oracle.breach == 0);
 }
 
@@ -447,7 +449,7 @@ static json_t *row_json(const struct row *r)
 		      "iotlb_miss_rate", jsonio_round(miss_rate(r) / 100, 4),
 		      "pages_pinned", jsonio_u64(r->r.reuse.pages_pinned),
 		      "isolation", isolation(r),
-		      "isolation_class", reuse_strategy_isolation_class(r->s),
+		      "isolation_class", reuse_pair_isolation_class(r->pair),
 		      "verified", (int)verified(r), "failed", jsonio_u64(r->r.failed));
 	if (!o)
 		return NULL;
@@ -802,7 +804,8 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		return EXIT_USAGE;
 	for (int s = 0; s < RS_COUNT; s++)
 		if (c.want[s])
-			rows[n++] = (struct row){ .s = (enum reuse_strategy)s };
+			rows[n++] = (struct row){ .s = (enum reuse_strategy)s,
+						  .pair = reuse_strategy_pair((enum reuse_strategy)s) };
 	/* Every argument is valid: only now is the output (a temporary file) opened. */
 	if (c.output && outfile_open(&of, "--output", c.output))
 		return EXIT_USAGE;
