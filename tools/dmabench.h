@@ -6,6 +6,7 @@
 #define DMAREUSE_TOOLS_DMABENCH_H
 
 #include <dmareuse/profile.h>
+#include <dmareuse/reuse.h>
 
 #include <getopt.h>
 #include <jansson.h>
@@ -58,6 +59,22 @@ void opt_once(const char *cmd, bool *seen, int val, const struct option *opts);
 int load_platform(const char *name, struct platform_profile *p);
 /** strategy_list() - "passthrough, strict, ..." */
 const char *strategy_list(void);
+/**
+ * parse_mode() - the IOMMU mode --mode names (enum reuse_mode), or exit 2
+ * naming the value and the modes.
+ */
+int parse_mode(const char *v);
+/**
+ * strategy_under() - the pair strategy @s stands for under --mode @mode
+ * @s: the strategy
+ * @mode: an enum reuse_mode, or -1 for none given (@s keeps its own mode)
+ * @out: receives the pair
+ *
+ * Return: NULL; or why the pair cannot be had, naming it: @s names a mode
+ * with no mechanism and @mode is another one, or the strategy table refuses
+ * the pair.  The message is valid until the next call.
+ */
+const char *strategy_under(enum reuse_strategy s, int mode, struct reuse_pair *out);
 
 /* ---- JSON (jsonio.c) ----------------------------------------------------- */
 
