@@ -107,7 +107,8 @@ static double one_run(struct lab *l, enum reuse_strategy s, uint32_t size,
 		      uint64_t packets, uint64_t seed)
 {
 	struct net_params p = {
-		.strategy = s, .threads = 1, .packets = packets, .size = size, .seed = seed,
+		.pair = reuse_strategy_pair(s),
+		.threads = 1, .packets = packets, .size = size, .seed = seed,
 		.os = l->os,
 	};
 	struct wl_result r;

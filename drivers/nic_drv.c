@@ -6,7 +6,9 @@
  * array beside each ring (what the driver lent for that descriptor), a TX
  * mapper and an RX buffer source -- an rpool under pool and auto, else an
  * RX mapper over pages allocated per buffer.  Objects are per queue so CPUs
- * never share a strategy lock.
+ * never share a strategy lock.  The strategy's mode is the device's domain
+ * (given to its creation through reuse_mode_domain()); each role's
+ * mechanism is picked from the strategy's at create (tx_mech, rx_mech).
  *
  * Indices: tx_tail/rx_tail are the next descriptors to write, tx_clean/
  * rx_clean the next to collect; all four are free-running and belong to
@@ -31,6 +33,7 @@
 #include <dmareuse/clock.h>
 #include <dmareuse/mthread.h>
 #include <dmareuse/nic_drv.h>
+#include <dmareuse/reuse_lab.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -64,8 +67,8 @@ struct nq {
 	struct nic_tx_desc *txr;
 	struct nic_rx_desc *rxr;
 	dma_addr_t txr_dma, rxr_dma;
-	struct rmapper *txm;		/* TX per-buffer strategy */
-	struct rmapper *rxm;		/* RX per-buffer strategy (no pool) */
+	struct rmapper *txm;		/* TX per-buffer mechanism */
+	struct rmapper *rxm;		/* RX per-buffer mechanism (no pool) */
 	struct rpool *pool;		/* RX pool (pool, auto) */
 	struct tx_slot *tx;		/* [tx_depth] */
 	struct rx_slot *rx;		/* [rx_depth] */
@@ -86,7 +89,7 @@ struct nic_drv {
 	struct dma_device *dev;
 	struct nic *nic;
 	struct nic_drv_config cfg;	/* defaults filled in */
-	enum reuse_strategy tx_s, rx_s;	/* per role; rx_s RS_POOL = rpool */
+	enum reuse_mech tx_mech, rx_mech; /* per role; rx_mech RMECH_POOL = rpool */
 	unsigned int rx_order;		/* page order of a per-buffer RX buffer */
 	size_t crossover;
 	bool stopped;
@@ -94,19 +97,15 @@ struct nic_drv {
 	char note[256];
 };
 
-const char *nic_drv_why_not(enum reuse_strategy s)
+const char *nic_drv_why_not(struct reuse_pair p)
 {
-	if (s == RS_REUSE)
+	if (reuse_pair_why_not(p))
+		return reuse_pair_why_not(p);
+	if (p.mech == RMECH_REUSE)
 		return "reuse n/a: TX buffers are new every packet (nothing to map once) and RX "
 		       "buffers are the driver's own (nothing the upper layer marks; pool is "
 		       "their reuse)";
-	return s < RS_COUNT ? NULL : "unknown strategy";
-}
-
-static enum dma_domain_type domain_for(enum reuse_strategy s)
-{
-	return s == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
-	       s == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT;
+	return NULL;
 }
 
 static unsigned int order_of(size_t bytes)
@@ -541,10 +540,10 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 	q->rxr = dma_alloc_coherent(drv->dev, c->rx_depth * sizeof(*q->rxr), &q->rxr_dma);
 	if (!q->tx || !q->rx || !q->txr || !q->rxr)
 		return -ENOMEM;
-	q->txm = rmapper_create(drv->dev, drv->tx_s, &txc);
+	q->txm = rmapper_create(drv->dev, drv->tx_mech, &txc);
 	if (!q->txm)
 		return -ENOMEM;
-	if (drv->rx_s == RS_POOL) {
+	if (drv->rx_mech == RMECH_POOL) {
 		unsigned int extra = c->rx_pool_extra ? c->rx_pool_extra : c->rx_depth;
 
 		q->pool = rpool_create(drv->dev, c->rx_buf_size, c->rx_depth + extra,
@@ -552,7 +551,7 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 		if (!q->pool)
 			return -ENOMEM;
 	} else {
-		q->rxm = rmapper_create(drv->dev, drv->rx_s, &rxc);
+		q->rxm = rmapper_create(drv->dev, drv->rx_mech, &rxc);
 		if (!q->rxm)
 			return -ENOMEM;
 	}
@@ -563,24 +562,26 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 
 static void make_note(struct nic_drv *drv)
 {
-	const char *name = reuse_strategy_name(drv->cfg.strategy);
+	enum reuse_mode mode = drv->cfg.pair.mode;
+	const char *name = reuse_use_name(mode, drv->cfg.pair.mech);
 
-	switch (drv->cfg.strategy) {
-	case RS_POOL:
+	switch (drv->cfg.pair.mech) {
+	case RMECH_POOL:
 		snprintf(drv->note, sizeof(drv->note),
-			 "tx: strict (pool n/a: TX buffers come from the upper layer), rx: pool");
+			 "tx: %s (pool n/a: TX buffers come from the upper layer), rx: pool",
+			 reuse_use_name(mode, drv->tx_mech));
 		break;
-	case RS_AUTO:
+	case RMECH_AUTO:
 		snprintf(drv->note, sizeof(drv->note),
 			 "tx: auto (bounce <= %zu B, whole pages cache, else strict), rx: pool "
 			 "(auto: RX buffers are the driver's own)", drv->crossover);
 		break;
-	case RS_CACHE:
+	case RMECH_CACHE:
 		snprintf(drv->note, sizeof(drv->note),
 			 "tx: cache (buffers that are not whole pages take bounce), rx: cache%s",
 			 drv->cfg.rx_buf_size % PAGE_SIZE ? " (buffers not whole pages: bounce)" : "");
 		break;
-	case RS_BOUNCE:
+	case RMECH_BOUNCE:
 		snprintf(drv->note, sizeof(drv->note),
 			 "tx: bounce, rx: bounce (copies out the received length only)");
 		break;
@@ -625,9 +626,9 @@ struct nic_drv *nic_drv_create(struct os *os, const struct nic_drv_config *cfg,
 	struct nic_config nc = { 0 };
 	struct nic_drv *drv;
 
-	if (nic_drv_why_not(cfg->strategy)) {
+	if (nic_drv_why_not(cfg->pair) || reuse_mode_domain(cfg->pair.mode, &o.type)) {
 		if (why)
-			snprintf(why, whylen, "%s", nic_drv_why_not(cfg->strategy));
+			snprintf(why, whylen, "%s", nic_drv_why_not(cfg->pair));
 		return NULL;
 	}
 	drv = calloc(1, sizeof(*drv));
@@ -642,9 +643,9 @@ struct nic_drv *nic_drv_create(struct os *os, const struct nic_drv_config *cfg,
 	drv->pa = os_page_alloc(os);
 	drv->m = os_machine(os);
 	drv->rx_order = order_of(drv->cfg.rx_buf_size);
-	drv->tx_s = cfg->strategy == RS_POOL ? RS_STRICT : cfg->strategy;
-	drv->rx_s = cfg->strategy == RS_AUTO ? RS_POOL : cfg->strategy;
-	o.type = domain_for(cfg->strategy);
+	/* TX buffers are never the driver's: no pool there.  RX buffers always are. */
+	drv->tx_mech = cfg->pair.mech == RMECH_POOL ? RMECH_NONE : cfg->pair.mech;
+	drv->rx_mech = cfg->pair.mech == RMECH_AUTO ? RMECH_POOL : cfg->pair.mech;
 	o.no_debug = !cfg->dma_debug;
 	drv->dev = dma_device_create(os, "nic0", &o);
 	drv->q = calloc(drv->cfg.nqueues, sizeof(*drv->q));
@@ -655,13 +656,13 @@ struct nic_drv *nic_drv_create(struct os *os, const struct nic_drv_config *cfg,
 	drv->nic = nic_create(dma_device_mdev(drv->dev), &nc);
 	if (!drv->nic)
 		goto out_destroy;
-	if (cfg->strategy == RS_AUTO)
+	if (cfg->pair.mech == RMECH_AUTO)
 		drv->crossover = cfg->auto_crossover ? cfg->auto_crossover :
 				 reuse_measure_crossover(drv->dev, NULL, NULL);
 	for (unsigned int i = 0; i < drv->cfg.nqueues; i++)
 		if (queue_init(drv, i))
 			goto out_destroy;
-	if (drv->tx_s == RS_AUTO)
+	if (drv->tx_mech == RMECH_AUTO)
 		drv->crossover = rmapper_crossover(drv->q[0].txm);
 	if (nic_start(drv->nic))
 		goto out_destroy;

@@ -19,8 +19,9 @@
  * POLL_MAX_NS, then sleeps.  Polling keeps the submitting CPU awake, so its
  * caches stay warm; it suits a CPU given to the submitting thread.
  *
- * Mapping: each list is mapped entry by entry through the strategy (see
- * zip_drv.h); reusable lists go through reuse_map_sg(), always
+ * Mapping: the strategy's mode is the device's domain (given to its
+ * creation through reuse_mode_domain()); each list is mapped entry by entry
+ * through the mechanism (see zip_drv.h); reusable lists go through reuse_map_sg(), always
  * bidirectional: an upper layer's reusable buffer may be the destination of
  * one request and the source of the next (zswap's per-CPU buffer is).  The time spent in
  * mapping, unmapping, syncing and copying is measured around those calls
@@ -29,6 +30,7 @@
 #include <dmareuse/clock.h>
 #include <dmareuse/dma.h>
 #include <dmareuse/mthread.h>
+#include <dmareuse/reuse_lab.h>
 #include <dmareuse/sg_reuse.h>
 #include <dmareuse/zip_drv.h>
 
@@ -53,8 +55,7 @@ struct zip_drv {
 	struct os *os;
 	struct dma_device *dev;
 	struct zip_engine *eng;
-	enum reuse_strategy s;
-	struct rmapper *m;		/* per-buffer strategy (unmarked lists) */
+	struct rmapper *m;		/* per-buffer mechanism (unmarked lists) */
 	struct rreuse *r;		/* reuse / auto: marked lists */
 	uint32_t depth;
 	struct zip_sqe *sq;
@@ -71,18 +72,14 @@ struct zip_drv {
 	char note[256];
 };
 
-const char *zip_drv_why_not(enum reuse_strategy s)
+const char *zip_drv_why_not(struct reuse_pair p)
 {
-	if (s == RS_POOL)
+	if (reuse_pair_why_not(p))
+		return reuse_pair_why_not(p);
+	if (p.mech == RMECH_POOL)
 		return "pool n/a: every zip buffer comes from the upper layer (zswap's pages "
 		       "and per-CPU buffers); a driver pool would add a copy, which is bounce";
-	return s < RS_COUNT ? NULL : "unknown strategy";
-}
-
-static enum dma_domain_type domain_for(enum reuse_strategy s)
-{
-	return s == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
-	       s == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT;
+	return NULL;
 }
 
 /* Completion interrupt: runs on an engine thread. */
@@ -103,24 +100,23 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 {
 	struct dma_device_opts o = { 0 };
 	struct zip_config zc = { 0 };
-	enum reuse_strategy per_buffer;
+	struct reuse_pair p = cfg->pair;
+	enum reuse_mech per_buffer;
 	struct zip_drv *drv;
 
-	if (zip_drv_why_not(cfg->strategy)) {
+	if (zip_drv_why_not(p) || reuse_mode_domain(p.mode, &o.type)) {
 		if (why)
-			snprintf(why, whylen, "%s", zip_drv_why_not(cfg->strategy));
+			snprintf(why, whylen, "%s", zip_drv_why_not(p));
 		return NULL;
 	}
 	drv = calloc(1, sizeof(*drv));
 	if (!drv)
 		return NULL;
 	drv->os = os;
-	drv->s = cfg->strategy;
 	drv->depth = cfg->depth ? cfg->depth : 64;
 	drv->fault_nth = cfg->fault_nth;
 	drv->poll = cfg->poll;
 	mlock_init(&drv->q_lock, "zip queue", MLOCK_MODELLED);
-	o.type = domain_for(cfg->strategy);
 	o.no_debug = !cfg->dma_debug;
 	drv->dev = dma_device_create(os, "zip0", &o);
 	if (!drv->dev)
@@ -135,7 +131,8 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 	for (uint32_t i = 0; i < drv->depth; i++)
 		if (mcond_init(&drv->slot[i].cond, COST_IRQ))
 			goto out_destroy;
-	per_buffer = cfg->strategy == RS_REUSE ? RS_STRICT : cfg->strategy;
+	/* Lists not marked reusable are mapped directly under reuse. */
+	per_buffer = p.mech == RMECH_REUSE ? RMECH_NONE : p.mech;
 	/*
 	 * Every CPU may have a request in flight: a bounce area per CPU, each
 	 * room for a chunk of each class a request uses (64 KiB apiece), so
@@ -146,7 +143,7 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 		.bounce_bytes = os_ncpus(os) > 16 ? (size_t)os_ncpus(os) * (256u << 10) : 0 });
 	if (!drv->m)
 		goto out_destroy;
-	if (cfg->strategy == RS_REUSE || cfg->strategy == RS_AUTO) {
+	if (p.mech == RMECH_REUSE || p.mech == RMECH_AUTO) {
 		drv->r = rreuse_create(drv->dev);
 		if (!drv->r)
 			goto out_destroy;
@@ -160,16 +157,17 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 	    zip_set_queues(drv->eng, drv->sq_dma, drv->cq_dma, drv->depth, zip_done, drv) ||
 	    zip_start(drv->eng))
 		goto out_destroy;
-	if (cfg->strategy == RS_REUSE)
+	if (p.mech == RMECH_REUSE)
 		snprintf(drv->note, sizeof(drv->note),
-			 "pages: strict (reuse n/a: a new page every call), per-CPU buffer: reuse");
-	else if (cfg->strategy == RS_AUTO)
+			 "pages: %s (reuse n/a: a new page every call), per-CPU buffer: reuse",
+			 reuse_use_name(p.mode, per_buffer));
+	else if (p.mech == RMECH_AUTO)
 		snprintf(drv->note, sizeof(drv->note),
 			 "pages: auto (crossover %zu B), per-CPU buffer: reuse (marked reusable)",
 			 rmapper_crossover(drv->m));
 	else
 		snprintf(drv->note, sizeof(drv->note), "src: %s, dst: %s",
-			 reuse_strategy_name(cfg->strategy), reuse_strategy_name(cfg->strategy));
+			 reuse_use_name(p.mode, p.mech), reuse_use_name(p.mode, p.mech));
 	return drv;
 
 out_destroy:

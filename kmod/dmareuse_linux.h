@@ -46,7 +46,7 @@ struct rcache *dmareuse_cache_create(struct device *dev,
 int dmareuse_cache_destroy(struct rcache *c);
 
 struct rmapper *dmareuse_mapper_create(struct device *dev,
-				       enum reuse_strategy s,
+				       enum reuse_mech mech,
 				       const struct rmapper_cfg *cfg);
 int dmareuse_mapper_destroy(struct rmapper *m);
 

@@ -445,9 +445,9 @@ EXPORT_SYMBOL_GPL(dmareuse_cache_destroy);
 
 /**
  * dmareuse_mapper_create() - a per-buffer mapper for a device.
- * @dev: the device.
- * @s:	 the strategy: passthrough, strict, lazy, bounce, cache or auto
- *	 (iova-link needs Linux 6.16; reuse and pool are not per-buffer).
+ * @dev:  the device; its IOMMU mode is the boot's.
+ * @mech: the mechanism: none, bounce, cache or auto (iova-link needs
+ *	  Linux 6.16; reuse and pool are not per-buffer).
  * @cfg: limits, or NULL for the defaults (see struct rmapper_cfg).
  *
  * Use rmapper_map(), rmapper_unmap() and the rmapper_sync_ calls.  auto
@@ -457,13 +457,13 @@ EXPORT_SYMBOL_GPL(dmareuse_cache_destroy);
  * Return: the mapper, or NULL (the reason is logged).
  */
 struct rmapper *dmareuse_mapper_create(struct device *dev,
-				       enum reuse_strategy s,
+				       enum reuse_mech mech,
 				       const struct rmapper_cfg *cfg)
 {
-	struct rmapper *m = rmapper_create(dev, s, cfg);
+	struct rmapper *m = rmapper_create(dev, mech, cfg);
 
 	if (m)
-		dr_register(DR_MAPPER, m, dev, reuse_strategy_name(s));
+		dr_register(DR_MAPPER, m, dev, reuse_mech_name(mech));
 	return m;
 }
 EXPORT_SYMBOL_GPL(dmareuse_mapper_create);
@@ -519,6 +519,16 @@ EXPORT_SYMBOL_GPL(reuse_strategy_name);
 EXPORT_SYMBOL_GPL(reuse_strategy_parse);
 EXPORT_SYMBOL_GPL(reuse_strategy_isolation);
 EXPORT_SYMBOL_GPL(reuse_strategy_isolation_class);
+EXPORT_SYMBOL_GPL(reuse_strategy_pair);
+EXPORT_SYMBOL_GPL(reuse_pair_strategy);
+EXPORT_SYMBOL_GPL(reuse_mode_name);
+EXPORT_SYMBOL_GPL(reuse_mode_parse);
+EXPORT_SYMBOL_GPL(reuse_mech_name);
+EXPORT_SYMBOL_GPL(reuse_use_name);
+EXPORT_SYMBOL_GPL(reuse_pair_why_not);
+EXPORT_SYMBOL_GPL(reuse_pair_isolation_class);
+EXPORT_SYMBOL_GPL(reuse_pair_isolation);
+EXPORT_SYMBOL_GPL(reuse_pair_isolating);
 EXPORT_SYMBOL_GPL(reuse_stats_add);
 EXPORT_SYMBOL_GPL(reuse_measure_crossover);
 
@@ -571,7 +581,7 @@ EXPORT_SYMBOL_GPL(rmapper_sync_for_device);
 EXPORT_SYMBOL_GPL(rmapper_maintain);
 EXPORT_SYMBOL_GPL(rmapper_crossover);
 EXPORT_SYMBOL_GPL(rmapper_stats);
-EXPORT_SYMBOL_GPL(rmapper_strategy);
+EXPORT_SYMBOL_GPL(rmapper_mech);
 
 /* Idle entries a registered object could release: pinned, not lent out. */
 static unsigned long dr_idle(const struct dr_obj *o)

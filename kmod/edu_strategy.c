@@ -20,7 +20,7 @@
  *            rmo_for_device/rmo_for_cpu per use; stop-reuse at destroy
  *   pool     rpool: the driver's own mapped buffers (get/put)
  *   cache    rcache: whole pages only; a hit is a sync, not a map
- *   auto     rmapper in RS_AUTO: bounce below the measured crossover, the
+ *   auto     rmapper, mechanism auto: bounce below the measured crossover, the
  *            cache for whole pages, a plain map otherwise
  *
  * iova-link has no strategy here: Linux 6.1 lacks the two-step IOVA API.

@@ -35,6 +35,26 @@ bool osdep_dma_unmap_is_strict(struct device *d)
 }
 
 /**
+ * osdep_dma_unmap_invalidates() - whether an unmap on @d has a translation
+ * to invalidate.
+ * @d: the device.
+ *
+ * For the reuse layer's counters: a DMA domain (strict or flush queue)
+ * translates, so each unmap removes an IOTLB entry, at once or at the next
+ * flush.  An identity domain and a device without an IOMMU translate
+ * nothing.
+ *
+ * Context: any; reads the domain pointer and its type.
+ * Return: true for a domain the DMA API translates through.
+ */
+bool osdep_dma_unmap_invalidates(struct device *d)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(d);
+
+	return domain && (domain->type & __IOMMU_DOMAIN_DMA_API);
+}
+
+/**
  * osdep_dma_need_sync() - whether syncs on the mapping at @a do anything.
  * @d: the device.
  * @a: a DMA address it mapped.

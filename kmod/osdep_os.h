@@ -323,8 +323,9 @@ static inline void osdep_dma_free_coherent(osdep_dev_t *d, size_t size,
 	dma_free_coherent(d, size, cpu, h);
 }
 
-/* osdep_linux.c: reads the type of the device's IOMMU domain. */
+/* osdep_linux.c: read the type of the device's IOMMU domain. */
 bool osdep_dma_unmap_is_strict(osdep_dev_t *d);
+bool osdep_dma_unmap_invalidates(osdep_dev_t *d);
 
 bool osdep_dma_need_sync(osdep_dev_t *d, dma_addr_t a);
 

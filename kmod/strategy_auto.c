@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * strategy_auto.c - the "auto" strategy: dmareuse's rmapper in RS_AUTO.
+ * strategy_auto.c - the "auto" strategy: dmareuse's rmapper, mechanism auto.
  *
  * Per buffer: at most the crossover (measured on this device when the
  * instance is made: the largest copy cheaper than a map + unmap pair) is
@@ -31,7 +31,7 @@ static int auto_init(struct edu_strategy *s)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	p->m = dmareuse_mapper_create(s->dev, RS_AUTO, NULL);
+	p->m = dmareuse_mapper_create(s->dev, RMECH_AUTO, NULL);
 	if (!p->m) {
 		kfree(p);
 		return -ENOMEM;

@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * mapper.c - one per-buffer front for drivers over every strategy that
+ * mapper.c - one per-buffer front for drivers over every mechanism that
  * works buffer by buffer, and the `auto` policy.
  *
- *   passthrough, strict, lazy   map/unmap directly; the device's domain
- *                               decides what an unmap costs and keeps
- *   bounce                      rbounce
- *   cache                       rcache for whole pages; sub-page buffers
- *                               take bounce, by design (DESIGN.md section 6)
- *   iova-link                   rlink
- *   auto                        <= crossover bytes: bounce; whole pages:
- *                               cache; anything else: strict map/unmap
+ *   none        map/unmap directly; the device's domain (its IOMMU mode,
+ *               the OS's business) decides what an unmap costs and keeps
+ *   bounce      rbounce
+ *   cache       rcache for whole pages; sub-page buffers take bounce, by
+ *               design (DESIGN.md section 6)
+ *   iova-link   rlink
+ *   auto        <= crossover bytes: bounce; whole pages: cache; anything
+ *               else: a direct map/unmap
  *
- * reuse and pool are not per-buffer strategies: reuse needs the upper
+ * The mapper never asks which mode the device is in.  The one thing of the
+ * mode it needs -- whether a direct unmap invalidates anything, for the
+ * counters -- it asks the OS binding once, at create, so the per-buffer
+ * paths test a field as before.  The objects under it ask the binding what
+ * they need themselves (the cache refuses a lazy device).
+ *
+ * reuse and pool are not per-buffer mechanisms: reuse needs the upper
  * layer's marking (see the scatterlist glue) and pool hands out the
  * driver's own buffers, so a mapper refuses them and says why.
  *
@@ -43,7 +49,8 @@ enum { K_DIRECT = 1, K_BOUNCE, K_CACHE, K_LINK };
 
 struct rmapper {
 	osdep_dev_t *dev;
-	enum reuse_strategy s;
+	enum reuse_mech mech;
+	bool unmap_invalidates;		/* osdep_dma_unmap_invalidates(dev), at create */
 	struct rbounce *bounce;
 	struct rcache *cache;
 	struct rlink *link;
@@ -72,17 +79,17 @@ static inline uint64_t mix64(uint64_t k)
 	return k ^ (k >> 31);
 }
 
-const char *rmapper_why_not(enum reuse_strategy s)
+const char *rmapper_why_not(enum reuse_mech mech)
 {
-	switch (s) {
-	case RS_REUSE:
+	switch (mech) {
+	case RMECH_REUSE:
 		return "reuse needs the upper layer to mark its buffers reusable "
 		       "(sg_mark_reusable / rmo_register); it is not a per-buffer mapping";
-	case RS_POOL:
+	case RMECH_POOL:
 		return "pool lends the driver's own buffers (rpool_get); it cannot map "
 		       "buffers that come from the upper layer";
 	default:
-		return s < RS_COUNT ? NULL : "unknown strategy";
+		return (unsigned int)mech < RMECH_COUNT ? NULL : "unknown mechanism";
 	}
 }
 
@@ -154,14 +161,14 @@ size_t reuse_measure_crossover(osdep_dev_t *dev, uint64_t *pair_ns,
 	return best;
 }
 
-struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
+struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_mech mech,
 			       const struct rmapper_cfg *cfg)
 {
 	static const struct rmapper_cfg defaults;
 	struct rmapper *m;
 
-	if (rmapper_why_not(s)) {
-		osdep_warn("rmapper_create(%s): %s", reuse_strategy_name(s), rmapper_why_not(s));
+	if (rmapper_why_not(mech)) {
+		osdep_warn("rmapper_create(%s): %s", reuse_mech_name(mech), rmapper_why_not(mech));
 		return NULL;
 	}
 	if (!cfg)
@@ -170,7 +177,8 @@ struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
 	if (!m)
 		return NULL;
 	m->dev = dev;
-	m->s = s;
+	m->mech = mech;
+	m->unmap_invalidates = osdep_dma_unmap_invalidates(dev);
 	m->secret = mix64((uint64_t)(uintptr_t)m ^ osdep_now_ns());
 	osdep_lock_init(&m->lock);
 	if (osdep_counter_init(&m->maps))
@@ -180,22 +188,22 @@ struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
 	if (osdep_counter_init(&m->invalidations))
 		goto out_unmaps;
 	m->counters = true;
-	if (s == RS_BOUNCE || s == RS_CACHE || s == RS_AUTO) {
+	if (mech == RMECH_BOUNCE || mech == RMECH_CACHE || mech == RMECH_AUTO) {
 		m->bounce = rbounce_create(dev, cfg->bounce_bytes);
 		if (!m->bounce)
 			goto out_free;
 	}
-	if (s == RS_CACHE || s == RS_AUTO) {
+	if (mech == RMECH_CACHE || mech == RMECH_AUTO) {
 		m->cache = rcache_create(dev, cfg->cache_entries, cfg->cache_bytes);
 		if (!m->cache)
 			goto out_free;
 	}
-	if (s == RS_IOVA_LINK) {
+	if (mech == RMECH_IOVA_LINK) {
 		m->link = rlink_create(dev, cfg->link_bytes ? cfg->link_bytes : (4u << 20));
 		if (!m->link)
 			goto out_free;
 	}
-	if (s == RS_AUTO) {
+	if (mech == RMECH_AUTO) {
 		m->crossover = cfg->auto_crossover ? cfg->auto_crossover :
 			reuse_measure_crossover(dev, NULL, NULL);
 		if (m->crossover > rbounce_max_len())
@@ -306,11 +314,11 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
 
 	if (!rcpu_span_ok(cpu, len) || !dir_ok(dir))
 		return map_refused(m, cpu, len, dir, h);
-	switch (m->s) {
-	case RS_BOUNCE:
+	switch (m->mech) {
+	case RMECH_BOUNCE:
 		r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
 		return mapped(h, K_BOUNCE, r);
-	case RS_CACHE:
+	case RMECH_CACHE:
 		if (!whole_pages(cpu, len)) {
 			r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
 			return mapped(h, K_BOUNCE, r);
@@ -318,12 +326,12 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
 		r = rcache_map(m->cache, osdep_virt_to_page(m->dev, cpu), 0, len, dir, h);
 		h->cpu = cpu;
 		return mapped(h, K_CACHE, r);
-	case RS_IOVA_LINK:
+	case RMECH_IOVA_LINK:
 		r = rlink_map(m->link, osdep_virt_to_page(m->dev, cpu),
 			      (uintptr_t)cpu & (PAGE_SIZE - 1), len, dir, h);
 		h->cpu = cpu;
 		return mapped(h, K_LINK, r);
-	case RS_AUTO:
+	case RMECH_AUTO:
 		if (len <= m->crossover) {
 			r = rbounce_map_flags(m->bounce, cpu, len, dir, flags, h);
 			return mapped(h, K_BOUNCE, r);
@@ -393,7 +401,7 @@ static int unmap_direct(struct rmapper *m, struct rmap_handle *h)
 		} while (!osdep_atomic_try_cmpxchg(&m->in_use, &old, old - 1));
 	}
 	osdep_counter_add(&m->unmaps, 1);
-	if (m->s != RS_PASSTHROUGH)
+	if (m->unmap_invalidates)
 		osdep_counter_add(&m->invalidations, 1);
 	osdep_dma_unmap_page(m->dev, h->dma, h->len, h->dir);
 	h->kind = 0;
@@ -483,9 +491,9 @@ struct rbounce *rmapper_bounce(const struct rmapper *m)
 	return m->bounce;
 }
 
-enum reuse_strategy rmapper_strategy(const struct rmapper *m)
+enum reuse_mech rmapper_mech(const struct rmapper *m)
 {
-	return m->s;
+	return m->mech;
 }
 
 void rmapper_stats(struct rmapper *m, struct reuse_stats *out)

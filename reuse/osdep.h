@@ -93,6 +93,10 @@
  *   void osdep_dma_free_coherent(d, size, void *cpu, dma_addr_t handle)
  *   bool osdep_dma_unmap_is_strict(d)   false if unmap may leave the IOTLB
  *                                       warm (lazy): caching then is unsafe
+ *   bool osdep_dma_unmap_invalidates(d) false if an unmap has no IOTLB
+ *                                       entry to invalidate (identity domain,
+ *                                       no IOMMU); true for a translating
+ *                                       domain, strict or lazy (for counters)
  *   uint64_t osdep_now_ns(void)
  *   void osdep_cost_copy(size_t n), void osdep_cost_lookup(void),
  *        void osdep_cost_call(void): what a copy of @n bytes, one hash

@@ -11,6 +11,11 @@
  * -Zx, the long name for a prefix of several or a flag given a value); an
  * option given twice is refused too (opt_once()), since which of the two
  * was meant is a guess.
+ *
+ * A strategy is a pair of an IOMMU mode and a mechanism (reuse.h): --mode
+ * moves a named strategy's mechanism to another mode (strategy_under()),
+ * and a pair the strategy table refuses is refused here, exit 2, naming the
+ * pair and why.
  */
 #include <dmareuse/map_bench.h>
 #include <dmareuse/reuse.h>
@@ -185,6 +190,42 @@ const char *strategy_list(void)
 	return buf;
 }
 
+/* --mode's values, in the order the help lists them. */
+static const char *const mode_choices[] = { "passthrough", "strict", "lazy" };
+
+int parse_mode(const char *v)
+{
+	parse_choice("--mode", v, "an IOMMU mode", mode_choices, (int)ARRAY_SIZE(mode_choices));
+	return reuse_mode_parse(v);
+}
+
+const char *strategy_under(enum reuse_strategy s, int mode, struct reuse_pair *out)
+{
+	static char why[512];
+	struct reuse_pair own = reuse_strategy_pair(s), p = own;
+
+	if (mode >= 0)
+		p.mode = (enum reuse_mode)mode;
+	if (own.mech == RMECH_NONE && p.mode != own.mode) {
+		int other = reuse_pair_strategy(p);
+
+		snprintf(why, sizeof(why), "--strategy %s --mode %s: %s is the %s mode with no "
+			 "mechanism, so --mode cannot move it (with no mechanism under %s, that "
+			 "is --strategy %s)", reuse_strategy_name(s), reuse_mode_name(p.mode),
+			 reuse_strategy_name(s), reuse_mode_name(own.mode), reuse_mode_name(p.mode),
+			 reuse_strategy_name((enum reuse_strategy)other));
+		return why;
+	}
+	if (reuse_pair_why_not(p)) {
+		snprintf(why, sizeof(why), "--strategy %s --mode %s: %s under %s is refused: %s",
+			 reuse_strategy_name(s), reuse_mode_name(p.mode), reuse_mech_name(p.mech),
+			 reuse_mode_name(p.mode), reuse_pair_why_not(p));
+		return why;
+	}
+	*out = p;
+	return NULL;
+}
+
 /* ---- map ---------------------------------------------------------------- */
 
 static const char *const map_dirs[] = { "BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE" };
@@ -221,6 +262,10 @@ static void map_help(void)
 	       "                       takes 1-64 (its largest buffer, 256 KiB)\n"
 	       "      --strategy S     passthrough | strict | lazy | bounce | reuse | pool |\n"
 	       "                       cache | iova-link | auto (default strict)\n"
+	       "      --mode M         passthrough | strict | lazy: the IOMMU mode under the\n"
+	       "                       strategy's mechanism (default: the strategy's own,\n"
+	       "                       strict but for passthrough and lazy); a pair the\n"
+	       "                       strategy table refuses exits 2 saying why\n"
 	       "      --platform P     profile name or path (default kunpeng920-smmuv3)\n"
 	       "      --iterations N   fixed map+unmap pairs per thread instead of --seconds\n"
 	       "      --dma-debug      keep DMA-API debug records (slower, like\n"
@@ -242,7 +287,7 @@ static const char *const map_formats[] = { "text", "json" };
 
 enum {
 	MAP_STRATEGY = OPT_LONG_ONLY, MAP_PLATFORM, MAP_ITERATIONS, MAP_DMA_DEBUG, MAP_FORMAT,
-	MAP_CLOCK, MAP_CPUS,
+	MAP_CLOCK, MAP_CPUS, MAP_MODE,
 };
 
 static const char *const clock_names[] = { "real", "virtual" };
@@ -256,13 +301,14 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 	int ret;
 
 	doc = json_pack_ex(&jerr, 0,
-		"{s:o, s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
+		"{s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
 		" s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
 		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
 		" s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}}",
 		"benchmark", json_string("map"), "command", jsonio_text(cmdline),
 		"clock", json_string(p->virtual_time ? "virtual" : "real"),
-		"strategy", strategy, "platform", jsonio_text(prof->name),
+		"strategy", strategy, "mode", reuse_mode_name(p->pair.mode),
+		"mechanism", reuse_mech_name(p->pair.mech), "platform", jsonio_text(prof->name),
 		"threads", (json_int_t)p->threads, "seconds", (json_int_t)p->seconds,
 		"iterations_per_thread", jsonio_u64(p->iterations), "dir", map_dirs[p->dir],
 		"granule", (json_int_t)p->granule, "trans_ns", (json_int_t)p->trans_ns,
@@ -329,18 +375,20 @@ static int cmd_map(int argc, char **argv)
 		{ "format", required_argument, NULL, MAP_FORMAT },
 		{ "clock", required_argument, NULL, MAP_CLOCK },
 		{ "cpus", required_argument, NULL, MAP_CPUS },
+		{ "mode", required_argument, NULL, MAP_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct map_bench_params p = {
 		.threads = 1, .seconds = 20, .dir = 0, .granule = 1, .dma_bits = 32,
-		.node = -1, .strategy = RS_STRICT,
+		.node = -1,
 	};
 	const char *platform = "kunpeng920-smmuv3", *strategy = "strict";
 	struct platform_profile prof;
 	struct map_bench_result r;
 	bool json = false, seen[OPT_MAX_VAL] = { false };
-	int c, ret, clock = -1;
+	const char *why;
+	int c, ret, clock = -1, mode = -1;
 	long host = sysconf(_SC_NPROCESSORS_ONLN);
 
 	opterr = 0;
@@ -368,6 +416,7 @@ static int cmd_map(int argc, char **argv)
 			strategy = optarg;
 			break;
 		case MAP_PLATFORM: platform = optarg; break;
+		case MAP_MODE: mode = parse_mode(optarg); break;
 		case MAP_FORMAT:
 			json = parse_choice("--format", optarg, "a format", map_formats,
 					    (int)ARRAY_SIZE(map_formats)) == 1;
@@ -395,12 +444,14 @@ static int cmd_map(int argc, char **argv)
 			    p.threads);
 	if (p.virtual_time && !seen['s'])
 		p.seconds = 1;	/* virtual seconds: 20 of them are slow to simulate */
-	p.strategy = (enum reuse_strategy)reuse_strategy_parse(strategy);
-	if (p.strategy == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
+	why = strategy_under((enum reuse_strategy)reuse_strategy_parse(strategy), mode, &p.pair);
+	if (why)
+		usage_error("%s", why);
+	if (p.pair.mech == RMECH_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
 		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
 			    "buffer is %zu bytes: expected 1-%zu)", p.granule, rbounce_max_len(),
 			    rbounce_max_len() / PAGE_SIZE);
-	if (p.strategy == RS_IOVA_LINK && p.dma_bits < link_min_bits(&p))
+	if (p.pair.mech == RMECH_IOVA_LINK && p.dma_bits < link_min_bits(&p))
 		usage_error("-b/--bits: %u is too narrow for --strategy iova-link with %u "
 			    "thread(s) x %u page(s) (its %zu KiB IOVA range must fit below the "
 			    "mask: expected %u-64)", p.dma_bits, p.threads, p.granule,

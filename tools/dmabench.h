@@ -65,6 +65,22 @@ const char *strategy_list(void);
  * like a bad name.
  */
 void parse_strategy_list(const char *list, bool want[RS_COUNT]);
+/**
+ * parse_mode() - the IOMMU mode --mode names (enum reuse_mode), or exit 2
+ * naming the value and the modes.
+ */
+int parse_mode(const char *v);
+/**
+ * strategy_under() - the pair strategy @s stands for under --mode @mode
+ * @s: the strategy
+ * @mode: an enum reuse_mode, or -1 for none given (@s keeps its own mode)
+ * @out: receives the pair
+ *
+ * Return: NULL; or why the pair cannot be had, naming it: @s names a mode
+ * with no mechanism and @mode is another one, or the strategy table refuses
+ * the pair.  The message is valid until the next call.
+ */
+const char *strategy_under(enum reuse_strategy s, int mode, struct reuse_pair *out);
 
 /* ---- JSON (jsonio.c) ----------------------------------------------------- */
 

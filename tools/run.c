@@ -7,8 +7,17 @@
  * do not share IOTLB or allocator state.  A strategy that does not apply
  * to the workload gets a row that says `n/a` and why.  Under the table one
  * line names the cheapest strategy (DMA-layer CPU ns per operation) among
- * those that kept isolation -- not passthrough, not lazy, no breach seen --
- * with its ratio to strict and to passthrough from the same run.
+ * those that kept isolation -- a pair whose class isolates (not
+ * passthrough's none, not lazy's window), no breach seen -- with its ratio
+ * to strict and to passthrough from the same run.
+ *
+ * Each row is a pair (reuse.h): the named strategy's mechanism under its
+ * own mode or, with --mode, under the mode given.  A pair named on the
+ * command line that the strategy table refuses, or a mode-only strategy
+ * (passthrough, strict, lazy) asked to move to another mode, is refused
+ * (exit 2); under `--strategy all --mode M` the mode-only strategies of
+ * other modes are left out and the refused pairs get an n/a row saying
+ * why.
  *
  * Timed runs (--seconds S) of zswap and net go in S rounds of one second:
  * every strategy runs once per round, in alternating order, and a row sums
@@ -62,6 +71,8 @@ static const char *const wl_units[] = { "page", "packet", "pair" };
 struct run_cfg {
 	enum workload wl;
 	bool want[RS_COUNT];
+	bool want_all;			/* --strategy all (the default) */
+	int mode;			/* --mode: an enum reuse_mode; -1 = none given */
 	struct platform_profile prof;
 	unsigned int threads;
 	unsigned int seconds;		/* per strategy */
@@ -83,7 +94,8 @@ static const char *const completion_names[] = { "auto", "irq", "poll" };
 static const char *const fmt_names[] = { "table", "json", "csv" };
 
 struct row {
-	enum reuse_strategy s;
+	enum reuse_strategy s;		/* the name the row goes by */
+	struct reuse_pair pair;		/* what it runs: s's mechanism, under --mode */
 	bool applies;
 	char why[256];
 	int err;
@@ -201,7 +213,7 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 {
 	if (c->wl == WL_ZSWAP) {
 		struct zswap_params p = {
-			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.pair = row->pair, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .oracle = iso, .rogue = iso && c->rogue,
 		};
 
@@ -216,14 +228,14 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 		return zswap_run(&p, out, err, errlen);
 	} else {
 		struct net_params p = {
-			.strategy = row->s, .threads = c->threads, .seed = c->seed,
+			.pair = row->pair, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .size = (uint32_t)c->size,
 		};
 		struct net_stats ns;
 		char merr[160];
 
-		if (net_why_not(row->s)) {
-			snprintf(err, errlen, "%s", net_why_not(row->s));
+		if (net_why_not(row->pair)) {
+			snprintf(err, errlen, "%s", net_why_not(row->pair));
 			return -EOPNOTSUPP;
 		}
 		if (c->mix && net_parse_mix(c->mix, &p, merr, sizeof(merr))) {
@@ -286,12 +298,12 @@ static void map_run(const struct run_cfg *c, struct row *row)
 		.threads = c->threads, .seconds = c->seconds, .dir = DMA_TO_DEVICE,
 		.granule = (unsigned int)DIV_ROUND_UP(c->size ? c->size : PAGE_SIZE, PAGE_SIZE),
 		.dma_bits = 48,
-		.node = -1, .strategy = row->s, .profile = &c->prof,
+		.node = -1, .pair = row->pair, .profile = &c->prof,
 		.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
 	};
 	struct map_bench_result m;
 
-	if (row->s == RS_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len()) {
+	if (row->pair.mech == RMECH_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len()) {
 		row->applies = false;
 		snprintf(row->why, sizeof(row->why), "--size %zu is above bounce's largest "
 			 "buffer (%zu bytes)", c->size, rbounce_max_len());
@@ -343,12 +355,12 @@ static bool verified(const struct row *r)
 
 static const char *isolation(const struct row *r)
 {
-	return r->r.watched ? r->r.isolation : reuse_strategy_isolation_class(r->s);
+	return r->r.watched ? r->r.isolation : reuse_pair_isolation_class(r->pair);
 }
 
 static bool kept_isolation(const struct row *r)
 {
-	return r->applies && !r->err && r->s != RS_PASSTHROUGH && r->s != RS_LAZY &&
+	return r->applies && !r->err && reuse_pair_isolating(r->pair) &&
 	       (!r->r.watched || r->r.oracle.breach == 0);
 }
 
@@ -391,6 +403,8 @@ static void print_table(FILE *f, const struct run_cfg *c, const struct row *rows
 		c->prof.name, c->threads, c->threads == 1 ? "" : "s", c->seed,
 		c->rogue ? ", rogue device" : "",
 		c->wl != WL_ZSWAP ? "" : c->poll ? ", completions polled" : ", completions by interrupt");
+	if (c->mode >= 0)
+		fprintf(f, ", IOMMU mode %s (--mode)", reuse_mode_name((enum reuse_mode)c->mode));
 	if (c->wl == WL_ZSWAP && c->completion == COMPL_AUTO)
 		fprintf(f, " (%s)", c->completion_why);
 	fprintf(f, "\n");
@@ -431,11 +445,15 @@ static json_t *row_json(const struct row *r)
 	int bad;
 
 	if (!r->applies || r->err)
-		return json_pack("{s:s, s:b, s:o}", "strategy", reuse_strategy_name(r->s),
-				 "applies", 0, "why", jsonio_text(r->why));
-	o = json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s,"
-		      " s:b, s:o}",
+		return json_pack("{s:s, s:b, s:s, s:s, s:o}", "strategy", reuse_strategy_name(r->s),
+				 "applies", 0, "mode", reuse_mode_name(r->pair.mode),
+				 "mechanism", reuse_mech_name(r->pair.mech), "why",
+				 jsonio_text(r->why));
+	o = json_pack("{s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+		      " s:s, s:s, s:b, s:o}",
 		      "strategy", reuse_strategy_name(r->s), "applies", 1,
+		      "mode", reuse_mode_name(r->pair.mode),
+		      "mechanism", reuse_mech_name(r->pair.mech),
 		      "ops", jsonio_u64(r->r.ops), "wall_ns", jsonio_u64(r->r.wall_ns),
 		      "ops_per_s", jsonio_round(ops_per_s(r), 1),
 		      "dma_ns_per_op", jsonio_round(per_op(r->r.dma_cpu_ns, r), 1),
@@ -447,7 +465,7 @@ static json_t *row_json(const struct row *r)
 		      "iotlb_miss_rate", jsonio_round(miss_rate(r) / 100, 4),
 		      "pages_pinned", jsonio_u64(r->r.reuse.pages_pinned),
 		      "isolation", isolation(r),
-		      "isolation_class", reuse_strategy_isolation_class(r->s),
+		      "isolation_class", reuse_pair_isolation_class(r->pair),
 		      "verified", (int)verified(r), "failed", jsonio_u64(r->r.failed));
 	if (!o)
 		return NULL;
@@ -550,22 +568,24 @@ static void print_csv(FILE *f, const struct row *rows, int n)
 {
 	fprintf(f, "strategy,applies,ops,ops_per_s,dma_ns_per_op,p50_ns,p99_ns,invalidations_per_op,"
 		"bytes_copied_per_op,iotlb_miss_rate,pages_pinned,isolation,ok,stale,subpage,breach,"
-		"verified\n");
+		"verified,mode,mechanism\n");
 	for (int i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 
 		if (!r->applies || r->err) {
-			fprintf(f, "%s,false,,,,,,,,,,,,,,,\n", reuse_strategy_name(r->s));
+			fprintf(f, "%s,false,,,,,,,,,,,,,,,,%s,%s\n", reuse_strategy_name(r->s),
+				reuse_mode_name(r->pair.mode), reuse_mech_name(r->pair.mech));
 			continue;
 		}
 		fprintf(f, "%s,true,%" PRIu64 ",%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%.3f,%.1f,%.4f,%" PRIu64
-			",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s\n",
+			",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s\n",
 			reuse_strategy_name(r->s), r->r.ops, ops_per_s(r), per_op(r->r.dma_cpu_ns, r),
 			wl_latency_quantile(&r->r.lat, 0.5), wl_latency_quantile(&r->r.lat, 0.99),
 			per_op(r->r.iommu.cmds, r),
 			per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), miss_rate(r) / 100,
 			r->r.reuse.pages_pinned, isolation(r), r->r.oracle.ok, r->r.oracle.stale,
-			r->r.oracle.subpage, r->r.oracle.breach, verified(r) ? "true" : "false");
+			r->r.oracle.subpage, r->r.oracle.breach, verified(r) ? "true" : "false",
+			reuse_mode_name(r->pair.mode), reuse_mech_name(r->pair.mech));
 	}
 }
 
@@ -608,6 +628,11 @@ static void run_help(void)
 	       "Run a workload under strategies on a platform profile; one row per strategy.\n\n"
 	       "  --workload W     zswap | net | map (default zswap)\n"
 	       "  --strategy LIST  comma-separated strategies, or all (default all)\n"
+	       "  --mode M         passthrough | strict | lazy: run each strategy's mechanism\n"
+	       "                   under this IOMMU mode (default: each its own, strict but\n"
+	       "                   for passthrough and lazy); with all, the mode-only\n"
+	       "                   strategies of other modes are left out and pairs the\n"
+	       "                   strategy table refuses get an n/a row; named, they exit 2\n"
 	       "  --platform P     profile name or path (default kunpeng920-smmuv3)\n"
 	       "  --threads N      CPU threads, 1-64 (default 1)\n"
 	       "  --seconds S      run time per strategy, 1-300 (default 2)\n"
@@ -684,7 +709,7 @@ void parse_strategy_list(const char *list, bool want[RS_COUNT])
 enum {
 	RUN_WORKLOAD = OPT_LONG_ONLY, RUN_STRATEGY, RUN_PLATFORM, RUN_THREADS, RUN_SECONDS,
 	RUN_OPS, RUN_SIZE, RUN_MIX, RUN_ROGUE, RUN_POLL, RUN_COMPLETION, RUN_SEED, RUN_FORMAT,
-	RUN_OUTPUT,
+	RUN_OUTPUT, RUN_MODE,
 };
 
 int cmd_run(int argc, char **argv, bool defaults_only)
@@ -705,10 +730,11 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		{ "seed", required_argument, NULL, RUN_SEED },
 		{ "format", required_argument, NULL, RUN_FORMAT },
 		{ "output", required_argument, NULL, RUN_OUTPUT },
+		{ "mode", required_argument, NULL, RUN_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1 };
+	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1, .mode = -1 };
 	const char *platform = "kunpeng920-smmuv3";
 	bool progress, seen[OPT_MAX_VAL] = { false };
 	struct outfile of = { .f = stdout };
@@ -717,6 +743,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	int n = 0, ch, ret = 0;
 
 	parse_strategy_list("all", c.want);
+	c.want_all = true;
 	opterr = 0;
 	optind = 1;
 	while (!defaults_only &&
@@ -731,8 +758,12 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			c.wl = parse_choice("--workload", optarg, "a workload", wl_names,
 					    (int)ARRAY_SIZE(wl_names));
 			break;
-		case RUN_STRATEGY: parse_strategy_list(optarg, c.want); break;
+		case RUN_STRATEGY:
+			parse_strategy_list(optarg, c.want);
+			c.want_all = !strcmp(optarg, "all");
+			break;
 		case RUN_PLATFORM: platform = optarg; break;
+		case RUN_MODE: c.mode = parse_mode(optarg); break;
 		case RUN_THREADS:
 			c.threads = (unsigned int)parse_int("--threads", optarg, 1, 64);
 			break;
@@ -800,16 +831,33 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	}
 	if (load_platform(platform, &c.prof))
 		return EXIT_USAGE;
-	for (int s = 0; s < RS_COUNT; s++)
-		if (c.want[s])
-			rows[n++] = (struct row){ .s = (enum reuse_strategy)s };
+	for (int s = 0; s < RS_COUNT; s++) {
+		struct row *row = &rows[n];
+		const char *why;
+
+		if (!c.want[s])
+			continue;
+		*row = (struct row){ .s = (enum reuse_strategy)s, .applies = true };
+		why = strategy_under(row->s, c.mode, &row->pair);
+		if (why && !c.want_all)
+			usage_error("%s", why);
+		if (why && reuse_strategy_pair(row->s).mech == RMECH_NONE)
+			continue;	/* all: a mode-only strategy of another mode */
+		n++;
+		if (why) {	/* all: the mechanism, refused under --mode */
+			row->pair = (struct reuse_pair){ (enum reuse_mode)c.mode,
+							 reuse_strategy_pair(row->s).mech };
+			row->applies = false;
+			snprintf(row->why, sizeof(row->why), "%s under %s is refused: %s",
+				 reuse_mech_name(row->pair.mech), reuse_mode_name(row->pair.mode),
+				 reuse_pair_why_not(row->pair));
+		}
+	}
 	/* Every argument is valid: only now is the output (a temporary file) opened. */
 	if (c.output && outfile_open(&of, "--output", c.output))
 		return EXIT_USAGE;
 
 	rounds = c.ops || c.wl == WL_MAP ? 1 : c.seconds;
-	for (int i = 0; i < n; i++)
-		rows[i].applies = true;
 	progress = isatty(2);
 	if (progress) {
 		pthread_mutex_init(&prog_line.lock, NULL);
@@ -825,7 +873,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			/* Alternate the order so no strategy always runs first. */
 			struct row *row = &rows[k % 2 ? n - 1 - j : j];
 
-			if (k && (!row->applies || row->err))
+			if (!row->applies || (k && row->err))
 				continue;
 			atomic_store(&prog_line.current, reuse_strategy_name(row->s));
 			atomic_store(&prog_line.cur_start, mclock_now());
@@ -875,18 +923,57 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	return ret;
 }
 
+/* One line of `strategies`: how to ask for @p, its class, mode, mechanism, isolation. */
+static void print_pair(struct reuse_pair p)
+{
+	struct reuse_pair under_strict = { RMODE_STRICT, p.mech };
+	int named = reuse_pair_strategy(p);
+	/* An unnamed pair is asked for by its mechanism's name and --mode. */
+	int by = named >= 0 ? named : reuse_pair_strategy(under_strict);
+	const char *why = reuse_pair_why_not(p);
+
+	printf("%-12s %-11s %-11s %-10s %s%s\n", reuse_strategy_name((enum reuse_strategy)by),
+	       reuse_pair_isolation_class(p), reuse_mode_name(p.mode), reuse_mech_name(p.mech),
+	       why ? "refused: " : "", why ? why : reuse_pair_isolation(p));
+}
+
 int cmd_strategies(int argc, char **argv)
 {
+	static const enum reuse_mode modes[] = { RMODE_PASSTHROUGH, RMODE_STRICT, RMODE_LAZY };
+	int mode = -1;
+	bool all = false;
+
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: %s strategies\nOne line per strategy: name, isolation class, "
-		       "what the device can reach.\n", prog);
+		printf("usage: %s strategies [--mode M | --all]\n"
+		       "One line per strategy: its name, the class of isolation it keeps, its\n"
+		       "pair (IOMMU mode and mechanism), and what the device can reach.\n\n"
+		       "  --mode M   every mechanism under M (passthrough, strict or lazy): the\n"
+		       "             pairs 'run --mode M' and 'map --mode M' take; an unnamed\n"
+		       "             pair goes by its mechanism's name.  A pair the strategy\n"
+		       "             table refuses says 'refused:' and why; its class is what it\n"
+		       "             would keep (breach: a freed page reachable)\n"
+		       "  --all      every pair of every mode\n", prog);
 		return 0;
 	}
-	if (argc > 1)
-		usage_error("strategies: unexpected argument '%s'", argv[1]);
-	for (int s = 0; s < RS_COUNT; s++)
-		printf("%-12s %-11s %s\n", reuse_strategy_name((enum reuse_strategy)s),
-		       reuse_strategy_isolation_class((enum reuse_strategy)s),
-		       reuse_strategy_isolation((enum reuse_strategy)s));
+	if (argc == 3 && !strcmp(argv[1], "--mode"))
+		mode = parse_mode(argv[2]);
+	else if (argc == 2 && !strcmp(argv[1], "--all"))
+		all = true;
+	else if (argc == 2 && !strcmp(argv[1], "--mode"))
+		usage_error("--mode: missing value (see '%s strategies --help')", prog);
+	else if (argc > 1)
+		usage_error("strategies: unexpected argument '%s' (expected --mode M or --all; "
+			    "see '%s strategies --help')", argv[argc > 3 ? 3 : 1], prog);
+	if (mode < 0 && !all) {
+		for (int s = 0; s < RS_COUNT; s++)
+			print_pair(reuse_strategy_pair((enum reuse_strategy)s));
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (mode >= 0 && modes[i] != (enum reuse_mode)mode)
+			continue;
+		for (int m = 0; m < RMECH_COUNT; m++)
+			print_pair((struct reuse_pair){ modes[i], (enum reuse_mech)m });
+	}
 	return 0;
 }

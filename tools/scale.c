@@ -84,7 +84,7 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 		struct map_bench_params p = {
 			.threads = cpus, .seconds = 1, .iterations = share(cfg->ops, cpus),
 			.dir = DMA_TO_DEVICE, .granule = (unsigned int)(cfg->size / PAGE_SIZE),
-			.dma_bits = 32, .node = -1, .strategy = s, .virtual_time = true,
+			.dma_bits = 32, .node = -1, .pair = reuse_strategy_pair(s), .virtual_time = true,
 			.profile = &cfg->prof,
 		};
 		struct map_bench_result mr;
@@ -103,7 +103,7 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 	}
 	if (cfg->wl == SW_ZSWAP) {
 		struct zswap_params p = {
-			.strategy = s, .threads = cpus, .pages = share(cfg->ops, cpus),
+			.pair = reuse_strategy_pair(s), .threads = cpus, .pages = share(cfg->ops, cpus),
 			.seed = cfg->seed, .engine_threads = cpus < 64 ? cpus : 64,
 			.profile = &cfg->prof, .virtual_time = true,
 		};
@@ -113,7 +113,7 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 		ret = zswap_run(&p, &r, why, whylen);
 	} else {
 		struct net_params p = {
-			.strategy = s, .threads = cpus, .packets = cfg->ops,
+			.pair = reuse_strategy_pair(s), .threads = cpus, .packets = cfg->ops,
 			.size = (uint32_t)cfg->size, .seed = cfg->seed,
 			.nic_threads = cpus < 64 ? cpus : 64, .profile = &cfg->prof,
 			.virtual_time = true,

@@ -12,11 +12,17 @@
  * sized for @threads buffers in flight (map_bench_link_bytes(), and a
  * bounce pool of a largest buffer per thread): the run cannot fail for
  * want of a slot the threads would share.
+ *
+ * The strategy is a pair: its mode is the device's domain (given to the
+ * device's creation through reuse_mode_domain()), its mechanism what lend()
+ * and take_back() do -- chosen by a switch on the mechanism, never on the
+ * order of the enums.
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/dmaengine.h>
 #include <dmareuse/map_bench.h>
 #include <dmareuse/mthread.h>
+#include <dmareuse/reuse_lab.h>
 
 #include <errno.h>
 #include <math.h>
@@ -67,7 +73,7 @@ struct worker {
 	const struct map_bench_params *p;
 	struct dma_device *dev;
 	struct os *os;
-	struct rmapper *m;		/* per-buffer strategies */
+	struct rmapper *m;		/* per-buffer mechanisms */
 	struct rreuse *r;		/* reuse */
 	struct rpool *pool;		/* pool */
 	uint64_t deadline, overhead;
@@ -98,7 +104,7 @@ static unsigned int order_of(unsigned int pages)
 	return o;
 }
 
-/* Lend / take back one buffer the way the strategy does it. */
+/* Lend / take back one buffer the way the mechanism does it. */
 struct lend {
 	dma_addr_t addr;
 	struct rmap_handle h;
@@ -108,16 +114,14 @@ struct lend {
 static int lend(struct worker *w, struct rmo *mo, void *buf, size_t size,
 		enum dma_data_direction dir, struct lend *l)
 {
-	switch (w->p->strategy) {
-	case RS_PASSTHROUGH:
-	case RS_STRICT:
-	case RS_LAZY:
+	switch (w->p->pair.mech) {
+	case RMECH_NONE:
 		l->addr = dma_map_single(w->dev, buf, size, dir);
 		return dma_mapping_error(l->addr) ? -ENOMEM : 0;
-	case RS_REUSE:
+	case RMECH_REUSE:
 		l->addr = rmo_dma_addr(mo, 0);
 		return rmo_for_device(mo);
-	case RS_POOL:
+	case RMECH_POOL:
 		l->pb = rpool_get(w->pool);
 		if (!l->pb)
 			return -ENOMEM;
@@ -134,14 +138,12 @@ static int lend(struct worker *w, struct rmo *mo, void *buf, size_t size,
 static int take_back(struct worker *w, struct rmo *mo, size_t size,
 		     enum dma_data_direction dir, struct lend *l)
 {
-	switch (w->p->strategy) {
-	case RS_PASSTHROUGH:
-	case RS_STRICT:
-	case RS_LAZY:
+	switch (w->p->pair.mech) {
+	case RMECH_NONE:
 		return dma_unmap_single(w->dev, l->addr, size, dir);
-	case RS_REUSE:
+	case RMECH_REUSE:
 		return rmo_for_cpu(mo);
-	case RS_POOL:
+	case RMECH_POOL:
 		return rpool_put(w->pool, l->pb, size);
 	default:
 		return rmapper_unmap(w->m, &l->h);
@@ -163,7 +165,7 @@ static const char *map_hint(const struct map_bench_params *p)
 		return "";
 	snprintf(hint, sizeof(hint), " (a %u-bit mask holds %llu such buffer(s)%s)", p->dma_bits,
 		 (unsigned long long)room,
-		 p->strategy == RS_LAZY ? "; lazy frees ranges only at its flush" : "");
+		 p->pair.mode == RMODE_LAZY ? "; lazy frees ranges only at its flush" : "");
 	return hint;
 }
 
@@ -185,7 +187,7 @@ static void *worker_fn(void *arg)
 		return NULL;
 	}
 	buf = phys_to_virt(os_machine(w->os), pfn << PAGE_SHIFT);
-	if (p->strategy == RS_REUSE) {
+	if (p->pair.mech == RMECH_REUSE) {
 		struct rseg seg = { pfn, 0, size };
 
 		mo = rmo_register(w->r, &seg, 1, dir, NULL, NULL);
@@ -208,8 +210,8 @@ static void *worker_fn(void *arg)
 		t1 = mclock_stamp();
 		if (r) {
 			fail(w, "thread %u: %s of a %u-page buffer failed after %llu pair(s)%s",
-			     w->cpu, p->strategy == RS_REUSE ? "rmo_for_device" :
-			     p->strategy == RS_POOL ? "rpool_get" : "map", p->granule,
+			     w->cpu, p->pair.mech == RMECH_REUSE ? "rmo_for_device" :
+			     p->pair.mech == RMECH_POOL ? "rpool_get" : "map", p->granule,
 			     (unsigned long long)i, map_hint(p));
 			break;
 		}
@@ -293,11 +295,8 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 {
 	struct machine_config mc = { .mem_bytes = 0, .profile = p->profile,
 				     .populate = !p->virtual_time };
-	struct dma_device_opts dopts = {
-		.type = p->strategy == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
-			p->strategy == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT,
-		.dma_bits = p->dma_bits, .no_debug = !p->debug,
-	};
+	struct dma_device_opts dopts = { .dma_bits = p->dma_bits, .no_debug = !p->debug };
+	enum reuse_mech mech = p->pair.mech;
 	struct rmapper *mapper = NULL;
 	struct rreuse *reg = NULL;
 	struct rpool *pool = NULL;
@@ -316,6 +315,11 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
+	if (reuse_pair_why_not(p->pair) || reuse_mode_domain(p->pair.mode, &dopts.type)) {
+		run_why(r, "%s under %s: %s", reuse_mech_name(mech), reuse_mode_name(p->pair.mode),
+			reuse_pair_why_not(p->pair));
+		return -EOPNOTSUPP;
+	}
 	if (cfg.bounce_bytes < MAP_BENCH_BOUNCE_MIN)
 		cfg.bounce_bytes = MAP_BENCH_BOUNCE_MIN;
 	/* Enough memory for every thread's buffer at the largest granule. */
@@ -344,16 +348,15 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 		goto out_dev;
 	}
 	r->memcpy_ns = measure_memcpy(os, (size_t)p->granule * PAGE_SIZE);
-	if (p->strategy == RS_REUSE)
+	if (mech == RMECH_REUSE)
 		reg = rreuse_create(dev);
-	else if (p->strategy == RS_POOL)
+	else if (mech == RMECH_POOL)
 		pool = rpool_create(dev, (size_t)p->granule * PAGE_SIZE, 2 * p->threads,
 				    (enum dma_data_direction)p->dir);
-	else if (p->strategy > RS_LAZY)
-		mapper = rmapper_create(dev, p->strategy, &cfg);
-	if (p->strategy > RS_LAZY && !reg && !pool && !mapper) {
-		run_why(r, "creating the %s object failed (no memory)",
-			reuse_strategy_name(p->strategy));
+	else if (mech != RMECH_NONE)
+		mapper = rmapper_create(dev, mech, &cfg);
+	if (mech != RMECH_NONE && !reg && !pool && !mapper) {
+		run_why(r, "creating the %s object failed (no memory)", reuse_mech_name(mech));
 		ret = -ENOMEM;
 		goto out_dev;
 	}
@@ -405,7 +408,7 @@ out_dev:
 	if ((mapper && rmapper_destroy(mapper)) || (reg && rreuse_destroy(reg)) ||
 	    (pool && rpool_destroy(pool))) {
 		run_why(r, "the %s object still had buffers lent at teardown",
-			reuse_strategy_name(p->strategy));
+			reuse_mech_name(mech));
 		ret = -EBUSY;
 	}
 	if (dev)

@@ -209,9 +209,9 @@ bad:
 	return -EINVAL;
 }
 
-const char *net_why_not(enum reuse_strategy s)
+const char *net_why_not(struct reuse_pair p)
 {
-	return nic_drv_why_not(s);
+	return nic_drv_why_not(p);
 }
 
 /* ---- a CPU thread -------------------------------------------------------------------- */
@@ -498,8 +498,8 @@ static bool params_ok(const struct net_params *p, char *err, size_t errlen)
 			 os_ncpus(p->os));
 		return false;
 	}
-	if (net_why_not(p->strategy)) {
-		snprintf(err, errlen, "%s", net_why_not(p->strategy));
+	if (net_why_not(p->pair)) {
+		snprintf(err, errlen, "%s", net_why_not(p->pair));
 		return false;
 	}
 	return true;
@@ -571,7 +571,7 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 	if (!pp.size && !pp.nbands)
 		net_default_mix(&pp);
 	if (!params_ok(&pp, err, errlen))
-		return net_why_not(pp.strategy) ? -EOPNOTSUPP : -EINVAL;
+		return net_why_not(pp.pair) ? -EOPNOTSUPP : -EINVAL;
 	if (!os) {
 		/* Per queue pair, at worst: 64 TX + 64..128 RX buffers of 64 KiB, bounce
 		 * and cache working sets of the same order: 64 MiB is ample. */
@@ -601,7 +601,7 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 		}
 	}
 	dc = (struct nic_drv_config){
-		.strategy = pp.strategy, .nqueues = pp.threads, .tx_depth = pp.tx_depth,
+		.pair = pp.pair, .nqueues = pp.threads, .tx_depth = pp.tx_depth,
 		.rx_depth = pp.rx_depth, .rx_buf_size = pp.rx_buf_size ? pp.rx_buf_size :
 		max_packet(&pp), .nic_threads = pp.nic_threads,
 		.auto_crossover = pp.auto_crossover, .dma_debug = pp.debug,

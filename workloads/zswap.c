@@ -450,8 +450,8 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 	memset(r, 0, sizeof(*r));
 	if (!params_ok(p, err, errlen))
 		return -EINVAL;
-	if (zip_drv_why_not(p->strategy)) {
-		snprintf(err, errlen, "%s", zip_drv_why_not(p->strategy));
+	if (zip_drv_why_not(p->pair)) {
+		snprintf(err, errlen, "%s", zip_drv_why_not(p->pair));
 		return -EOPNOTSUPP;
 	}
 	/*
@@ -494,7 +494,7 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 			goto out;
 		}
 	}
-	dc.strategy = p->strategy;
+	dc.pair = p->pair;
 	dc.engine_threads = p->engine_threads;
 	drv = zip_drv_create(os, &dc, err, errlen);
 	if (!drv) {

@@ -5,11 +5,12 @@
  * N threads (standing for N CPUs) each map a buffer of `granule` pages,
  * let the engine touch every page of it, spend `trans_ns` as the transfer,
  * and unmap it -- over and over for `seconds` (or `iterations` times).
- * "Map" and "unmap" mean what the strategy does to lend and take back a
- * buffer: for passthrough/strict/lazy the plain DMA API; bounce, cache,
- * iova-link and auto through a per-buffer mapper; reuse registers each
- * thread's buffer once (untimed) and times for_device/for_cpu; pool times
- * get (buffer handed to the device) and put.
+ * "Map" and "unmap" mean what the strategy's mechanism does to lend and
+ * take back a buffer, under its mode (the device's domain): with no
+ * mechanism the plain DMA API; bounce, cache, iova-link and auto through a
+ * per-buffer mapper; reuse registers each thread's buffer once (untimed)
+ * and times for_device/for_cpu; pool times get (buffer handed to the
+ * device) and put.
  * Map and unmap latencies are taken per call with mclock_stamp(); the cost
  * of reading it (measured at start) is subtracted from every sample.
  */
@@ -33,7 +34,7 @@ struct map_bench_params {
 	unsigned int dma_bits;		/* 20..64; iova-link: its range must fit
 					 * below the mask (map_bench_link_bytes()) */
 	int node;			/* accepted for compatibility; -1 */
-	enum reuse_strategy strategy;	/* any of them; see map_bench.c */
+	struct reuse_pair pair;		/* the strategy: any pair the table allows */
 	bool debug;			/* keep DMA-API debug records */
 	bool virtual_time;		/* run in virtual time (vtime.h): every
 					 * thread a simulated CPU, costs from the
@@ -90,11 +91,12 @@ size_t map_bench_link_bytes(const struct map_bench_params *p);
  * what the threads hold, and every latency is virtual, so a seed-free run
  * gives the same numbers on any host.
  *
- * Return: 0; -ENOENT if virtual time was asked of a profile without a
- * cost table; -ENOMEM if the machine, OS, device or strategy object could
- * not be created; -EAGAIN if a thread could not be started; -EIO if some
- * map, unmap or registration failed during the run (@r is filled all the
- * same); -EBUSY if the strategy object still had buffers lent at teardown.
+ * Return: 0; -EOPNOTSUPP if the strategy table refuses @p->pair; -ENOENT
+ * if virtual time was asked of a profile without a cost table; -ENOMEM if
+ * the machine, OS, device or strategy object could not be created;
+ * -EAGAIN if a thread could not be started; -EIO if some map, unmap or
+ * registration failed during the run (@r is filled all the same); -EBUSY
+ * if the strategy object still had buffers lent at teardown.
  * On every failure @r->why says in one line what failed first and where.
  */
 int map_bench_run(const struct map_bench_params *p, struct map_bench_result *r);

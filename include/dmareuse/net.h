@@ -44,7 +44,7 @@ struct net_band {
 };
 
 struct net_params {
-	enum reuse_strategy strategy;
+	struct reuse_pair pair;		/* the strategy: mode and mechanism */
 	unsigned int threads;		/* CPU threads = queue pairs, 1..256 */
 	uint64_t packets;		/* total over all threads; 0 = run @seconds */
 	unsigned int seconds;		/* 1..300 when @packets is 0 */
@@ -154,14 +154,14 @@ bool net_check_payload(const uint8_t *buf, uint32_t len, uint64_t seed,
 		       unsigned int *cpu, uint64_t *seq);
 /**
  * net_why_not() - why a strategy cannot run this workload
- * @s: the strategy
+ * @p: the strategy: mode and mechanism
  *
  * As nic_drv_why_not(): the workload runs on the NIC driver.
  *
  * Context: any thread.
- * Return: a sentence saying why, or NULL if @s can run it.
+ * Return: a sentence saying why, or NULL if @p can run it.
  */
-const char *net_why_not(enum reuse_strategy s);
+const char *net_why_not(struct reuse_pair p);
 
 /**
  * net_run() - run the workload and verify every packet
@@ -181,10 +181,10 @@ const char *net_why_not(enum reuse_strategy s);
  * calling thread collects what is in flight, standing for each CPU in turn,
  * and is left with os_set_cpu(0).
  * Return: 0; -EINVAL (a parameter out of range: the caller's input),
- * -EOPNOTSUPP (the strategy applies to no buffer role), -ENOMEM (the
- * machine, the OS, the NIC driver -- every setting it checks was checked
- * here first, so only memory is left --, the oracle, the rogue or a
- * worker's memory), -EAGAIN or another -errno of a thread start that
+ * -EOPNOTSUPP (the strategy is refused or applies to no buffer role),
+ * -ENOMEM (the machine, the OS, the NIC driver -- every setting it checks
+ * was checked here first, so only memory is left --, the oracle, the rogue
+ * or a worker's memory), -EAGAIN or another -errno of a thread start that
  * failed, -ETIMEDOUT (the NIC stalled), another -errno of nic_drv_xmit(),
  * -EIO (something leaked at teardown); @err says which on every error.
  * Packets that fail verification are counted in @r->failed, not returned

@@ -12,12 +12,14 @@
  * ns it spent inside the DMA layer to *@dma_ns (measured with
  * mclock_stamp() around those calls, less the cost of the stamps).
  *
- * Buffer roles and strategies.  One strategy is configured; each role
- * takes what applies to it, and nic_drv_note() says what each uses:
+ * Buffer roles and strategies.  One strategy -- an IOMMU mode and a
+ * mechanism (reuse.h) -- is configured; the mode is the device's domain,
+ * each role takes the mechanism that applies to it, and nic_drv_note() says
+ * what each uses:
  *   TX  a new buffer every packet, from the upper layer: mapped per packet
- *       through an rmapper (passthrough, strict, lazy, bounce, cache,
- *       iova-link, auto).  pool does not apply -- the buffers are not the
- *       driver's -- so under pool TX is strict, and the note says so.
+ *       through an rmapper (none, bounce, cache, iova-link, auto).  pool
+ *       does not apply -- the buffers are not the driver's -- so under pool
+ *       TX is mapped directly (none), and the note says so.
  *   RX  the driver's own buffers: under pool (and auto) they come from a
  *       page_pool-style rpool, recycled with a sync of the used length;
  *       otherwise the driver allocates pages per buffer, maps them with the
@@ -25,9 +27,8 @@
  *       packet lands (bounce copies out only the received length).
  *   reuse applies to no role -- TX buffers are new every packet (nothing to
  *   map once) and nothing of the upper layer's is received into -- so the
- *   driver refuses it (nic_drv_why_not()).
- * The device's domain follows the strategy: passthrough -> passthrough,
- * lazy -> lazy, anything else -> strict.
+ *   driver refuses it (nic_drv_why_not()), as it refuses every pair the
+ *   strategy table refuses (reuse_pair_why_not()).
  *
  * Flow control: xmit refuses (-ENOSPC) a packet for which no RX buffer is
  * posted, so a well-behaved run drops nothing; a drop means the RX side
@@ -48,7 +49,7 @@ struct nic_drv;
 #define NIC_DRV_OWNER 0x4e4943u	/* page owner tag of RX pages ("NIC") */
 
 struct nic_drv_config {
-	enum reuse_strategy strategy;
+	struct reuse_pair pair;		/* the strategy: mode and mechanism */
 	unsigned int nqueues;		/* queue pairs, one per CPU; 0 = 1 */
 	unsigned int tx_depth;		/* TX ring entries; 0 = 64 */
 	unsigned int rx_depth;		/* RX ring entries; 0 = 64 */
@@ -105,13 +106,14 @@ struct nic_drv_stats {
 
 /**
  * nic_drv_why_not() - why a strategy cannot drive this NIC
- * @s: the strategy
+ * @p: the strategy: mode and mechanism
  *
  * Context: any thread.
- * Return: a sentence saying why (reuse applies to no buffer role; a value
- * that is not a strategy), or NULL if @s can drive it.
+ * Return: a sentence saying why (a pair the strategy table refuses; the
+ * reuse mechanism, which applies to no buffer role; a value that is not a
+ * pair), or NULL if @p can drive it.
  */
-const char *nic_drv_why_not(enum reuse_strategy s);
+const char *nic_drv_why_not(struct reuse_pair p);
 
 /**
  * nic_drv_create() - a NIC and its driver
@@ -120,11 +122,11 @@ const char *nic_drv_why_not(enum reuse_strategy s);
  * @why: on failure, receives why; may be NULL
  * @whylen: size of @why
  *
- * Creates a device with its own IOMMU domain (of the type the strategy
- * implies), the NIC, per queue pair the rings and the strategy objects,
- * and starts the NIC.  Under auto with no crossover given the crossover is
- * measured first, which takes a moment.  RX buffers are posted by each
- * queue's first xmit or poll, on the CPU that owns the queue.
+ * Creates a device with its own IOMMU domain (of the pair's mode), the NIC,
+ * per queue pair the rings and the strategy objects, and starts the NIC.
+ * Under auto with no crossover given the crossover is measured first,
+ * which takes a moment.  RX buffers are posted by each queue's first xmit
+ * or poll, on the CPU that owns the queue.
  *
  * Context: any thread.
  * Return: the driver, or NULL with @why saying why: a strategy that does

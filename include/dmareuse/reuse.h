@@ -18,7 +18,7 @@
  *   rlink    the two-step IOVA API: one IOVA range per context, pages
  *            linked and unlinked per use.
  *   rmapper  one per-buffer front (map/unmap/sync) for a driver, over any
- *            strategy that applies per buffer, including `auto`.
+ *            mechanism that works per buffer, including `auto`.
  *
  * The safety rule (DESIGN.md section 6): no PTE and no IOTLB entry reaches a
  * frame after it returns to the page allocator.  Every object that keeps a
@@ -45,6 +45,67 @@
 
 #include <dmareuse/reuse_types.h>
 
+/*
+ * Strategies.  A strategy is a pair: the IOMMU mode of the device's domain
+ * and the mechanism the driver uses on top of it.
+ *
+ * The mode belongs to the OS, not to this layer: in Linux it is the boot's
+ * (iommu.passthrough=1, iommu.strict=1 or 0), in the lab the driver gives it
+ * to the device's creation.  Nothing in reuse/ but the table of pairs
+ * (strategy.c) names a mode; an object that depends on what an unmap
+ * guarantees asks the OS binding (osdep_dma_unmap_is_strict()).
+ *
+ * The mechanism is the driver's: what it does per transfer (nothing more
+ * than map/unmap, a bounce copy, a map-once registration, a pool buffer, a
+ * cache lookup, an IOVA link, or auto's choice per buffer).  The objects
+ * below implement the mechanisms.
+ *
+ * Each pair has an isolation class -- what the device can reach -- and
+ * some are refused: those the safety rule forbids (an object that keeps
+ * mappings of pages it does not own, under a mode whose unmap leaves the
+ * IOTLB warm) and those the mode cannot give (an IOVA range in an identity
+ * domain).  reuse_pair_why_not() says which and why.
+ *
+ * The named strategies -- the names on the command line, in JSON and in
+ * the documentation -- each name one pair: passthrough, strict and lazy
+ * the three modes with no mechanism, every other name its mechanism under
+ * strict.  A driver may be given any allowed pair (dmabench's --mode).
+ *
+ * No code may rely on the order of these enums: iterate up to the _COUNT
+ * and look names up.  New values are appended before the _COUNT (the
+ * `batch` mechanism comes next), and every table indexed by them is filled
+ * by designated initialisers, so one addition reshuffles nothing.  The
+ * first value of each is the one a zeroed struct reuse_pair takes: strict
+ * with no mechanism, the strict strategy.
+ */
+
+/* The IOMMU mode of a device's domain: what its unmap does. */
+enum reuse_mode {
+	RMODE_STRICT,		/* invalidate + wait for the IOTLB at every unmap */
+	RMODE_LAZY,		/* invalidation deferred to a flush queue */
+	RMODE_PASSTHROUGH,	/* identity domain: no translation at all */
+	RMODE_COUNT
+};
+
+/* What the driver does per transfer, on top of the mode. */
+enum reuse_mech {
+	RMECH_NONE,		/* the DMA API: map and unmap per transfer */
+	RMECH_BOUNCE,		/* rbounce */
+	RMECH_REUSE,		/* rreuse: buffers the upper layer marked reusable */
+	RMECH_POOL,		/* rpool: the driver's own mapped buffers */
+	RMECH_CACHE,		/* rcache */
+	RMECH_IOVA_LINK,	/* rlink */
+	RMECH_AUTO,		/* rmapper's policy: bounce, cache or plain, per buffer */
+	RMECH_COUNT
+};
+
+/* A strategy: a mode and a mechanism. */
+struct reuse_pair {
+	enum reuse_mode mode;
+	enum reuse_mech mech;
+};
+
+/* The named strategies; each names one pair (reuse_strategy_pair()). */
 enum reuse_strategy {
 	RS_PASSTHROUGH,
 	RS_STRICT,
@@ -76,6 +137,22 @@ const char *reuse_strategy_name(enum reuse_strategy s);
  */
 int reuse_strategy_parse(const char *name);
 /**
+ * reuse_strategy_pair() - the pair a named strategy stands for
+ * @s: the strategy
+ *
+ * Return: the mode and mechanism of @s; for a value that is not a
+ * strategy, a pair reuse_pair_why_not() refuses (mode RMODE_COUNT).
+ */
+struct reuse_pair reuse_strategy_pair(enum reuse_strategy s);
+/**
+ * reuse_pair_strategy() - the named strategy of a pair
+ * @p: the pair
+ *
+ * Return: the strategy whose pair is exactly @p, or -1 for a pair that has
+ * no name (cache under passthrough, say) or is not a pair.
+ */
+int reuse_pair_strategy(struct reuse_pair p);
+/**
  * reuse_strategy_isolation() - the isolation a strategy keeps
  * @s: the strategy
  *
@@ -91,6 +168,80 @@ const char *reuse_strategy_isolation(enum reuse_strategy s);
  * that is not a strategy.
  */
 const char *reuse_strategy_isolation_class(enum reuse_strategy s);
+
+/**
+ * reuse_mode_name() - the name of an IOMMU mode
+ * @m: the mode
+ *
+ * Return: "passthrough", "strict" or "lazy", or "?" for a value that is
+ * not a mode.
+ */
+const char *reuse_mode_name(enum reuse_mode m);
+/**
+ * reuse_mode_parse() - look a mode up by name
+ * @name: the name, as reuse_mode_name() gives it
+ *
+ * Return: the mode whose name is exactly @name, or -1 if there is none.
+ */
+int reuse_mode_parse(const char *name);
+/**
+ * reuse_mech_name() - the name of a mechanism
+ * @m: the mechanism
+ *
+ * Return: "none" or the name of the strategy that is the mechanism under
+ * strict ("bounce", "iova-link", ...), or "?" for a value that is not a
+ * mechanism.
+ */
+const char *reuse_mech_name(enum reuse_mech m);
+/**
+ * reuse_use_name() - the name of what a buffer role uses
+ * @mode: the IOMMU mode
+ * @mech: the mechanism the role uses under it
+ *
+ * For drivers' notes: a role with no mechanism is plainly mapped, and goes
+ * by the mode ("strict"); any other by its mechanism ("bounce").
+ *
+ * Return: that name, or "?" for a value out of range.
+ */
+const char *reuse_use_name(enum reuse_mode mode, enum reuse_mech mech);
+/**
+ * reuse_pair_why_not() - why a pair is refused
+ * @p: the pair
+ *
+ * Return: NULL if @p may be used; otherwise one sentence saying why not:
+ * the safety rule forbids it, the mode cannot give what the mechanism
+ * needs, or @p is not a pair (a value out of range).
+ */
+const char *reuse_pair_why_not(struct reuse_pair p);
+/**
+ * reuse_pair_isolation_class() - the class of isolation a pair keeps
+ * @p: the pair
+ *
+ * Every pair has one, refused pairs too (what they would keep: `breach`
+ * for those the safety rule forbids): none, window, strict, copy,
+ * registered, pool, pinned, mixed or breach.
+ *
+ * Return: the class name, or "?" for a value that is not a pair.
+ */
+const char *reuse_pair_isolation_class(struct reuse_pair p);
+/**
+ * reuse_pair_isolation() - the isolation a pair keeps
+ * @p: the pair
+ *
+ * Return: a one-line description of what the device can reach under @p,
+ * or "?" for a value that is not a pair.
+ */
+const char *reuse_pair_isolation(struct reuse_pair p);
+/**
+ * reuse_pair_isolating() - whether a pair keeps the device isolated
+ * @p: the pair
+ *
+ * Return: true if, under @p, the device never reaches memory outside what
+ * the driver lent it or keeps mapped for it, and never a freed frame:
+ * false for the classes none, window and breach, and for a value that is
+ * not a pair.
+ */
+bool reuse_pair_isolating(struct reuse_pair p);
 
 /* Counters every object keeps; read them with the object's _stats call. */
 struct reuse_stats {
@@ -136,7 +287,7 @@ struct rmap_handle {
 	void *cpu;		/* the caller's buffer */
 	void *priv;		/* the strategy's own */
 	uint64_t aux;		/* the strategy's own */
-	uint8_t kind;		/* which strategy mapped it (rmapper) */
+	uint8_t kind;		/* which path of the mapper lent it (rmapper) */
 };
 
 /**
@@ -787,29 +938,30 @@ struct rmapper_cfg {
 };
 
 /**
- * rmapper_create() - a per-buffer mapper for @dev using @s
- * @dev: the device buffers are mapped for
- * @s: the strategy
+ * rmapper_create() - a per-buffer mapper for @dev using mechanism @mech
+ * @dev: the device buffers are mapped for; its domain's mode is the OS's
+ * @mech: the mechanism
  * @cfg: limits of the objects underneath; a zero field takes its default,
  *       NULL takes every default
  *
- * passthrough, strict and lazy map directly (the device's domain decides
- * what unmap costs); bounce, cache, iova-link and auto use the objects
- * above.  reuse and pool do not work buffer by buffer -- they need the upper
- * layer's marking or the driver's own buffers -- so rmapper_create() refuses
- * them (NULL, and rmapper_why_not() says why).
+ * none maps directly (the device's domain decides what an unmap costs and
+ * keeps); bounce, cache, iova-link and auto use the objects above, which
+ * refuse a device whose unmap cannot give what they need (the cache, and
+ * with it auto, a lazy one).  reuse and pool do not work buffer by buffer
+ * -- they need the upper layer's marking or the driver's own buffers -- so
+ * rmapper_create() refuses them (NULL, and rmapper_why_not() says why).
  *
- * Return: the new mapper, or NULL on failure or for a strategy it refuses.
+ * Return: the new mapper, or NULL on failure or for a mechanism it refuses.
  */
-struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_strategy s,
+struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_mech mech,
 			       const struct rmapper_cfg *cfg);
 /**
- * rmapper_why_not() - why a strategy cannot be a per-buffer mapper
- * @s: the strategy
+ * rmapper_why_not() - why a mechanism cannot be a per-buffer mapper
+ * @mech: the mechanism
  *
- * Return: a sentence saying why, or NULL if @s can be one.
+ * Return: a sentence saying why, or NULL if @mech can be one.
  */
-const char *rmapper_why_not(enum reuse_strategy s);
+const char *rmapper_why_not(enum reuse_mech mech);
 /**
  * rmapper_map() - lend @cpu[0..@len) to the device
  * @m: the mapper
@@ -905,7 +1057,7 @@ void rmapper_maintain(struct rmapper *m);
  * @m: the mapper
  *
  * Return: for auto, the largest buffer in bytes that is bounced (at most
- * rbounce_max_len()); 0 for any other strategy.
+ * rbounce_max_len()); 0 for any other mechanism.
  */
 size_t rmapper_crossover(const struct rmapper *m);
 /**
@@ -915,7 +1067,7 @@ size_t rmapper_crossover(const struct rmapper *m);
  * For reports (rbounce_copy_state()); the pool stays the mapper's.
  *
  * Return: the pool bounce, cache (sub-page buffers) and auto lend from, or
- * NULL for a strategy that never bounces.
+ * NULL for a mechanism that never bounces.
  */
 struct rbounce *rmapper_bounce(const struct rmapper *m);
 /**
@@ -925,12 +1077,12 @@ struct rbounce *rmapper_bounce(const struct rmapper *m);
  */
 void rmapper_stats(struct rmapper *m, struct reuse_stats *out);
 /**
- * rmapper_strategy() - the strategy of a mapper
+ * rmapper_mech() - the mechanism of a mapper
  * @m: the mapper
  *
- * Return: the strategy @m was created with.
+ * Return: the mechanism @m was created with.
  */
-enum reuse_strategy rmapper_strategy(const struct rmapper *m);
+enum reuse_mech rmapper_mech(const struct rmapper *m);
 /**
  * rmapper_destroy() - free a mapper and the objects under it
  * @m: the mapper

@@ -9,16 +9,18 @@
  * synchronous, like zswap's use of acomp (it waits for each request), and
  * may come from several CPUs at once.
  *
- * Strategies per buffer role.  One strategy is configured; each role takes
- * what applies to it:
- *   passthrough, strict, lazy, bounce, cache, iova-link: both roles;
+ * Strategies per buffer role.  One strategy -- an IOMMU mode and a
+ * mechanism (reuse.h) -- is configured.  The mode is the device's domain;
+ * each role takes the mechanism that applies to it:
+ *   none, bounce, cache, iova-link: both roles;
  *   reuse:  lists the upper layer marked reusable (sg_mark_reusable with
  *           zip_drv_registry()) are mapped once and synced per use; an
  *           unmarked list -- zswap's source page, new every call -- is
- *           mapped strict, and the note says so;
+ *           mapped directly (none), and the note says so;
  *   auto:   marked lists take reuse, the rest the per-buffer auto policy;
  *   pool:   n/a -- every buffer comes from the upper layer; a driver pool
  *           would add a copy, which is what bounce is.
+ * A pair the strategy table refuses (reuse_pair_why_not()) is refused.
  */
 #ifndef DMAREUSE_ZIP_DRV_H
 #define DMAREUSE_ZIP_DRV_H
@@ -31,7 +33,7 @@ struct os;
 struct zip_drv;
 
 struct zip_drv_config {
-	enum reuse_strategy strategy;
+	struct reuse_pair pair;		/* the strategy: mode and mechanism */
 	unsigned int depth;		/* queue entries; 0 = 64 */
 	unsigned int engine_threads;	/* 0 = 1 */
 	int level;			/* deflate level; 0 = 1 */
@@ -52,9 +54,9 @@ struct zip_drv_config {
  * @why: receives why when the strategy does not apply; may be NULL
  * @whylen: size of @why
  *
- * Creates a device with its own IOMMU domain (of the type the strategy
- * implies), the queues and SG tables in coherent memory, the per-buffer
- * mapper (strict under reuse), under reuse and auto the registry for
+ * Creates a device with its own IOMMU domain (of the pair's mode), the
+ * queues and SG tables in coherent memory, the per-buffer mapper (no
+ * mechanism under reuse), under reuse and auto the registry for
  * marked lists, and the engine, and starts it.  Under auto with no
  * crossover given the crossover is measured first, which takes a moment.
  *
@@ -182,12 +184,12 @@ void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out);
 void zip_drv_maintain(struct zip_drv *drv, uint64_t *dma_ns);
 /**
  * zip_drv_why_not() - why a strategy cannot drive this device
- * @s: the strategy
+ * @p: the strategy: mode and mechanism
  *
  * Context: any thread.
- * Return: a sentence saying why (pool; a value that is not a strategy), or
- * NULL if @s can drive it.
+ * Return: a sentence saying why (a pair the strategy table refuses, the
+ * pool mechanism, a value that is not a pair), or NULL if @p can drive it.
  */
-const char *zip_drv_why_not(enum reuse_strategy s);
+const char *zip_drv_why_not(struct reuse_pair p);
 
 #endif

@@ -36,7 +36,7 @@ enum zswap_kind { ZK_ZERO, ZK_TEXT, ZK_BINARY, ZK_RANDOM, ZK_COUNT };
 #define ZSWAP_MAX_PAGES ((ZSWAP_MAX_ARENA - ZSWAP_ARENA_SLACK) / PAGE_SIZE)
 
 struct zswap_params {
-	enum reuse_strategy strategy;
+	struct reuse_pair pair;		/* the strategy: mode and mechanism */
 	unsigned int threads;		/* CPU threads, 1..256 */
 	uint64_t pages;			/* per thread, at most ZSWAP_MAX_PAGES /
 					 * threads; 0 = run for @seconds */
@@ -46,8 +46,8 @@ struct zswap_params {
 	unsigned int engine_threads;	/* 0 = 1; at most 64 */
 	const struct platform_profile *profile;
 	struct zip_drv_config drv;	/* extra driver settings (fault hook); its
-					 * strategy and engine_threads are
-					 * replaced by the fields above */
+					 * pair and engine_threads are replaced
+					 * by the fields above */
 	bool oracle;			/* classify every device access */
 	bool rogue;			/* make the zip device rogue (implies oracle) */
 	unsigned int rogue_rate;	/* rogue probes per second; 0 = 20000 */
@@ -111,7 +111,7 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
  *
  * Context: any thread; blocks for the whole run.
  * Return: 0; -EINVAL (a parameter out of range: the caller's input);
- * -EOPNOTSUPP (the strategy does not apply); -ENOMEM (the machine, the OS,
+ * -EOPNOTSUPP (the strategy is refused or does not apply); -ENOMEM (the machine, the OS,
  * the driver, the oracle or the rogue device could not be set up);
  * the -errno of a thread start that failed (-EAGAIN); -ENOMEM (a store or
  * a load found no memory), -EBUSY or another -errno from a worker; -EIO if

@@ -233,6 +233,11 @@ static inline bool osdep_dma_unmap_is_strict(osdep_dev_t *d)
 	return dma_device_type(d) != DMA_DOMAIN_LAZY;
 }
 
+static inline bool osdep_dma_unmap_invalidates(osdep_dev_t *d)
+{
+	return dma_device_type(d) != DMA_DOMAIN_PASSTHROUGH;
+}
+
 /*
  * Streaming stores write whole lines to memory without reading them first.
  * A bounce buffer that the device (the engine thread on the other core)

@@ -460,7 +460,8 @@ static void test_device_misuse(void)
 static struct nic_drv *drv_up(struct lab *lab, enum reuse_strategy s, unsigned int depth)
 {
 	struct nic_drv_config c = {
-		.strategy = s, .tx_depth = depth, .rx_depth = depth, .rx_buf_size = 8192,
+		.pair = reuse_strategy_pair(s),
+		.tx_depth = depth, .rx_depth = depth, .rx_buf_size = 8192,
 		.dma_debug = true,
 	};
 	char why[256] = "";
@@ -553,8 +554,8 @@ static void test_driver_by_hand(void)
 static void test_driver_refusals(void)
 {
 	struct lab *lab = lab_up(64, 1, "ideal");
-	struct nic_drv_config c = { .strategy = RS_STRICT, .tx_depth = 4, .rx_depth = 2,
-				    .rx_buf_size = 4096 };
+	struct nic_drv_config c = { .pair = reuse_strategy_pair(RS_STRICT), .tx_depth = 4,
+				    .rx_depth = 2, .rx_buf_size = 4096 };
 	struct nic_drv *drv;
 	char why[256];
 	uint8_t *va;
@@ -564,10 +565,10 @@ static void test_driver_refusals(void)
 	REQUIRE(lab);
 	REQUIRE(pages_alloc(lab->pa, 0, 502, true, &pfn) == 0);
 	va = phys_to_virt(lab->m, pfn << PAGE_SHIFT);
-	c.strategy = RS_REUSE;
+	c.pair = reuse_strategy_pair(RS_REUSE);
 	CHECK(nic_drv_create(lab->os, &c, why, sizeof(why)) == NULL, "reuse applies to no role");
 	CHECK(strstr(why, "reuse n/a") != NULL, "%s", why);
-	c.strategy = RS_STRICT;
+	c.pair = reuse_strategy_pair(RS_STRICT);
 	c.rx_buf_size = 10;
 	CHECK(nic_drv_create(lab->os, &c, why, sizeof(why)) == NULL);
 	CHECK(strstr(why, "rx_buf_size 10") != NULL, "names the value: %s", why);
@@ -605,7 +606,7 @@ static void test_driver_refusals(void)
 static void test_driver_rx_error_event(void)
 {
 	struct lab *lab = lab_up(64, 1, "ideal");
-	struct nic_drv_config c = { .strategy = RS_STRICT, .rx_buf_size = 4096,
+	struct nic_drv_config c = { .pair = reuse_strategy_pair(RS_STRICT), .rx_buf_size = 4096,
 				    .dma_debug = true };
 	struct nic_drv_event ev[8];
 	struct nic_drv_stats st;
@@ -693,8 +694,8 @@ static bool run_on_lab(struct lab *lab, struct net_params *p, struct wl_result *
 	p->os = lab->os;
 	p->debug = true;
 	ret = net_run(p, r, st, err, sizeof(err));
-	CHECK(ret == 0, "%s, %u threads: net_run: %d %s", reuse_strategy_name(p->strategy),
-	      p->threads, ret, err);
+	CHECK(ret == 0, "%s, %u threads: net_run: %d %s",
+	      reuse_use_name(p->pair.mode, p->pair.mech), p->threads, ret, err);
 	return ret == 0;
 }
 
@@ -706,7 +707,8 @@ static void test_every_strategy_end_to_end(void)
 			enum reuse_strategy s = applicable[si];
 			struct lab *lab = lab_up(256, 2, "ideal");
 			struct net_params p = {
-				.strategy = s, .threads = threads, .packets = 400, .seed = 11 + si,
+				.pair = reuse_strategy_pair(s),
+				.threads = threads, .packets = 400, .seed = 11 + si,
 			};
 			struct wl_result r;
 			struct net_stats st;
@@ -759,7 +761,8 @@ static void test_unmapped_tx_buffer_faults(void)
 		for (size_t si = 0; si < ARRAY_SIZE(ss); si++) {
 			struct lab *lab = lab_up(256, 2, "ideal");
 			struct net_params p = {
-				.strategy = ss[si], .threads = threads, .packets = 100, .seed = 5,
+				.pair = reuse_strategy_pair(ss[si]),
+				.threads = threads, .packets = 100, .seed = 5,
 				.size = 1500, .fault_nth = 7,
 			};
 			bool isolating = ss[si] != RS_PASSTHROUGH;
@@ -789,7 +792,8 @@ static void test_no_rx_buffer_drops(void)
 {
 	struct lab *lab = lab_up(128, 1, "ideal");
 	struct net_params p = {
-		.strategy = RS_STRICT, .threads = 1, .packets = 10, .seed = 9, .size = 256,
+		.pair = reuse_strategy_pair(RS_STRICT),
+		.threads = 1, .packets = 10, .seed = 9, .size = 256,
 		.no_rx_post = true,
 	};
 	struct wl_result r;

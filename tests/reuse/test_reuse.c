@@ -13,6 +13,7 @@
 #include "../../machine/failinject.h"
 
 #include <dmareuse/reuse.h>
+#include <dmareuse/reuse_lab.h>
 #include <dmareuse/sg_reuse.h>
 
 #include <errno.h>
@@ -89,10 +90,19 @@ static const struct { size_t off, len; } shapes[] = {
 	{ 100, 64 }, { 1000, 3000 }, { 0, 4096 }, { 0, 8192 }, { 0, 16384 }, { 2048, 2048 },
 };
 
+/* The domain type of @s's mode; @s's mechanism is reuse_strategy_pair(s).mech. */
 static enum dma_domain_type domain_for(enum reuse_strategy s)
 {
-	return s == RS_PASSTHROUGH ? DMA_DOMAIN_PASSTHROUGH :
-	       s == RS_LAZY ? DMA_DOMAIN_LAZY : DMA_DOMAIN_STRICT;
+	enum dma_domain_type t = DMA_DOMAIN_STRICT;
+
+	CHECK(reuse_mode_domain(reuse_strategy_pair(s).mode, &t) == 0, "%s",
+	      reuse_strategy_name(s));
+	return t;
+}
+
+static enum reuse_mech mech_of(enum reuse_strategy s)
+{
+	return reuse_strategy_pair(s).mech;
 }
 
 /* Every per-buffer strategy: shapes x directions x repeats, bytes checked. */
@@ -110,7 +120,7 @@ static void test_mapper_round_trips(void)
 		uint8_t *va;
 
 		REQUIRE(rig_up(&g, domain_for(ss[si])));
-		m = rmapper_create(g.dev, ss[si], NULL);
+		m = rmapper_create(g.dev, mech_of(ss[si]), NULL);
 		REQUIRE(m, "%s", reuse_strategy_name(ss[si]));
 		va = alloc_pages_va(&g, 3, &pfn);
 		REQUIRE(va);
@@ -444,7 +454,7 @@ static void test_mapper_destroy_busy_keeps_mapper(void)
 	pfn_t pfn;
 
 	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
-	m = rmapper_create(g.dev, RS_AUTO, &cfg);
+	m = rmapper_create(g.dev, RMECH_AUTO, &cfg);
 	REQUIRE(m);
 	b = alloc_pages_va(&g, 2, &pfn);
 	REQUIRE(b);
@@ -540,9 +550,9 @@ static void test_lazy_device_refused(void)
 	REQUIRE(rig_up(&g, DMA_DOMAIN_LAZY));
 	CHECK(rcache_create(g.dev, 0, 0) == NULL);
 	CHECK(rreuse_create(g.dev) == NULL);
-	CHECK(rmapper_create(g.dev, RS_CACHE, NULL) == NULL);
-	CHECK(rmapper_create(g.dev, RS_REUSE, NULL) == NULL, "reuse is not per-buffer");
-	CHECK(rmapper_why_not(RS_POOL) != NULL && rmapper_why_not(RS_BOUNCE) == NULL);
+	CHECK(rmapper_create(g.dev, RMECH_CACHE, NULL) == NULL);
+	CHECK(rmapper_create(g.dev, RMECH_REUSE, NULL) == NULL, "reuse is not per-buffer");
+	CHECK(rmapper_why_not(RMECH_POOL) != NULL && rmapper_why_not(RMECH_BOUNCE) == NULL);
 	rig_down(&g);
 }
 
@@ -919,7 +929,7 @@ static void test_mapper_failed_map_leaves_handle_unmapped(void)
 		int r;
 
 		REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
-		m = rmapper_create(g.dev, cases[i].s, &cfg);
+		m = rmapper_create(g.dev, mech_of(cases[i].s), &cfg);
 		REQUIRE(m, "%s", name);
 		va = alloc_pages_va(&g, 7, &pfn);	/* 512 KiB: room for 300 KiB */
 		REQUIRE(va);
@@ -950,6 +960,62 @@ static void test_mapper_failed_map_leaves_handle_unmapped(void)
 }
 
 /*
+ * Regression: a direct unmap counted an invalidation unless the mapper's
+ * strategy was passthrough, so auto's direct path (and any mechanism over
+ * the direct path) on an identity domain counted invalidations that never
+ * happened.  The count now follows the device: what the OS binding says
+ * its unmap does (osdep_dma_unmap_invalidates()), asked once at create.
+ */
+static void test_mapper_direct_unmap_invalidations_follow_device(void)
+{
+	static const struct {
+		enum dma_domain_type type;
+		enum reuse_mech mech;
+		bool invalidates;
+	} cases[] = {
+		{ DMA_DOMAIN_PASSTHROUGH, RMECH_NONE, false },
+		{ DMA_DOMAIN_PASSTHROUGH, RMECH_AUTO, false },
+		{ DMA_DOMAIN_STRICT, RMECH_NONE, true },
+		{ DMA_DOMAIN_STRICT, RMECH_AUTO, true },
+		{ DMA_DOMAIN_LAZY, RMECH_NONE, true },	/* at the flush, one per unmap */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct rmapper_cfg cfg = { .auto_crossover = 1024 };
+		const char *name = reuse_mech_name(cases[i].mech);
+		struct reuse_stats st;
+		struct rmapper *m;
+		struct rig g;
+		uint8_t *va;
+		pfn_t pfn;
+
+		REQUIRE(rig_up(&g, cases[i].type));
+		m = rmapper_create(g.dev, cases[i].mech, &cfg);
+		REQUIRE(m, "%s on %s", name, dma_domain_type_name(cases[i].type));
+		va = alloc_pages_va(&g, 1, &pfn);
+		REQUIRE(va);
+		for (int k = 0; k < 4; k++) {
+			struct rmap_handle h;
+
+			/* 3000 bytes at offset 100: above the crossover, not whole pages: direct */
+			REQUIRE(rmapper_map(m, va + 100, 3000, DMA_TO_DEVICE, &h) == 0);
+			CHECK(rmapper_unmap(m, &h) == 0);
+		}
+		rmapper_stats(m, &st);
+		CHECK(st.maps == 4 && st.unmaps == 4 && st.bytes_copied == 0,
+		      "%s on %s: 4 direct maps (maps %llu, copied %llu)", name,
+		      dma_domain_type_name(cases[i].type), (unsigned long long)st.maps,
+		      (unsigned long long)st.bytes_copied);
+		CHECK(st.invalidations == (cases[i].invalidates ? 4u : 0u),
+		      "%s on %s: %llu invalidations counted for 4 unmaps", name,
+		      dma_domain_type_name(cases[i].type), (unsigned long long)st.invalidations);
+		CHECK(rmapper_destroy(m) == 0);
+		page_put(g.lab->pa, pfn);
+		rig_down(&g);
+	}
+}
+
+/*
  * The direct path (strict, passthrough, auto's odd sizes) has no record of
  * its own per mapping, and the DMA layer's unmap reports nothing back; a
  * copy of a direct handle already taken back is still refused while the
@@ -970,7 +1036,7 @@ static void test_mapper_direct_stale_copy_refused(void)
 		pfn_t pfn;
 
 		REQUIRE(rig_up(&g, domain_for(ss[i])));
-		m = rmapper_create(g.dev, ss[i], NULL);
+		m = rmapper_create(g.dev, mech_of(ss[i]), NULL);
 		REQUIRE(m, "%s", name);
 		va = alloc_pages_va(&g, 0, &pfn);
 		REQUIRE(va);
@@ -1084,6 +1150,7 @@ int main(int argc, char **argv)
 		TEST(test_mapper_destroy_busy_keeps_mapper),
 		TEST(test_mapper_failed_map_leaves_handle_unmapped),
 		TEST(test_mapper_direct_stale_copy_refused),
+		TEST(test_mapper_direct_unmap_invalidations_follow_device),
 		TEST(test_cache_and_link_syncs_check_handles),
 		TEST(test_lazy_device_refused),
 		TEST(test_bounce_short_write_leaks_nothing),

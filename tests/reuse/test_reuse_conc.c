@@ -148,7 +148,8 @@ static void run(enum reuse_strategy s)
 	else if (s == RS_POOL)
 		sh.pool = rpool_create(sh.dev, 1024, 3, DMA_BIDIRECTIONAL);
 	else
-		sh.m = rmapper_create(sh.dev, s, &(struct rmapper_cfg){ .cache_entries = 3 });
+		sh.m = rmapper_create(sh.dev, reuse_strategy_pair(s).mech,
+				      &(struct rmapper_cfg){ .cache_entries = 3 });
 	REQUIRE(sh.m || sh.r || sh.pool);
 	for (unsigned int i = 0; i < 2; i++) {
 		args[i] = (struct arg){ &sh, i };

@@ -52,8 +52,9 @@ static void scenario(struct lab *lab, enum reuse_strategy s, pfn_t buf)
 			CHECK(rpool_destroy(p) == 0);
 		}
 	} else {
-		struct rmapper *m = rmapper_create(dev, s, &(struct rmapper_cfg){
-			.cache_entries = 2, .auto_crossover = 1024 });
+		struct rmapper *m = rmapper_create(dev, reuse_strategy_pair(s).mech,
+						   &(struct rmapper_cfg){ .cache_entries = 2,
+									  .auto_crossover = 1024 });
 
 		if (m) {
 			static const struct { size_t off, len; } sh[] = {

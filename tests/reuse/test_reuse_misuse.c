@@ -506,29 +506,29 @@ static void test_link_map_wrapped_span_refused(void)
 	}
 }
 
-/* The strategies an rmapper takes on a device of @type. */
-static unsigned int mapper_strategies(enum dma_domain_type type, enum reuse_strategy *out)
+/* The mechanisms an rmapper takes on a device of @type. */
+static unsigned int mapper_strategies(enum dma_domain_type type, enum reuse_mech *out)
 {
 	unsigned int n = 0;
 
 	switch (type) {
 	case DMA_DOMAIN_STRICT:
-		out[n++] = RS_STRICT;
-		out[n++] = RS_CACHE;
-		out[n++] = RS_IOVA_LINK;
-		out[n++] = RS_AUTO;
+		out[n++] = RMECH_NONE;
+		out[n++] = RMECH_CACHE;
+		out[n++] = RMECH_IOVA_LINK;
+		out[n++] = RMECH_AUTO;
 		break;
 	case DMA_DOMAIN_LAZY:
-		out[n++] = RS_LAZY;
-		out[n++] = RS_IOVA_LINK;
+		out[n++] = RMECH_NONE;
+		out[n++] = RMECH_IOVA_LINK;
 		break;
 	default:
-		out[n++] = RS_PASSTHROUGH;
-		out[n++] = RS_CACHE;
-		out[n++] = RS_AUTO;
+		out[n++] = RMECH_NONE;
+		out[n++] = RMECH_CACHE;
+		out[n++] = RMECH_AUTO;
 		break;
 	}
-	out[n++] = RS_BOUNCE;
+	out[n++] = RMECH_BOUNCE;
 	return n;
 }
 
@@ -540,11 +540,11 @@ static void test_mapper_wrapped_buffer_refused(void)
 	struct rig g;
 
 	FOR_EACH_RIG(g, ON_ALL) {
-		enum reuse_strategy ss[6];
+		enum reuse_mech ss[6];
 		unsigned int ns = mapper_strategies(g.v->type, ss);
 
 		for (unsigned int si = 0; si < ns; si++) {
-			const char *sname = reuse_strategy_name(ss[si]);
+			const char *sname = reuse_mech_name(ss[si]);
 			struct rmapper *m = rmapper_create(g.dev, ss[si], &mcfg);
 			uint8_t *arena = va_of(&g, 0);
 			const struct {
@@ -571,7 +571,7 @@ static void test_mapper_wrapped_buffer_refused(void)
 				unsigned int logged;
 				int ret;
 
-				if (!cases[i].bounce_too && ss[si] == RS_BOUNCE)
+				if (!cases[i].bounce_too && ss[si] == RMECH_BOUNCE)
 					continue;	/* a CPU-side copy: the caller's memory */
 				rmapper_stats(m, &before);
 				dma_before(&g, &db);
@@ -973,7 +973,7 @@ static void test_mapper_foreign_or_changed_handle_refused(void)
 	struct rig g;
 
 	FOR_EACH_RIG(g, ON_ALL) {
-		enum reuse_strategy ss[6];
+		enum reuse_mech ss[6];
 		unsigned int ns = mapper_strategies(g.v->type, ss);
 		uint8_t *va;
 		pfn_t p;
@@ -981,7 +981,7 @@ static void test_mapper_foreign_or_changed_handle_refused(void)
 		REQUIRE(pages_alloc(g.lab->pa, 3, 300, true, &p) == 0, "%s", g.name);
 		va = va_of(&g, p);
 		for (unsigned int si = 0; si < ns; si++) {
-			const char *sname = reuse_strategy_name(ss[si]);
+			const char *sname = reuse_mech_name(ss[si]);
 			struct rmapper *m1 = rmapper_create(g.dev, ss[si], &mcfg);
 			struct rmapper *m2 = rmapper_create(g.dev, ss[si], &mcfg);
 
@@ -1142,7 +1142,7 @@ static void test_link_create_huge_size_refused(void)
 			if (l)
 				rlink_destroy(l);
 		}
-		m = rmapper_create(g.dev, RS_IOVA_LINK, &cfg);
+		m = rmapper_create(g.dev, RMECH_IOVA_LINK, &cfg);
 		CHECK(m == NULL, "%s: an iova-link mapper of SIZE_MAX bytes", g.name);
 		if (m)
 			rmapper_destroy(m);

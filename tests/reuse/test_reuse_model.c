@@ -239,7 +239,8 @@ static void run(enum reuse_strategy s)
 	else if (s == RS_POOL)
 		md->pool = rpool_create(md->dev, 1024, 4, DMA_BIDIRECTIONAL);
 	else
-		md->m = rmapper_create(md->dev, s, &(struct rmapper_cfg){ .cache_entries = 6 });
+		md->m = rmapper_create(md->dev, reuse_strategy_pair(s).mech,
+				       &(struct rmapper_cfg){ .cache_entries = 6 });
 	REQUIRE(md->m || md->r || md->pool);
 	for (int step = 0; step < STEPS && !test_failures; step++) {
 		uint64_t op = rnd(md, 100);

@@ -291,6 +291,74 @@ fi
 "$B" strategies >"$tmp/st" 2>&1
 if [ "$(wc -l <"$tmp/st")" -eq 9 ] && grep -q '^lazy  *window ' "$tmp/st" &&
 	grep -q '^passthrough  *none ' "$tmp/st"; then ok strategies-list; else bad "strategies-list: $(cat "$tmp/st")"; fi
+# ... each with its pair; --all lists every mode x mechanism, --mode one mode's.
+if grep -q '^cache  *pinned  *strict  *cache  *the device' "$tmp/st" &&
+	grep -q '^lazy  *window  *lazy  *none  *window' "$tmp/st"; then
+	ok strategies-pairs
+else
+	bad "strategies-pairs: $(cat "$tmp/st")"
+fi
+"$B" strategies --all >"$tmp/sa" 2>&1
+"$B" strategies --mode lazy >"$tmp/sl" 2>&1
+if [ "$(wc -l <"$tmp/sa")" -eq 21 ] && [ "$(grep -c ' refused: ' "$tmp/sa")" -eq 4 ] &&
+	grep -q '^iova-link  *none  *passthrough  *iova-link  *refused: an identity domain' "$tmp/sa" &&
+	[ "$(wc -l <"$tmp/sl")" -eq 7 ] && [ "$(grep -c ' lazy ' "$tmp/sl")" -eq 7 ] &&
+	grep -q '^cache  *breach  *lazy  *cache  *refused: .*(the safety rule)' "$tmp/sl" &&
+	grep -q '^bounce  *copy  *lazy  *bounce ' "$tmp/sl"; then
+	ok strategies-all-and-mode
+else
+	bad "strategies-all-and-mode: $(cat "$tmp/sa" "$tmp/sl")"
+fi
+expect_usage strategies-bad-mode "--mode: 'fast' is not an IOMMU mode (expected passthrough, strict or lazy)" \
+	strategies --mode fast
+expect_usage strategies-bad-arg "strategies: unexpected argument '--pairs'" strategies --pairs
+
+# --mode: a mechanism under another mode; bad pairs exit 2 naming the pair and why.
+expect_usage map-mode-bad "--mode: 'fast' is not an IOMMU mode (expected passthrough, strict or lazy)" \
+	map --mode fast
+expect_usage map-mode-twice "map: --mode given twice" map --mode lazy --mode strict
+expect_usage map-mode-refused "--strategy cache --mode lazy: cache under lazy is refused: .*(the safety rule)" \
+	map --strategy cache --mode lazy --iterations 10 --platform ideal
+expect_usage run-mode-refused "--strategy reuse --mode lazy: reuse under lazy is refused: .*(the safety rule)" \
+	run --strategy bounce,reuse --mode lazy --ops 10 --platform ideal
+expect_usage run-mode-no-iova "--strategy iova-link --mode passthrough: iova-link under passthrough is refused: an identity domain has no IOVA space" \
+	run --workload net --strategy bounce,iova-link --mode passthrough --ops 10 --platform ideal
+expect_usage run-mode-moves-mode "--strategy strict --mode lazy: strict is the strict mode with no mechanism, so --mode cannot move it (.*--strategy lazy)" \
+	run --strategy strict --mode lazy --ops 10 --platform ideal
+"$B" map --strategy bounce --mode lazy --iterations 200 --platform ideal --format json >"$tmp/ml" 2>&1
+if [ $? -eq 0 ] && grep -q '"strategy": "bounce",' "$tmp/ml" && grep -q '"mode": "lazy",' "$tmp/ml" &&
+	grep -q '"mechanism": "bounce",' "$tmp/ml" && grep -q '"ops": 200,' "$tmp/ml" &&
+	grep -q '"xfer_errors": 0,' "$tmp/ml" &&
+	grep -q '"mode": "lazy",' "$tmp/json" && grep -q '"mechanism": "none",' "$tmp/json" &&
+	grep -q '"mode": "strict",' "$tmp/j.strict" && grep -q '"mechanism": "none",' "$tmp/j.strict"; then
+	ok map-mode-pair
+else
+	bad "map-mode-pair: $(cat "$tmp/ml")"
+fi
+"$B" run --workload net --strategy lazy,bounce,pool,iova-link --mode lazy --ops 100 --platform ideal --format json >"$tmp/rl" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ "$(grep -c '"applies": true, "mode": "lazy", "mechanism": ' "$tmp/rl")" -eq 4 ] &&
+	grep -q '"strategy": "pool", "applies": true, "mode": "lazy", "mechanism": "pool"' "$tmp/rl" &&
+	[ "$(grep -c '"verified": true' "$tmp/rl")" -eq 4 ]; then
+	ok run-mode-pairs
+else
+	bad "run-mode-pairs: $(cat "$tmp/rl" "$tmp/err")"
+fi
+# all under --mode: the mode's own none row, every mechanism; refused pairs n/a saying why.
+"$B" run --workload map --mode lazy --ops 20 --platform ideal --format csv >"$tmp/ra.csv" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/ra.csv")" -eq 8 ] && ! grep -q '^strict,\|^passthrough,' "$tmp/ra.csv" &&
+	grep -q '^lazy,true,.*,lazy,none$' "$tmp/ra.csv" && grep -q '^cache,false,.*,lazy,cache$' "$tmp/ra.csv" &&
+	[ "$(grep -c ',false,' "$tmp/ra.csv")" -eq 3 ]; then
+	ok run-all-mode-lazy
+else
+	bad "run-all-mode-lazy: $(cat "$tmp/ra.csv" "$tmp/err")"
+fi
+"$B" run --workload map --strategy all --mode lazy --ops 20 --platform ideal >"$tmp/ra.txt" 2>"$tmp/err"
+if [ $? -eq 0 ] && grep -q '^map on ideal, .*, IOMMU mode lazy (--mode)$' "$tmp/ra.txt" &&
+	grep -q '^auto  *n/a: auto under lazy is refused: .*(as cache and reuse under lazy: the safety rule)' "$tmp/ra.txt"; then
+	ok run-all-mode-table
+else
+	bad "run-all-mode-table: $(cat "$tmp/ra.txt" "$tmp/err")"
+fi
 
 # run: every strategy of zswap verified; JSON has every figure; counts repeat on ideal.
 "$B" run --workload zswap --ops 200 --platform ideal --format json --output "$tmp/z1.json" 2>"$tmp/err"

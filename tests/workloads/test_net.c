@@ -89,7 +89,8 @@ static void test_sizes_and_mix(void)
 /* Bad parameters: one message naming the value and what is allowed. */
 static void test_bad_params(void)
 {
-	struct net_params p = { .strategy = RS_STRICT, .threads = 1, .packets = 10 };
+	struct net_params p = { .pair = reuse_strategy_pair(RS_STRICT), .threads = 1,
+				.packets = 10 };
 	struct wl_result r;
 	char err[256];
 
@@ -122,10 +123,66 @@ static void test_bad_params(void)
 	CHECK(net_run(&p, &r, NULL, err, sizeof(err)) == -EINVAL);
 	CHECK(strstr(err, "rx_buf_size 65537") != NULL, "%s", err);
 	p.rx_buf_size = 0;
-	p.strategy = RS_REUSE;
+	p.pair = reuse_strategy_pair(RS_REUSE);
 	CHECK(net_run(&p, &r, NULL, err, sizeof(err)) == -EOPNOTSUPP);
 	CHECK(strstr(err, "reuse n/a") != NULL, "%s", err);
-	CHECK(net_why_not(RS_REUSE) && !net_why_not(RS_POOL) && !net_why_not(RS_AUTO));
+	CHECK(net_why_not(reuse_strategy_pair(RS_REUSE)) &&
+	      !net_why_not(reuse_strategy_pair(RS_POOL)) &&
+	      !net_why_not(reuse_strategy_pair(RS_AUTO)));
+}
+
+/*
+ * Pairs under other modes than their default run and verify every packet,
+ * the device taking the mode's domain; refused pairs say why.
+ */
+static void test_net_mode_pairs(void)
+{
+	static const struct {
+		struct reuse_pair pair;
+		const char *note;
+	} good[] = {
+		{ { RMODE_LAZY, RMECH_POOL }, "tx: lazy (pool n/a" },
+		{ { RMODE_LAZY, RMECH_IOVA_LINK }, "tx: iova-link, rx: iova-link" },
+		{ { RMODE_PASSTHROUGH, RMECH_BOUNCE }, "tx: bounce, rx: bounce" },
+	};
+	static const struct reuse_pair bad[] = {
+		{ RMODE_LAZY, RMECH_CACHE }, { RMODE_PASSTHROUGH, RMECH_IOVA_LINK },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct net_params p = { .pair = good[i].pair, .threads = 1, .packets = 300,
+					.seed = 6 };
+		const char *name = reuse_mech_name(good[i].pair.mech);
+		const char *mode = reuse_mode_name(good[i].pair.mode);
+		struct wl_result r;
+		char err[256] = "";
+		int ret = net_run(&p, &r, NULL, err, sizeof(err));
+
+		CHECK(ret == 0, "%s under %s: %d %s", name, mode, ret, err);
+		CHECK(r.ops == 300 && r.verified == 300 && r.failed == 0,
+		      "%s under %s: verified %llu of %llu", name, mode,
+		      (unsigned long long)r.verified, (unsigned long long)r.ops);
+		CHECK(strstr(r.note, good[i].note) != NULL, "%s under %s: note '%s'", name, mode,
+		      r.note);
+		if (good[i].pair.mode == RMODE_PASSTHROUGH)
+			CHECK(r.iommu.cmds == 0, "%s under passthrough: %llu commands", name,
+			      (unsigned long long)r.iommu.cmds);
+		if (good[i].pair.mode == RMODE_LAZY && good[i].pair.mech == RMECH_POOL)
+			CHECK(r.dma.unmaps > 0 && r.dma.inv_cmds < r.dma.unmaps,
+			      "pool under lazy: TX unmaps (%llu) are lazy's, batched (%llu "
+			      "invalidations)", (unsigned long long)r.dma.unmaps,
+			      (unsigned long long)r.dma.inv_cmds);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct net_params p = { .pair = bad[i], .threads = 1, .packets = 10 };
+		struct wl_result r;
+		char err[256] = "";
+
+		CHECK(net_run(&p, &r, NULL, err, sizeof(err)) == -EOPNOTSUPP, "%s under %s",
+		      reuse_mech_name(bad[i].mech), reuse_mode_name(bad[i].mode));
+		CHECK(!strcmp(err, reuse_pair_why_not(bad[i])), "%s under %s: '%s'",
+		      reuse_mech_name(bad[i].mech), reuse_mode_name(bad[i].mode), err);
+	}
 }
 
 /* What must come out equal from two runs with the same seed. */
@@ -137,7 +194,7 @@ struct sig {
 static struct sig run_sig(enum reuse_strategy s, unsigned int threads, uint64_t seed)
 {
 	struct net_params p = {
-		.strategy = s, .threads = threads, .packets = 600, .seed = seed,
+		.pair = reuse_strategy_pair(s), .threads = threads, .packets = 600, .seed = seed,
 		.auto_crossover = 2048, /* measured crossovers vary; fix it */
 	};
 	struct wl_result r;
@@ -211,7 +268,8 @@ static void test_oracle_subpage(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(ss); i++) {
 		struct net_params p = {
-			.strategy = ss[i], .threads = 1, .packets = 3000, .seed = 3, .size = 512,
+			.pair = reuse_strategy_pair(ss[i]),
+			.threads = 1, .packets = 3000, .seed = 3, .size = 512,
 			.rogue = true, .rogue_pokes = 8,
 		};
 		struct wl_result r;
@@ -233,7 +291,8 @@ static void test_oracle_subpage(void)
 /* A timed run (no packet count) stops sending at the deadline and drains. */
 static void test_timed_run(void)
 {
-	struct net_params p = { .strategy = RS_BOUNCE, .threads = 2, .seconds = 1, .seed = 2 };
+	struct net_params p = { .pair = reuse_strategy_pair(RS_BOUNCE), .threads = 2, .seconds = 1,
+				.seed = 2 };
 	struct wl_result r;
 	char err[256] = "";
 
@@ -256,7 +315,8 @@ static void test_rogue_thread(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(ss); i++) {
 		struct net_params p = {
-			.strategy = ss[i], .threads = 1, .packets = 2000, .seed = 4, .rogue = true,
+			.pair = reuse_strategy_pair(ss[i]),
+			.threads = 1, .packets = 2000, .seed = 4, .rogue = true,
 			.rogue_rate = 50000,
 		};
 		struct wl_result r;
@@ -289,7 +349,8 @@ static void test_net_any_failure_says_why(void)
 	for (n = 1; n < 100000; n++) {
 		struct lab *lab = lab_up(64, 2, "ideal");
 		struct net_params p = {
-			.strategy = RS_STRICT, .threads = 2, .packets = 16, .seed = 5, .size = 1500,
+			.pair = reuse_strategy_pair(RS_STRICT),
+			.threads = 2, .packets = 16, .seed = 5, .size = 1500,
 		};
 		struct wl_result r;
 		char err[256] = "";
@@ -328,6 +389,7 @@ int main(int argc, char **argv)
 		TEST(test_payload),
 		TEST(test_sizes_and_mix),
 		TEST(test_bad_params),
+		TEST(test_net_mode_pairs),
 		TEST(test_net_any_failure_says_why),
 		TEST(test_deterministic),
 		TEST(test_oracle_subpage),

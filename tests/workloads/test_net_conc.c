@@ -21,7 +21,8 @@ static void run_all(unsigned int nic_threads, uint64_t packets)
 	for (size_t i = 0; i < ARRAY_SIZE(applicable); i++) {
 		struct lab *lab = lab_up(256, 2, "ideal");
 		struct net_params p = {
-			.strategy = applicable[i], .threads = 2, .packets = packets,
+			.pair = reuse_strategy_pair(applicable[i]),
+			.threads = 2, .packets = packets,
 			.seed = test_seed() + i, .nic_threads = nic_threads, .tx_depth = 16,
 			.rx_depth = 16, .debug = true,
 		};

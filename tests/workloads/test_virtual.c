@@ -41,7 +41,7 @@ static int zswap(enum reuse_strategy s, unsigned int cpus, uint64_t pages, uint6
 		 char *err, size_t errlen)
 {
 	struct zswap_params p = {
-		.strategy = s, .threads = cpus, .pages = pages, .seed = seed, .profile = prof,
+		.pair = reuse_strategy_pair(s), .threads = cpus, .pages = pages, .seed = seed, .profile = prof,
 		.virtual_time = virt, .oracle = true, .rogue = rogue,
 	};
 
@@ -55,7 +55,7 @@ static int net(enum reuse_strategy s, unsigned int cpus, uint64_t packets, uint6
 	       char *err, size_t errlen)
 {
 	struct net_params p = {
-		.strategy = s, .threads = cpus, .packets = packets, .seed = seed,
+		.pair = reuse_strategy_pair(s), .threads = cpus, .packets = packets, .seed = seed,
 		.profile = prof, .virtual_time = virt, .oracle = true, .rogue = rogue,
 		.nic_threads = cpus < 8 ? cpus : 8,
 		.auto_crossover = 2048,	/* measured, it would differ by clock */
@@ -192,7 +192,7 @@ static void test_real_and_virtual_agree_on_counts(void)
 	for (int s = 0; s < RS_COUNT; s++) {
 		struct map_bench_params p = {
 			.threads = 1, .seconds = 1, .iterations = 2000, .dir = 1, .granule = 2,
-			.dma_bits = 32, .node = -1, .strategy = (enum reuse_strategy)s,
+			.dma_bits = 32, .node = -1, .pair = reuse_strategy_pair((enum reuse_strategy)s),
 			.profile = &ideal,
 		};
 		struct map_bench_result rt, vt;
@@ -256,7 +256,7 @@ static void test_virtual_time_needs_a_cost_table(void)
 	struct platform_profile p;
 	struct map_bench_params mp = {
 		.threads = 4, .seconds = 1, .iterations = 10, .dir = 1, .granule = 1,
-		.dma_bits = 32, .node = -1, .strategy = RS_STRICT, .virtual_time = true,
+		.dma_bits = 32, .node = -1, .pair = reuse_strategy_pair(RS_STRICT), .virtual_time = true,
 	};
 	struct map_bench_result mr;
 	struct wl_result r;

@@ -26,7 +26,7 @@ static int run(enum reuse_strategy s, unsigned int threads, uint64_t pages,
 	       uint64_t fault_nth, struct wl_result *r, char *err, size_t errlen)
 {
 	struct zswap_params p = {
-		.strategy = s, .threads = threads, .pages = pages, .seed = 42,
+		.pair = reuse_strategy_pair(s), .threads = threads, .pages = pages, .seed = 42,
 		.profile = &ideal,
 	};
 
@@ -94,7 +94,8 @@ static void test_zswap_polled(void)
 	for (size_t i = 0; i < ARRAY_SIZE(ss); i++) {
 		for (unsigned int t = 1; t <= 2; t++) {
 			struct zswap_params p = {
-				.strategy = ss[i], .threads = t, .pages = 150, .seed = 42,
+				.pair = reuse_strategy_pair(ss[i]),
+				.threads = t, .pages = 150, .seed = 42,
 				.profile = &ideal,
 			};
 			struct wl_result irq, polled;
@@ -122,6 +123,71 @@ static void test_zswap_pool_na(void)
 	load_ideal();
 	CHECK(run(RS_POOL, 1, 10, 0, &r, err, sizeof(err)) == -EOPNOTSUPP);
 	CHECK(strstr(err, "pool n/a") != NULL, "%s", err);
+}
+
+/*
+ * A strategy is a pair: a mechanism runs under another mode than its
+ * default (the device gets that mode's domain), and a pair the strategy
+ * table refuses is refused with its reason.
+ */
+static void test_zswap_mode_pairs(void)
+{
+	static const struct {
+		struct reuse_pair pair;
+		const char *note;	/* in the driver's note */
+	} good[] = {
+		{ { RMODE_LAZY, RMECH_BOUNCE }, "src: bounce, dst: bounce" },
+		{ { RMODE_PASSTHROUGH, RMECH_CACHE }, "src: cache, dst: cache" },
+		{ { RMODE_PASSTHROUGH, RMECH_REUSE }, "pages: passthrough (reuse n/a" },
+		{ { RMODE_LAZY, RMECH_IOVA_LINK }, "src: iova-link, dst: iova-link" },
+	};
+	static const struct reuse_pair bad[] = {
+		{ RMODE_LAZY, RMECH_CACHE }, { RMODE_LAZY, RMECH_REUSE },
+		{ RMODE_LAZY, RMECH_AUTO }, { RMODE_PASSTHROUGH, RMECH_IOVA_LINK },
+	};
+
+	load_ideal();
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct zswap_params p = { .pair = good[i].pair, .threads = 1, .pages = 100,
+					  .seed = 42, .profile = &ideal };
+		const char *name = reuse_mech_name(good[i].pair.mech);
+		const char *mode = reuse_mode_name(good[i].pair.mode);
+		struct wl_result r;
+		char err[256] = "";
+		int ret;
+
+		zswap_default_mix(p.mix);
+		ret = zswap_run(&p, &r, err, sizeof(err));
+		CHECK(ret == 0, "%s under %s: %d %s", name, mode, ret, err);
+		CHECK(r.ops == 100 && r.verified == r.ops && r.failed == 0,
+		      "%s under %s: verified %llu of %llu", name, mode,
+		      (unsigned long long)r.verified, (unsigned long long)r.ops);
+		CHECK(strstr(r.note, good[i].note) != NULL, "%s under %s: note '%s'", name, mode,
+		      r.note);
+		/*
+		 * The device got the mode's domain: an identity one sends no
+		 * invalidation; iova-link's unlinks invalidate in every other.
+		 */
+		if (good[i].pair.mode == RMODE_PASSTHROUGH)
+			CHECK(r.iommu.cmds == 0, "%s under passthrough: %llu commands", name,
+			      (unsigned long long)r.iommu.cmds);
+		if (good[i].pair.mech == RMECH_IOVA_LINK)
+			CHECK(r.iommu.cmds >= r.ops, "%s under %s: %llu commands for %llu pages",
+			      name, mode, (unsigned long long)r.iommu.cmds,
+			      (unsigned long long)r.ops);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct zswap_params p = { .pair = bad[i], .threads = 1, .pages = 10, .seed = 42,
+					  .profile = &ideal };
+		struct wl_result r;
+		char err[256] = "";
+
+		zswap_default_mix(p.mix);
+		CHECK(zswap_run(&p, &r, err, sizeof(err)) == -EOPNOTSUPP, "%s under %s",
+		      reuse_mech_name(bad[i].mech), reuse_mode_name(bad[i].mode));
+		CHECK(!strcmp(err, reuse_pair_why_not(bad[i])), "%s under %s: '%s'",
+		      reuse_mech_name(bad[i].mech), reuse_mode_name(bad[i].mode), err);
+	}
 }
 
 /* A faulting request fails with an error status; nothing else is lost. */
@@ -177,7 +243,8 @@ static void test_zswap_bad_params(void)
 	load_ideal();
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct zswap_params p = {
-			.strategy = RS_STRICT, .threads = bad[i].threads, .pages = 4, .seed = 1,
+			.pair = reuse_strategy_pair(RS_STRICT),
+			.threads = bad[i].threads, .pages = 4, .seed = 1,
 			.engine_threads = bad[i].engine_threads, .profile = &ideal,
 			.no_populate = true,
 		};
@@ -213,7 +280,7 @@ static void test_zswap_any_failure_says_why(void)
 	load_ideal();
 	for (n = 1; n < 100000; n++) {
 		struct zswap_params p = {
-			.strategy = RS_STRICT, .threads = 2, .pages = 6, .seed = 3,
+			.pair = reuse_strategy_pair(RS_STRICT), .threads = 2, .pages = 6, .seed = 3,
 			.profile = &ideal, .no_populate = true,
 		};
 		struct wl_result r;
@@ -259,7 +326,7 @@ static void test_zswap_load_shortage_is_an_error(void)
 	load_ideal();
 	for (n = 1; n < 100000; n++) {
 		struct zswap_params p = {
-			.strategy = RS_STRICT, .threads = 1, .pages = 4, .seed = 5,
+			.pair = reuse_strategy_pair(RS_STRICT), .threads = 1, .pages = 4, .seed = 5,
 			.mix = { [ZK_ZERO] = 50, [ZK_TEXT] = 50 }, .profile = &ideal,
 			.no_populate = true,
 		};
@@ -291,6 +358,7 @@ int main(int argc, char **argv)
 		TEST(test_zswap_every_strategy),
 		TEST(test_zswap_polled),
 		TEST(test_zswap_pool_na),
+		TEST(test_zswap_mode_pairs),
 		TEST(test_zswap_fault_rejects_one_page),
 		TEST(test_zswap_deterministic),
 		TEST(test_zswap_bad_params),

@@ -22,8 +22,8 @@ static void test_zswap_rogue_every_strategy(void)
 	REQUIRE(profile_load("ideal", &ideal, err, sizeof(err)) == 0, "%s", err);
 	for (int s = 0; s < RS_COUNT; s++) {
 		struct zswap_params p = {
-			.strategy = (enum reuse_strategy)s, .threads = 2, .pages = 120, .seed = 7,
-			.profile = &ideal, .rogue = true, .rogue_rate = 50000,
+			.pair = reuse_strategy_pair((enum reuse_strategy)s), .threads = 2,
+			.pages = 120, .seed = 7, .profile = &ideal, .rogue = true, .rogue_rate = 50000,
 		};
 		struct wl_result r;
 		int ret;
