@@ -8,8 +8,10 @@
  * thread with Welford's method and merged at the end (Chan et al.), so the
  * standard deviation is exact over all samples without storing them.
  *
- * Every thread holds one buffer at a time, so the strategy objects are
- * sized for @threads buffers in flight (map_bench_link_bytes(), and a
+ * pool gives each thread a pool of its own, as Linux's page_pool is one per
+ * RX queue and its NAPI context runs on one CPU: the threads share none of
+ * its state.  Every thread holds one buffer at a time, so the other
+ * strategy objects are sized for @threads buffers in flight (map_bench_link_bytes(), and a
  * bounce pool of a largest buffer per thread): the run cannot fail for
  * want of a slot the threads would share.
  *
@@ -299,7 +301,7 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 	enum reuse_mech mech = p->pair.mech;
 	struct rmapper *mapper = NULL;
 	struct rreuse *reg = NULL;
-	struct rpool *pool = NULL;
+	struct rpool **pools = NULL;	/* pool: one per thread, as page_pool is per queue */
 	struct rmapper_cfg cfg = {
 		/* a largest bounce buffer per thread; iova-link: see its helper */
 		.bounce_bytes = (size_t)p->threads * rbounce_max_len(),
@@ -350,12 +352,24 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 	r->memcpy_ns = measure_memcpy(os, (size_t)p->granule * PAGE_SIZE);
 	if (mech == RMECH_REUSE)
 		reg = rreuse_create(dev);
-	else if (mech == RMECH_POOL)
-		pool = rpool_create(dev, (size_t)p->granule * PAGE_SIZE, 2 * p->threads,
-				    (enum dma_data_direction)p->dir);
-	else if (mech != RMECH_NONE)
+	else if (mech == RMECH_POOL) {
+		pools = calloc(p->threads, sizeof(*pools));
+		for (unsigned int i = 0; pools && i < p->threads; i++) {
+			pools[i] = rpool_create(dev, (size_t)p->granule * PAGE_SIZE, 2,
+						(enum dma_data_direction)p->dir);
+			if (!pools[i])
+				break;
+		}
+		if (pools && !pools[p->threads - 1]) {
+			for (unsigned int i = 0; i < p->threads; i++)
+				rpool_destroy(pools[i]);
+			free(pools);
+			pools = NULL;
+		}
+	} else if (mech != RMECH_NONE) {
 		mapper = rmapper_create(dev, mech, &cfg);
-	if (mech != RMECH_NONE && !reg && !pool && !mapper) {
+	}
+	if (mech != RMECH_NONE && !reg && !pools && !mapper) {
 		run_why(r, "creating the %s object failed (no memory)", reuse_mech_name(mech));
 		ret = -ENOMEM;
 		goto out_dev;
@@ -366,7 +380,8 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 	start = mclock_now();
 	for (unsigned int i = 0; i < p->threads; i++) {
 		w[i] = (struct worker){
-			.cpu = i, .p = p, .dev = dev, .os = os, .m = mapper, .r = reg, .pool = pool,
+			.cpu = i, .p = p, .dev = dev, .os = os, .m = mapper, .r = reg,
+			.pool = pools ? pools[i] : NULL,
 			.deadline = start + (uint64_t)p->seconds * 1000000000ull,
 			.overhead = mclock_stamp_overhead(),
 		};
@@ -399,17 +414,27 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 		rmapper_stats(mapper, &r->reuse);
 	if (reg)
 		rreuse_stats(reg, &r->reuse);
-	if (pool)
-		rpool_stats(pool, &r->reuse);
+	for (unsigned int i = 0; pools && i < p->threads; i++) {
+		struct reuse_stats ps;
+
+		rpool_stats(pools[i], &ps);
+		reuse_stats_add(&r->reuse, &ps);
+	}
 	if (errors)
 		ret = -EIO;
 out_dev:
 	free(w);
-	if ((mapper && rmapper_destroy(mapper)) || (reg && rreuse_destroy(reg)) ||
-	    (pool && rpool_destroy(pool))) {
-		run_why(r, "the %s object still had buffers lent at teardown",
-			reuse_mech_name(mech));
-		ret = -EBUSY;
+	{
+		bool busy = (mapper && rmapper_destroy(mapper)) || (reg && rreuse_destroy(reg));
+
+		for (unsigned int i = 0; pools && i < p->threads; i++)
+			busy |= rpool_destroy(pools[i]) != 0;
+		free(pools);
+		if (busy) {
+			run_why(r, "the %s object still had buffers lent at teardown",
+				reuse_mech_name(mech));
+			ret = -EBUSY;
+		}
 	}
 	if (dev)
 		dma_device_destroy(dev);
