@@ -205,7 +205,8 @@ static void *worker_fn(void *arg)
 		struct lend l;
 		int r;
 
-		if (p->iterations ? i >= p->iterations : mclock_now() >= w->deadline)
+		if (p->iterations ? i >= p->iterations + p->warmup :
+				    i >= p->warmup && mclock_now() >= w->deadline)
 			break;
 		t0 = mclock_stamp();
 		r = lend(w, mo, buf, size, dir, &l);
@@ -226,6 +227,8 @@ static void *worker_fn(void *arg)
 			fail(w, "thread %u: taking back a %u-page buffer failed after %llu pair(s)",
 			     w->cpu, p->granule, (unsigned long long)i);
 		t3 = mclock_stamp();
+		if (i < p->warmup)
+			continue;
 		welford_add(&w->map, mclock_stamp_ns(t1 - t0 > w->overhead ? t1 - t0 - w->overhead : 0));
 		welford_add(&w->unmap, mclock_stamp_ns(t3 - t2 > w->overhead ? t3 - t2 - w->overhead : 0));
 	}

@@ -231,6 +231,8 @@ struct worker {
 	size_t win;
 	/* results */
 	uint64_t sent, verified, failed, bytes, dma_ns, tx_failed, corrupt;
+	uint64_t warm_ns;		/* dma_ns when the warm-up packets were sent */
+	bool warm;			/* ... and they have been */
 	uint64_t tx_ok, rx_ok, next_rx, lost;
 	uint64_t rx_used;		/* TX completions whose packet used an RX descriptor */
 	uint64_t rx_reaped;		/* RX completions collected, good or not */
@@ -392,6 +394,10 @@ static void run_queue(struct worker *w)
 			pend = NULL;
 			w->sent++;
 			seq++;
+			if (p->warmup && !w->warm && w->sent >= p->warmup) {
+				w->warm = true;
+				w->warm_ns = w->dma_ns;
+			}
 			progress++;
 			if (seq % MAINTAIN_EVERY == 0)
 				nic_drv_maintain(w->drv, w->cpu, &w->dma_ns);
@@ -693,7 +699,8 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 		drain_all(drv, w, pp.threads);
 	for (unsigned int i = 0; i < pp.threads; i++) {
 		r->ops += w[i].sent;
-		r->dma_cpu_ns += w[i].dma_ns;
+		r->dma_cpu_ns += w[i].dma_ns - w[i].warm_ns;
+		r->dma_ops += w[i].sent > pp.warmup ? w[i].sent - pp.warmup : 0;
 		r->verified += w[i].verified;
 		r->failed += w[i].failed;
 		r->bytes += w[i].bytes;

@@ -83,6 +83,7 @@ struct worker {
 	struct scatterlist dsg[1];
 	bool dst_marked;
 	uint64_t dma_ns, verified, failed, rejected, engine_ops;
+	uint64_t warm_ns;		/* dma_ns of the warm-up pages, left out */
 	struct wl_latency lat;
 	int err;
 	char why[96];			/* what @err was doing */
@@ -362,7 +363,9 @@ static void *worker_fn(void *arg)
 		w->dst_marked = !w->err;
 	}
 	for (uint64_t i = 0; !w->err && i < w->budget; i++) {
-		if (!w->p->pages && mclock_now() >= w->deadline)
+		if (i == w->p->warmup)
+			w->warm_ns = w->dma_ns;
+		if (!w->p->pages && i >= w->p->warmup && mclock_now() >= w->deadline)
 			break;
 		w->err = store_one(w, i);
 		if (w->err)
@@ -371,8 +374,14 @@ static void *worker_fn(void *arg)
 		if (i % 256 == 255)
 			zip_drv_maintain(w->drv, &w->dma_ns);
 	}
+	if (w->n <= w->p->warmup)
+		w->warm_ns = w->dma_ns;
 	for (size_t i = 0; i < w->n; i++) {
+		uint64_t before = w->dma_ns;
 		int r = load_one(w, &w->e[i], want);
+
+		if (i < w->p->warmup)
+			w->warm_ns += w->dma_ns - before;
 
 		if (r && !w->err) {
 			w->err = r;
@@ -544,7 +553,8 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 		if (w[i].started)
 			mthread_join(&w[i].tid, NULL);
 		r->ops += w[i].n;
-		r->dma_cpu_ns += w[i].dma_ns;
+		r->dma_cpu_ns += w[i].dma_ns - w[i].warm_ns;
+		r->dma_ops += w[i].n > p->warmup ? w[i].n - p->warmup : 0;
 		r->verified += w[i].verified;
 		r->failed += w[i].failed;
 		rejected += w[i].rejected;

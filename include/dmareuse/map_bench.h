@@ -27,6 +27,8 @@ struct map_bench_params {
 	unsigned int threads;		/* 1..1024 */
 	unsigned int seconds;		/* 1..300 */
 	uint64_t iterations;		/* per thread; nonzero overrides seconds */
+	uint64_t warmup;		/* per thread, before the timed pairs and not in
+					 * any figure: the first lends grow pools and caches */
 	unsigned int dir;		/* 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE */
 	unsigned int trans_ns;		/* 0..10 ms */
 	unsigned int granule;		/* pages, 1..1024; bounce: at most

@@ -67,6 +67,8 @@ struct net_params {
 	unsigned int rogue_pokes;	/* also probe this many times per packet */
 	uint64_t fault_nth;		/* test hook, see nic_drv_config */
 	bool no_rx_post;		/* test hook, see nic_drv_config */
+	uint64_t warmup;		/* the first packets each thread sends (of
+					 * @packets), whose DMA time is left out */
 	bool virtual_time;		/* run in virtual time (vtime.h); needs
 					 * @os NULL: the run builds its machine */
 };

@@ -64,7 +64,9 @@ uint64_t wl_latency_quantile(const struct wl_latency *l, double q);
 struct wl_result {
 	uint64_t ops;			/* operations completed (pages, packets, pairs) */
 	uint64_t wall_ns;
-	uint64_t dma_cpu_ns;		/* summed over submitting threads */
+	uint64_t dma_cpu_ns;		/* summed over submitting threads, warm-up left out */
+	uint64_t dma_ops;		/* the operations dma_cpu_ns covers: @ops less each
+					 * thread's warm-up (the params' .warmup) */
 	uint64_t verified;		/* operations whose every byte was checked */
 	uint64_t failed;		/* operations that failed verification or errored */
 	uint64_t bytes;			/* payload bytes moved */

@@ -52,6 +52,8 @@ struct zswap_params {
 	bool rogue;			/* make the zip device rogue (implies oracle) */
 	unsigned int rogue_rate;	/* rogue probes per second; 0 = 20000 */
 	bool no_populate;		/* tests: leave the arena untouched at start */
+	uint64_t warmup;		/* the first pages of each thread's @pages, whose
+					 * DMA-layer time is left out of dma_cpu_ns */
 	bool virtual_time;		/* run in virtual time (vtime.h): each
 					 * thread a simulated CPU, costs from the
 					 * profile's cost table */
