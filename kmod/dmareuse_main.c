@@ -12,16 +12,15 @@
  *   - a registry of those objects (dr_objs);
  *   - debugfs: one file per object, dmareuse/<kind>-<id>, with its device
  *     and every counter of struct reuse_stats;
- *   - a shrinker: under memory pressure it releases cached mappings -- first
- *     those whose page only the cache still references (rcache_reclaim():
- *     the owner freed it, so releasing the entry frees the page), then idle
- *     entries in LRU order (rcache_shrink(): the pin goes, so the owner's
- *     page can be reclaimed or migrated).  A release unmaps with a
- *     synchronous IOTLB invalidation before the page reference is dropped
- *     (DESIGN.md section 6, the safety rule).  A mapper's own cache (cache
- *     and auto mappers) is reachable only through rmapper_maintain(), so
- *     for mappers the shrinker can release the cache-only entries, not the
- *     rest.
+ *   - a shrinker: under memory pressure it releases cached mappings, of
+ *     caches and of the caches under mappers alike -- first those whose
+ *     page only the cache still references (rcache_reclaim(),
+ *     rmapper_maintain(): the owner freed it, so releasing the entry frees
+ *     the page), then idle entries in LRU order (rcache_shrink(),
+ *     rmapper_shrink(): the pin goes, so the owner's page can be reclaimed
+ *     or migrated).  A release unmaps with a synchronous IOTLB invalidation
+ *     before the page reference is dropped (DESIGN.md section 6, the safety
+ *     rule).
  *
  * Licence: the whole layer is dual MIT / GPL-2.0 ("Dual MIT/GPL").  The
  * exports are EXPORT_SYMBOL_GPL: the module itself is built on GPL-only
@@ -579,6 +578,7 @@ EXPORT_SYMBOL_GPL(rmapper_unmap_partial);
 EXPORT_SYMBOL_GPL(rmapper_sync_for_cpu);
 EXPORT_SYMBOL_GPL(rmapper_sync_for_device);
 EXPORT_SYMBOL_GPL(rmapper_maintain);
+EXPORT_SYMBOL_GPL(rmapper_shrink);
 EXPORT_SYMBOL_GPL(rmapper_crossover);
 EXPORT_SYMBOL_GPL(rmapper_stats);
 EXPORT_SYMBOL_GPL(rmapper_mech);
@@ -625,7 +625,10 @@ static unsigned long dr_shrink_one(struct dr_obj *o, unsigned long nr)
 		rmapper_stats(o->obj, &before);
 		rmapper_maintain(o->obj);
 		rmapper_stats(o->obj, &after);
-		return after.reclaimed - before.reclaimed;
+		freed = after.reclaimed - before.reclaimed;
+		if (freed < nr)
+			freed += rmapper_shrink(o->obj, nr - freed);
+		return freed;
 	default:
 		return 0;
 	}
