@@ -10,8 +10,10 @@
  *     lifetime wrappers (dmareuse_linux.h) in place of its _create/_destroy
  *     calls, so that every object is known to the module;
  *   - a registry of those objects (dr_objs);
- *   - debugfs: one file per object, dmareuse/<kind>-<id>, with its device
- *     and every counter of struct reuse_stats;
+ *   - debugfs: one file per object, dmareuse/<kind>-<id> (a mapper's:
+ *     mapper-<mechanism>-<id>), with its device, every counter of struct
+ *     reuse_stats and, where a bounce pool is under it, the pool's choice
+ *     of copy per size class;
  *   - a shrinker: under memory pressure it releases cached mappings, of
  *     caches and of the caches under mappers alike -- first those whose
  *     page only the cache still references (rcache_reclaim(),
@@ -65,7 +67,7 @@ static const char *const dr_kind_name[] = {
  * @dev:	the device it serves.
  * @id:		unique number, part of the debugfs name.
  * @file:	dmareuse/<name> in debugfs, or NULL.
- * @name:	<kind>-<id>, or mapper-<strategy>-<id>.
+ * @name:	<kind>-<id>, or mapper-<mechanism>-<id>.
  */
 struct dr_obj {
 	struct list_head node;
@@ -167,6 +169,8 @@ static int dr_stats_show(struct seq_file *m, void *unused)
 			   ((const char *)&st + dr_fields[i].off));
 	if (o->kind == DR_BOUNCE)
 		dr_bounce_copy_show(m, o->obj);
+	else if (o->kind == DR_MAPPER && rmapper_bounce(o->obj))
+		dr_bounce_copy_show(m, rmapper_bounce(o->obj));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dr_stats);
@@ -491,6 +495,30 @@ int dmareuse_mapper_destroy(struct rmapper *m)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmareuse_mapper_destroy);
+
+/**
+ * dmareuse_device_mode() - the IOMMU mode of a device, as the reuse layer names it.
+ * @dev: the device.
+ *
+ * The mode is the boot's (iommu.strict=, iommu.passthrough=), read from the
+ * device's domain through the binding: lazy for a flush-queue domain,
+ * passthrough for an identity domain or a device that no IOMMU translates,
+ * strict for a DMA domain whose unmap invalidates before it returns.  With
+ * a mechanism it makes the pair that reuse_pair_why_not() judges, so a
+ * driver learns that a mechanism is refused, and why, before creating it.
+ *
+ * Context: any.
+ * Return: RMODE_STRICT, RMODE_LAZY or RMODE_PASSTHROUGH.
+ */
+enum reuse_mode dmareuse_device_mode(struct device *dev)
+{
+	if (!osdep_dma_unmap_is_strict(dev))
+		return RMODE_LAZY;
+	if (!osdep_dma_unmap_invalidates(dev))
+		return RMODE_PASSTHROUGH;
+	return RMODE_STRICT;
+}
+EXPORT_SYMBOL_GPL(dmareuse_device_mode);
 
 /**
  * dmareuse_unmap_is_strict() - whether an unmap on a device is complete on return.
