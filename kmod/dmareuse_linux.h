@@ -21,6 +21,11 @@
  * forth with rmo_for_device() / rmo_for_cpu() per use, and stop reuse with
  * rmo_unregister() (unmap, IOTLB invalidated, callback, unpin).
  *
+ * The IOMMU mode is the boot's: dmareuse_device_mode() gives a device's
+ * mode in the reuse layer's terms, and reuse_pair_why_not() of that mode
+ * and a mechanism says whether the layer refuses the mechanism there (the
+ * cache, the map-once API and auto under lazy).
+ *
  * There is no two-step IOVA API in Linux 6.1, so the iova-link strategy is
  * refused (a mapper created for it fails, saying why).
  */
@@ -50,6 +55,7 @@ struct rmapper *dmareuse_mapper_create(struct device *dev,
 				       const struct rmapper_cfg *cfg);
 int dmareuse_mapper_destroy(struct rmapper *m);
 
+enum reuse_mode dmareuse_device_mode(struct device *dev);
 bool dmareuse_unmap_is_strict(struct device *dev);
 
 #endif /* DMAREUSE_LINUX_H */

@@ -10,18 +10,19 @@
  *     lifetime wrappers (dmareuse_linux.h) in place of its _create/_destroy
  *     calls, so that every object is known to the module;
  *   - a registry of those objects (dr_objs);
- *   - debugfs: one file per object, dmareuse/<kind>-<id>, with its device
- *     and every counter of struct reuse_stats;
- *   - a shrinker: under memory pressure it releases cached mappings -- first
- *     those whose page only the cache still references (rcache_reclaim():
- *     the owner freed it, so releasing the entry frees the page), then idle
- *     entries in LRU order (rcache_shrink(): the pin goes, so the owner's
- *     page can be reclaimed or migrated).  A release unmaps with a
- *     synchronous IOTLB invalidation before the page reference is dropped
- *     (DESIGN.md section 6, the safety rule).  A mapper's own cache (cache
- *     and auto mappers) is reachable only through rmapper_maintain(), so
- *     for mappers the shrinker can release the cache-only entries, not the
- *     rest.
+ *   - debugfs: one file per object, dmareuse/<kind>-<id> (a mapper's:
+ *     mapper-<mechanism>-<id>), with its device, every counter of struct
+ *     reuse_stats and, where a bounce pool is under it, the pool's choice
+ *     of copy per size class;
+ *   - a shrinker: under memory pressure it releases cached mappings, of
+ *     caches and of the caches under mappers alike -- first those whose
+ *     page only the cache still references (rcache_reclaim(),
+ *     rmapper_maintain(): the owner freed it, so releasing the entry frees
+ *     the page), then idle entries in LRU order (rcache_shrink(),
+ *     rmapper_shrink(): the pin goes, so the owner's page can be reclaimed
+ *     or migrated).  A release unmaps with a synchronous IOTLB invalidation
+ *     before the page reference is dropped (DESIGN.md section 6, the safety
+ *     rule).
  *
  * Licence: the whole layer is dual MIT / GPL-2.0 ("Dual MIT/GPL").  The
  * exports are EXPORT_SYMBOL_GPL: the module itself is built on GPL-only
@@ -66,7 +67,7 @@ static const char *const dr_kind_name[] = {
  * @dev:	the device it serves.
  * @id:		unique number, part of the debugfs name.
  * @file:	dmareuse/<name> in debugfs, or NULL.
- * @name:	<kind>-<id>, or mapper-<strategy>-<id>.
+ * @name:	<kind>-<id>, or mapper-<mechanism>-<id>.
  */
 struct dr_obj {
 	struct list_head node;
@@ -168,6 +169,8 @@ static int dr_stats_show(struct seq_file *m, void *unused)
 			   ((const char *)&st + dr_fields[i].off));
 	if (o->kind == DR_BOUNCE)
 		dr_bounce_copy_show(m, o->obj);
+	else if (o->kind == DR_MAPPER && rmapper_bounce(o->obj))
+		dr_bounce_copy_show(m, rmapper_bounce(o->obj));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dr_stats);
@@ -494,6 +497,30 @@ int dmareuse_mapper_destroy(struct rmapper *m)
 EXPORT_SYMBOL_GPL(dmareuse_mapper_destroy);
 
 /**
+ * dmareuse_device_mode() - the IOMMU mode of a device, as the reuse layer names it.
+ * @dev: the device.
+ *
+ * The mode is the boot's (iommu.strict=, iommu.passthrough=), read from the
+ * device's domain through the binding: lazy for a flush-queue domain,
+ * passthrough for an identity domain or a device that no IOMMU translates,
+ * strict for a DMA domain whose unmap invalidates before it returns.  With
+ * a mechanism it makes the pair that reuse_pair_why_not() judges, so a
+ * driver learns that a mechanism is refused, and why, before creating it.
+ *
+ * Context: any.
+ * Return: RMODE_STRICT, RMODE_LAZY or RMODE_PASSTHROUGH.
+ */
+enum reuse_mode dmareuse_device_mode(struct device *dev)
+{
+	if (!osdep_dma_unmap_is_strict(dev))
+		return RMODE_LAZY;
+	if (!osdep_dma_unmap_invalidates(dev))
+		return RMODE_PASSTHROUGH;
+	return RMODE_STRICT;
+}
+EXPORT_SYMBOL_GPL(dmareuse_device_mode);
+
+/**
  * dmareuse_unmap_is_strict() - whether an unmap on a device is complete on return.
  * @dev: the device.
  *
@@ -579,6 +606,7 @@ EXPORT_SYMBOL_GPL(rmapper_unmap_partial);
 EXPORT_SYMBOL_GPL(rmapper_sync_for_cpu);
 EXPORT_SYMBOL_GPL(rmapper_sync_for_device);
 EXPORT_SYMBOL_GPL(rmapper_maintain);
+EXPORT_SYMBOL_GPL(rmapper_shrink);
 EXPORT_SYMBOL_GPL(rmapper_crossover);
 EXPORT_SYMBOL_GPL(rmapper_stats);
 EXPORT_SYMBOL_GPL(rmapper_mech);
@@ -625,7 +653,10 @@ static unsigned long dr_shrink_one(struct dr_obj *o, unsigned long nr)
 		rmapper_stats(o->obj, &before);
 		rmapper_maintain(o->obj);
 		rmapper_stats(o->obj, &after);
-		return after.reclaimed - before.reclaimed;
+		freed = after.reclaimed - before.reclaimed;
+		if (freed < nr)
+			freed += rmapper_shrink(o->obj, nr - freed);
+		return freed;
 	default:
 		return 0;
 	}

@@ -6,11 +6,14 @@
  *
  *   edu_main.c           module parameters, the PCI driver, probe runs the tests
  *   edu_hw.c             QEMU's edu device: registers and one polled DMA transfer
- *   edu_strategy.c       the table of DMA strategies, lookup by name, the
- *                        table of live handles some strategies need
- *   strategy_<name>.c    one DMA strategy each: strict is the plain streaming
- *                        DMA API; bounce, reuse, pool, cache and auto call
- *                        dmareuse.ko (the shared reuse layer)
+ *   edu_strategy.c       the table of DMA strategies, lookup by name,
+ *                        instances (refused where the boot's IOMMU mode and
+ *                        the strategy's mechanism make a refused pair)
+ *   strategy_strict.c    the plain streaming DMA API
+ *   strategy_mapper.c    bounce, cache and auto: dmareuse's per-buffer mapper,
+ *                        one mechanism each
+ *   strategy_reuse.c     the map-once API of dmareuse
+ *   strategy_pool.c      dmareuse's mapped pool (the strategy's own buffers)
  *   edu_tests.c          round trips, map+unmap benchmark, mode detection
  *   edu_isolation.c      stale DMA (after unmap, stop-reuse, cache release),
  *                        pinning of cached pages, the shrinker's test cache
@@ -101,6 +104,10 @@ int edu_dma_xfer(struct edu_dev *edu, dma_addr_t ram, u32 dev_off, u32 len,
  * of map() and unmap(): get() hands out a buffer already mapped for the
  * device, put() takes it back; the syncs work as for a kept mapping.
  *
+ * Each strategy is a mechanism of the reuse layer (enum reuse_mech: strict
+ * is RMECH_NONE, the plain DMA API) under the boot's IOMMU mode; the pair's
+ * refusal, if any, is the layer's table's (reuse_pair_why_not()).
+ *
  * An instance (struct edu_strategy) is used by one thread at a time; the
  * benchmark creates one instance per thread, as a driver keeps per-CPU or
  * per-queue DMA contexts.
@@ -114,11 +121,14 @@ struct edu_strategy;
 /**
  * struct edu_strategy_ops - one DMA strategy.
  * @name:		the strategy name of DESIGN.md section 6.
+ * @mech:		its mechanism in the reuse layer; with the boot's IOMMU
+ *			mode, the pair edu_strategy_create() checks.
  * @rt_modes:		EDU_RT_* ways the round-trip test maps buffers; 0 for
  *			a strategy with @get (it lends its own buffers).
- * @init:		optional; set up per-instance state in @s->priv.
- *			-EOPNOTSUPP means "not in this IOMMU mode" (a lazy
- *			device), which the tests report as n/a.
+ * @init:		optional; set up per-instance state in @s->priv.  Runs
+ *			only when the pair is allowed (a refused pair makes
+ *			edu_strategy_create() fail with -EOPNOTSUPP, which the
+ *			tests report as n/a).
  * @destroy:		optional; undo @init.  Every mapping is gone by then.
  * @map:		make @len bytes at @buf reachable for @dir.
  * @unmap:		end a mapping made by @map.
@@ -132,6 +142,7 @@ struct edu_strategy;
  */
 struct edu_strategy_ops {
 	const char *name;
+	enum reuse_mech mech;
 	unsigned int rt_modes;
 	int (*init)(struct edu_strategy *s);
 	void (*destroy)(struct edu_strategy *s);
@@ -172,95 +183,22 @@ struct edu_strategy *edu_strategy_create(const struct edu_strategy_ops *ops,
 void edu_strategy_destroy(struct edu_strategy *s);
 
 /*
- * The handles of an instance's live mappings, for strategies whose unmap
- * needs what their map returned (struct rmap_handle of dmareuse).  Tests
- * hold at most two mappings at once and a benchmark thread one, so a few
- * slots found by a short scan are enough; an instance is used by one
- * thread at a time, so there is no lock.  The helpers are inline: they sit
- * on the benchmark's hit path, where under TCG every call and return costs.
+ * Most buffers one instance lends at once: the tests hold two, a
+ * benchmark thread one.  Strategies that keep a slot per lent buffer
+ * (strategy_mapper.c, strategy_pool.c) size their tables with it.
  */
 #define EDU_LIVE_MAX	4
 
-/**
- * struct edu_live - live mappings of one strategy instance.
- * @h:		the handles.
- * @buf:	the CPU buffer each was mapped for (with @h.dma, the key).
- * @used:	bitmap of the slots in use.
- */
-struct edu_live {
-	struct rmap_handle h[EDU_LIVE_MAX];
-	void *buf[EDU_LIVE_MAX];
-	unsigned long used;
-};
+/* The strategies' ops, in DESIGN.md section 6 order. */
+extern const struct edu_strategy_ops edu_strategy_strict;	/* strategy_strict.c */
+extern const struct edu_strategy_ops edu_strategy_bounce;	/* strategy_mapper.c */
+extern const struct edu_strategy_ops edu_strategy_reuse;	/* strategy_reuse.c */
+extern const struct edu_strategy_ops edu_strategy_pool;		/* strategy_pool.c */
+extern const struct edu_strategy_ops edu_strategy_cache;	/* strategy_mapper.c */
+extern const struct edu_strategy_ops edu_strategy_auto;		/* strategy_mapper.c */
 
-/**
- * edu_live_add() - take a free slot for a mapping about to be made.
- * @l:   the instance's live mappings.
- * @buf: the CPU buffer being mapped.
- *
- * The handle is not cleared: every map call of the reuse layer fills the
- * whole handle when it succeeds, and a failed map gives the slot back.  (A
- * memset here was a `rep stos`, which TCG runs one iteration per block: it
- * cost the strategies using these slots tens of ns per pair in the guest.)
- *
- * Return: the slot's handle, or NULL when all EDU_LIVE_MAX are in use.
- */
-static inline struct rmap_handle *edu_live_add(struct edu_live *l, void *buf)
-{
-	unsigned int i = ffz(l->used);
-
-	if (i >= EDU_LIVE_MAX)
-		return NULL;
-	__set_bit(i, &l->used);
-	l->buf[i] = buf;
-	return &l->h[i];
-}
-
-/**
- * edu_live_find() - the handle of a live mapping.
- * @l:	  the instance's live mappings.
- * @addr: the DMA address the map returned.
- * @buf:  the CPU buffer it was made for.
- *
- * Return: the handle, or NULL when no live mapping has this address and buffer.
- */
-static inline struct rmap_handle *edu_live_find(struct edu_live *l,
-						 dma_addr_t addr, void *buf)
-{
-	unsigned int i;
-
-	for (i = 0; i < EDU_LIVE_MAX; i++)
-		if (test_bit(i, &l->used) && l->h[i].dma == addr &&
-		    l->buf[i] == buf)
-			return &l->h[i];
-	return NULL;
-}
-
-/**
- * edu_live_del() - free the slot of a handle from edu_live_add().
- * @l: the instance's live mappings.
- * @h: the handle.
- */
-static inline void edu_live_del(struct edu_live *l, struct rmap_handle *h)
-{
-	__clear_bit(h - l->h, &l->used);
-}
-
-void edu_dma_sync_for_device(struct edu_strategy *s, dma_addr_t addr, void *buf,
-			     size_t len, enum dma_data_direction dir);
-void edu_dma_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr, void *buf,
-			  size_t len, enum dma_data_direction dir);
-
-/* One file per strategy; each defines its ops.  DESIGN.md section 6 order. */
-extern const struct edu_strategy_ops edu_strategy_strict;
-extern const struct edu_strategy_ops edu_strategy_bounce;
-extern const struct edu_strategy_ops edu_strategy_reuse;
-extern const struct edu_strategy_ops edu_strategy_pool;
-extern const struct edu_strategy_ops edu_strategy_cache;
-extern const struct edu_strategy_ops edu_strategy_auto;
-
-/* strategy_auto.c */
-size_t edu_strategy_auto_crossover(struct edu_strategy *s);
+/* strategy_mapper.c: for auto, the bounce/map crossover; 0 otherwise. */
+size_t edu_strategy_crossover(struct edu_strategy *s);
 
 static inline bool edu_own_buffers(const struct edu_strategy *s)
 {

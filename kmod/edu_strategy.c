@@ -3,29 +3,39 @@
  * edu_strategy.c - the table of DMA strategies this driver can use.
  *
  * A strategy (DESIGN.md section 6) is an ops struct, struct
- * edu_strategy_ops in edu_int.h.  The tests and the dma_map_benchmark
- * interface never call the DMA API directly: they go through an instance
- * created here, so a new strategy is one new file plus one line in
- * strategies[] below.
+ * edu_strategy_ops in edu_int.h, naming a mechanism of the reuse layer
+ * (enum reuse_mech).  The tests and the dma_map_benchmark interface never
+ * call the DMA API directly: they go through an instance created here.
  *
- * strict is the plain streaming DMA API, one map and one unmap per
- * transfer; what it costs and what it protects depends on the boot's IOMMU
- * mode (strict, lazy or passthrough), which is why the harness boots each
- * mode and the results table has one column per mode.  The others wrap
- * dmareuse.ko, the shared reuse layer of ../reuse/, and hold no reuse logic
- * of their own:
+ * The IOMMU mode is the boot's (strict, lazy or passthrough), which is why
+ * the harness boots each mode and the results table has one column per
+ * mode.  A strategy is therefore a pair of that mode and its mechanism, and
+ * edu_strategy_create() asks the reuse layer's table (reuse_pair_why_not())
+ * whether the pair is allowed before it makes an instance: under lazy,
+ * reuse, cache and auto are refused (-EOPNOTSUPP, reported as n/a).
  *
- *   bounce   rbounce: copies through coherent, permanently mapped buffers
+ *   strict   mechanism none: the plain streaming DMA API, one map and one
+ *            unmap per transfer (strategy_strict.c)
+ *   bounce   rmapper, mechanism bounce: copies through coherent,
+ *            permanently mapped buffers (strategy_mapper.c)
  *   reuse    the map-once API: register a buffer at its first use, then
  *            rmo_for_device/rmo_for_cpu per use; stop-reuse at destroy
- *   pool     rpool: the driver's own mapped buffers (get/put)
- *   cache    rcache: whole pages only; a hit is a sync, not a map
- *   auto     rmapper, mechanism auto: bounce below the measured crossover, the
- *            cache for whole pages, a plain map otherwise
+ *            (strategy_reuse.c)
+ *   pool     rpool: the driver's own mapped buffers, get/put
+ *            (strategy_pool.c)
+ *   cache    rmapper, mechanism cache: whole pages cached, a hit is a sync,
+ *            not a map; sub-page buffers bounced (strategy_mapper.c)
+ *   auto     rmapper, mechanism auto: bounce up to the measured crossover,
+ *            the cache for whole pages, a plain map otherwise
+ *            (strategy_mapper.c)
  *
- * iova-link has no strategy here: Linux 6.1 lacks the two-step IOVA API.
+ * All but strict wrap dmareuse.ko, the shared reuse layer of ../reuse/, and
+ * hold no reuse logic of their own.  A new mechanism the mapper lends per
+ * buffer is one line in strategy_mapper.c and one in strategies[] below;
+ * one with its own object and its own unmap (batch) is a file of its own
+ * and one line here.  iova-link has no strategy here: Linux 6.1 lacks the
+ * two-step IOVA API.
  */
-#include <linux/bitops.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -93,14 +103,27 @@ void edu_strategy_names(char *buf, size_t size)
  *
  * May sleep.
  *
- * Return: the instance, or an ERR_PTR().
+ * Return: the instance, or an ERR_PTR(): -EOPNOTSUPP when the reuse layer
+ * refuses the pair of @dev's IOMMU mode and the strategy's mechanism (the
+ * reason is logged at debug level), -ENOMEM, or the error of @ops->init.
  */
 struct edu_strategy *edu_strategy_create(const struct edu_strategy_ops *ops,
 					 struct device *dev)
 {
+	struct reuse_pair pair = {
+		.mode = dmareuse_device_mode(dev),
+		.mech = ops->mech,
+	};
+	const char *why = reuse_pair_why_not(pair);
 	struct edu_strategy *s;
 	int ret;
 
+	if (why) {
+		/* Debug level: dma_map_benchmark asks once per run and thread. */
+		dev_dbg(dev, "strategy %s under %s: %s\n", ops->name,
+			reuse_mode_name(pair.mode), why);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
@@ -127,33 +150,4 @@ void edu_strategy_destroy(struct edu_strategy *s)
 	if (s->ops->destroy)
 		s->ops->destroy(s);
 	kfree(s);
-}
-
-/**
- * edu_dma_sync_for_device() - sync ops for a strategy whose mappings are
- * plain DMA API mappings of s->dev (strict, cache).
- * @s:    the instance.
- * @addr: the DMA address the map returned.
- * @buf:  the CPU buffer (unused: the DMA API needs only the address).
- * @len:  bytes to sync.
- * @dir:  the mapping's direction.
- */
-void edu_dma_sync_for_device(struct edu_strategy *s, dma_addr_t addr, void *buf,
-			     size_t len, enum dma_data_direction dir)
-{
-	dma_sync_single_for_device(s->dev, addr, len, dir);
-}
-
-/**
- * edu_dma_sync_for_cpu() - the CPU-side twin of edu_dma_sync_for_device().
- * @s:    the instance.
- * @addr: the DMA address the map returned.
- * @buf:  the CPU buffer (unused).
- * @len:  bytes to sync.
- * @dir:  the mapping's direction.
- */
-void edu_dma_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr, void *buf,
-			  size_t len, enum dma_data_direction dir)
-{
-	dma_sync_single_for_cpu(s->dev, addr, len, dir);
 }

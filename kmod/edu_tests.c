@@ -381,9 +381,9 @@ static void test_roundtrip(struct edu_dev *edu, struct edu_strategy *s,
 			roundtrip_cases(edu, s, EDU_RT_PAGES, src, dst, &cases,
 					&failed);
 	}
-	if (s->ops == &edu_strategy_auto)
+	if (s->ops->mech == RMECH_AUTO)
 		scnprintf(extra, sizeof(extra), " crossover=%zu",
-			  edu_strategy_auto_crossover(s));
+			  edu_strategy_crossover(s));
 	pr_info(EDU_RESULT "roundtrip_%s_summary %s cases=%u failed=%u%s\n",
 		s->ops->name, failed ? "FAIL" : "PASS", cases, failed, extra);
 }

@@ -144,6 +144,7 @@ static void pool_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr,
 
 const struct edu_strategy_ops edu_strategy_pool = {
 	.name		 = "pool",
+	.mech		 = RMECH_POOL,
 	.init		 = pool_init,
 	.destroy	 = pool_destroy,
 	.get		 = pool_get,

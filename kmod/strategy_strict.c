@@ -9,7 +9,8 @@
  * of the boot's IOMMU mode: under iommu.strict=1 every unmap invalidates the
  * IOTLB and waits for it; under iommu.strict=0 (lazy) the invalidation is
  * deferred to a flush queue; under passthrough the DMA address is the
- * physical address and nothing is mapped at all.
+ * physical address and nothing is mapped at all.  As a pair of the reuse
+ * layer's table it is mechanism none under the boot's mode.
  *
  * No per-instance state, so any number of threads may share an instance.
  */
@@ -31,11 +32,26 @@ static void strict_unmap(struct edu_strategy *s, dma_addr_t addr, void *buf,
 	dma_unmap_single(s->dev, addr, len, dir);
 }
 
+static void strict_sync_for_device(struct edu_strategy *s, dma_addr_t addr,
+				   void *buf, size_t len,
+				   enum dma_data_direction dir)
+{
+	dma_sync_single_for_device(s->dev, addr, len, dir);
+}
+
+static void strict_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr,
+				void *buf, size_t len,
+				enum dma_data_direction dir)
+{
+	dma_sync_single_for_cpu(s->dev, addr, len, dir);
+}
+
 const struct edu_strategy_ops edu_strategy_strict = {
 	.name		 = "strict",
+	.mech		 = RMECH_NONE,
 	.rt_modes	 = EDU_RT_EXACT,
 	.map		 = strict_map,
 	.unmap		 = strict_unmap,
-	.sync_for_device = edu_dma_sync_for_device,
-	.sync_for_cpu	 = edu_dma_sync_for_cpu,
+	.sync_for_device = strict_sync_for_device,
+	.sync_for_cpu	 = strict_sync_for_cpu,
 };

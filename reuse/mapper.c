@@ -481,6 +481,11 @@ void rmapper_maintain(struct rmapper *m)
 		rcache_reclaim(m->cache);
 }
 
+size_t rmapper_shrink(struct rmapper *m, size_t nr)
+{
+	return m->cache ? rcache_shrink(m->cache, nr) : 0;
+}
+
 size_t rmapper_crossover(const struct rmapper *m)
 {
 	return m->crossover;

@@ -1053,6 +1053,19 @@ int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h);
  */
 void rmapper_maintain(struct rmapper *m);
 /**
+ * rmapper_shrink() - release idle cache entries, least recently used first
+ * @m: the mapper
+ * @nr: the most entries to release
+ *
+ * For memory pressure (a shrinker in the kernel): as rcache_shrink() on the
+ * mapper's cache, whose pages the owners may still hold.  Entries lent out
+ * stay.
+ *
+ * Return: the number of entries released, at most @nr; 0 for a mechanism
+ * without a cache.
+ */
+size_t rmapper_shrink(struct rmapper *m, size_t nr);
+/**
  * rmapper_crossover() - the bounce/map crossover of an auto mapper
  * @m: the mapper
  *

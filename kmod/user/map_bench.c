@@ -70,7 +70,8 @@
 #define NODES_ONLINE	"/sys/devices/system/node/online"
 
 /* Seconds a 1-second run of 1024 threads may take, start and stop included:
- * a few times what it takes on the harness's emulated vCPU (kmod/README.md).
+ * a few times what it takes on the harness's emulated vCPU
+ * (bench/results/kernel-history.txt).
  */
 #define MB_MANY_THREADS_MAX_S	60
 

@@ -476,6 +476,57 @@ static void test_mapper_destroy_busy_keeps_mapper(void)
 }
 
 /*
+ * rmapper_shrink() releases idle entries of a mapper's cache whose pages
+ * their owner still holds -- those rmapper_maintain() leaves -- least
+ * recently used first, never a lent one; a mapper without a cache releases
+ * nothing.  The kernel module's shrinker relies on it for the mappers of
+ * the cache and auto strategies.
+ */
+static void test_mapper_shrink_releases_idle_cache_entries(void)
+{
+	struct rmap_handle h[3];
+	struct reuse_stats st;
+	struct rmapper *m;
+	struct rig g;
+	uint8_t *b;
+	pfn_t pfn;
+
+	REQUIRE(rig_up(&g, DMA_DOMAIN_STRICT));
+	m = rmapper_create(g.dev, RMECH_CACHE, NULL);
+	REQUIRE(m);
+	b = alloc_pages_va(&g, 2, &pfn);
+	REQUIRE(b);
+	for (int i = 0; i < 3; i++)
+		CHECK(rmapper_map(m, b + i * PAGE_SIZE, PAGE_SIZE, DMA_TO_DEVICE, &h[i]) == 0,
+		      "page %d cached", i);
+	CHECK(rmapper_unmap(m, &h[0]) == 0);
+	CHECK(rmapper_unmap(m, &h[1]) == 0);
+	rmapper_maintain(m);
+	rmapper_stats(m, &st);
+	CHECK(st.pages_pinned == 3 && st.reclaimed == 0,
+	      "the owner holds every page: maintain releases none (pinned %llu, reclaimed %llu)",
+	      (unsigned long long)st.pages_pinned, (unsigned long long)st.reclaimed);
+	CHECK(rmapper_shrink(m, 1) == 1);
+	CHECK(iommu_frame_reachable(g.lab->m, pfn) == 0, "the least recently used went first");
+	CHECK(iommu_frame_reachable(g.lab->m, pfn + (pfn_t)1) > 0, "the next one stays");
+	CHECK(rmapper_shrink(m, 10) == 1, "only the other idle entry goes");
+	CHECK(iommu_frame_reachable(g.lab->m, pfn + (pfn_t)1) == 0);
+	CHECK(iommu_frame_reachable(g.lab->m, pfn + (pfn_t)2) > 0, "the lent entry stays mapped");
+	rmapper_stats(m, &st);
+	CHECK(st.reclaimed == 2 && st.pages_pinned == 1 && st.in_use == 1,
+	      "reclaimed %llu pinned %llu in_use %llu", (unsigned long long)st.reclaimed,
+	      (unsigned long long)st.pages_pinned, (unsigned long long)st.in_use);
+	CHECK(rmapper_unmap(m, &h[2]) == 0);
+	CHECK(rmapper_destroy(m) == 0);
+	m = rmapper_create(g.dev, RMECH_BOUNCE, NULL);
+	REQUIRE(m);
+	CHECK(rmapper_shrink(m, 10) == 0, "a mapper without a cache releases nothing");
+	CHECK(rmapper_destroy(m) == 0);
+	page_put(g.lab->pa, pfn);
+	rig_down(&g);
+}
+
+/*
  * A lock-free hit cannot move its entry in the LRU list; it marks it, and
  * shrink spares a marked entry once (CLOCK).  A, B, C cached in that order
  * (A at the tail), A hit again: the first shrink takes B, the next one A.
@@ -1148,6 +1199,7 @@ int main(int argc, char **argv)
 		TEST(test_cache_limits_and_shrink),
 		TEST(test_cache_batches_invalidations),
 		TEST(test_mapper_destroy_busy_keeps_mapper),
+		TEST(test_mapper_shrink_releases_idle_cache_entries),
 		TEST(test_mapper_failed_map_leaves_handle_unmapped),
 		TEST(test_mapper_direct_stale_copy_refused),
 		TEST(test_mapper_direct_unmap_invalidations_follow_device),
