@@ -131,5 +131,6 @@ int cmd_run(int argc, char **argv, bool defaults_only);
 int cmd_strategies(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_scale(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif
