@@ -2,8 +2,10 @@
 /*
  * dmabench.c - the command-line front door.
  *
- * Subcommands: `map` (Linux's dma_map_benchmark, same flags and output),
- * `platforms` (profiles and their parameters).  Every flag is validated: a
+ * Subcommands: `run` (run.c; the default scenario with no command), `map`
+ * (Linux's dma_map_benchmark, same flags and output), `scale` (scale.c),
+ * `sweep` (sweep.c), `plot` (plot.c), `strategies`, `platforms` (profiles
+ * and their parameters).  Every flag is validated: a
  * bad value exits with status 2 and one message naming the flag, the value
  * and what is allowed; nothing runs and nothing is written.  getopt_long()
  * runs with opterr 0 and its refusals go through opt_error(), which names
@@ -576,7 +578,8 @@ static void main_help(void)
 	       "platform profile of the lab machine.\n\n"
 	       "With no command, runs the default scenario: zswap on kunpeng920-smmuv3,\n"
 	       "1 CPU thread, every strategy, completions polled when each thread has a\n"
-	       "CPU (run --completion auto), one table (about 30 s).\n\n"
+	       "CPU (run --completion auto), isolation probed by a rogue device, one\n"
+	       "table (about 30 s).\n\n"
 	       "commands:\n"
 	       "  run        workloads x strategies on a platform, one table (see run --help)\n"
 	       "  map        Linux's dma_map_benchmark in the lab (same flags and output)\n"
