@@ -532,6 +532,27 @@ else
 	bad "map-cpus-virtual ($(cat "$tmp/m1"))"
 fi
 
+# run --clock virtual: the cost rounds in virtual time too, so the whole table
+# (costs, latencies, isolation) is the same twice; the header says so.
+if "$B" run --clock virtual --ops 100 --strategy strict,bounce --platform ideal >"$tmp/v1" 2>/dev/null &&
+	"$B" run --clock virtual --ops 100 --strategy strict,bounce --platform ideal >"$tmp/v2" 2>/dev/null &&
+	cmp -s "$tmp/v1" "$tmp/v2" && head -1 "$tmp/v1" | grep -q '^zswap on ideal, 1 CPU thread, seed 1, virtual time, isolation probed by a rogue device in virtual time,' &&
+	grep -q '^bounce .* yes$' "$tmp/v1"; then
+	ok run-clock-virtual-repeats
+else
+	bad "run-clock-virtual-repeats ($(cat "$tmp/v1"))"
+fi
+# Without a cost table the isolation pass probes on the host clock.
+"$B" run --ops 20 --strategy strict --platform "$tmp/real.profile" >"$tmp/rc" 2>&1
+if [ $? -eq 0 ] && head -1 "$tmp/rc" | grep -q ', isolation probed by a rogue device, '; then
+	ok run-iso-real-without-costs
+else
+	bad "run-iso-real-without-costs ($(cat "$tmp/rc"))"
+fi
+expect_usage run-clock-no-costs "has no cost table" run --clock virtual --platform "$tmp/real.profile"
+expect_usage run-iso-clock-no-costs "its isolation pass cannot run in virtual time" \
+	run --isolation-clock virtual --platform "$tmp/real.profile"
+
 # ---- sweep: map's cost against buffer size --------------------------------------
 expect_usage sweep-size-zero "--size: 0 is out of range (expected 4096-4194304)" sweep --size 0
 expect_usage sweep-size-odd "--size: 5000 is not a multiple of 4096" sweep --size 4096,5000
