@@ -1,7 +1,8 @@
 # dmareuse - top-level build.  GNU make.
 #
 #   make            build build/dmabench and build/libdmareuse.a (-O2)
-#   make run        install what is missing, build, run the default benchmark
+#   make run        install what is missing, build, run the default benchmark;
+#                   its JSON and SVG chart go to build/dmabench-default.*
 #   make check      every test twice: -O2 and ASan+UBSan, then the kernel track
 #                   in QEMU (SKIP_KERNEL=1 skips it); ends "N passed, N failed"
 #   make check-tsan the concurrency tests under ThreadSanitizer
@@ -87,9 +88,15 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 deps:
 	@sh tools/install-deps.sh
 
+# The default scenario's table on stdout, its JSON and chart beside it.
 run: deps
 	@$(MAKE) --no-print-directory VARIANT=plain all
-	@build/dmabench
+	@status=0; build/dmabench run --json build/dmabench-default.json || status=$$?; \
+	[ $$status -le 1 ] || exit $$status; \
+	build/dmabench plot build/dmabench-default.json -o build/dmabench-default.svg || exit 1; \
+	echo "make run: wrote $(CURDIR)/build/dmabench-default.json and" \
+		"$(CURDIR)/build/dmabench-default.svg"; \
+	exit $$status
 
 check: deps
 	@$(MAKE) --no-print-directory VARIANT=plain test-bins

@@ -2,8 +2,10 @@
 /*
  * dmabench.c - the command-line front door.
  *
- * Subcommands: `map` (Linux's dma_map_benchmark, same flags and output),
- * `platforms` (profiles and their parameters).  Every flag is validated: a
+ * Subcommands: `run` (run.c; the default scenario with no command), `map`
+ * (Linux's dma_map_benchmark, same flags and output), `scale` (scale.c),
+ * `sweep` (sweep.c), `plot` (plot.c), `strategies`, `platforms` (profiles
+ * and their parameters).  Every flag is validated: a
  * bad value exits with status 2 and one message naming the flag, the value
  * and what is allowed; nothing runs and nothing is written.  getopt_long()
  * runs with opterr 0 and its refusals go through opt_error(), which names
@@ -270,7 +272,8 @@ static void map_help(void)
 	       "      --iterations N   fixed map+unmap pairs per thread instead of --seconds\n"
 	       "      --dma-debug      keep DMA-API debug records (slower, like\n"
 	       "                       CONFIG_DMA_API_DEBUG)\n"
-	       "      --format F       text (Linux's three lines) or json\n"
+	       "      --format F       text (Linux's three lines), json or csv (a header\n"
+	       "                       line and one line of figures)\n"
 	       "      --clock C        real (the host's clock) or virtual (simulated CPUs,\n"
 	       "                       costs from the profile's cost table; the same numbers\n"
 	       "                       on any host); default real, or virtual with --cpus\n"
@@ -283,7 +286,7 @@ static void map_help(void)
 	       prog);
 }
 
-static const char *const map_formats[] = { "text", "json" };
+static const char *const map_formats[] = { "text", "json", "csv" };
 
 enum {
 	MAP_STRATEGY = OPT_LONG_ONLY, MAP_PLATFORM, MAP_ITERATIONS, MAP_DMA_DEBUG, MAP_FORMAT,
@@ -357,6 +360,34 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 	return 0;
 }
 
+/* `map --format csv`: a header line and one line of the main figures. */
+static int map_csv(const struct map_bench_params *p, const struct map_bench_result *r,
+		   const char *strategy, const struct platform_profile *prof)
+{
+	printf("strategy,mode,mechanism,platform,clock,threads,granule,dir,ops,map_avg_ns,"
+	       "map_stddev_ns,unmap_avg_ns,unmap_stddev_ns,pair_avg_ns,invalidations_per_op,"
+	       "bytes_copied_per_op,xfer_errors\n");
+	csv_field(stdout, strategy);
+	putchar(',');
+	csv_field(stdout, reuse_mode_name(p->pair.mode));
+	putchar(',');
+	csv_field(stdout, reuse_mech_name(p->pair.mech));
+	putchar(',');
+	csv_field(stdout, prof->name);
+	printf(",%s,%u,%u,%s,%" PRIu64 ",%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.1f,%" PRIu64 "\n",
+	       p->virtual_time ? "virtual" : "real", p->threads, p->granule, map_dirs[p->dir],
+	       r->ops, r->map_avg_ns, r->map_stddev_ns, r->unmap_avg_ns, r->unmap_stddev_ns,
+	       r->map_avg_ns + r->unmap_avg_ns,
+	       r->ops ? (double)r->iommu.cmds / (double)r->ops : 0,
+	       r->ops ? (double)(r->reuse.bytes_copied + r->dma.bounce_bytes) / (double)r->ops : 0,
+	       r->xfer_errors);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: map: writing the CSV output failed\n", prog);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_map(int argc, char **argv)
 {
 	static const char shortopts[] = ":t:s:n:b:d:x:g:h";
@@ -386,7 +417,8 @@ static int cmd_map(int argc, char **argv)
 	const char *platform = "kunpeng920-smmuv3", *strategy = "strict";
 	struct platform_profile prof;
 	struct map_bench_result r;
-	bool json = false, seen[OPT_MAX_VAL] = { false };
+	bool seen[OPT_MAX_VAL] = { false };
+	int fmt = 0;	/* index into map_formats */
 	const char *why;
 	int c, ret, clock = -1, mode = -1;
 	long host = sysconf(_SC_NPROCESSORS_ONLN);
@@ -418,8 +450,8 @@ static int cmd_map(int argc, char **argv)
 		case MAP_PLATFORM: platform = optarg; break;
 		case MAP_MODE: mode = parse_mode(optarg); break;
 		case MAP_FORMAT:
-			json = parse_choice("--format", optarg, "a format", map_formats,
-					    (int)ARRAY_SIZE(map_formats)) == 1;
+			fmt = parse_choice("--format", optarg, "a format", map_formats,
+					   (int)ARRAY_SIZE(map_formats));
 			break;
 		case MAP_CLOCK:
 			clock = parse_choice("--clock", optarg, "a clock", clock_names,
@@ -473,8 +505,10 @@ static int cmd_map(int argc, char **argv)
 			r.why[0] ? r.why : "no detail", strerror(-ret));
 		return 1;
 	}
-	if (json)
+	if (fmt == 1)
 		return map_json(&p, &r, strategy, &prof);
+	if (fmt == 2)
+		return map_csv(&p, &r, strategy, &prof);
 	printf("dma mapping benchmark: threads:%u seconds:%u node:%d dir:%s granule: %u\n",
 	       p.threads, p.seconds, p.node, map_dirs[p.dir], p.granule);
 	printf("average map latency(us):%.1f standard deviation:%.1f\n",
@@ -544,14 +578,18 @@ static void main_help(void)
 	       "platform profile of the lab machine.\n\n"
 	       "With no command, runs the default scenario: zswap on kunpeng920-smmuv3,\n"
 	       "1 CPU thread, every strategy, completions polled when each thread has a\n"
-	       "CPU (run --completion auto), one table (about 30 s).\n\n"
+	       "CPU (run --completion auto), isolation probed by a rogue device, one\n"
+	       "table (about 30 s).\n\n"
 	       "commands:\n"
 	       "  run        workloads x strategies on a platform, one table (see run --help)\n"
 	       "  map        Linux's dma_map_benchmark in the lab (same flags and output)\n"
 	       "  platforms  list platform profiles with their parameters and sources\n"
 	       "  strategies list the strategies with the isolation each keeps\n"
 	       "  scale      every strategy at many simulated CPU counts, in virtual time\n"
-	       "  plot       draw a run's JSON as an SVG chart\n\n"
+	       "  sweep      map's cost per pair against buffer size, every strategy: the\n"
+	       "             size where bounce stops beating strict\n"
+	       "  plot       draw the JSON of run, scale or sweep as an SVG or PNG chart\n"
+	       "             (with gnuplot)\n\n"
 	       "'%s COMMAND --help' explains each command's flags.\n", prog, prog);
 }
 
@@ -576,6 +614,8 @@ int main(int argc, char **argv)
 		return cmd_plot(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "scale"))
 		return cmd_scale(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (expected run, map, scale, platforms, strategies or "
-		    "plot; see '%s --help')", argv[1], prog);
+	if (!strcmp(argv[1], "sweep"))
+		return cmd_sweep(argc - 1, argv + 1);
+	usage_error("unknown command '%s' (expected run, map, scale, sweep, platforms, "
+		    "strategies or plot; see '%s --help')", argv[1], prog);
 }

@@ -120,9 +120,17 @@ int outfile_commit(struct outfile *o);
 /** outfile_abort() - close and remove the temporary file; @path untouched. */
 void outfile_abort(struct outfile *o);
 
+/**
+ * csv_field() - write @s as one CSV field (RFC 4180): as it is, or, if it
+ * holds a comma, a double quote, a CR or a LF, or starts or ends with a
+ * blank, in double quotes with each double quote doubled.
+ */
+void csv_field(FILE *f, const char *s);
+
 int cmd_run(int argc, char **argv, bool defaults_only);
 int cmd_strategies(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_scale(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

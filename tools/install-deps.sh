@@ -7,7 +7,7 @@
 # and needs no network.
 set -eu
 need=""
-for pkg in gcc make zlib1g-dev libjansson-dev; do
+for pkg in gcc make zlib1g-dev libjansson-dev gnuplot-nox; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

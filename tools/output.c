@@ -26,15 +26,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The temporary file to remove if a signal ends the process; one at a time. */
-static char pending[PATH_MAX];
-static volatile sig_atomic_t have_pending;
+/*
+ * The temporary files to remove if a signal ends the process: up to
+ * MAX_PENDING outputs open at once (run's --output and --json).
+ */
+#define MAX_PENDING 2
+static char pending[MAX_PENDING][PATH_MAX];
+static volatile sig_atomic_t have_pending[MAX_PENDING];
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 static void on_signal(int sig)
 {
-	if (have_pending)
-		unlink(pending);
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (have_pending[i])
+			unlink(pending[i]);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -45,13 +50,27 @@ static void catch_signals(bool on)
 		signal(fatal_signals[i], on ? on_signal : SIG_DFL);
 }
 
+/* Forget @tmp as a file to remove on a signal; the last one stops catching. */
+static void drop_pending(const char *tmp)
+{
+	bool any = false;
+
+	for (int i = 0; i < MAX_PENDING; i++) {
+		if (have_pending[i] && !strcmp(pending[i], tmp))
+			have_pending[i] = 0;
+		any |= have_pending[i];
+	}
+	if (!any)
+		catch_signals(false);
+}
+
 int outfile_open(struct outfile *o, const char *flag, const char *path)
 {
 	const char *target = path, *slash;
 	char resolved[PATH_MAX];
 	struct stat st;
 	mode_t mode;
-	int fd;
+	int fd, slot;
 
 	memset(o, 0, sizeof(*o));
 	o->flag = flag;
@@ -86,13 +105,21 @@ int outfile_open(struct outfile *o, const char *flag, const char *path)
 		return -1;
 	}
 	snprintf(o->dest, sizeof(o->dest), "%s", target);
+	for (slot = 0; slot < MAX_PENDING && have_pending[slot]; slot++)
+		;
+	if (slot == MAX_PENDING) {
+		fprintf(stderr, "%s: %s: more than %d output files at once\n", prog, flag,
+			MAX_PENDING);
+		return -1;
+	}
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		o->tmp[0] = '\0';
 		goto opened;
 	}
-	memcpy(pending, o->tmp, sizeof(pending));
-	have_pending = 1;
+	/* Filled before it is marked, so a signal never unlinks half a name. */
+	memcpy(pending[slot], o->tmp, sizeof(pending[slot]));
+	have_pending[slot] = 1;
 	catch_signals(true);
 	if (fchmod(fd, mode) || !(o->f = fdopen(fd, "w"))) {
 		int e = errno;
@@ -117,8 +144,7 @@ void outfile_abort(struct outfile *o)
 	o->f = NULL;
 	if (o->tmp[0]) {
 		unlink(o->tmp);
-		have_pending = 0;
-		catch_signals(false);
+		drop_pending(o->tmp);
 		o->tmp[0] = '\0';
 	}
 }
@@ -141,9 +167,25 @@ int outfile_commit(struct outfile *o)
 	if (o->tmp[0]) {
 		if (ret)
 			unlink(o->tmp);
-		have_pending = 0;
-		catch_signals(false);
+		drop_pending(o->tmp);
 		o->tmp[0] = '\0';
 	}
 	return ret;
+}
+
+void csv_field(FILE *f, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!strpbrk(s, ",\"\r\n") && (!len || (s[0] != ' ' && s[len - 1] != ' '))) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
 }

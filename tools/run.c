@@ -23,7 +23,24 @@
  * every strategy runs once per round, in alternating order, and a row sums
  * its rounds.  The rows being compared thus sample the same stretches of a
  * noisy machine instead of one stretch each.  The isolation runs follow
- * the last round.  --ops runs and the map workload run once.
+ * the last round.  --ops runs, the map workload and --clock virtual (no
+ * noise to share out) run once.
+ *
+ * The isolation pass measures isolation for real: a rogue device (rogue.h)
+ * probes every address the device has used and its neighbours, and the
+ * oracle classifies each probe that gets through; the isolation column and
+ * the best line are what it saw.  The cost rounds carry no probe and no
+ * oracle: their bookkeeping would land inside the DMA calls being timed.
+ * --no-rogue leaves the device honest, and the header says isolation was
+ * not probed.  The pass runs in virtual time when the profile has a cost
+ * table (every shipped one does): what a probe finds then depends on the
+ * seed alone, not on how the host scheduled the rogue's thread against the
+ * CPU and engine threads -- on a loaded 2-CPU host a real-time rogue gets
+ * what CPU is left, and the same run classifies differently from one run to
+ * the next.  Virtual time interleaves the rogue with the other CPUs at
+ * their synchronisation points (locks, waits, the command queue) only, so a
+ * race that needs preemption between two of them is not found there;
+ * --isolation-clock real runs the pass on the host clock instead.
  *
  * zswap's completion wait (--completion): the driver either sleeps until
  * the engine's completion interrupt or polls the completion queue.  `auto`,
@@ -62,6 +79,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum workload { WL_ZSWAP, WL_NET, WL_MAP };
@@ -79,7 +97,10 @@ struct run_cfg {
 	uint64_t ops;			/* per strategy, instead of seconds */
 	size_t size;			/* map/net: buffer or packet size; 0 = default */
 	const char *mix;		/* net: packet size mix */
-	bool rogue;
+	bool rogue;			/* the isolation pass runs the rogue device */
+	bool rogue_set;			/* --rogue or --no-rogue given */
+	bool virtual_cost;		/* --clock virtual: the cost rounds in virtual time */
+	bool virtual_iso;		/* the isolation pass in virtual time */
 	enum { COMPL_AUTO, COMPL_IRQ, COMPL_POLL } completion;	/* as asked */
 	bool completion_set;		/* --completion or --poll given */
 	bool poll;			/* zswap: the driver polls (resolved) */
@@ -87,6 +108,7 @@ struct run_cfg {
 	uint64_t seed;
 	enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt;
 	const char *output;
+	const char *json;		/* --json FILE: the JSON too, beside --format's output */
 };
 
 /* Indexed by the enums above: the names --workload, --completion, --format take. */
@@ -105,6 +127,16 @@ struct row {
 };
 
 #define ISO_PAGES 1500			/* pages per thread in the isolation run */
+/*
+ * The rogue's probes per second in the isolation pass.  In virtual time a
+ * 1500-page zswap pass lasts about 10 ms of simulated time, so 200000 a
+ * second (one probe per 5 us, about one per page) gives the 2000-6000 probes
+ * per pass that the real-time rogue's 20000 a second manages over its
+ * 0.2-0.3 s of host time -- enough for lazy to show 15-45 breaches on every
+ * seed tried (1-8), where 20000 in virtual time left some seeds one breach.
+ */
+#define ISO_ROGUE_RATE_REAL 20000
+#define ISO_ROGUE_RATE_VIRTUAL 200000
 
 /* ---- progress ------------------------------------------------------------ */
 
@@ -216,9 +248,12 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 		struct zswap_params p = {
 			.pair = row->pair, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .oracle = iso, .rogue = iso && c->rogue,
+			.virtual_time = iso ? c->virtual_iso : c->virtual_cost,
 		};
 
 		zswap_default_mix(p.mix);
+		if (p.rogue)
+			p.rogue_rate = p.virtual_time ? ISO_ROGUE_RATE_VIRTUAL : ISO_ROGUE_RATE_REAL;
 		p.drv.poll = c->poll;
 		if (iso)
 			p.pages = ISO_PAGES;
@@ -245,6 +280,9 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 		}
 		p.oracle = iso;
 		p.rogue = iso && c->rogue;
+		p.virtual_time = iso ? c->virtual_iso : c->virtual_cost;
+		if (p.rogue)
+			p.rogue_rate = p.virtual_time ? ISO_ROGUE_RATE_VIRTUAL : ISO_ROGUE_RATE_REAL;
 		if (iso)
 			p.packets = ISO_PAGES;
 		else if (c->ops)
@@ -301,6 +339,7 @@ static void map_run(const struct run_cfg *c, struct row *row)
 		.dma_bits = 48,
 		.node = -1, .pair = row->pair, .profile = &c->prof,
 		.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
+		.virtual_time = c->virtual_cost,
 	};
 	struct map_bench_result m;
 
@@ -367,10 +406,20 @@ static const char *isolation(const struct row *r)
 	return r->r.watched ? r->r.isolation : reuse_pair_isolation_class(r->pair);
 }
 
+/*
+ * Whether @r kept isolation: its pair's class isolates and, where the
+ * oracle watched, it saw no breach and a translating domain (not `none`,
+ * not `breached`).  Without the rogue (--no-rogue) the device touches only
+ * what it was lent, so the class alone decides; the header says so.
+ */
 static bool kept_isolation(const struct row *r)
 {
-	return r->applies && !r->err && reuse_pair_isolating(r->pair) &&
-	       (!r->r.watched || r->r.oracle.breach == 0);
+	if (!r->applies || r->err || !reuse_pair_isolating(r->pair))
+		return false;
+	if (!r->r.watched)
+		return true;
+	return r->r.oracle.breach == 0 && strcmp(r->r.isolation, "none") &&
+	       strcmp(r->r.isolation, "breached");
 }
 
 static const struct row *find(const struct row *rows, int n, enum reuse_strategy s)
@@ -403,14 +452,27 @@ static void best_line(FILE *f, const struct run_cfg *c, const struct row *rows, 
 		fprintf(f, "; %+.0f ns vs passthrough; %.2fx passthrough's %ss/s",
 			dma_per_op(best) - dma_per_op(pt),
 			ops_per_s(pt) > 0 ? ops_per_s(best) / ops_per_s(pt) : 0, wl_units[c->wl]);
+	if (c->wl == WL_MAP || !c->rogue)
+		fprintf(f, "; isolation by the strategy table, not probed");
 	fprintf(f, "\n");
+}
+
+/* What the header says of the isolation pass. */
+static const char *iso_header(const struct run_cfg *c)
+{
+	if (c->wl == WL_MAP)
+		return ", isolation not measured (map has no oracle)";
+	if (!c->rogue)
+		return ", isolation not probed (--no-rogue: the device touches only what it is lent)";
+	return c->virtual_iso ? ", isolation probed by a rogue device in virtual time" :
+				", isolation probed by a rogue device";
 }
 
 static void print_table(FILE *f, const struct run_cfg *c, const struct row *rows, int n)
 {
-	fprintf(f, "%s on %s, %u CPU thread%s, seed %" PRIu64 "%s%s", wl_names[c->wl],
+	fprintf(f, "%s on %s, %u CPU thread%s, seed %" PRIu64 "%s%s%s", wl_names[c->wl],
 		c->prof.name, c->threads, c->threads == 1 ? "" : "s", c->seed,
-		c->rogue ? ", rogue device" : "",
+		c->virtual_cost ? ", virtual time" : "", iso_header(c),
 		c->wl != WL_ZSWAP ? "" : c->poll ? ", completions polled" : ", completions by interrupt");
 	if (c->mode >= 0)
 		fprintf(f, ", IOMMU mode %s (--mode)", reuse_mode_name((enum reuse_mode)c->mode));
@@ -459,7 +521,7 @@ static json_t *row_json(const struct row *r)
 				 "mechanism", reuse_mech_name(r->pair.mech), "why",
 				 jsonio_text(r->why));
 	o = json_pack("{s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-		      " s:s, s:s, s:b, s:o}",
+		      " s:s, s:s, s:b, s:b, s:o}",
 		      "strategy", reuse_strategy_name(r->s), "applies", 1,
 		      "mode", reuse_mode_name(r->pair.mode),
 		      "mechanism", reuse_mech_name(r->pair.mech),
@@ -475,7 +537,7 @@ static json_t *row_json(const struct row *r)
 		      "pages_pinned", jsonio_u64(r->r.reuse.pages_pinned),
 		      "isolation", isolation(r),
 		      "isolation_class", reuse_pair_isolation_class(r->pair),
-		      "verified", (int)verified(r), "failed", jsonio_u64(r->r.failed));
+		      "isolating", (int)reuse_pair_isolating(r->pair), "verified", (int)verified(r), "failed", jsonio_u64(r->r.failed));
 	if (!o)
 		return NULL;
 	bad = 0;
@@ -544,12 +606,15 @@ static int print_json(FILE *f, const struct run_cfg *c, const struct row *rows, 
 		return -1;
 	}
 	doc = json_pack_ex(&jerr, 0,
-		"{s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:b, s:s, s:b,"
+		"{s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:b, s:b, s:s, s:b,"
 		" s:{s:o, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
-		"command", jsonio_text(cmdline), "workload", wl_names[c->wl],
+		"benchmark", "run", "command", jsonio_text(cmdline), "workload", wl_names[c->wl],
 		"unit", wl_units[c->wl],
 		"threads", (json_int_t)c->threads, "seconds", (json_int_t)c->seconds,
-		"ops", jsonio_u64(c->ops), "seed", jsonio_u64(c->seed), "rogue", (int)c->rogue,
+		"ops", jsonio_u64(c->ops), "seed", jsonio_u64(c->seed),
+		"clock", c->virtual_cost ? "virtual" : "real",
+		"isolation_clock", c->wl == WL_MAP ? "none" : c->virtual_iso ? "virtual" : "real",
+		"rogue", (int)c->rogue, "isolation_probed", (int)(c->rogue && c->wl != WL_MAP),
 		"completion", completion_names[c->completion], "poll", (int)c->poll,
 		"platform", "name", jsonio_text(p->name), "iotlb_sets", (json_int_t)p->iotlb_sets,
 		"iotlb_ways", (json_int_t)p->iotlb_ways,
@@ -573,32 +638,62 @@ static int print_json(FILE *f, const struct run_cfg *c, const struct row *rows, 
 	return bad;
 }
 
+/*
+ * The run as CSV: a header line, then one line per row; an n/a row leaves
+ * its figures empty and says why in the last column.  Text fields go
+ * through csv_field() (RFC 4180 quoting), so a why with commas or quotes
+ * stays one field for a spreadsheet or gnuplot.
+ */
 static void print_csv(FILE *f, const struct row *rows, int n)
 {
 	fprintf(f, "strategy,applies,ops,ops_per_s,dma_ns_per_op,p50_ns,p99_ns,invalidations_per_op,"
 		"bytes_copied_per_op,iotlb_miss_rate,pages_pinned,isolation,ok,stale,subpage,breach,"
-		"verified,mode,mechanism\n");
+		"verified,mode,mechanism,isolating,why\n");
 	for (int i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 
+		csv_field(f, reuse_strategy_name(r->s));
 		if (!r->applies || r->err) {
-			fprintf(f, "%s,false,,,,,,,,,,,,,,,,%s,%s\n", reuse_strategy_name(r->s),
-				reuse_mode_name(r->pair.mode), reuse_mech_name(r->pair.mech));
+			fprintf(f, ",false,,,,,,,,,,,,,,,,");
+			csv_field(f, reuse_mode_name(r->pair.mode));
+			fputc(',', f);
+			csv_field(f, reuse_mech_name(r->pair.mech));
+			fprintf(f, ",%s,", reuse_pair_isolating(r->pair) ? "true" : "false");
+			csv_field(f, r->why);
+			fputc('\n', f);
 			continue;
 		}
-		fprintf(f, "%s,true,%" PRIu64 ",%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%.3f,%.1f,%.4f,%" PRIu64
-			",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s\n",
-			reuse_strategy_name(r->s), r->r.ops, ops_per_s(r), dma_per_op(r),
+		fprintf(f, ",true,%" PRIu64 ",%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%.3f,%.1f,%.4f,%" PRIu64
+			",", r->r.ops, ops_per_s(r), dma_per_op(r),
 			wl_latency_quantile(&r->r.lat, 0.5), wl_latency_quantile(&r->r.lat, 0.99),
 			per_op(r->r.iommu.cmds, r),
 			per_op(r->r.reuse.bytes_copied + r->r.dma.bounce_bytes, r), miss_rate(r) / 100,
-			r->r.reuse.pages_pinned, isolation(r), r->r.oracle.ok, r->r.oracle.stale,
-			r->r.oracle.subpage, r->r.oracle.breach, verified(r) ? "true" : "false",
-			reuse_mode_name(r->pair.mode), reuse_mech_name(r->pair.mech));
+			r->r.reuse.pages_pinned);
+		csv_field(f, isolation(r));
+		if (r->r.watched)
+			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->r.oracle.ok,
+				r->r.oracle.stale, r->r.oracle.subpage, r->r.oracle.breach);
+		else
+			fprintf(f, ",,,,");
+		fprintf(f, ",%s,", verified(r) ? "true" : "false");
+		csv_field(f, reuse_mode_name(r->pair.mode));
+		fputc(',', f);
+		csv_field(f, reuse_mech_name(r->pair.mech));
+		fprintf(f, ",%s,\n", reuse_pair_isolating(r->pair) ? "true" : "false");
 	}
 }
 
 /* ---- command line -------------------------------------------------------- */
+
+/* Whether @a and @b name one file (an existing one, or the same path). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!stat(a, &sa) && !stat(b, &sb))
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return !strcmp(a, b);
+}
 
 /* CPUs this process may run on (its affinity mask); at least 1. */
 static unsigned int usable_cpus(void)
@@ -623,6 +718,12 @@ static void resolve_completion(struct run_cfg *c)
 
 	if (c->completion != COMPL_AUTO) {
 		c->poll = c->completion == COMPL_POLL;
+		return;
+	}
+	if (c->virtual_cost) {
+		c->poll = true;
+		snprintf(c->completion_why, sizeof(c->completion_why),
+			 "auto: in virtual time every thread has a simulated CPU of its own");
 		return;
 	}
 	c->poll = want <= cpus;
@@ -654,7 +755,20 @@ static void run_help(void)
 	       "                   net: every packet this size, 64-65536 (default: the mix)\n"
 	       "  --mix SPEC       net: packet size mix, W:LO-HI,... (default\n"
 	       "                   50:64-1500,30:1500-9000,20:9000-65536)\n"
-	       "  --rogue          make the device rogue; the oracle classifies what it reaches\n"
+	       "  --rogue          the isolation pass runs a rogue device: it probes every\n"
+	       "                   address it has seen and their neighbours (and random\n"
+	       "                   frames under passthrough); the oracle classifies what\n"
+	       "                   gets through (the default for zswap and net)\n"
+	       "  --no-rogue       the device touches only what it is lent: the isolation\n"
+	       "                   column then only checks the driver (header: isolation\n"
+	       "                   not probed)\n"
+	       "  --clock C        real (default) or virtual: the cost rounds in virtual\n"
+	       "                   time (simulated CPUs priced by the profile's cost table:\n"
+	       "                   the same figures on any host; --seconds counts virtual\n"
+	       "                   seconds, in one round)\n"
+	       "  --isolation-clock C  real or virtual: the isolation pass's clock (default\n"
+	       "                   virtual where the profile has a cost table: the same\n"
+	       "                   findings for a seed on any host, under any load)\n"
 	       "  --completion M   zswap: how the driver waits for each engine request:\n"
 	       "                   irq (sleep until the completion interrupt), poll (spin\n"
 	       "                   on the completion queue, up to 2 ms, then sleep) or\n"
@@ -663,7 +777,9 @@ static void run_help(void)
 	       "  --poll           the same as --completion poll\n"
 	       "  --seed N         workload seed (default 1)\n"
 	       "  --format F       table | json | csv (default table)\n"
-	       "  --output FILE    write there instead of stdout\n\n"
+	       "  --output FILE    write there instead of stdout\n"
+	       "  --json FILE      also write the JSON there (for 'dmabench plot'), whatever\n"
+	       "                   --format is\n\n"
 	       "Columns: ops/s; dma-ns/op, CPU time the submitting threads spent in map,\n"
 	       "unmap, sync and copies per operation; p50/p99 latency of one engine request;\n"
 	       "inv/op, IOTLB invalidation commands per operation; copy-B/op, bounce bytes\n"
@@ -718,8 +834,10 @@ void parse_strategy_list(const char *list, bool want[RS_COUNT])
 enum {
 	RUN_WORKLOAD = OPT_LONG_ONLY, RUN_STRATEGY, RUN_PLATFORM, RUN_THREADS, RUN_SECONDS,
 	RUN_OPS, RUN_SIZE, RUN_MIX, RUN_ROGUE, RUN_POLL, RUN_COMPLETION, RUN_SEED, RUN_FORMAT,
-	RUN_OUTPUT, RUN_MODE,
+	RUN_OUTPUT, RUN_MODE, RUN_NO_ROGUE, RUN_CLOCK, RUN_ISO_CLOCK, RUN_JSON,
 };
+
+static const char *const clock_names[] = { "real", "virtual" };
 
 int cmd_run(int argc, char **argv, bool defaults_only)
 {
@@ -734,6 +852,10 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		{ "size", required_argument, NULL, RUN_SIZE },
 		{ "mix", required_argument, NULL, RUN_MIX },
 		{ "rogue", no_argument, NULL, RUN_ROGUE },
+		{ "no-rogue", no_argument, NULL, RUN_NO_ROGUE },
+		{ "clock", required_argument, NULL, RUN_CLOCK },
+		{ "isolation-clock", required_argument, NULL, RUN_ISO_CLOCK },
+		{ "json", required_argument, NULL, RUN_JSON },
 		{ "poll", no_argument, NULL, RUN_POLL },
 		{ "completion", required_argument, NULL, RUN_COMPLETION },
 		{ "seed", required_argument, NULL, RUN_SEED },
@@ -743,10 +865,12 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1, .mode = -1 };
+	struct run_cfg c = { .wl = WL_ZSWAP, .threads = 1, .seconds = 2, .seed = 1, .mode = -1,
+			     .rogue = true };
+	int iso_clock = -1;		/* --isolation-clock; -1: virtual if the profile can */
 	const char *platform = "kunpeng920-smmuv3";
 	bool progress, seen[OPT_MAX_VAL] = { false };
-	struct outfile of = { .f = stdout };
+	struct outfile of = { .f = stdout }, jf = { .f = NULL };
 	struct row rows[RS_COUNT];
 	unsigned int rounds;
 	int n = 0, ch, ret = 0;
@@ -782,7 +906,26 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		case RUN_OPS: c.ops = (uint64_t)parse_int("--ops", optarg, 1, 100000000); break;
 		case RUN_SIZE: c.size = (size_t)parse_int("--size", optarg, 1, 4194304); break;
 		case RUN_MIX: c.mix = optarg; break;
-		case RUN_ROGUE: c.rogue = true; break;
+		case RUN_ROGUE:
+		case RUN_NO_ROGUE:
+			if (c.rogue_set)
+				usage_error("--rogue, --no-rogue: both given (expected one of them)");
+			c.rogue = ch == RUN_ROGUE;
+			c.rogue_set = true;
+			break;
+		case RUN_CLOCK:
+			c.virtual_cost = parse_choice("--clock", optarg, "a clock", clock_names,
+						      (int)ARRAY_SIZE(clock_names)) == 1;
+			break;
+		case RUN_ISO_CLOCK:
+			iso_clock = parse_choice("--isolation-clock", optarg, "a clock", clock_names,
+						 (int)ARRAY_SIZE(clock_names));
+			break;
+		case RUN_JSON:
+			if (!*optarg)
+				usage_error("--json: empty value (expected a file to write)");
+			c.json = optarg;
+			break;
 		case RUN_POLL:
 			c.completion = COMPL_POLL;
 			c.completion_set = true;
@@ -823,9 +966,15 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	if (c.completion_set && c.wl != WL_ZSWAP)
 		usage_error("--poll, --completion: only zswap waits for completions (net polls "
 			    "its rings already; map has no device requests)");
-	if (c.rogue && c.wl == WL_MAP)
-		usage_error("--rogue: the map workload has no isolation run to watch a rogue "
-			    "device (expected --workload zswap or net)");
+	if (c.rogue_set && c.wl == WL_MAP)
+		usage_error("%s: the map workload has no isolation run to watch a rogue "
+			    "device (expected --workload zswap or net)",
+			    c.rogue ? "--rogue" : "--no-rogue");
+	if (iso_clock >= 0 && c.wl == WL_MAP)
+		usage_error("--isolation-clock: the map workload has no isolation run (expected "
+			    "--workload zswap or net)");
+	if (c.wl == WL_MAP)
+		c.rogue = false;
 	if (c.wl == WL_ZSWAP)
 		resolve_completion(&c);
 	if (c.mix && c.wl != WL_NET)
@@ -840,6 +989,16 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	}
 	if (load_platform(platform, &c.prof))
 		return EXIT_USAGE;
+	if (c.virtual_cost && !c.prof.has_costs)
+		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so it cannot "
+			    "run in virtual time (expected a profile with one, or --clock real)",
+			    c.prof.name);
+	if (iso_clock == 1 && !c.prof.has_costs)
+		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so its "
+			    "isolation pass cannot run in virtual time (expected a profile with "
+			    "one, or --isolation-clock real)", c.prof.name);
+	/* The isolation pass: virtual time where the profile has a cost table (see top). */
+	c.virtual_iso = c.wl != WL_MAP && (iso_clock >= 0 ? iso_clock == 1 : c.prof.has_costs);
 	for (int s = 0; s < RS_COUNT; s++) {
 		struct row *row = &rows[n];
 		const char *why;
@@ -863,10 +1022,18 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		}
 	}
 	/* Every argument is valid: only now is the output (a temporary file) opened. */
+	if (c.output && c.json && same_file(c.output, c.json))
+		usage_error("--json: '%s' is --output's file too (expected another file)", c.json);
 	if (c.output && outfile_open(&of, "--output", c.output))
 		return EXIT_USAGE;
+	if (c.json && outfile_open(&jf, "--json", c.json)) {
+		if (c.output)
+			outfile_abort(&of);
+		return EXIT_USAGE;
+	}
 
-	rounds = c.ops || c.wl == WL_MAP ? 1 : c.seconds;
+	/* Rounds share out a noisy host's stretches; virtual time has no noise. */
+	rounds = c.ops || c.wl == WL_MAP || c.virtual_cost ? 1 : c.seconds;
 	progress = isatty(2);
 	if (progress) {
 		pthread_mutex_init(&prog_line.lock, NULL);
@@ -912,10 +1079,18 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		pthread_mutex_unlock(&prog_line.lock);
 		pthread_join(prog_line.tid, NULL);
 	}
+	if (c.json && print_json(jf.f, &c, rows, n)) {
+		outfile_abort(&jf);
+		if (c.output)
+			outfile_abort(&of);
+		return 1;
+	}
 	if (c.fmt == FMT_JSON) {
 		if (print_json(of.f, &c, rows, n)) {
 			if (c.output)
 				outfile_abort(&of);
+			if (c.json)
+				outfile_abort(&jf);
 			return 1;
 		}
 	} else if (c.fmt == FMT_CSV) {
@@ -923,6 +1098,8 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 	} else {
 		print_table(of.f, &c, rows, n);
 	}
+	if (c.json && outfile_commit(&jf))
+		ret = 1;
 	if (c.output)
 		return outfile_commit(&of) ? 1 : ret;
 	if (fflush(stdout)) {

@@ -202,21 +202,24 @@ static void print_table(FILE *f, const struct scale_cfg *c, const struct srow *r
 static void print_csv(FILE *f, const struct scale_cfg *c, const struct srow *rows, int n)
 {
 	fprintf(f, "strategy,cpus,applies,ok,ops,dma_ns_per_op,ops_per_s_per_cpu,"
-		"invalidations_per_op,unmap_ns\n");
+		"invalidations_per_op,unmap_ns,why\n");
 	for (int i = 0; i < n; i++)
 		for (unsigned int k = 0; k < c->ncols; k++) {
 			const struct cell *e = &rows[i].c[k];
 
+			csv_field(f, reuse_strategy_name(rows[i].s));
 			if (!rows[i].applies || e->err) {
-				fprintf(f, "%s,%u,%s,false,,,,,\n", reuse_strategy_name(rows[i].s),
-					c->cpus[k], rows[i].applies ? "true" : "false");
+				fprintf(f, ",%u,%s,false,,,,,,", c->cpus[k],
+					rows[i].applies ? "true" : "false");
+				csv_field(f, rows[i].why);
+				fputc('\n', f);
 				continue;
 			}
-			fprintf(f, "%s,%u,true,true,%" PRIu64 ",%.1f,%.1f,%.3f,", reuse_strategy_name(rows[i].s),
-				c->cpus[k], e->ops, e->dma_ns, e->ops_per_cpu_s, e->inv_per_op);
+			fprintf(f, ",%u,true,true,%" PRIu64 ",%.1f,%.1f,%.3f,", c->cpus[k], e->ops,
+				e->dma_ns, e->ops_per_cpu_s, e->inv_per_op);
 			if (c->wl == SW_MAP)
 				fprintf(f, "%.1f", e->unmap_ns);
-			fputc('\n', f);
+			fputs(",\n", f);
 		}
 }
 
