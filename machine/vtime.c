@@ -7,7 +7,12 @@
  * vtime_run().  A context is a stack and a saved register set; switching is
  * a dozen instructions on x86-64 (dmareuse_vt_swap below) and ucontext
  * elsewhere.  The runnable contexts other than the running one sit in a
- * binary min-heap keyed by (clock, id); the running context is never in it.
+ * 4-ary min-heap keyed by (clock, id); the running context is never in it.
+ *
+ * One file of about a thousand lines, on purpose: the run queue, the switch
+ * and the waits that order contexts (locks, conditions, joins) share the
+ * context's layout and the queue's invariants below; split, each half would
+ * reach into the other's internals through a header.
  *
  * Invariants:
  *   - exactly one context runs; every other live context is in the heap
