@@ -67,6 +67,9 @@ struct net_params {
 	unsigned int rogue_pokes;	/* also probe this many times per packet */
 	uint64_t fault_nth;		/* test hook, see nic_drv_config */
 	bool no_rx_post;		/* test hook, see nic_drv_config */
+	unsigned int batch_size;	/* batch: unmaps per batch (nic_drv_config) */
+	bool rx_scattered;		/* batch: RX buffers in IOVAs of their own
+					 * (nic_drv_config) */
 	bool virtual_time;		/* run in virtual time (vtime.h); needs
 					 * @os NULL: the run builds its machine */
 };
