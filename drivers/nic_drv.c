@@ -8,9 +8,11 @@
  * of slots in one IOVA block under batch, else an RX mapper over pages
  * allocated per buffer.  Objects are per queue so CPUs never share a
  * strategy lock; under batch the device's one rbatch is shared, but its
- * batches are per CPU (each queue's CPU uses its own).  The strategy's mode is the device's domain
- * (given to its creation through reuse_mode_domain()); each role's
- * mechanism is picked from the strategy's at create (tx_mech, rx_mech).
+ * batches are per CPU (each queue's CPU uses its own), and each poll ends
+ * its pass with one flush of that batch.  The strategy's mode is the
+ * device's domain (given to its creation through reuse_mode_domain());
+ * each role's mechanism is picked from the strategy's at create (tx_mech,
+ * rx_mech).
  *
  * Indices: tx_tail/rx_tail are the next descriptors to write, tx_clean/
  * rx_clean the next to collect; all four are free-running and belong to

@@ -73,7 +73,7 @@ struct bcpu {
 	osdep_lock_t lock;		/* protects everything below */
 	osdep_gather_t gather;
 	struct entry *e;		/* [size]; allocated at the first unmap */
-	unsigned int n;
+	unsigned int n;			/* entries in e[]; also read unlocked (a hint) */
 	uint64_t deferred, pages_deferred, flushes, batch_max, held;
 };
 
@@ -233,7 +233,7 @@ static void flush_locked(struct rbatch *b, struct bcpu *c)
 		give_back(b, &c->e[i]);
 	for (unsigned int i = 0; i < n; i++)
 		release(b, c, &c->e[i]);
-	c->n = 0;
+	OSDEP_WRITE_ONCE(c->n, 0);	/* read unlocked by rbatch_flush() */
 	c->flushes++;
 	if (n > c->batch_max)
 		c->batch_max = n;
@@ -300,7 +300,8 @@ static void queue_locked(struct rbatch *b, struct bcpu *c, osdep_gather_t *g, in
 		c->held++;
 		c->pages_deferred++;
 	}
-	c->e[c->n++] = *e;
+	c->e[c->n] = *e;
+	OSDEP_WRITE_ONCE(c->n, c->n + 1);	/* read unlocked by rbatch_flush() */
 	c->deferred++;
 	if (c->n == b->size)
 		flush_locked(b, c);

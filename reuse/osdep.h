@@ -165,6 +165,8 @@
  *        as osdep_batch_unmap() for a part mapped that way, but the IOVA
  *        stays @blk's: 0, or -errno (misuse)
  *   void osdep_batch_block_free(d, blk)  every part unmapped and flushed
+ * Syncs of these mappings go through osdep_dma_sync_for_cpu/for_device()
+ * and osdep_dma_need_sync(): the binding makes those work on them too.
  * Without OSDEP_HAS_BATCH, batch.c builds stubs that refuse (the Linux
  * binding today: kmod/osdep_os.h).
  */

@@ -846,7 +846,8 @@ struct dma_stats {
 	 * Streaming DMA, the per-transfer work: maps counts successful
 	 * dma_map_page/single, dma_map_sg (one per list) and dma_iova_link
 	 * calls; unmaps their teardowns -- dma_unmap_* (one per list or batch
-	 * entry), dma_iova_unlink and each linked run dma_iova_free unlinks;
+	 * entry, deferred ones included), dma_iova_unlink and
+	 * dma_iova_unlink_deferred, and each linked run dma_iova_free unlinks;
 	 * syncs accepted sync calls (one per scatterlist entry) and
 	 * dma_iova_sync.  Coherent allocations are not maps: they are set-up
 	 * (rings, bounce pools growing on demand) and would make these counts

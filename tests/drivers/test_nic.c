@@ -851,7 +851,8 @@ static void test_batch_poll_flushes_before_completions(void)
 					page_put(lab->pa, pfn[ev[i].cookie]);	/* freed at once */
 				} else {
 					CHECK(ev[i].status == NIC_ST_OK &&
-					      !memcmp(ev[i].buf, bufs[rx], 5000), "RX packet %u", rx);
+					      !memcmp(ev[i].buf, bufs[rx], 5000),
+					      "RX packet %u", rx);
 					rx++;
 					nic_drv_rx_release(drv, 0, &ev[i].rx, NULL);
 				}

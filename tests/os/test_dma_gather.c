@@ -62,7 +62,8 @@ static void test_deferred_unmap_window_closes_at_flush(void)
 		      "%s: deferred", dma_domain_type_name(types[t]));
 		CHECK(cmds_now(lab) == c0, "%s: no command before the flush",
 		      dma_domain_type_name(types[t]));
-		CHECK(g.n == 1 && g.end - g.start == PAGE_SIZE && g.start == (a & ~(dma_addr_t)4095));
+		CHECK(g.n == 1 && g.end - g.start == PAGE_SIZE &&
+		      g.start == (a & ~(dma_addr_t)4095));
 		CHECK(mdev_access(hw, a, &v, 1, DEV_READ) == 0,
 		      "%s: the IOTLB still translates it before the flush",
 		      dma_domain_type_name(types[t]));
@@ -130,7 +131,8 @@ static void test_flush_is_one_range_or_domain_command(void)
 		CHECK(mdev_access(hw, keep, &v, 1, DEV_READ) == 0);	/* a live entry */
 		dma_gather_init(&g);
 		for (int i = 0; i < n; i++)
-			CHECK(dma_unmap_page_deferred(dev, a[i], PAGE_SIZE, DMA_FROM_DEVICE, &g) == 0);
+			CHECK(dma_unmap_page_deferred(dev, a[i], PAGE_SIZE, DMA_FROM_DEVICE,
+						      &g) == 0);
 		CHECK(g.n == (unsigned int)n);
 		iommu_stats_read(lab->m, &s0);
 		dma_gather_flush(dev, &g);
@@ -145,7 +147,7 @@ static void test_flush_is_one_range_or_domain_command(void)
 			CHECK(dma_deferred_iova_free(dev, a[i], PAGE_SIZE) == 0);
 			page_put(lab->pa, pfn[i]);
 		}
-		/* keep's entry: still there after a range over the others, gone after a domain flush */
+		/* keep's entry: spared by a range over the others, gone after a domain flush */
 		iommu_stats_read(lab->m, &s0);
 		CHECK(mdev_access(hw, keep, &v, 1, DEV_READ) == 0);
 		iommu_stats_read(lab->m, &s1);
@@ -153,8 +155,8 @@ static void test_flush_is_one_range_or_domain_command(void)
 			dma_addr_t lo = a[0] < a[1] ? a[0] : a[1], hi = a[0] < a[1] ? a[1] : a[0];
 
 			CHECK(keep < lo || keep > hi, "keep lies outside the two-page span");
-			CHECK(s1.iotlb_hits - s0.iotlb_hits == 1, "a range flush spares a live entry "
-			      "outside it");
+			CHECK(s1.iotlb_hits - s0.iotlb_hits == 1,
+			      "a range flush spares a live entry outside it");
 		}
 		if (round == 1)
 			CHECK(s1.iotlb_misses - s0.iotlb_misses == 1, "a domain flush kills every "

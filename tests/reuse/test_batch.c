@@ -146,7 +146,8 @@ static void test_full_batch_and_size_one_is_strict(void)
 	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
 		struct reuse_stats st;
 
-		m = rmapper_create(dev, RMECH_BATCH, &(struct rmapper_cfg){ .batch_size = sizes[k] });
+		m = rmapper_create(dev, RMECH_BATCH,
+				   &(struct rmapper_cfg){ .batch_size = sizes[k] });
 		REQUIRE(m);
 		c0 = cmds_now(lab);
 		for (int i = 0; i < 10; i++) {

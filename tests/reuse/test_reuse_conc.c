@@ -328,6 +328,8 @@ static void *ring_fn(void *p)
 		atomic_store(&rs->claimed[slot], 0);
 		if (i % 64 == 63)
 			rbatch_flush_all(rs->b);
+		else if (i % 16 == 15)
+			rbatch_flush(rs->b);	/* reads this CPU's count unlocked */
 	}
 	free(want);
 	return NULL;

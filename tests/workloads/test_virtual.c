@@ -296,7 +296,8 @@ static void test_batch_window_is_never_a_breach(void)
 		CHECK(b.verified == b.ops && b.ops == 1500, "zswap batch: %llu of %llu verified",
 		      (unsigned long long)b.verified, (unsigned long long)b.ops);
 		CHECK(b.oracle.breach == 0 && b.oracle.stale > 0 && !strcmp(b.isolation, "window"),
-		      "zswap batch seed %llu: breach %llu stale %llu (%s)", (unsigned long long)seed,
+		      "zswap batch seed %llu: breach %llu stale %llu (%s)",
+		      (unsigned long long)seed,
 		      (unsigned long long)b.oracle.breach, (unsigned long long)b.oracle.stale,
 		      b.isolation);
 		CHECK(l.oracle.breach > 0, "zswap lazy seed %llu: breach %llu",
