@@ -8,13 +8,14 @@
 #   zswap.sh           default*.txt, zswap-2cpu.txt, net.txt, rogue.txt
 #   net_crossover.sh   net-crossover.txt  where bounce stops beating strict
 #   copy_to_device.sh  bounce-stream.txt  the bounce copy, cached vs streaming
+#   batch.sh           batch.txt        the batch strategy, in virtual time
 #
 # lib.sh holds what they share (the stamp line of every result, the build
 # of a bench program).  The kernel track records its own figures: `make kernel-run`.
 # Run it on a quiet machine: each script times real work.
 set -eu
 cd "$(dirname "$0")/.."
-for s in map reuse zswap net_crossover copy_to_device; do
+for s in map reuse zswap net_crossover copy_to_device batch; do
 	echo "== sh bench/$s.sh"
 	sh "bench/$s.sh"
 done

@@ -4,11 +4,15 @@
  *
  * Per queue pair: a TX ring and an RX ring in coherent memory, a slot
  * array beside each ring (what the driver lent for that descriptor), a TX
- * mapper and an RX buffer source -- an rpool under pool and auto, else an
- * RX mapper over pages allocated per buffer.  Objects are per queue so CPUs
- * never share a strategy lock.  The strategy's mode is the device's domain
- * (given to its creation through reuse_mode_domain()); each role's
- * mechanism is picked from the strategy's at create (tx_mech, rx_mech).
+ * mapper and an RX buffer source -- an rpool under pool and auto, a ring
+ * of slots in one IOVA block under batch, else an RX mapper over pages
+ * allocated per buffer.  Objects are per queue so CPUs never share a
+ * strategy lock; under batch the device's one rbatch is shared, but its
+ * batches are per CPU (each queue's CPU uses its own), and each poll ends
+ * its pass with one flush of that batch.  The strategy's mode is the
+ * device's domain (given to its creation through reuse_mode_domain());
+ * each role's mechanism is picked from the strategy's at create (tx_mech,
+ * rx_mech).
  *
  * Indices: tx_tail/rx_tail are the next descriptors to write, tx_clean/
  * rx_clean the next to collect; all four are free-running and belong to
@@ -70,6 +74,7 @@ struct nq {
 	struct rmapper *txm;		/* TX per-buffer mechanism */
 	struct rmapper *rxm;		/* RX per-buffer mechanism (no pool) */
 	struct rpool *pool;		/* RX pool (pool, auto) */
+	struct rbatch_ring *ring;	/* RX slots in one IOVA block (batch) */
 	struct tx_slot *tx;		/* [tx_depth] */
 	struct rx_slot *rx;		/* [rx_depth] */
 	struct mlock lock;		/* protects done/err of every slot */
@@ -90,6 +95,7 @@ struct nic_drv {
 	struct nic *nic;
 	struct nic_drv_config cfg;	/* defaults filled in */
 	enum reuse_mech tx_mech, rx_mech; /* per role; rx_mech RMECH_POOL = rpool */
+	struct rbatch *batch;		/* batch: the device's per-CPU batches */
 	unsigned int rx_order;		/* page order of a per-buffer RX buffer */
 	size_t crossover;
 	bool stopped;
@@ -181,7 +187,11 @@ static int rx_get(struct nq *q, struct rx_slot *s, dma_addr_t *addr, uint64_t *d
 		return -ENOMEM;
 	s->cpu = phys_to_virt(drv->m, s->tok.pfn << PAGE_SHIFT);
 	t0 = mclock_stamp();
-	r = rmapper_map(q->rxm, s->cpu, drv->cfg.rx_buf_size, DMA_FROM_DEVICE, &s->h);
+	if (q->ring)	/* the descriptor's own slot of the queue's IOVA block */
+		r = rbatch_ring_map(q->ring, (unsigned int)(s - q->rx), s->tok.pfn,
+				    drv->cfg.rx_buf_size, DMA_FROM_DEVICE, &s->h);
+	else
+		r = rmapper_map(q->rxm, s->cpu, drv->cfg.rx_buf_size, DMA_FROM_DEVICE, &s->h);
 	timed(q, t0, mclock_stamp(), dma_ns);
 	if (r) {
 		page_put(drv->pa, s->tok.pfn);
@@ -200,6 +210,8 @@ static void rx_take_back(struct nq *q, struct rx_slot *s, uint32_t used, uint64_
 	if (q->pool) {
 		if (used)
 			rpool_sync_for_cpu(q->pool, s->tok.pb, used);
+	} else if (q->ring) {
+		rbatch_ring_unmap(q->ring, &s->h);
 	} else {
 		rmapper_unmap_partial(q->rxm, &s->h, used);
 	}
@@ -328,6 +340,8 @@ int nic_drv_xmit(struct nic_drv *drv, unsigned int queue, void *buf, uint32_t le
 		if (s->mapped) {
 			t0 = mclock_stamp();
 			rmapper_unmap(q->txm, &s->h);
+			/* The caller frees the buffer on an error: its flush first. */
+			rmapper_flush(q->txm);
 			timed(q, t0, mclock_stamp(), dma_ns);
 		}
 		return r;
@@ -426,6 +440,17 @@ unsigned int nic_drv_poll(struct nic_drv *drv, unsigned int queue,
 			.len = s->len,
 		};
 	}
+	/*
+	 * The completion pass is over: one flush for its unmaps (batch), before
+	 * the TX completions reach the upper layer -- which frees those buffers
+	 * at once -- and before refill maps RX slots again.
+	 */
+	if (drv->batch && (nrx || ntx)) {
+		uint64_t t0 = mclock_stamp();
+
+		rbatch_flush(drv->batch);
+		timed(q, t0, mclock_stamp(), dma_ns);
+	}
 	if (!drv->stopped)
 		refill(q, dma_ns);
 	return n;
@@ -516,12 +541,14 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 		/* a buffer of up to 64 KiB at any offset spans 17 pages; room to spare */
 		.link_bytes = (size_t)c->tx_depth * 17 * PAGE_SIZE * 2,
 		.auto_crossover = drv->crossover,
+		.batch = drv->batch,
 	};
 	struct rmapper_cfg rxc = {
 		.bounce_bytes = bounce_budget(c->rx_depth, c->rx_buf_size),
 		.cache_bytes = (size_t)c->rx_depth * rx_pages * PAGE_SIZE * 2 + (4u << 20),
 		.link_bytes = (size_t)c->rx_depth * rx_pages * PAGE_SIZE * 2,
 		.auto_crossover = drv->crossover,
+		.batch = drv->batch,
 	};
 	struct nic_queue_regs regs = {
 		.tx_depth = c->tx_depth, .rx_depth = c->rx_depth,
@@ -549,6 +576,12 @@ static int queue_init(struct nic_drv *drv, unsigned int qi)
 		q->pool = rpool_create(drv->dev, c->rx_buf_size, c->rx_depth + extra,
 				       DMA_FROM_DEVICE);
 		if (!q->pool)
+			return -ENOMEM;
+	} else if (drv->rx_mech == RMECH_BATCH && !c->rx_scattered &&
+		   dma_device_type(drv->dev) != DMA_DOMAIN_PASSTHROUGH) {
+		/* A slot per RX descriptor, in one IOVA block (none under passthrough). */
+		q->ring = rbatch_ring_create(drv->batch, c->rx_depth, c->rx_buf_size);
+		if (!q->ring)
 			return -ENOMEM;
 	} else {
 		q->rxm = rmapper_create(drv->dev, drv->rx_mech, &rxc);
@@ -585,6 +618,12 @@ static void make_note(struct nic_drv *drv)
 		snprintf(drv->note, sizeof(drv->note),
 			 "tx: bounce, rx: bounce (copies out the received length only)");
 		break;
+	case RMECH_BATCH:
+		snprintf(drv->note, sizeof(drv->note),
+			 "tx: batch, rx: batch (%s); %u unmaps per batch, a flush per poll",
+			 drv->q[0].ring ? "a ring: one IOVA block per queue" :
+			 "an IOVA per buffer", rbatch_size(drv->batch));
+		break;
 	default:
 		snprintf(drv->note, sizeof(drv->note), "tx: %s, rx: %s", name, name);
 	}
@@ -612,6 +651,10 @@ static bool config_ok(struct nic_drv_config *c, char *why, size_t whylen)
 	else if (c->rx_buf_size < 64 || c->rx_buf_size > NIC_MAX_FRAME)
 		snprintf(msg, sizeof(msg), "rx_buf_size %" PRIu32 ": expected 64..%d bytes",
 			 c->rx_buf_size, NIC_MAX_FRAME);
+	else if (c->batch_size > RBATCH_MAX_SIZE)
+		snprintf(msg, sizeof(msg), "batch_size %u: expected 1..%d unmaps per batch "
+			 "(0 = the profile's, else %d)", c->batch_size, RBATCH_MAX_SIZE,
+			 RBATCH_DEFAULT_SIZE);
 	if (!msg[0])
 		return true;
 	if (why)
@@ -656,6 +699,12 @@ struct nic_drv *nic_drv_create(struct os *os, const struct nic_drv_config *cfg,
 	drv->nic = nic_create(dma_device_mdev(drv->dev), &nc);
 	if (!drv->nic)
 		goto out_destroy;
+	if (cfg->pair.mech == RMECH_BATCH) {
+		drv->batch = rbatch_create(drv->dev, drv->cfg.batch_size ? drv->cfg.batch_size :
+					   machine_profile(drv->m)->batch_size);
+		if (!drv->batch)
+			goto out_destroy;
+	}
 	if (cfg->pair.mech == RMECH_AUTO)
 		drv->crossover = cfg->auto_crossover ? cfg->auto_crossover :
 				 reuse_measure_crossover(drv->dev, NULL, NULL);
@@ -713,6 +762,8 @@ static unsigned int queue_fini(struct nic_drv *drv, struct nq *q)
 		left++;
 	if (q->rxm && rmapper_destroy(q->rxm))
 		left++;
+	if (q->ring && rbatch_ring_destroy(q->ring))
+		left++;
 	if (q->pool && rpool_destroy(q->pool))
 		left++;
 	if (q->txr)
@@ -736,6 +787,9 @@ int nic_drv_destroy(struct nic_drv *drv)
 		nic_stop(drv->nic, false);
 	for (unsigned int i = 0; drv->q && i < drv->cfg.nqueues; i++)
 		left += queue_fini(drv, &drv->q[i]);
+	/* Every batch flushed: the pages it held go back now. */
+	if (drv->batch && rbatch_destroy(drv->batch))
+		left++;
 	nic_destroy(drv->nic);
 	if (drv->dev) {
 		size_t live = dma_device_destroy(drv->dev);
@@ -805,6 +859,12 @@ void nic_drv_reuse_stats(struct nic_drv *drv, struct reuse_stats *out)
 			rpool_stats(q->pool, &s);
 			reuse_stats_add(out, &s);
 		}
+	}
+	if (drv->batch) {
+		struct reuse_stats s;
+
+		rbatch_stats(drv->batch, &s);
+		reuse_stats_add(out, &s);
 	}
 }
 

@@ -102,6 +102,7 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 	struct zip_config zc = { 0 };
 	struct reuse_pair p = cfg->pair;
 	enum reuse_mech per_buffer;
+	unsigned int batch_size;
 	struct zip_drv *drv;
 
 	if (zip_drv_why_not(p) || reuse_mode_domain(p.mode, &o.type)) {
@@ -109,6 +110,11 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 			snprintf(why, whylen, "%s", zip_drv_why_not(p));
 		return NULL;
 	}
+	/* batch: the driver's size, else the profile's, else the default (0) */
+	batch_size = cfg->batch_size ? cfg->batch_size :
+		     machine_profile(os_machine(os))->batch_size;
+	if (batch_size > RBATCH_MAX_SIZE)
+		return NULL;
 	drv = calloc(1, sizeof(*drv));
 	if (!drv)
 		return NULL;
@@ -140,7 +146,8 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 	 */
 	drv->m = rmapper_create(drv->dev, per_buffer, &(struct rmapper_cfg){
 		.auto_crossover = cfg->auto_crossover,
-		.bounce_bytes = os_ncpus(os) > 16 ? (size_t)os_ncpus(os) * (256u << 10) : 0 });
+		.bounce_bytes = os_ncpus(os) > 16 ? (size_t)os_ncpus(os) * (256u << 10) : 0,
+		.batch_size = batch_size });
 	if (!drv->m)
 		goto out_destroy;
 	if (p.mech == RMECH_REUSE || p.mech == RMECH_AUTO) {
@@ -165,6 +172,10 @@ struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 		snprintf(drv->note, sizeof(drv->note),
 			 "pages: auto (crossover %zu B), per-CPU buffer: reuse (marked reusable)",
 			 rmapper_crossover(drv->m));
+	else if (p.mech == RMECH_BATCH)
+		snprintf(drv->note, sizeof(drv->note),
+			 "src: batch, dst: batch; %u unmaps per batch, pages held until the flush",
+			 batch_size ? batch_size : RBATCH_DEFAULT_SIZE);
 	else
 		snprintf(drv->note, sizeof(drv->note), "src: %s, dst: %s",
 			 reuse_use_name(p.mode, p.mech), reuse_use_name(p.mode, p.mech));

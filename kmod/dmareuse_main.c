@@ -124,6 +124,10 @@ static const struct {
 	DR_FIELD(evicted),
 	DR_FIELD(in_use),
 	DR_FIELD(errors),
+	DR_FIELD(deferred),
+	DR_FIELD(pages_deferred),
+	DR_FIELD(flushes),
+	DR_FIELD(batch_max),
 };
 
 /*
@@ -607,6 +611,7 @@ EXPORT_SYMBOL_GPL(rmapper_sync_for_cpu);
 EXPORT_SYMBOL_GPL(rmapper_sync_for_device);
 EXPORT_SYMBOL_GPL(rmapper_maintain);
 EXPORT_SYMBOL_GPL(rmapper_shrink);
+EXPORT_SYMBOL_GPL(rmapper_flush);
 EXPORT_SYMBOL_GPL(rmapper_crossover);
 EXPORT_SYMBOL_GPL(rmapper_stats);
 EXPORT_SYMBOL_GPL(rmapper_mech);

@@ -51,6 +51,15 @@
  * Linux 6.1 has no two-step IOVA API (dma_iova_try_alloc() and friends came
  * in 6.16), so OSDEP_HAS_IOVA_LINK stays undefined and reuse/iova_link.c
  * builds stubs that refuse.
+ *
+ * The batch mechanism is not bound yet: OSDEP_HAS_BATCH stays undefined, so
+ * reuse/batch.c builds stubs -- rbatch_create() logs "batch: this OS binding
+ * cannot defer an unmap's IOTLB invalidation ..." and returns NULL, and an
+ * rmapper of RMECH_BATCH with it -- and dmareuse_edu.ko has no `batch`
+ * strategy.  Binding it needs what reuse/osdep.h lists under
+ * OSDEP_HAS_BATCH: an unmanaged IOMMU domain for the device with the
+ * binding's own IOVA allocator, iommu_unmap_fast() into a struct
+ * iommu_iotlb_gather per CPU batch, iommu_iotlb_sync() to flush.
  */
 #ifndef DMAREUSE_OSDEP_OS_H
 #define DMAREUSE_OSDEP_OS_H

@@ -81,6 +81,7 @@ static const struct key_desc keys[] = {
 	OPTKEY(inv_latency_ns, 0, 10000000),
 	U64KEY(sync_ns, 0, 10000000),
 	U64KEY(iotlb_miss_ns, 0, 10000000),
+	OPTKEY(batch_size, 1, 4096),	/* RBATCH_MAX_SIZE (reuse.h) */
 	{ "source", K_SOURCE, 0, 0, 255, "text of at most 255 characters", NULL, true, 0 },
 	{ "note", K_SOURCE, 0, 0, 255, "text of at most 255 characters", NULL, true, 0 },
 };

@@ -15,6 +15,8 @@
  *   dma_sg.c        scatterlists
  *   dma_coherent.c  coherent memory
  *   dma_iova.c      the two-step IOVA API (Linux 6.16's dma_iova_*())
+ *   dma_gather.c    deferred invalidation: unmaps that leave the IOTLB
+ *                   flush to their caller's gather (the batch mechanism)
  * This header holds the device, its counters, and the helpers more than one
  * of them calls.  Those every map, unmap or sync runs -- emit(),
  * dma_range_bad(), dir_valid(), dir_prot(), mem_bytes(), needs_bounce() --
@@ -156,6 +158,23 @@ static inline unsigned int order_for(size_t size)
 	while (o <= PAGE_MAX_ORDER && (PAGE_SIZE << o) < size)
 		o++;
 	return o;
+}
+
+/* Grow the gather @g to cover [@iova, @iova + @npages pages); one more unmap in it. */
+static inline void dma_gather_add(struct dma_gather *g, iova_t iova, size_t npages)
+{
+	iova_t end = iova + npages * PAGE_SIZE;
+
+	if (g->start == g->end) {
+		g->start = iova;
+		g->end = end;
+	} else {
+		if (iova < g->start)
+			g->start = iova;
+		if (end > g->end)
+			g->end = end;
+	}
+	g->n++;
 }
 
 /* ---- dma_check.c -------------------------------------------------------- */

@@ -15,6 +15,10 @@
  * The observer hears of each link as a mapping, and of an unlink -- which
  * may cover several links and holes -- as one event per linked run, each
  * before its PTEs go (emit_unlink_runs()).
+ *
+ * dma_iova_unlink_deferred() is dma_iova_unlink() without the invalidation:
+ * the range's PTEs go into the caller's gather (dma_gather.c), and the
+ * caller relinks that part only after its flush.
  */
 #include "dma_int.h"
 #include "../machine/failinject.h"
@@ -287,6 +291,33 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
 	st_inc(dev, inv_cmds);
 	st_inc(dev, unmaps);
+}
+
+int dma_iova_unlink_deferred(struct dma_device *dev, struct dma_iova_state *state,
+			     size_t offset, size_t size, enum dma_data_direction dir,
+			     struct dma_gather *g)
+{
+	const char *why = NULL;
+	char msg[256];
+
+	mcost(COST_DMA_CALL);
+
+	if (!g)
+		why = "no gather given; expected one from dma_gather_init()";
+	else
+		why = iova_part_bad(dev, state, offset, size, true, false, msg, sizeof(msg));
+	if (why) {
+		dma_misuse_call(dev, why, "dma_iova_unlink_deferred(state=[%#" PRIx64 ", +%#zx), "
+				"offset=%#zx, size=%#zx, dir=%s)", state->addr, state->size,
+				offset, size, dma_dir_name(dir));
+		return -EINVAL;
+	}
+	/* As dma_iova_unlink(), less the invalidation: the caller's flush does it. */
+	emit_unlink_runs(dev, state->addr + offset, size, dir);
+	iommu_unmap(dev->dom, state->addr + offset, size);
+	dma_gather_add(g, state->addr + offset, size >> PAGE_SHIFT);
+	st_inc(dev, unmaps);
+	return 0;
 }
 
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)

@@ -11,6 +11,9 @@
  *   iova-link   rlink
  *   auto        <= crossover bytes: bounce; whole pages: cache; anything
  *               else: a direct map/unmap
+ *   batch       rbatch, its own or one the driver shares (rmapper_cfg.batch);
+ *               the batch holds each buffer's page until its flush, since
+ *               the caller may free the buffer once the unmap returns
  *
  * The mapper never asks which mode the device is in.  The one thing of the
  * mode it needs -- whether a direct unmap invalidates anything, for the
@@ -45,7 +48,7 @@
  */
 #include "reuse_int.h"
 
-enum { K_DIRECT = 1, K_BOUNCE, K_CACHE, K_LINK };
+enum { K_DIRECT = 1, K_BOUNCE, K_CACHE, K_LINK, K_BATCH };
 
 struct rmapper {
 	osdep_dev_t *dev;
@@ -54,6 +57,9 @@ struct rmapper {
 	struct rbounce *bounce;
 	struct rcache *cache;
 	struct rlink *link;
+	struct rbatch *batch;		/* batch: the batches (shared or own_batch) */
+	struct rbatch *own_batch;	/* ... when they are the mapper's own */
+	osdep_atomic_t batch_in_use;	/* buffers lent through batch now */
 	size_t crossover;
 	uint64_t secret;		/* keys the check word of direct handles */
 	/*
@@ -68,16 +74,6 @@ struct rmapper {
 	osdep_lock_t lock;		/* protects errors */
 	uint64_t errors;
 };
-
-/* A 64-bit finaliser (splitmix64's): every output bit depends on every input bit. */
-static inline uint64_t mix64(uint64_t k)
-{
-	k ^= k >> 30;
-	k *= 0xbf58476d1ce4e5b9ull;
-	k ^= k >> 27;
-	k *= 0x94d049bb133111ebull;
-	return k ^ (k >> 31);
-}
 
 const char *rmapper_why_not(enum reuse_mech mech)
 {
@@ -201,6 +197,13 @@ struct rmapper *rmapper_create(osdep_dev_t *dev, enum reuse_mech mech,
 	if (mech == RMECH_IOVA_LINK) {
 		m->link = rlink_create(dev, cfg->link_bytes ? cfg->link_bytes : (4u << 20));
 		if (!m->link)
+			goto out_free;
+	}
+	if (mech == RMECH_BATCH) {
+		m->batch = cfg->batch;
+		if (!m->batch)
+			m->batch = m->own_batch = rbatch_create(dev, cfg->batch_size);
+		if (!m->batch)
 			goto out_free;
 	}
 	if (mech == RMECH_AUTO) {
@@ -342,6 +345,12 @@ int rmapper_map_flags(struct rmapper *m, void *cpu, size_t len,
 			return mapped(h, K_CACHE, r);
 		}
 		return map_direct(m, cpu, len, dir, h);
+	case RMECH_BATCH:
+		r = rbatch_map(m->batch, osdep_virt_to_page(m->dev, cpu),
+			       (uintptr_t)cpu & (PAGE_SIZE - 1), len, dir, h);
+		if (!r)
+			osdep_atomic_add_return(&m->batch_in_use, 1);
+		return mapped(h, K_BATCH, r);
 	default:
 		return map_direct(m, cpu, len, dir, h);
 	}
@@ -430,6 +439,11 @@ int rmapper_unmap_partial(struct rmapper *m, struct rmap_handle *h, size_t used)
 		return unmapped(h, rcache_unmap(m->cache, h));
 	case K_LINK:
 		return unmapped(h, rlink_unmap(m->link, h));
+	case K_BATCH:
+		if (rbatch_unmap(m->batch, h))
+			return -EINVAL;
+		osdep_atomic_add_return(&m->batch_in_use, -1);
+		return unmapped(h, 0);
 	case K_DIRECT:
 		return unmap_direct(m, h);
 	default:
@@ -446,6 +460,8 @@ int rmapper_sync_for_cpu(struct rmapper *m, struct rmap_handle *h)
 		return rcache_sync_for_cpu(m->cache, h);
 	case K_LINK:
 		return rlink_sync_for_cpu(m->link, h);
+	case K_BATCH:
+		return rbatch_sync_for_cpu(m->batch, h);
 	case K_DIRECT:
 		if (!direct_ours(m, h))
 			return direct_refused(m, "rmapper_sync_for_cpu", h);
@@ -465,6 +481,8 @@ int rmapper_sync_for_device(struct rmapper *m, struct rmap_handle *h)
 		return rcache_sync_for_device(m->cache, h);
 	case K_LINK:
 		return rlink_sync_for_device(m->link, h);
+	case K_BATCH:
+		return rbatch_sync_for_device(m->batch, h);
 	case K_DIRECT:
 		if (!direct_ours(m, h))
 			return direct_refused(m, "rmapper_sync_for_device", h);
@@ -479,6 +497,14 @@ void rmapper_maintain(struct rmapper *m)
 {
 	if (m->cache)
 		rcache_reclaim(m->cache);
+	if (m->batch)
+		rbatch_flush_all(m->batch);
+}
+
+void rmapper_flush(struct rmapper *m)
+{
+	if (m->batch)
+		rbatch_flush(m->batch);
 }
 
 size_t rmapper_shrink(struct rmapper *m, size_t nr)
@@ -526,6 +552,10 @@ void rmapper_stats(struct rmapper *m, struct reuse_stats *out)
 		rlink_stats(m->link, &s);
 		reuse_stats_add(out, &s);
 	}
+	if (m->own_batch) {
+		rbatch_stats(m->own_batch, &s);
+		reuse_stats_add(out, &s);
+	}
 }
 
 /* Buffers lent out now by the objects under @m. */
@@ -546,7 +576,7 @@ static uint64_t lent(struct rmapper *m)
 		rlink_stats(m->link, &st);
 		n += st.in_use;
 	}
-	return n;
+	return n + (uint64_t)osdep_atomic_read(&m->batch_in_use);
 }
 
 int rmapper_destroy(struct rmapper *m)
@@ -573,6 +603,9 @@ int rmapper_destroy(struct rmapper *m)
 		return r;
 	m->bounce = NULL;
 	if (m->link && (r = rlink_destroy(m->link)))
+		return r;
+	m->link = NULL;
+	if (m->own_batch && (r = rbatch_destroy(m->own_batch)))
 		return r;
 	if (m->counters) {
 		osdep_counter_destroy(&m->maps);

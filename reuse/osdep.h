@@ -114,6 +114,61 @@
  *   void osdep_iova_unlink(d, s, size_t offset, size_t size, dir)
  *   void osdep_iova_free(d, s)
  *   dma_addr_t osdep_iova_addr(const osdep_iova_state_t *s)
+ * and, when OSDEP_HAS_BATCH is defined, unmaps whose IOTLB invalidation the
+ * layer defers and gathers across calls (the batch mechanism, batch.c).
+ * The binding maps these in a domain whose unmap it can split into clearing
+ * the PTEs and invalidating the IOTLB.  The lab: the device's own domain,
+ * whatever its mode (os/dma_gather.c).  Linux: the DMA API cannot split
+ * an unmap (it invalidates before it returns, or queues the invalidation
+ * where the layer cannot wait for it), so the binding gives the device an
+ * unmanaged IOMMU domain of its own (iommu_paging_domain_alloc(),
+ * iommu_attach_device()) with its own IOVA allocator, maps with
+ * iommu_map(), unmaps with iommu_unmap_fast() into a struct
+ * iommu_iotlb_gather, and flushes with iommu_iotlb_sync():
+ *   osdep_gather_t   what gathers between the unmaps and their flush; one
+ *                    per CPU batch, under that batch's lock (lab: struct
+ *                    dma_gather, Linux: struct iommu_iotlb_gather)
+ *   osdep_batch_block_t  a block of contiguous IOVA (lab: struct
+ *                    dma_iova_state, Linux: a range of the binding's
+ *                    allocator)
+ *   int  osdep_batch_attach(d)  once per batch object before its first map:
+ *        0, or -errno if @d cannot take deferred unmaps (Linux: allocate and
+ *        attach the unmanaged domain on the first call, count the others)
+ *   void osdep_batch_detach(d)  once per batch object, after its last unmap
+ *        has been flushed
+ *   void osdep_gather_init(osdep_gather_t *g)   empty
+ *   dma_addr_t osdep_batch_map(d, page, offset, size, dir)  a fresh IOVA
+ *        range mapped to the @size bytes at byte @offset of @page's block;
+ *        a failure tests true with osdep_dma_mapping_error()
+ *   int  osdep_batch_unmap(d, addr, size, dir, osdep_gather_t *g)  clear
+ *        the PTEs now and add the range to @g: the IOTLB may keep
+ *        translating it, and its IOVA stays allocated, until the flush.
+ *        0: deferred (give the IOVA back with osdep_batch_iova_free() after
+ *        the flush); 1: nothing to defer, unmapped and invalidated now (an
+ *        identity domain, a bounced buffer); -errno: refused as misuse,
+ *        nothing changed
+ *   void osdep_batch_flush(d, osdep_gather_t *g)  one invalidation
+ *        covering everything @g gathered (a range over its span, or the
+ *        whole domain) and one SYNC; on return no IOTLB entry of it
+ *        remains and @g is empty; an empty @g costs nothing
+ *   void osdep_batch_iova_free(d, addr, size)  the IOVA of an unmap that
+ *        returned 0, once its flush is done
+ *   int  osdep_batch_block_alloc(d, osdep_batch_block_t *blk, size_t size)
+ *        reserve @size bytes (a nonzero multiple of PAGE_SIZE) of
+ *        contiguous IOVA: 0 or -errno (-EOPNOTSUPP: none to reserve, an
+ *        identity domain)
+ *   dma_addr_t osdep_batch_block_addr(const osdep_batch_block_t *blk)
+ *   int  osdep_batch_block_map(d, blk, size_t offset, page, size_t size, dir)
+ *        map @size bytes (whole pages) from the start of @page's block at
+ *        byte @offset (page aligned) of @blk: 0 or -errno
+ *   int  osdep_batch_block_unmap(d, blk, offset, size, dir, osdep_gather_t *g)
+ *        as osdep_batch_unmap() for a part mapped that way, but the IOVA
+ *        stays @blk's: 0, or -errno (misuse)
+ *   void osdep_batch_block_free(d, blk)  every part unmapped and flushed
+ * Syncs of these mappings go through osdep_dma_sync_for_cpu/for_device()
+ * and osdep_dma_need_sync(): the binding makes those work on them too.
+ * Without OSDEP_HAS_BATCH, batch.c builds stubs that refuse (the Linux
+ * binding today: kmod/osdep_os.h).
  */
 #ifndef DMAREUSE_OSDEP_H
 #define DMAREUSE_OSDEP_H

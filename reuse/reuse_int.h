@@ -54,6 +54,16 @@ static inline void rlist_del(struct rlist *n)
  */
 #define RSLOWPATH __attribute__((__noinline__, __cold__))
 
+/* A 64-bit finaliser (splitmix64's): every output bit depends on every input bit. */
+static inline uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	return k ^ (k >> 31);
+}
+
 /* Add @v to the atomic int @a; returns the value before. */
 static inline int ratomic_add(osdep_atomic_t *a, int v)
 {

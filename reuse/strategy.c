@@ -27,14 +27,23 @@
  *                reachable -- the safety rule forbids it, and rreuse and
  *                rcache refuse such a device (osdep_dma_unmap_is_strict());
  *                auto holds both, so it is refused too.
+ *                batch invalidates its own unmaps with its own flush, not
+ *                through the flush queue, and releases pages and IOVAs
+ *                only after it: it keeps its class.
  *   passthrough  the identity domain lets the device reach all memory
  *                whatever the driver does: every mechanism keeps `none`.
  *                iova-link is refused: there is no IOVA space to reserve.
  *
- * Adding a mechanism (`batch` is next) appends an enum value, a name in
- * mech_names[], one entry per mode in pairs[] and, if it has one, its
- * named strategy; nothing else moves.  An entry left out is caught by the
- * test that every pair has a class.
+ * batch's class, `batched`, isolates: a device may reach a buffer it was
+ * lent after its unmap, until its batch's flush, but never a frame that
+ * went back to the allocator -- the oracle counts those accesses `stale`
+ * (shown as `window`), never `breach`.  lazy's `window` does not isolate:
+ * it frees pages before their invalidation.
+ *
+ * Adding a mechanism appends an enum value, a name in mech_names[], one
+ * entry per mode in pairs[] and, if it has one, its named strategy;
+ * nothing else moves.  An entry left out is caught by the test that every
+ * pair has a class.
  */
 #include "reuse_int.h"
 
@@ -49,6 +58,7 @@ enum iso_class {
 	ISO_POOL,
 	ISO_PINNED,
 	ISO_MIXED,
+	ISO_BATCHED,
 	ISO_COUNT
 };
 
@@ -63,6 +73,7 @@ static const char *const class_names[ISO_COUNT] = {
 	[ISO_POOL] = "pool",
 	[ISO_PINNED] = "pinned",
 	[ISO_MIXED] = "mixed",
+	[ISO_BATCHED] = "batched",
 };
 
 static const char *const mode_names[RMODE_COUNT] = {
@@ -79,6 +90,7 @@ static const char *const mech_names[RMECH_COUNT] = {
 	[RMECH_CACHE] = "cache",
 	[RMECH_IOVA_LINK] = "iova-link",
 	[RMECH_AUTO] = "auto",
+	[RMECH_BATCH] = "batch",
 };
 
 /* One pair: its isolation, and why it is refused (NULL: it is not). */
@@ -93,6 +105,11 @@ struct pair_info {
 /* An entry of pairs[]: allowed, or refused and why. */
 #define ALLOW(c, iso) { .cls = (c), .isolation = (iso), .why_not = NULL }
 #define REFUSE(c, iso, why) { .cls = (c), .isolation = (iso), .why_not = (why) }
+
+static const char batch_keeps[] =
+	"a window until the batch's flush: an unmapped buffer stays reachable until its "
+	"batch is invalidated (when full, or at the driver's completion pass); never a freed "
+	"frame";
 
 static const char lazy_breach[] =
 	"would breach: a page released after a lazy unmap stays reachable until the flush";
@@ -115,6 +132,7 @@ static const struct pair_info pairs[RMODE_COUNT][RMECH_COUNT] = {
 		[RMECH_AUTO] = ALLOW(ISO_MIXED,
 			"per buffer: bounce below the crossover, cache for whole pages, strict "
 			"otherwise"),
+		[RMECH_BATCH] = ALLOW(ISO_BATCHED, batch_keeps),
 	},
 	[RMODE_LAZY] = {
 		[RMECH_NONE] = ALLOW(ISO_WINDOW,
@@ -138,6 +156,9 @@ static const struct pair_info pairs[RMODE_COUNT][RMECH_COUNT] = {
 		[RMECH_AUTO] = REFUSE(ISO_BREACH, lazy_breach,
 			"auto caches whole pages and registers marked buffers, which a lazy "
 			"unmap makes unsafe (as cache and reuse under lazy: the safety rule)"),
+		[RMECH_BATCH] = ALLOW(ISO_BATCHED,
+			"as batch: the batch invalidates its own unmaps, not through the flush "
+			"queue, before it releases a page or an IOVA"),
 	},
 	[RMODE_PASSTHROUGH] = {
 		[RMECH_NONE] = ALLOW(ISO_NONE, "none: the device reaches all memory"),
@@ -149,6 +170,7 @@ static const struct pair_info pairs[RMODE_COUNT][RMECH_COUNT] = {
 			"an identity domain has no IOVA space: the two-step API cannot "
 			"reserve a range there"),
 		[RMECH_AUTO] = ALLOW(ISO_NONE, PT_ALL "; auto's copies and cache protect nothing"),
+		[RMECH_BATCH] = ALLOW(ISO_NONE, PT_ALL "; there is nothing to invalidate"),
 	},
 };
 
@@ -166,6 +188,7 @@ static const struct {
 	[RS_CACHE] = { "cache", { RMODE_STRICT, RMECH_CACHE } },
 	[RS_IOVA_LINK] = { "iova-link", { RMODE_STRICT, RMECH_IOVA_LINK } },
 	[RS_AUTO] = { "auto", { RMODE_STRICT, RMECH_AUTO } },
+	[RS_BATCH] = { "batch", { RMODE_STRICT, RMECH_BATCH } },
 };
 
 /* reuse/ has no strcmp (osdep.h): exact equality of two strings. */
@@ -295,4 +318,9 @@ void reuse_stats_add(struct reuse_stats *acc, const struct reuse_stats *s)
 	acc->evicted += s->evicted;
 	acc->in_use += s->in_use;
 	acc->errors += s->errors;
+	acc->deferred += s->deferred;
+	acc->pages_deferred += s->pages_deferred;
+	acc->flushes += s->flushes;
+	if (s->batch_max > acc->batch_max)
+		acc->batch_max = s->batch_max;
 }

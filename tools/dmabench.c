@@ -263,12 +263,15 @@ static void map_help(void)
 	       "  -g, --granule N      buffer size in pages, 1-1024 (default 1); bounce\n"
 	       "                       takes 1-64 (its largest buffer, 256 KiB)\n"
 	       "      --strategy S     passthrough | strict | lazy | bounce | reuse | pool |\n"
-	       "                       cache | iova-link | auto (default strict)\n"
+	       "                       cache | iova-link | auto | batch (default strict)\n"
 	       "      --mode M         passthrough | strict | lazy: the IOMMU mode under the\n"
 	       "                       strategy's mechanism (default: the strategy's own,\n"
 	       "                       strict but for passthrough and lazy); a pair the\n"
 	       "                       strategy table refuses exits 2 saying why\n"
 	       "      --platform P     profile name or path (default kunpeng920-smmuv3)\n"
+	       "      --batch-size N   batch: unmaps per batch, 1-4096 (default: the\n"
+	       "                       profile's batch_size, else 64); 1 invalidates at\n"
+	       "                       every unmap, as strict\n"
 	       "      --iterations N   fixed map+unmap pairs per thread instead of --seconds\n"
 	       "      --dma-debug      keep DMA-API debug records (slower, like\n"
 	       "                       CONFIG_DMA_API_DEBUG)\n"
@@ -290,7 +293,7 @@ static const char *const map_formats[] = { "text", "json", "csv" };
 
 enum {
 	MAP_STRATEGY = OPT_LONG_ONLY, MAP_PLATFORM, MAP_ITERATIONS, MAP_DMA_DEBUG, MAP_FORMAT,
-	MAP_CLOCK, MAP_CPUS, MAP_MODE,
+	MAP_CLOCK, MAP_CPUS, MAP_MODE, MAP_BATCH_SIZE,
 };
 
 static const char *const clock_names[] = { "real", "virtual" };
@@ -304,9 +307,9 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 	int ret;
 
 	doc = json_pack_ex(&jerr, 0,
-		"{s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b,"
+		"{s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:b, s:I,"
 		" s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
+		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
 		" s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}}",
 		"benchmark", json_string("map"), "command", jsonio_text(cmdline),
 		"clock", json_string(p->virtual_time ? "virtual" : "real"),
@@ -316,6 +319,8 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 		"iterations_per_thread", jsonio_u64(p->iterations), "dir", map_dirs[p->dir],
 		"granule", (json_int_t)p->granule, "trans_ns", (json_int_t)p->trans_ns,
 		"dma_bits", (json_int_t)p->dma_bits, "dma_debug", (int)p->debug,
+		"batch_size", (json_int_t)(p->batch_size ? p->batch_size : prof->batch_size ?
+					   prof->batch_size : RBATCH_DEFAULT_SIZE),
 		"ops", jsonio_u64(r->ops), "wall_ns", jsonio_u64(r->wall_ns),
 		"map_avg_ns", jsonio_round(r->map_avg_ns, 1),
 		"map_stddev_ns", jsonio_round(r->map_stddev_ns, 1),
@@ -335,6 +340,10 @@ static int map_json(const struct map_bench_params *p, const struct map_bench_res
 		"reclaimed", jsonio_u64(r->reuse.reclaimed),
 		"evicted", jsonio_u64(r->reuse.evicted),
 		"errors", jsonio_u64(r->reuse.errors),
+		"deferred", jsonio_u64(r->reuse.deferred),
+		"pages_deferred", jsonio_u64(r->reuse.pages_deferred),
+		"flushes", jsonio_u64(r->reuse.flushes),
+		"batch_max", jsonio_u64(r->reuse.batch_max),
 		"iotlb", "hits", jsonio_u64(r->iommu.iotlb_hits),
 		"misses", jsonio_u64(r->iommu.iotlb_misses),
 		"evictions", jsonio_u64(r->iommu.iotlb_evictions),
@@ -407,6 +416,7 @@ static int cmd_map(int argc, char **argv)
 		{ "clock", required_argument, NULL, MAP_CLOCK },
 		{ "cpus", required_argument, NULL, MAP_CPUS },
 		{ "mode", required_argument, NULL, MAP_MODE },
+		{ "batch-size", required_argument, NULL, MAP_BATCH_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -449,6 +459,10 @@ static int cmd_map(int argc, char **argv)
 			break;
 		case MAP_PLATFORM: platform = optarg; break;
 		case MAP_MODE: mode = parse_mode(optarg); break;
+		case MAP_BATCH_SIZE:
+			p.batch_size = (unsigned int)parse_int("--batch-size", optarg, 1,
+							       RBATCH_MAX_SIZE);
+			break;
 		case MAP_FORMAT:
 			fmt = parse_choice("--format", optarg, "a format", map_formats,
 					   (int)ARRAY_SIZE(map_formats));
@@ -479,6 +493,9 @@ static int cmd_map(int argc, char **argv)
 	why = strategy_under((enum reuse_strategy)reuse_strategy_parse(strategy), mode, &p.pair);
 	if (why)
 		usage_error("%s", why);
+	if (p.batch_size && p.pair.mech != RMECH_BATCH)
+		usage_error("--batch-size: only the batch strategy batches unmaps (expected "
+			    "--strategy batch, not %s)", strategy);
 	if (p.pair.mech == RMECH_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
 		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
 			    "buffer is %zu bytes: expected 1-%zu)", p.granule, rbounce_max_len(),
@@ -565,6 +582,8 @@ static int cmd_platforms(int argc, char **argv)
 		       p.cmdq_model == CMDQ_LOCK ? "lock" : "lockfree", p.cmdq_issue_ns,
 		       p.cmdq_issue_per_cmd_ns, p.inv_range_ns, p.inv_domain_ns, p.inv_all_ns,
 		       p.sync_ns, p.iotlb_miss_ns);
+		if (p.batch_size)
+			printf("  %-20s batch strategy: %u unmaps per batch\n", "", p.batch_size);
 		for (unsigned int s = 0; s < p.nsources; s++)
 			printf("  %-20s source: %s\n", "", p.sources[s]);
 	}

@@ -106,6 +106,7 @@ struct run_cfg {
 	bool poll;			/* zswap: the driver polls (resolved) */
 	char completion_why[96];	/* auto: why it polls or sleeps */
 	uint64_t seed;
+	unsigned int batch_size;	/* --batch-size; 0 = the profile's, else 64 */
 	enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt;
 	const char *output;
 	const char *json;		/* --json FILE: the JSON too, beside --format's output */
@@ -255,6 +256,7 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 		if (p.rogue)
 			p.rogue_rate = p.virtual_time ? ISO_ROGUE_RATE_VIRTUAL : ISO_ROGUE_RATE_REAL;
 		p.drv.poll = c->poll;
+		p.drv.batch_size = c->batch_size;
 		if (iso)
 			p.pages = ISO_PAGES;
 		else if (c->ops)
@@ -266,6 +268,7 @@ static int wl_run(const struct run_cfg *c, const struct row *row, bool iso,
 		struct net_params p = {
 			.pair = row->pair, .threads = c->threads, .seed = c->seed,
 			.profile = &c->prof, .size = (uint32_t)c->size,
+			.batch_size = c->batch_size,
 		};
 		struct net_stats ns;
 		char merr[160];
@@ -340,6 +343,7 @@ static void map_run(const struct run_cfg *c, struct row *row)
 		.node = -1, .pair = row->pair, .profile = &c->prof,
 		.iterations = c->ops ? DIV_ROUND_UP(c->ops, c->threads) : 0,
 		.virtual_time = c->virtual_cost,
+		.batch_size = c->batch_size,
 	};
 	struct map_bench_result m;
 
@@ -504,9 +508,18 @@ static void print_table(FILE *f, const struct run_cfg *c, const struct row *rows
 		fprintf(f, " %s\n", verified(r) ? "yes" : "NO");
 	}
 	best_line(f, c, rows, n);
-	for (int i = 0; i < n; i++)
-		if (rows[i].applies && !rows[i].err && rows[i].r.note[0])
-			fprintf(f, "  %-12s %s\n", reuse_strategy_name(rows[i].s), rows[i].r.note);
+	for (int i = 0; i < n; i++) {
+		const struct reuse_stats *rs = &rows[i].r.reuse;
+
+		if (!rows[i].applies || rows[i].err || !rows[i].r.note[0])
+			continue;
+		fprintf(f, "  %-12s %s", reuse_strategy_name(rows[i].s), rows[i].r.note);
+		if (rs->flushes)
+			fprintf(f, "; %.1f unmaps per flush (at most %" PRIu64 "), %" PRIu64
+				" page references held until their flush", (double)rs->deferred /
+				(double)rs->flushes, rs->batch_max, rs->pages_deferred);
+		fprintf(f, "\n");
+	}
 }
 
 /* One row of the JSON "results" array. */
@@ -556,12 +569,17 @@ static json_t *row_json(const struct row *r)
 		"misses", jsonio_u64(r->r.iommu.iotlb_misses)));
 	bad |= json_object_set_new(o, "cmdq", json_pack("{s:o, s:o}",
 		"cmds", jsonio_u64(r->r.iommu.cmds), "syncs", jsonio_u64(r->r.iommu.syncs)));
-	bad |= json_object_set_new(o, "reuse", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	bad |= json_object_set_new(o, "reuse", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+		" s:o, s:o, s:o, s:o}",
 		"hits", jsonio_u64(r->r.reuse.hits), "misses", jsonio_u64(r->r.reuse.misses),
 		"maps", jsonio_u64(r->r.reuse.maps), "unmaps", jsonio_u64(r->r.reuse.unmaps),
 		"bytes_copied", jsonio_u64(r->r.reuse.bytes_copied),
 		"reclaimed", jsonio_u64(r->r.reuse.reclaimed),
-		"evicted", jsonio_u64(r->r.reuse.evicted)));
+		"evicted", jsonio_u64(r->r.reuse.evicted),
+		"deferred", jsonio_u64(r->r.reuse.deferred),
+		"pages_deferred", jsonio_u64(r->r.reuse.pages_deferred),
+		"flushes", jsonio_u64(r->r.reuse.flushes),
+		"batch_max", jsonio_u64(r->r.reuse.batch_max)));
 	bad |= json_object_set_new(o, "note", jsonio_text(r->r.note));
 	if (bad) {
 		json_decref(o);
@@ -606,7 +624,7 @@ static int print_json(FILE *f, const struct run_cfg *c, const struct row *rows, 
 		return -1;
 	}
 	doc = json_pack_ex(&jerr, 0,
-		"{s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:b, s:b, s:s, s:b,"
+		"{s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:b, s:b, s:s, s:b, s:I,"
 		" s:{s:o, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
 		"benchmark", "run", "command", jsonio_text(cmdline), "workload", wl_names[c->wl],
 		"unit", wl_units[c->wl],
@@ -616,9 +634,12 @@ static int print_json(FILE *f, const struct run_cfg *c, const struct row *rows, 
 		"isolation_clock", c->wl == WL_MAP ? "none" : c->virtual_iso ? "virtual" : "real",
 		"rogue", (int)c->rogue, "isolation_probed", (int)(c->rogue && c->wl != WL_MAP),
 		"completion", completion_names[c->completion], "poll", (int)c->poll,
+		"batch_size", (json_int_t)(c->batch_size ? c->batch_size : p->batch_size ?
+					   p->batch_size : RBATCH_DEFAULT_SIZE),
 		"platform", "name", jsonio_text(p->name), "iotlb_sets", (json_int_t)p->iotlb_sets,
 		"iotlb_ways", (json_int_t)p->iotlb_ways,
-		"cmdq_model", p->cmdq_model == CMDQ_LOCK ? "lock" : "lockfree",
+		"cmdq_model", p->cmdq_model == CMDQ_LOCK ? "lock" :
+			      p->cmdq_model == CMDQ_ECMDQ ? "ecmdq" : "lockfree",
 		"cmdq_issue_ns", jsonio_u64(p->cmdq_issue_ns),
 		"cmdq_issue_per_cmd_ns", jsonio_u64(p->cmdq_issue_per_cmd_ns),
 		"inv_range_ns", jsonio_u64(p->inv_range_ns),
@@ -776,6 +797,9 @@ static void run_help(void)
 	       "                   engine's thread each have a CPU, else irq)\n"
 	       "  --poll           the same as --completion poll\n"
 	       "  --seed N         workload seed (default 1)\n"
+	       "  --batch-size N   batch: unmaps per batch, 1-4096 (default: the profile's\n"
+	       "                   batch_size, else 64); 1 invalidates at every unmap, as\n"
+	       "                   strict does; needs batch among the strategies\n"
 	       "  --format F       table | json | csv (default table)\n"
 	       "  --output FILE    write there instead of stdout\n"
 	       "  --json FILE      also write the JSON there (for 'dmabench plot'), whatever\n"
@@ -835,6 +859,7 @@ enum {
 	RUN_WORKLOAD = OPT_LONG_ONLY, RUN_STRATEGY, RUN_PLATFORM, RUN_THREADS, RUN_SECONDS,
 	RUN_OPS, RUN_SIZE, RUN_MIX, RUN_ROGUE, RUN_POLL, RUN_COMPLETION, RUN_SEED, RUN_FORMAT,
 	RUN_OUTPUT, RUN_MODE, RUN_NO_ROGUE, RUN_CLOCK, RUN_ISO_CLOCK, RUN_JSON,
+	RUN_BATCH_SIZE,
 };
 
 static const char *const clock_names[] = { "real", "virtual" };
@@ -862,6 +887,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		{ "format", required_argument, NULL, RUN_FORMAT },
 		{ "output", required_argument, NULL, RUN_OUTPUT },
 		{ "mode", required_argument, NULL, RUN_MODE },
+		{ "batch-size", required_argument, NULL, RUN_BATCH_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -937,6 +963,10 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			c.completion_set = true;
 			break;
 		case RUN_SEED: c.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case RUN_BATCH_SIZE:
+			c.batch_size = (unsigned int)parse_int("--batch-size", optarg, 1,
+							       RBATCH_MAX_SIZE);
+			break;
 		case RUN_FORMAT:
 			c.fmt = parse_choice("--format", optarg, "a format", fmt_names,
 					     (int)ARRAY_SIZE(fmt_names));
@@ -979,6 +1009,9 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		resolve_completion(&c);
 	if (c.mix && c.wl != WL_NET)
 		usage_error("--mix: only the net workload has a packet size mix");
+	if (c.batch_size && !c.want[RS_BATCH])
+		usage_error("--batch-size: only the batch strategy batches unmaps (expected "
+			    "--strategy all or a list naming batch)");
 	if (c.mix) {
 		struct net_params np = { 0 };
 		char merr[200];

@@ -55,6 +55,7 @@ struct scale_cfg {
 	uint64_t ops;			/* per cell */
 	size_t size;			/* map: buffer bytes; net: packet bytes (0 = mix) */
 	uint64_t seed;
+	unsigned int batch_size;	/* --batch-size; 0 = the profile's, else 64 */
 	int fmt;			/* index into scale_formats */
 	const char *output;
 };
@@ -94,7 +95,7 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 			.warmup = SCALE_WARMUP,
 			.dir = DMA_TO_DEVICE, .granule = (unsigned int)(cfg->size / PAGE_SIZE),
 			.dma_bits = 32, .node = -1, .pair = reuse_strategy_pair(s), .virtual_time = true,
-			.profile = &cfg->prof,
+			.profile = &cfg->prof, .batch_size = cfg->batch_size,
 		};
 		struct map_bench_result mr;
 
@@ -106,7 +107,9 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 		out->ops = mr.ops;
 		out->dma_ns = mr.map_avg_ns + mr.unmap_avg_ns;
 		out->unmap_ns = mr.unmap_avg_ns;
-		out->inv_per_op = mr.ops ? (double)mr.iommu.cmds / (double)mr.ops : 0;
+		/* The command counts cover the warm-up pairs too, which mr.ops leaves out. */
+		out->inv_per_op = mr.ops ? (double)mr.iommu.cmds /
+			(double)(mr.ops + (uint64_t)cpus * SCALE_WARMUP) : 0;
 		out->ops_per_cpu_s = mr.wall_ns ? (double)mr.ops * 1e9 / (double)mr.wall_ns / cpus : 0;
 		return 0;
 	}
@@ -120,6 +123,7 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 
 		zswap_default_mix(p.mix);
 		p.drv.poll = true;	/* every thread has a CPU of its own */
+		p.drv.batch_size = cfg->batch_size;
 		ret = zswap_run(&p, &r, why, whylen);
 	} else {
 		struct net_params p = {
@@ -127,7 +131,7 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 			.packets = cfg->ops + (uint64_t)cpus * SCALE_WARMUP, .warmup = SCALE_WARMUP,
 			.size = (uint32_t)cfg->size, .seed = cfg->seed,
 			.nic_threads = cpus < 64 ? cpus : 64, .profile = &cfg->prof,
-			.virtual_time = true,
+			.virtual_time = true, .batch_size = cfg->batch_size,
 		};
 		struct net_stats ns;
 
@@ -151,11 +155,14 @@ static int run_cell(const struct scale_cfg *cfg, enum reuse_strategy s, unsigned
 static void header(FILE *f, const struct scale_cfg *c)
 {
 	fprintf(f, "%s on %s, virtual time (%s command queue; every figure follows from the "
-		"profile, the seed and the counts), %" PRIu64 " %ss per cell, seed %" PRIu64 "\n",
+		"profile, the seed and the counts), %" PRIu64 " %ss per cell, seed %" PRIu64,
 		sw_names[c->wl], c->prof.name,
 		c->prof.cmdq_model == CMDQ_LOCK ? "lock" :
 		c->prof.cmdq_model == CMDQ_ECMDQ ? "ecmdq" : "lockfree",
 		c->ops, sw_units[c->wl], c->seed);
+	if (c->batch_size)
+		fprintf(f, ", batch size %u", c->batch_size);
+	fputc('\n', f);
 }
 
 static void block(FILE *f, const struct scale_cfg *c, const struct srow *rows, int n,
@@ -274,13 +281,16 @@ static int print_json(FILE *f, const struct scale_cfg *c, const struct srow *row
 		fprintf(stderr, "%s: scale: cannot build the JSON output: out of memory\n", prog);
 		return -1;
 	}
-	doc = json_pack_ex(&jerr, 0, "{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o}",
+	doc = json_pack_ex(&jerr, 0, "{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:I, s:o}",
 			   "benchmark", "scale", "command", jsonio_text(cmdline),
 			   "workload", sw_names[c->wl], "unit", sw_units[c->wl], "clock", "virtual",
 			   "cmdq_model", c->prof.cmdq_model == CMDQ_LOCK ? "lock" :
 			   c->prof.cmdq_model == CMDQ_ECMDQ ? "ecmdq" : "lockfree",
 			   "platform", jsonio_text(c->prof.name), "ops_per_cell", jsonio_u64(c->ops),
 			   "size", (json_int_t)c->size, "seed", jsonio_u64(c->seed),
+			   "batch_size", (json_int_t)(c->batch_size ? c->batch_size :
+						      c->prof.batch_size ? c->prof.batch_size :
+						      RBATCH_DEFAULT_SIZE),
 			   "cpus", cpus);
 	if (!doc || json_object_set_new(doc, "results", results)) {
 		fprintf(stderr, "%s: scale: cannot build the JSON output: %s\n", prog,
@@ -312,6 +322,9 @@ static void scale_help(void)
 	       "  --size BYTES     map: buffer size, a multiple of 4096 (default 4096);\n"
 	       "                   net: every packet this size (default the mixed sizes)\n"
 	       "  --seed N         workload seed (default 1)\n"
+	       "  --batch-size N   batch: unmaps per batch, 1-4096 (default: the profile's\n"
+	       "                   batch_size, else 64); 1 invalidates at every unmap, as\n"
+	       "                   strict; needs batch among the strategies\n"
 	       "  --format F       table | json | csv (default table)\n"
 	       "  --output FILE    write there instead of stdout (replaced at the end)\n\n"
 	       "Cells: DMA-layer ns per operation (map: map + unmap), then operations per\n"
@@ -355,7 +368,7 @@ static void parse_cpus(struct scale_cfg *c, const char *list)
 
 enum {
 	SC_WORKLOAD = OPT_LONG_ONLY, SC_CPUS, SC_STRATEGY, SC_PLATFORM, SC_OPS, SC_SIZE,
-	SC_SEED, SC_FORMAT, SC_OUTPUT,
+	SC_SEED, SC_FORMAT, SC_OUTPUT, SC_BATCH_SIZE,
 };
 
 int cmd_scale(int argc, char **argv)
@@ -371,6 +384,7 @@ int cmd_scale(int argc, char **argv)
 		{ "seed", required_argument, NULL, SC_SEED },
 		{ "format", required_argument, NULL, SC_FORMAT },
 		{ "output", required_argument, NULL, SC_OUTPUT },
+		{ "batch-size", required_argument, NULL, SC_BATCH_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -409,6 +423,10 @@ int cmd_scale(int argc, char **argv)
 					     (int)ARRAY_SIZE(scale_formats));
 			break;
 		case SC_OUTPUT: c.output = optarg; break;
+		case SC_BATCH_SIZE:
+			c.batch_size = (unsigned int)parse_int("--batch-size", optarg, 1,
+							       RBATCH_MAX_SIZE);
+			break;
 		case 'h': scale_help(); return 0;
 		default: opt_error("scale", c_opt, argv, shortopts, opts);
 		}
@@ -418,6 +436,9 @@ int cmd_scale(int argc, char **argv)
 			    prog);
 	if (!c.ops)
 		c.ops = c.wl == SW_MAP ? 100000 : c.wl == SW_ZSWAP ? 20000 : 50000;
+	if (c.batch_size && !c.want[RS_BATCH])
+		usage_error("--batch-size: only the batch strategy batches unmaps (expected "
+			    "--strategy all or a list naming batch)");
 	if (c.wl == SW_MAP) {
 		if (!c.size)
 			c.size = PAGE_SIZE;

@@ -234,6 +234,9 @@ static void *worker_fn(void *arg)
 	}
 	if (mo && rmo_unregister(mo))
 		fail(w, "thread %u: rmo_unregister failed", w->cpu);
+	/* batch: this CPU's last unmaps are the run's too (a driver's last pass). */
+	if (w->m)
+		rmapper_flush(w->m);
 out_put:
 	page_put(os_page_alloc(w->os), pfn);
 	return NULL;
@@ -309,6 +312,8 @@ static int run(const struct map_bench_params *p, struct map_bench_result *r)
 		/* a largest bounce buffer per thread; iova-link: see its helper */
 		.bounce_bytes = (size_t)p->threads * rbounce_max_len(),
 		.link_bytes = map_bench_link_bytes(p),
+		.batch_size = p->batch_size ? p->batch_size :
+			      p->profile ? p->profile->batch_size : 0,
 	};
 	struct welford map = { 0 }, unmap = { 0 };
 	struct os_config oc = { 0 };

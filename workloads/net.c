@@ -612,6 +612,7 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 		max_packet(&pp), .nic_threads = pp.nic_threads,
 		.auto_crossover = pp.auto_crossover, .dma_debug = pp.debug,
 		.fault_nth = pp.fault_nth, .no_rx_post = pp.no_rx_post,
+		.batch_size = pp.batch_size, .rx_scattered = pp.rx_scattered,
 	};
 	if (!dc.tx_depth)
 		dc.tx_depth = 64;

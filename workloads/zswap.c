@@ -437,6 +437,12 @@ static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "drv.level %d: expected 0-9 (0 = 1)", p->drv.level);
 		return false;
 	}
+	if (p->drv.batch_size > RBATCH_MAX_SIZE) {
+		snprintf(err, errlen, "drv.batch_size %u: expected 0-%d unmaps per batch (0 = the "
+			 "profile's, else %d)", p->drv.batch_size, RBATCH_MAX_SIZE,
+			 RBATCH_DEFAULT_SIZE);
+		return false;
+	}
 	return true;
 }
 

@@ -675,6 +675,104 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
  */
 void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state);
 
+/*
+ * Deferred invalidation (a lab extension, for the reuse layer's batch
+ * mechanism): an unmap that clears its PTEs now and leaves the IOTLB
+ * invalidation to a flush its caller issues later, once for many unmaps.
+ * Linux does this within a domain it owns with iommu_unmap_fast() into a
+ * struct iommu_iotlb_gather and iommu_iotlb_sync().  Until the flush that
+ * covers it, a deferred unmap's range may still be translated by the
+ * IOTLB: its caller frees nothing the range reaches -- the page, the IOVA
+ * -- before that flush.  See os/dma_gather.c.
+ */
+struct dma_gather {
+	iova_t start, end;	/* the IOVA bytes gathered, [start, end); empty when equal */
+	unsigned int n;		/* unmaps gathered since the last flush */
+};
+
+/**
+ * dma_gather_init() - an empty gather
+ * @g: the gather
+ *
+ * Context: any thread; @g is the caller's (no lock).
+ */
+void dma_gather_init(struct dma_gather *g);
+/**
+ * dma_unmap_page_deferred() - unmap, leaving the invalidation to a flush
+ * @dev: the device
+ * @addr: the address dma_map_page() or dma_map_single() returned
+ * @size: the size given to the map call
+ * @dir: the direction given to the map call
+ * @g: the gather the range goes into
+ *
+ * Checked as dma_unmap_page() checks, refused where it refuses.  On a
+ * translating domain (strict or lazy: the flush queue is not used) the
+ * observer is told, the PTEs are cleared and the range joins @g; the
+ * IOTLB may keep translating it until dma_gather_flush(@g), and its IOVA
+ * stays allocated until dma_deferred_iova_free().  Under passthrough, and
+ * for a bounced buffer, there is nothing to defer: the buffer is unmapped
+ * as dma_unmap_page() unmaps it (a bounce invalidated, copied back, its
+ * slots freed).
+ *
+ * Context: any thread; @g is the caller's to lock.
+ * Return: 0 if the unmap was deferred into @g (free its IOVA after the
+ * flush); 1 if it completed now (nothing to free later); -EINVAL for
+ * misuse (logged, counted, nothing changed) or a NULL @g.
+ */
+int dma_unmap_page_deferred(struct dma_device *dev, dma_addr_t addr, size_t size,
+			    enum dma_data_direction dir, struct dma_gather *g);
+/**
+ * dma_iova_unlink_deferred() - dma_iova_unlink(), leaving the invalidation to a flush
+ * @dev: the device
+ * @state: a range from dma_iova_try_alloc()
+ * @offset: start of the part; page aligned
+ * @size: bytes; nonzero, page aligned, within the range
+ * @dir: the direction it was linked for (told to the observer only)
+ * @g: the gather the part goes into
+ *
+ * As dma_iova_unlink() -- the observer told of each linked run, the PTEs
+ * cleared -- but the part joins @g instead of being invalidated: the
+ * IOTLB may keep translating it until dma_gather_flush(@g), and the
+ * caller must not link that part again before.
+ *
+ * Context: any thread; @g is the caller's to lock.
+ * Return: 0; -EINVAL for misuse (a @state or part dma_iova_unlink() would
+ * refuse, an empty part, a NULL @g: logged, counted, nothing changed).
+ */
+int dma_iova_unlink_deferred(struct dma_device *dev, struct dma_iova_state *state,
+			     size_t offset, size_t size, enum dma_data_direction dir,
+			     struct dma_gather *g);
+/**
+ * dma_gather_flush() - invalidate everything a gather holds, then empty it
+ * @dev: the device every unmap in @g was made on
+ * @g: the gather
+ *
+ * One command and one CMD_SYNC: a range invalidation over @g's span when
+ * the platform serves a range command of that many pages no slower than a
+ * domain invalidation (inv_range_ns + inv_range_page_ns per page beyond
+ * the first, against inv_domain_ns), else an invalidation of the whole
+ * domain.  When the call returns, no IOTLB entry of the span remains.  An
+ * empty gather issues nothing.
+ *
+ * Context: any thread; @g is the caller's to lock.  Waits for the SYNC.
+ */
+void dma_gather_flush(struct dma_device *dev, struct dma_gather *g);
+/**
+ * dma_deferred_iova_free() - give back the IOVA of a deferred unmap
+ * @dev: the device
+ * @addr: the address given to dma_unmap_page_deferred() (which returned 0)
+ * @size: the size given to it
+ *
+ * Only after the dma_gather_flush() that covered the unmap: the caller
+ * vouches for that.  An IOVA whose first or last page is mapped is
+ * refused.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL for misuse (passthrough, @size 0, a range that leaves
+ * the IOVA space, one still mapped: logged, counted, nothing freed).
+ */
+int dma_deferred_iova_free(struct dma_device *dev, dma_addr_t addr, size_t size);
+
 /**
  * dma_need_sync() - whether syncs on a mapping do anything
  * @dev: the device
@@ -748,7 +846,8 @@ struct dma_stats {
 	 * Streaming DMA, the per-transfer work: maps counts successful
 	 * dma_map_page/single, dma_map_sg (one per list) and dma_iova_link
 	 * calls; unmaps their teardowns -- dma_unmap_* (one per list or batch
-	 * entry), dma_iova_unlink and each linked run dma_iova_free unlinks;
+	 * entry, deferred ones included), dma_iova_unlink and
+	 * dma_iova_unlink_deferred, and each linked run dma_iova_free unlinks;
 	 * syncs accepted sync calls (one per scatterlist entry) and
 	 * dma_iova_sync.  Coherent allocations are not maps: they are set-up
 	 * (rings, bounce pools growing on demand) and would make these counts

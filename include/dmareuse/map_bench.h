@@ -37,6 +37,8 @@ struct map_bench_params {
 					 * below the mask (map_bench_link_bytes()) */
 	int node;			/* accepted for compatibility; -1 */
 	struct reuse_pair pair;		/* the strategy: any pair the table allows */
+	unsigned int batch_size;	/* batch: unmaps per batch, 0..4096; 0 = the
+					 * profile's batch_size, else 64 */
 	bool debug;			/* keep DMA-API debug records */
 	bool virtual_time;		/* run in virtual time (vtime.h): every
 					 * thread a simulated CPU, costs from the

@@ -69,6 +69,9 @@ struct net_params {
 	bool no_rx_post;		/* test hook, see nic_drv_config */
 	uint64_t warmup;		/* the first packets each thread sends (of
 					 * @packets), whose DMA time is left out */
+	unsigned int batch_size;	/* batch: unmaps per batch (nic_drv_config) */
+	bool rx_scattered;		/* batch: RX buffers in IOVAs of their own
+					 * (nic_drv_config) */
 	bool virtual_time;		/* run in virtual time (vtime.h); needs
 					 * @os NULL: the run builds its machine */
 };

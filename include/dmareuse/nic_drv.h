@@ -29,6 +29,17 @@
  *   map once) and nothing of the upper layer's is received into -- so the
  *   driver refuses it (nic_drv_why_not()), as it refuses every pair the
  *   strategy table refuses (reuse_pair_why_not()).
+ *   batch: both roles defer their unmaps' invalidations into the device's
+ *   per-CPU batches (one rbatch for the device: a queue's TX and RX unmaps
+ *   share one flush).  RX buffers are mapped at their slot of a ring --
+ *   one IOVA block per queue, so a pass's RX unmaps gather into one short
+ *   span and no IOVA is allocated per buffer -- unless rx_scattered asks
+ *   for an IOVA of their own each (to measure the block).  Each poll is a
+ *   completion pass: it flushes its CPU's batch once, after collecting, so
+ *   the TX completions it returns -- which tell the upper layer it may
+ *   free its buffers -- and the RX buffers it hands up come after their
+ *   invalidation; the batch also holds a reference on every page it
+ *   unmapped until its flush (the upper layer frees TX buffers at once).
  *
  * Flow control: xmit refuses (-ENOSPC) a packet for which no RX buffer is
  * posted, so a well-behaved run drops nothing; a drop means the RX side
@@ -67,6 +78,10 @@ struct nic_drv_config {
 					 * new mapping reuses the IOVA first */
 	bool no_rx_post;		/* test hook: post no RX buffer and send
 					 * without RX credit, so the NIC drops */
+	unsigned int batch_size;	/* batch: unmaps per batch, 1..4096; 0 = the
+					 * profile's batch_size, else 64 */
+	bool rx_scattered;		/* batch: RX buffers in IOVAs of their own
+					 * instead of the queue's ring block */
 };
 
 enum nic_drv_event_kind {
@@ -196,8 +211,9 @@ int nic_drv_xmit(struct nic_drv *drv, unsigned int queue, void *buf, uint32_t le
  *
  * Collects RX completions first, then TX completions, each ring in order,
  * up to @max in all: TX buffers are unmapped and given back, received
- * buffers taken back from the device.  Then it posts fresh RX buffers
- * (unless the NIC was stopped).  An RX descriptor that completed with an
+ * buffers taken back from the device.  Under batch this CPU's batch is then
+ * flushed, once, before anything is returned.  Then it posts fresh RX
+ * buffers (unless the NIC was stopped).  An RX descriptor that completed with an
  * error -- or whose write-back faulted (NIC_ST_RX_FAULT) -- has its buffer
  * recycled at once and comes back as an NIC_EV_RX event with that status
  * and no buffer, so the upper layer can account for every RX descriptor
@@ -255,8 +271,9 @@ unsigned int nic_drv_inflight(struct nic_drv *drv, unsigned int queue);
  * @dma_ns: the CPU time it took is DMA-layer time and is added here; may
  *          be NULL
  *
- * Cache reclaim of the queue's TX and RX mappers (rmapper_maintain());
- * nothing for a pool.  A bad queue is logged and ignored.
+ * Cache reclaim of the queue's TX and RX mappers (rmapper_maintain()), and
+ * under batch a flush of every CPU's batch; nothing for a pool.  A bad
+ * queue is logged and ignored.
  *
  * Context: the CPU that owns @queue.
  */
@@ -324,7 +341,7 @@ size_t nic_drv_crossover(const struct nic_drv *drv);
  * nic_drv_reuse_stats() - the strategy objects' counters
  * @drv: the driver
  * @out: receives the counters of every queue's TX mapper, RX mapper and
- *       pool, summed
+ *       pool, and of the device's batches, summed
  *
  * Context: any thread; each object's lock is taken while it is read.
  */

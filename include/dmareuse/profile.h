@@ -62,6 +62,8 @@ struct platform_profile {
 	uint64_t inv_latency_ns;	/* an invalidation completes this long after its service */
 	uint64_t sync_ns;		/* hardware service of CMD_SYNC */
 	uint64_t iotlb_miss_ns;		/* device-side page-walk cost per miss */
+	unsigned int batch_size;	/* batch strategy: unmaps per batch, 1..4096;
+					 * 0 = not given (the driver's default, 64) */
 	bool has_costs;			/* the cost table below is given: virtual time works */
 	uint64_t cost_ps[COST_COUNT];	/* the cost table (vtime.h), in picoseconds */
 	unsigned int nsources;

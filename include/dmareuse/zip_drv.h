@@ -19,7 +19,14 @@
  *           mapped directly (none), and the note says so;
  *   auto:   marked lists take reuse, the rest the per-buffer auto policy;
  *   pool:   n/a -- every buffer comes from the upper layer; a driver pool
- *           would add a copy, which is what bounce is.
+ *           would add a copy, which is what bounce is;
+ *   batch:  both roles; each unmap's invalidation waits in this CPU's
+ *           batch, which holds the buffer's page until its flush (zswap
+ *           frees a stored page as soon as the request returns).  The
+ *           batch is flushed when full (batch_size unmaps) and by
+ *           zip_drv_maintain(): a request completes alone, so a flush per
+ *           completion would be one per two unmaps, strict's cost halved
+ *           (--batch-size 2 is that), not a batch.
  * A pair the strategy table refuses (reuse_pair_why_not()) is refused.
  */
 #ifndef DMAREUSE_ZIP_DRV_H
@@ -45,6 +52,8 @@ struct zip_drv_config {
 	bool dma_debug;			/* keep DMA-API debug records (tests) */
 	bool poll;			/* wait for completions by polling (see
 					 * zip_drv.c) instead of sleeping */
+	unsigned int batch_size;	/* batch: unmaps per batch, 1..4096; 0 = the
+					 * profile's batch_size, else 64 */
 };
 
 /**
@@ -63,7 +72,8 @@ struct zip_drv_config {
  * Context: any thread.
  * Return: the driver, or NULL.  @why is filled only when the strategy does
  * not apply to this driver; other failures (a depth above ZIP_MAX_DEPTH,
- * an engine setting out of range, no memory) leave it untouched.
+ * a batch_size above 4096, an engine setting out of range, no memory)
+ * leave it untouched.
  */
 struct zip_drv *zip_drv_create(struct os *os, const struct zip_drv_config *cfg,
 			       char *why, size_t whylen);
@@ -177,7 +187,8 @@ void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out);
  * @dma_ns: the CPU time it took is DMA-layer time and is added here; may
  *          be NULL
  *
- * Cache reclaim of the mapper (rmapper_maintain()).
+ * Cache reclaim of the mapper (rmapper_maintain()); under batch, a flush
+ * of every CPU's batch.
  *
  * Context: any thread.
  */

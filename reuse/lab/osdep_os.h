@@ -32,11 +32,14 @@
 #define OSDEP_OWNER_REUSE 4u	/* owner tag of frames the reuse layer allocates */
 #define OSDEP_MAX_PAGE_ORDER PAGE_MAX_ORDER
 #define OSDEP_HAS_IOVA_LINK 1
+#define OSDEP_HAS_BATCH 1
 
 typedef struct dma_device osdep_dev_t;
 typedef pfn_t osdep_page_t;
 typedef struct mlock osdep_lock_t;
 typedef struct dma_iova_state osdep_iova_state_t;
+typedef struct dma_gather osdep_gather_t;
+typedef struct dma_iova_state osdep_batch_block_t;
 typedef struct dma_unmap_desc osdep_unmap_t;	/* addr, size, dir */
 typedef _Atomic int osdep_atomic_t;		/* a small state word */
 typedef _Atomic uint64_t osdep_counter_t;	/* a statistics counter */
@@ -336,6 +339,71 @@ static inline void osdep_iova_free(osdep_dev_t *d, osdep_iova_state_t *s)
 static inline dma_addr_t osdep_iova_addr(const osdep_iova_state_t *s)
 {
 	return s->addr;
+}
+
+/*
+ * The batch mechanism: the device's own domain, whatever its mode; the DMA
+ * layer's deferred unmaps (os/dma_gather.c) and, for rings, the two-step
+ * API with its deferred unlink.
+ */
+static inline int osdep_batch_attach(osdep_dev_t *d) { (void)d; return 0; }
+static inline void osdep_batch_detach(osdep_dev_t *d) { (void)d; }
+static inline void osdep_gather_init(osdep_gather_t *g) { dma_gather_init(g); }
+
+static inline dma_addr_t osdep_batch_map(osdep_dev_t *d, osdep_page_t p, size_t off,
+					 size_t size, enum dma_data_direction dir)
+{
+	return dma_map_page(d, p, off, size, dir);
+}
+
+static inline int osdep_batch_unmap(osdep_dev_t *d, dma_addr_t a, size_t size,
+				    enum dma_data_direction dir, osdep_gather_t *g)
+{
+	return dma_unmap_page_deferred(d, a, size, dir, g);
+}
+
+static inline void osdep_batch_flush(osdep_dev_t *d, osdep_gather_t *g)
+{
+	dma_gather_flush(d, g);
+}
+
+static inline void osdep_batch_iova_free(osdep_dev_t *d, dma_addr_t a, size_t size)
+{
+	dma_deferred_iova_free(d, a, size);
+}
+
+static inline int osdep_batch_block_alloc(osdep_dev_t *d, osdep_batch_block_t *b, size_t size)
+{
+	return dma_iova_try_alloc(d, b, size);
+}
+
+static inline dma_addr_t osdep_batch_block_addr(const osdep_batch_block_t *b)
+{
+	return b->addr;
+}
+
+static inline int osdep_batch_block_map(osdep_dev_t *d, osdep_batch_block_t *b, size_t offset,
+					osdep_page_t p, size_t size, enum dma_data_direction dir)
+{
+	int r;
+
+	/* The frame's address is computed here: refuse what would wrap. */
+	if (!osdep_page_span_ok(d, p, 0, size))
+		return -EINVAL;
+	r = dma_iova_link(d, b, p << PAGE_SHIFT, offset, size, dir);
+	return r ? r : dma_iova_sync(d, b, offset, size);
+}
+
+static inline int osdep_batch_block_unmap(osdep_dev_t *d, osdep_batch_block_t *b,
+					  size_t offset, size_t size,
+					  enum dma_data_direction dir, osdep_gather_t *g)
+{
+	return dma_iova_unlink_deferred(d, b, offset, size, dir, g);
+}
+
+static inline void osdep_batch_block_free(osdep_dev_t *d, osdep_batch_block_t *b)
+{
+	dma_iova_free(d, b);
 }
 
 #endif

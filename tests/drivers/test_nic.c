@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- a minimal driver for device tests ------------------------------------------ */
 
@@ -510,7 +511,8 @@ static unsigned int drv_collect(struct nic_drv *drv, uint8_t **want, uint32_t *l
 /* xmit, poll, release by hand; every event in order; the counters add up. */
 static void test_driver_by_hand(void)
 {
-	static const enum reuse_strategy ss[] = { RS_STRICT, RS_BOUNCE, RS_POOL, RS_PASSTHROUGH };
+	static const enum reuse_strategy ss[] = { RS_STRICT, RS_BOUNCE, RS_POOL, RS_PASSTHROUGH,
+						  RS_BATCH };
 
 	for (size_t si = 0; si < ARRAY_SIZE(ss); si++) {
 		struct lab *lab = lab_up(64, 1, "ideal");
@@ -683,6 +685,7 @@ static void test_driver_destroy_in_flight(void)
 
 static const enum reuse_strategy applicable[] = {
 	RS_PASSTHROUGH, RS_STRICT, RS_LAZY, RS_BOUNCE, RS_POOL, RS_CACHE, RS_IOVA_LINK, RS_AUTO,
+	RS_BATCH,
 };
 
 static bool run_on_lab(struct lab *lab, struct net_params *p, struct wl_result *r,
@@ -755,7 +758,7 @@ static void test_every_strategy_end_to_end(void)
 static void test_unmapped_tx_buffer_faults(void)
 {
 	static const enum reuse_strategy ss[] = { RS_STRICT, RS_LAZY, RS_IOVA_LINK,
-						  RS_PASSTHROUGH };
+						  RS_PASSTHROUGH, RS_BATCH };
 
 	for (unsigned int threads = 1; threads <= 2; threads++)
 		for (size_t si = 0; si < ARRAY_SIZE(ss); si++) {
@@ -785,6 +788,122 @@ static void test_unmapped_tx_buffer_faults(void)
 			}
 			lab_down(lab);
 		}
+}
+
+/*
+ * batch: a poll is a completion pass.  What it returns comes after the
+ * pass's one flush -- no translation reaches a TX buffer whose completion
+ * tells the owner it may free it, nor an RX buffer handed up -- and after
+ * it the batch holds nothing; the one flush per pass covers TX and RX
+ * unmaps alike.  RX buffers sit in the queue's ring block unless
+ * rx_scattered asks for an IOVA each.
+ */
+static void test_batch_poll_flushes_before_completions(void)
+{
+	for (int scattered = 0; scattered <= 1; scattered++) {
+		struct lab *lab = lab_up(64, 1, "ideal");
+		struct nic_drv_config c = {
+			.pair = reuse_strategy_pair(RS_BATCH), .tx_depth = 16, .rx_depth = 16,
+			.rx_buf_size = 8192, .dma_debug = true, .rx_scattered = scattered,
+		};
+		struct reuse_stats rs;
+		unsigned int tx = 0, rx = 0, polls = 0, passes = 0;
+		struct nic_drv *drv;
+		uint8_t *bufs[12];
+		pfn_t pfn[12];
+		char why[256] = "";
+
+		REQUIRE(lab);
+		lab_install_safety_check(lab);
+		drv = nic_drv_create(lab->os, &c, why, sizeof(why));
+		REQUIRE(drv, "%s", why);
+		CHECK(strstr(nic_drv_note(drv), scattered ? "an IOVA per buffer" :
+			     "a ring: one IOVA block per queue") &&
+		      strstr(nic_drv_note(drv), "64 unmaps per batch, a flush per poll"), "%s",
+		      nic_drv_note(drv));
+		for (unsigned int i = 0; i < 12; i++) {
+			REQUIRE(pages_alloc(lab->pa, 1, 501, false, &pfn[i]) == 0);
+			bufs[i] = phys_to_virt(lab->m, pfn[i] << PAGE_SHIFT);
+			pattern(bufs[i], 5000, i);
+			REQUIRE(nic_drv_xmit(drv, 0, bufs[i], 5000, i, NULL) == 0);
+		}
+		while ((tx < 12 || rx < 12) && polls++ < 200) {
+			struct nic_drv_event ev[16];
+			unsigned int k = nic_drv_poll(drv, 0, ev, 16, NULL);
+
+			if (!k) {
+				nic_drv_wait(drv, 0, 100000000ull);
+				continue;
+			}
+			passes++;
+			nic_drv_reuse_stats(drv, &rs);
+			CHECK(rs.pages_pinned == 0, "the batch holds %llu pages after a pass",
+			      (unsigned long long)rs.pages_pinned);
+			for (unsigned int i = 0; i < k; i++) {
+				pfn_t f = virt_to_phys(lab->m, ev[i].buf) >> PAGE_SHIFT;
+
+				CHECK(iommu_frame_reachable(lab->m, f) == 0 &&
+				      iommu_frame_reachable(lab->m, f + 1) == 0,
+				      "%s %u returned while still reachable",
+				      ev[i].kind == NIC_EV_TX_DONE ? "TX buffer" : "RX buffer", i);
+				if (ev[i].kind == NIC_EV_TX_DONE) {
+					tx++;
+					page_put(lab->pa, pfn[ev[i].cookie]);	/* freed at once */
+				} else {
+					CHECK(ev[i].status == NIC_ST_OK &&
+					      !memcmp(ev[i].buf, bufs[rx], 5000),
+					      "RX packet %u", rx);
+					rx++;
+					nic_drv_rx_release(drv, 0, &ev[i].rx, NULL);
+				}
+			}
+		}
+		CHECK(tx == 12 && rx == 12, "tx %u rx %u", tx, rx);
+		nic_drv_reuse_stats(drv, &rs);
+		CHECK(rs.flushes == passes && rs.deferred == 24,
+		      "one flush per pass: %llu flushes, %u passes, %llu unmaps deferred",
+		      (unsigned long long)rs.flushes, passes, (unsigned long long)rs.deferred);
+		CHECK(nic_drv_destroy(drv) == 0);
+		CHECK(lab_safety_violations() == 0);
+		lab_down(lab);
+	}
+}
+
+/* batch's size: the driver's, else the profile's batch_size, else 64. */
+static void test_batch_size_from_profile(void)
+{
+	char dir[] = "/tmp/test_nic.XXXXXX", path[64];
+	struct nic_drv_config c = { .pair = reuse_strategy_pair(RS_BATCH), .tx_depth = 8,
+				    .rx_depth = 8, .rx_buf_size = 4096 };
+	struct nic_drv *drv;
+	struct lab *lab;
+	char why[256] = "";
+	FILE *f;
+
+	REQUIRE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/b4.profile", dir);
+	f = fopen(path, "w");
+	REQUIRE(f);
+	fprintf(f, "based_on = ideal\nname = ideal-b4\nbatch_size = 4\n");
+	fclose(f);
+	lab = lab_up(64, 1, path);
+	REQUIRE(lab);
+	drv = nic_drv_create(lab->os, &c, why, sizeof(why));
+	REQUIRE(drv, "%s", why);
+	CHECK(strstr(nic_drv_note(drv), " 4 unmaps per batch"), "%s", nic_drv_note(drv));
+	CHECK(nic_drv_destroy(drv) == 0);
+	c.batch_size = 16;
+	drv = nic_drv_create(lab->os, &c, why, sizeof(why));
+	REQUIRE(drv, "%s", why);
+	CHECK(strstr(nic_drv_note(drv), " 16 unmaps per batch"), "the driver's size wins: %s",
+	      nic_drv_note(drv));
+	CHECK(nic_drv_destroy(drv) == 0);
+	c.batch_size = 4097;
+	CHECK(nic_drv_create(lab->os, &c, why, sizeof(why)) == NULL &&
+	      strstr(why, "batch_size 4097: expected 1..4096"), "%s", why);
+	lab_down(lab);
+	remove(path);
+	rmdir(dir);
 }
 
 /* No RX buffer posted: every packet is a counted drop and the run still ends. */
@@ -825,6 +944,8 @@ int main(int argc, char **argv)
 		TEST(test_every_strategy_end_to_end),
 		TEST(test_unmapped_tx_buffer_faults),
 		TEST(test_no_rx_buffer_drops),
+		TEST(test_batch_poll_flushes_before_completions),
+		TEST(test_batch_size_from_profile),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

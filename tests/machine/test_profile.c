@@ -205,7 +205,7 @@ static void test_bad_keys(void)
 	expect_refused("unknown.profile", text, (size_t)n, -EINVAL,
 		       PARTS("unknown.profile:14: unknown key 'synch_ns' "
 			     "(expected one of: based_on, name, ",
-			     "iotlb_miss_ns, source, note, cost_CLASS_ns)"));
+			     "iotlb_miss_ns, batch_size, source, note, cost_CLASS_ns)"));
 	n = snprintf(text, sizeof(text), "%s = 1\n", good);
 	expect_refused("nokey.profile", text, (size_t)n, -EINVAL,
 		       PARTS("nokey.profile:14: no key before '='"));
@@ -388,6 +388,32 @@ static void test_cmdq_model_keys(void)
 		       PARTS("key 'ecmdq_cpus' applies to cmdq_model = ecmdq only"));
 }
 
+/* batch_size: optional (0 when left out), 1-4096 when given. */
+static void test_batch_size_key(void)
+{
+	char text[2048];
+	struct platform_profile p;
+	char err[1024];
+	const char *path;
+	int n;
+
+	path = put_file("nobatch.profile", good, strlen(good));
+	REQUIRE(path);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.batch_size == 0, "left out: the driver's default");
+	n = snprintf(text, sizeof(text), "%sbatch_size = 4096\n", good);
+	path = put_file("batch.profile", text, (size_t)n);
+	REQUIRE(path);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.batch_size == 4096);
+	n = snprintf(text, sizeof(text), "%sbatch_size = 0\n", good);
+	expect_refused("batch0.profile", text, (size_t)n, -EINVAL,
+		       PARTS("batch0.profile:14: key 'batch_size'", "1", "4096"));
+	n = snprintf(text, sizeof(text), "%sbatch_size = 4097\n", good);
+	expect_refused("batch4097.profile", text, (size_t)n, -EINVAL,
+		       PARTS("batch4097.profile:14: key 'batch_size'", "4096"));
+}
+
 /* based_on: the base's keys are given, may be set again once, and chain at most 4 deep. */
 static void test_based_on(void)
 {
@@ -441,6 +467,7 @@ int main(int argc, char **argv)
 		TEST(test_missing_profile_dir),
 		TEST(test_cost_table),
 		TEST(test_cmdq_model_keys),
+		TEST(test_batch_size_key),
 		TEST(test_based_on),
 	};
 	int ret;

@@ -110,6 +110,7 @@ static void test_mapper_round_trips(void)
 {
 	static const enum reuse_strategy ss[] = {
 		RS_PASSTHROUGH, RS_STRICT, RS_LAZY, RS_BOUNCE, RS_CACHE, RS_IOVA_LINK, RS_AUTO,
+		RS_BATCH,
 	};
 
 	for (size_t si = 0; si < ARRAY_SIZE(ss); si++) {
@@ -163,6 +164,14 @@ static void test_mapper_round_trips(void)
 			break;
 		case RS_AUTO:
 			CHECK(rmapper_crossover(m) > 0, "auto measured a crossover");
+			break;
+		case RS_BATCH:
+			/* 54 unmaps: none invalidated at once, each batch of 64 waits */
+			CHECK(st.maps == st.unmaps && st.deferred == st.unmaps &&
+			      st.flushes == 0 && st.pages_pinned == st.unmaps,
+			      "batch: %llu unmaps, %llu deferred, %llu flushes, %llu pinned",
+			      (unsigned long long)st.unmaps, (unsigned long long)st.deferred,
+			      (unsigned long long)st.flushes, (unsigned long long)st.pages_pinned);
 			break;
 		default:
 			CHECK(st.maps == st.unmaps && st.maps == ARRAY_SIZE(shapes) * 9);

@@ -5,7 +5,8 @@
  * ThreadSanitizer by `make check-tsan`.  Each CPU thread maps its own
  * buffers (whole pages and sub-page pieces), the device reads and checks
  * them and writes a reply, the CPU checks the reply and unmaps.  Cache
- * reclaim runs concurrently from the threads; a churn test races the
+ * reclaim -- and under batch the flush of every CPU's batch -- runs
+ * concurrently from the threads; a churn test races the
  * cache's lock-free hits against evictions and entry reuse.
  *
  * Pokes internals: widens the lab's race windows (raceinject_set()) through
@@ -149,7 +150,7 @@ static void run(enum reuse_strategy s)
 		sh.pool = rpool_create(sh.dev, 1024, 3, DMA_BIDIRECTIONAL);
 	else
 		sh.m = rmapper_create(sh.dev, reuse_strategy_pair(s).mech,
-				      &(struct rmapper_cfg){ .cache_entries = 3 });
+				      &(struct rmapper_cfg){ .cache_entries = 3, .batch_size = 3 });
 	REQUIRE(sh.m || sh.r || sh.pool);
 	for (unsigned int i = 0; i < 2; i++) {
 		args[i] = (struct arg){ &sh, i };
@@ -273,12 +274,109 @@ static void test_conc_cache_churn(void)
 	lab_down(ch.lab);
 }
 
+/*
+ * A batch's ring shared by two CPU threads: each maps a slot the other may
+ * have unmapped last (its unmap waiting in the other CPU's batch, which the
+ * map then flushes), the device writes through it and the CPU checks the
+ * bytes, while both flush every batch now and then.  A slot is claimed
+ * before use so the two never lend the same one at once.
+ */
+#define RING_SLOTS 8
+#define RING_ROUNDS 1500
+
+struct ring_share {
+	struct lab *lab;
+	struct devthread *dt;
+	struct rbatch *b;
+	struct rbatch_ring *ring;
+	_Atomic int claimed[RING_SLOTS];
+	_Atomic unsigned long errors, used;
+};
+
+struct ring_arg {
+	struct ring_share *rs;
+	unsigned int cpu;
+};
+
+static void *ring_fn(void *p)
+{
+	struct ring_arg *a = p;
+	struct ring_share *rs = a->rs;
+	uint8_t *want = malloc(512);
+
+	os_set_cpu(a->cpu);
+	for (unsigned int i = 0; i < RING_ROUNDS; i++) {
+		unsigned int slot = (i + 4 * a->cpu) % RING_SLOTS, seed = a->cpu << 20 | i;
+		struct rmap_handle h;
+		int free_slot = 0;
+		pfn_t pfn;
+
+		if (!atomic_compare_exchange_strong(&rs->claimed[slot], &free_slot, 1))
+			continue;
+		if (pages_alloc(rs->lab->pa, 0, 600 + a->cpu, false, &pfn)) {
+			atomic_store(&rs->claimed[slot], 0);
+			continue;
+		}
+		fill(want, 512, seed);
+		if (rbatch_ring_map(rs->ring, slot, pfn, 512, DMA_FROM_DEVICE, &h) ||
+		    devthread_write(rs->dt, h.dma, want, 512) ||
+		    memcmp(phys_to_virt(rs->lab->m, pfn << PAGE_SHIFT), want, 512) ||
+		    rbatch_ring_unmap(rs->ring, &h))
+			atomic_fetch_add(&rs->errors, 1);
+		page_put(rs->lab->pa, pfn);	/* held by the batch until its flush */
+		atomic_fetch_add(&rs->used, 1);
+		atomic_store(&rs->claimed[slot], 0);
+		if (i % 64 == 63)
+			rbatch_flush_all(rs->b);
+		else if (i % 16 == 15)
+			rbatch_flush(rs->b);	/* reads this CPU's count unlocked */
+	}
+	free(want);
+	return NULL;
+}
+
+static void test_conc_batch_ring(void)
+{
+	struct ring_share rs = { 0 };
+	struct ring_arg args[2];
+	struct dma_device *dev;
+	pthread_t t[2];
+
+	rs.lab = lab_up(64, 2, "ideal");
+	REQUIRE(rs.lab);
+	lab_install_safety_check(rs.lab);
+	dev = dma_device_create(rs.lab->os, "ring",
+				&(struct dma_device_opts){ .type = DMA_DOMAIN_STRICT });
+	REQUIRE(dev);
+	rs.dt = devthread_start(dma_device_mdev(dev));
+	rs.b = rbatch_create(dev, 5);
+	REQUIRE(rs.b);
+	rs.ring = rbatch_ring_create(rs.b, RING_SLOTS, PAGE_SIZE);
+	REQUIRE(rs.ring);
+	for (unsigned int i = 0; i < 2; i++) {
+		args[i] = (struct ring_arg){ &rs, i };
+		pthread_create(&t[i], NULL, ring_fn, &args[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(atomic_load(&rs.errors) == 0, "%lu failed transfers", atomic_load(&rs.errors));
+	CHECK(atomic_load(&rs.used) > RING_ROUNDS, "only %lu uses", atomic_load(&rs.used));
+	CHECK(rbatch_ring_destroy(rs.ring) == 0);
+	CHECK(rbatch_destroy(rs.b) == 0);
+	devthread_stop(rs.dt);
+	CHECK(dma_device_destroy(dev) == 0);
+	CHECK(lab_safety_violations() == 0);
+	lab_down(rs.lab);
+}
+
 static void test_conc_bounce(void) { run(RS_BOUNCE); }
 static void test_conc_cache(void) { run(RS_CACHE); }
 static void test_conc_iova_link(void) { run(RS_IOVA_LINK); }
 static void test_conc_auto(void) { run(RS_AUTO); }
 static void test_conc_reuse(void) { run(RS_REUSE); }
 static void test_conc_pool(void) { run(RS_POOL); }
+/* batch: each CPU's unmaps fill its own batch while the other's maintain flushes all. */
+static void test_conc_batch(void) { run(RS_BATCH); }
 
 int main(int argc, char **argv)
 {
@@ -290,6 +388,8 @@ int main(int argc, char **argv)
 		TEST(test_conc_auto),
 		TEST(test_conc_reuse),
 		TEST(test_conc_pool),
+		TEST(test_conc_batch),
+		TEST(test_conc_batch_ring),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

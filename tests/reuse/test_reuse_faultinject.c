@@ -112,6 +112,7 @@ static void test_fi_iova_link(void) { run(RS_IOVA_LINK); }
 static void test_fi_auto(void) { run(RS_AUTO); }
 static void test_fi_reuse(void) { run(RS_REUSE); }
 static void test_fi_pool(void) { run(RS_POOL); }
+static void test_fi_batch(void) { run(RS_BATCH); }
 
 int main(int argc, char **argv)
 {
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 		TEST(test_fi_auto),
 		TEST(test_fi_reuse),
 		TEST(test_fi_pool),
+		TEST(test_fi_batch),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -307,6 +307,7 @@ static void test_model_auto(void) { run(RS_AUTO); }
 static void test_model_strict(void) { run(RS_STRICT); }
 static void test_model_reuse(void) { run(RS_REUSE); }
 static void test_model_pool(void) { run(RS_POOL); }
+static void test_model_batch(void) { run(RS_BATCH); }
 
 int main(int argc, char **argv)
 {
@@ -318,6 +319,7 @@ int main(int argc, char **argv)
 		TEST(test_model_strict),
 		TEST(test_model_reuse),
 		TEST(test_model_pool),
+		TEST(test_model_batch),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -41,6 +41,7 @@ static void test_names_map_to_pairs_and_back(void)
 		{ RS_CACHE, "cache", RMODE_STRICT, RMECH_CACHE },
 		{ RS_IOVA_LINK, "iova-link", RMODE_STRICT, RMECH_IOVA_LINK },
 		{ RS_AUTO, "auto", RMODE_STRICT, RMECH_AUTO },
+		{ RS_BATCH, "batch", RMODE_STRICT, RMECH_BATCH },
 	};
 
 	CHECK(ARRAY_SIZE(want) == RS_COUNT, "every named strategy is listed here");
@@ -99,7 +100,7 @@ static bool is_class(const char *c)
 {
 	static const char *const classes[] = {
 		"none", "window", "breach", "strict", "copy", "registered", "pool", "pinned",
-		"mixed",
+		"mixed", "batched",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
@@ -115,6 +116,7 @@ static void test_every_pair_has_isolation_class(void)
 		[RS_PASSTHROUGH] = "none", [RS_STRICT] = "strict", [RS_LAZY] = "window",
 		[RS_BOUNCE] = "copy", [RS_REUSE] = "registered", [RS_POOL] = "pool",
 		[RS_CACHE] = "pinned", [RS_IOVA_LINK] = "strict", [RS_AUTO] = "mixed",
+		[RS_BATCH] = "batched",
 	};
 	unsigned int pairs = 0;
 
@@ -149,6 +151,17 @@ static void test_every_pair_has_isolation_class(void)
 		CHECK(!strcmp(reuse_strategy_isolation((enum reuse_strategy)s),
 			      reuse_pair_isolation(p)));
 	}
+	/*
+	 * batch isolates in every translating mode -- under lazy too: it
+	 * invalidates its own unmaps before releasing anything -- while lazy
+	 * itself (window) does not.
+	 */
+	CHECK(!strcmp(reuse_pair_isolation_class(pair(RMODE_LAZY, RMECH_BATCH)), "batched") &&
+	      reuse_pair_isolating(pair(RMODE_LAZY, RMECH_BATCH)) &&
+	      reuse_pair_isolating(pair(RMODE_STRICT, RMECH_BATCH)) &&
+	      !reuse_pair_isolating(pair(RMODE_PASSTHROUGH, RMECH_BATCH)) &&
+	      !reuse_pair_isolating(pair(RMODE_LAZY, RMECH_NONE)));
+	CHECK(!strcmp(reuse_mech_name(RMECH_BATCH), "batch"));
 	CHECK(!strcmp(reuse_pair_isolation_class(pair(RMODE_COUNT, RMECH_NONE)), "?") &&
 	      !strcmp(reuse_pair_isolation(pair(RMODE_STRICT, RMECH_COUNT)), "?") &&
 	      !reuse_pair_isolating(pair(RMODE_STRICT, RMECH_COUNT)));

@@ -295,7 +295,8 @@ fi
 
 # Strategies list: one line each with the isolation class.
 "$B" strategies >"$tmp/st" 2>&1
-if [ "$(wc -l <"$tmp/st")" -eq 9 ] && grep -q '^lazy  *window ' "$tmp/st" &&
+if [ "$(wc -l <"$tmp/st")" -eq 10 ] && grep -q '^lazy  *window ' "$tmp/st" &&
+	grep -q '^batch  *batched  *strict  *batch  *a window until the batch' "$tmp/st" &&
 	grep -q '^passthrough  *none ' "$tmp/st"; then ok strategies-list; else bad "strategies-list: $(cat "$tmp/st")"; fi
 # ... each with its pair; --all lists every mode x mechanism, --mode one mode's.
 if grep -q '^cache  *pinned  *strict  *cache  *the device' "$tmp/st" &&
@@ -306,9 +307,10 @@ else
 fi
 "$B" strategies --all >"$tmp/sa" 2>&1
 "$B" strategies --mode lazy >"$tmp/sl" 2>&1
-if [ "$(wc -l <"$tmp/sa")" -eq 21 ] && [ "$(grep -c ' refused: ' "$tmp/sa")" -eq 4 ] &&
+if [ "$(wc -l <"$tmp/sa")" -eq 24 ] && [ "$(grep -c ' refused: ' "$tmp/sa")" -eq 4 ] &&
 	grep -q '^iova-link  *none  *passthrough  *iova-link  *refused: an identity domain' "$tmp/sa" &&
-	[ "$(wc -l <"$tmp/sl")" -eq 7 ] && [ "$(grep -c ' lazy ' "$tmp/sl")" -eq 7 ] &&
+	[ "$(wc -l <"$tmp/sl")" -eq 8 ] && [ "$(grep -c ' lazy ' "$tmp/sl")" -eq 8 ] &&
+	grep -q '^batch  *batched  *lazy  *batch  *as batch' "$tmp/sl" &&
 	grep -q '^cache  *breach  *lazy  *cache  *refused: .*(the safety rule)' "$tmp/sl" &&
 	grep -q '^bounce  *copy  *lazy  *bounce ' "$tmp/sl"; then
 	ok strategies-all-and-mode
@@ -351,7 +353,7 @@ else
 fi
 # all under --mode: the mode's own none row, every mechanism; refused pairs n/a saying why.
 "$B" run --workload map --mode lazy --ops 20 --platform ideal --format csv >"$tmp/ra.csv" 2>"$tmp/err"
-if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/ra.csv")" -eq 8 ] && ! grep -q '^strict,\|^passthrough,' "$tmp/ra.csv" &&
+if [ $? -eq 0 ] && [ "$(wc -l <"$tmp/ra.csv")" -eq 9 ] && ! grep -q '^strict,\|^passthrough,' "$tmp/ra.csv" &&
 	grep -q '^lazy,true,.*,lazy,none,false,$' "$tmp/ra.csv" &&
 	grep -q '^cache,false,.*,lazy,cache,false,"cache under lazy is refused: ' "$tmp/ra.csv" &&
 	[ "$(grep -c '^[a-z-]*,false,' "$tmp/ra.csv")" -eq 3 ]; then
@@ -370,7 +372,7 @@ fi
 # run: every strategy of zswap verified; JSON has every figure; counts repeat on ideal.
 "$B" run --workload zswap --ops 200 --platform ideal --format json --output "$tmp/z1.json" 2>"$tmp/err"
 "$B" run --workload zswap --ops 200 --platform ideal --format json --output "$tmp/z2.json" 2>>"$tmp/err"
-if [ "$(grep -c '"verified": true' "$tmp/z1.json")" -eq 8 ] && grep -q '"strategy": "pool", "applies": false' "$tmp/z1.json" &&
+if [ "$(grep -c '"verified": true' "$tmp/z1.json")" -eq 9 ] && grep -q '"strategy": "pool", "applies": false' "$tmp/z1.json" &&
 	grep -q '"dma_ns_per_op"' "$tmp/z1.json" && grep -q '"oracle": { "ok"' "$tmp/z1.json" &&
 	grep -q '"platform": { "name": "ideal"' "$tmp/z1.json" && grep -q '"command": ".*run --workload zswap' "$tmp/z1.json"; then
 	ok run-zswap-json
@@ -615,6 +617,46 @@ if command -v gnuplot >/dev/null 2>&1; then
 	done
 else
 	bad "csv-gnuplot: gnuplot is not installed (tools/install-deps.sh installs gnuplot-nox)"
+fi
+
+# --batch-size: batch's unmaps per batch on run, map and scale; 1 is strict's
+# invalidation count; out of range, or without batch among the strategies, refused.
+expect_usage batch-size-zero "--batch-size: 0 is out of range (expected 1-4096)" \
+	run --strategy batch --batch-size 0 --ops 10 --platform ideal
+expect_usage batch-size-big "--batch-size: 4097 is out of range (expected 1-4096)" \
+	map --strategy batch --batch-size 4097 --iterations 10 --platform ideal
+expect_usage batch-size-no-batch "--batch-size: only the batch strategy batches unmaps (expected --strategy all or a list naming batch)" \
+	run --strategy strict,lazy --batch-size 8 --ops 10 --platform ideal
+expect_usage batch-size-map-strict "--batch-size: only the batch strategy batches unmaps (expected --strategy batch, not strict)" \
+	map --strategy strict --batch-size 8 --iterations 10 --platform ideal
+expect_usage batch-size-scale "--batch-size: only the batch strategy batches unmaps" \
+	scale --strategy strict --batch-size 8 --ops 10
+expect_usage batch-size-twice "run: --batch-size given twice" \
+	run --strategy batch --batch-size 2 --batch-size 3 --ops 10 --platform ideal
+"$B" map --strategy batch --batch-size 1 --iterations 300 --platform ideal --format json >"$tmp/b1" 2>&1 &&
+	"$B" map --strategy strict --iterations 300 --platform ideal --format json >"$tmp/b0" 2>&1 &&
+	"$B" map --strategy batch --batch-size 16 --iterations 300 --platform ideal --format json >"$tmp/b16" 2>&1
+if [ $? -eq 0 ] && grep -q '"cmds": 300,' "$tmp/b1" && grep -q '"cmds": 300,' "$tmp/b0" &&
+	grep -q '"cmds": 19,' "$tmp/b16" && grep -q '"batch_size": 16,' "$tmp/b16" &&
+	grep -q '"deferred": 300, "pages_deferred": 300, "flushes": 19, "batch_max": 16' "$tmp/b16"; then
+	ok batch-size-map
+else
+	bad "batch-size-map: $(cat "$tmp/b16")"
+fi
+"$B" run --workload net --strategy batch --batch-size 4 --ops 300 --platform ideal --format json >"$tmp/bn" 2>"$tmp/err"
+if [ $? -eq 0 ] && grep -q '"batch_size": 4,' "$tmp/bn" && grep -q '"batch_max": [1-4] }' "$tmp/bn" &&
+	grep -q '"verified": true' "$tmp/bn"; then
+	ok batch-size-net
+else
+	bad "batch-size-net: $(cat "$tmp/bn" "$tmp/err")"
+fi
+if "$B" scale --workload map --cpus 1,2 --strategy strict,batch --batch-size 1 --ops 400 --format csv >"$tmp/bs" 2>/dev/null &&
+	grep -q '^strict,1,true,true,400,.*,1.000,' "$tmp/bs" && grep -q '^batch,1,true,true,400,.*,1.000,' "$tmp/bs" &&
+	grep -q '^batch,2,true,true,400,.*,1.000,' "$tmp/bs" &&
+	"$B" scale --workload map --cpus 1 --strategy batch --batch-size 1 --ops 40 2>/dev/null | head -1 | grep -q ', batch size 1$'; then
+	ok batch-size-scale
+else
+	bad "batch-size-scale ($(cat "$tmp/bs"))"
 fi
 
 echo "# $pass passed, $fail failed"

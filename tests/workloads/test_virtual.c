@@ -13,6 +13,11 @@
  *     at 64 simulated CPUs, and the rogue device finds what it finds in
  *     real time: passthrough reaches everything, lazy's window is seen, no
  *     protected strategy lets it reach a freed frame;
+ *   - batch's window is a window, never a breach: under a rogue device on
+ *     kunpeng920-smmuv3, for the same seeds, batch shows stale accesses and
+ *     no breach where lazy breaches, on net and on zswap;
+ *   - a batch of one is strict: the same invalidation commands for the same
+ *     work, on map, zswap and net, at 1 and 4 CPUs;
  *   - a profile without a cost table is refused for virtual time.
  */
 #include "harness.h"
@@ -216,7 +221,8 @@ static void test_real_and_virtual_agree_on_counts(void)
 /* 64 simulated CPUs: every byte verified, and the rogue sees what it sees in real time. */
 static void test_functional_at_64_cpus(void)
 {
-	static const enum reuse_strategy protect[] = { RS_STRICT, RS_BOUNCE, RS_CACHE, RS_AUTO };
+	static const enum reuse_strategy protect[] = { RS_STRICT, RS_BOUNCE, RS_CACHE, RS_AUTO,
+							RS_BATCH };
 	char err[256] = "";
 	struct wl_result r;
 
@@ -248,6 +254,122 @@ static void test_functional_at_64_cpus(void)
 	REQUIRE(zswap(RS_PASSTHROUGH, 64, 6, 5, &kunpeng, true, true, &r, err, sizeof(err)) == 0,
 		"%s", err);
 	CHECK(!strcmp(r.isolation, "none"), "zswap passthrough: isolation %s", r.isolation);
+}
+
+/*
+ * A rogue device probing what it has seen, in virtual time on
+ * kunpeng920-smmuv3 (deterministic: the same accesses every run): batch
+ * lets it reach buffers after their unmap and before their flush (stale >
+ * 0, shown as window) but never a freed frame (breach 0), while lazy,
+ * which frees before its flush, breaches for the same seeds.  net's rogue
+ * probes after every packet; zswap's runs as its own thread.
+ */
+static void test_batch_window_is_never_a_breach(void)
+{
+	char err[256] = "";
+
+	load();
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		struct wl_result b, l;
+		struct net_stats st;
+		struct net_params np = {
+			.pair = reuse_strategy_pair(RS_BATCH), .threads = 1, .packets = 2000,
+			.seed = seed, .profile = &kunpeng, .virtual_time = true, .rogue = true,
+			.rogue_pokes = 8,
+		};
+
+		REQUIRE(net_run(&np, &b, &st, err, sizeof(err)) == 0, "%s", err);
+		np.pair = reuse_strategy_pair(RS_LAZY);
+		REQUIRE(net_run(&np, &l, &st, err, sizeof(err)) == 0, "%s", err);
+		CHECK(b.verified == b.ops && b.ops == 2000, "net batch: %llu of %llu verified",
+		      (unsigned long long)b.verified, (unsigned long long)b.ops);
+		CHECK(b.oracle.breach == 0 && b.oracle.stale > 0 && !strcmp(b.isolation, "window"),
+		      "net batch seed %llu: breach %llu stale %llu (%s)", (unsigned long long)seed,
+		      (unsigned long long)b.oracle.breach, (unsigned long long)b.oracle.stale,
+		      b.isolation);
+		CHECK(l.oracle.breach > 0, "net lazy seed %llu: breach %llu",
+		      (unsigned long long)seed, (unsigned long long)l.oracle.breach);
+		REQUIRE(zswap(RS_BATCH, 1, 1500, seed, &kunpeng, true, true, &b, err,
+			      sizeof(err)) == 0, "%s", err);
+		REQUIRE(zswap(RS_LAZY, 1, 1500, seed, &kunpeng, true, true, &l, err,
+			      sizeof(err)) == 0, "%s", err);
+		CHECK(b.verified == b.ops && b.ops == 1500, "zswap batch: %llu of %llu verified",
+		      (unsigned long long)b.verified, (unsigned long long)b.ops);
+		CHECK(b.oracle.breach == 0 && b.oracle.stale > 0 && !strcmp(b.isolation, "window"),
+		      "zswap batch seed %llu: breach %llu stale %llu (%s)",
+		      (unsigned long long)seed,
+		      (unsigned long long)b.oracle.breach, (unsigned long long)b.oracle.stale,
+		      b.isolation);
+		CHECK(l.oracle.breach > 0, "zswap lazy seed %llu: breach %llu",
+		      (unsigned long long)seed, (unsigned long long)l.oracle.breach);
+	}
+}
+
+/*
+ * A batch of one flushes at every unmap: exactly strict's invalidation
+ * commands for the same work, whatever the workload and the CPU count.
+ */
+static void test_batch_of_one_is_strict(void)
+{
+	static const unsigned int cpus[] = { 1, 4 };
+	char err[256] = "";
+
+	load();
+	for (size_t k = 0; k < ARRAY_SIZE(cpus); k++) {
+		uint64_t cmds[2] = { 0 }, ops[2] = { 0 };
+
+		for (int i = 0; i < 2; i++) {
+			struct map_bench_params p = {
+				.threads = cpus[k], .seconds = 1, .iterations = 500, .dir = 1,
+				.granule = 1, .dma_bits = 32, .node = -1, .virtual_time = true,
+				.pair = reuse_strategy_pair(i ? RS_BATCH : RS_STRICT),
+				.batch_size = i ? 1 : 0, .profile = &kunpeng,
+			};
+			struct map_bench_result r;
+
+			REQUIRE(map_bench_run(&p, &r) == 0, "%s", r.why);
+			cmds[i] = r.iommu.cmds;
+			ops[i] = r.ops;
+		}
+		CHECK(ops[0] == ops[1] && cmds[0] == cmds[1] && cmds[0] == ops[0],
+		      "map, %u CPUs: strict %llu commands, batch of 1 %llu", cpus[k],
+		      (unsigned long long)cmds[0], (unsigned long long)cmds[1]);
+		for (int i = 0; i < 2; i++) {
+			struct zswap_params p = {
+				.pair = reuse_strategy_pair(i ? RS_BATCH : RS_STRICT),
+				.threads = cpus[k], .pages = 300, .seed = 3, .profile = &kunpeng,
+				.virtual_time = true,
+			};
+			struct wl_result r;
+
+			zswap_default_mix(p.mix);
+			p.drv.poll = true;
+			p.drv.batch_size = i ? 1 : 0;
+			REQUIRE(zswap_run(&p, &r, err, sizeof(err)) == 0, "%s", err);
+			cmds[i] = r.iommu.cmds;
+			ops[i] = r.ops;
+		}
+		CHECK(ops[0] == ops[1] && cmds[0] == cmds[1] && cmds[0] > ops[0],
+		      "zswap, %u CPUs: strict %llu commands, batch of 1 %llu", cpus[k],
+		      (unsigned long long)cmds[0], (unsigned long long)cmds[1]);
+		for (int i = 0; i < 2; i++) {
+			struct net_params p = {
+				.pair = reuse_strategy_pair(i ? RS_BATCH : RS_STRICT),
+				.threads = cpus[k], .packets = 800, .seed = 3, .profile = &kunpeng,
+				.virtual_time = true, .batch_size = i ? 1 : 0,
+				.nic_threads = cpus[k],
+			};
+			struct net_stats st;
+			struct wl_result r;
+
+			REQUIRE(net_run(&p, &r, &st, err, sizeof(err)) == 0, "%s", err);
+			cmds[i] = r.iommu.cmds;
+			ops[i] = r.ops;
+		}
+		CHECK(ops[0] == ops[1] && cmds[0] == cmds[1] && cmds[0] == 2 * ops[0],
+		      "net, %u CPUs: strict %llu commands, batch of 1 %llu", cpus[k],
+		      (unsigned long long)cmds[0], (unsigned long long)cmds[1]);
+	}
 }
 
 /* A profile without a cost table cannot run in virtual time: refused, and said so. */
@@ -320,6 +442,8 @@ int main(int argc, char **argv)
 		TEST(test_virtual_runs_repeat_for_a_seed),
 		TEST(test_real_and_virtual_agree_on_counts),
 		TEST(test_functional_at_64_cpus),
+		TEST(test_batch_window_is_never_a_breach),
+		TEST(test_batch_of_one_is_strict),
 		TEST(test_virtual_time_needs_a_cost_table),
 		TEST(test_warmup_left_out),
 	};

@@ -77,6 +77,25 @@ static void test_zswap_every_strategy(void)
 				      "%s x%u: %llu hits for %llu requests",
 				      reuse_strategy_name((enum reuse_strategy)s), t,
 				      (unsigned long long)r.reuse.hits, (unsigned long long)r.lat.n);
+			/*
+			 * batch: every unmap deferred, full batches of 64 flushed with
+			 * one command each -- the rest by the periodic flush and the
+			 * teardown -- and each page held until its flush.
+			 */
+			if (s == RS_BATCH)
+				CHECK(r.reuse.deferred == r.reuse.unmaps &&
+				      r.reuse.deferred > 400 && r.reuse.batch_max == 64 &&
+				      r.reuse.pages_deferred == r.reuse.deferred &&
+				      r.reuse.flushes >= r.reuse.deferred / 64 &&
+				      r.iommu.cmds <= r.reuse.flushes &&
+				      strstr(r.note, "src: batch"),
+				      "batch x%u: %llu unmaps, %llu deferred, %llu flushes "
+				      "(max %llu), %llu commands: %s", t,
+				      (unsigned long long)r.reuse.unmaps,
+				      (unsigned long long)r.reuse.deferred,
+				      (unsigned long long)r.reuse.flushes,
+				      (unsigned long long)r.reuse.batch_max,
+				      (unsigned long long)r.iommu.cmds, r.note);
 		}
 	}
 }
