@@ -17,9 +17,24 @@
  * allocator's size-aligned ranges, the swiotlb and the page allocator can
  * tell without them (dma_check.c) -- before it changes anything or tells
  * the observer, so a refused call leaves nothing behind but its log line
- * and the misuse count.  The observer hears of a mapping after its PTEs
- * are set and of an unmap before they are cleared (the oracle counts on
- * both).
+ * and the misuse count.
+ *
+ * When the observer hears (the oracle counts on it).  Of a mapping after
+ * its PTEs are set.  Of an unmap where the lending ends as its caller sees
+ * it, which is when the call returns: a synchronous unmap -- any unmap on
+ * a strict domain (single, scatterlist, batch, a bounce before its
+ * copy-back, a coherent free before its pages go), and dma_iova_unlink()
+ * on any domain -- is told once its PTEs are cleared and its invalidation
+ * has completed, before its IOVA, slot or pages are freed.  The synced
+ * invalidation waits for every device access already translating through
+ * the range (cmdq.c), so an access that raced the call was classified
+ * while the buffer was still lent, and one after the return is refused by
+ * the IOMMU: the oracle sees no window for strict.  An unmap that returns
+ * before its invalidation -- lazy's flush queue, a deferred unmap into a
+ * gather (dma_gather.c) -- is told before its PTEs are cleared, so the
+ * window it leaves is seen.  Teardown (dma_device_destroy(), when nothing
+ * may be in flight) tells the events of what dma_debug still records
+ * before it tears those mappings down.
  *
  * Address arithmetic never wraps: a buffer is checked against the end of
  * memory (or of the IOVA space) by comparing its size with what is left
@@ -160,7 +175,8 @@ static void unmap_live_list(void *arg, const struct dma_debug_entry *e)
 	struct dma_device *dev = arg;
 
 	if (e->kind == DBG_SG && e->sg.pages && !e->sg.index)
-		dma_iommu_unmap_range(dev, e->sg.first & PAGE_MASK, e->sg.pages * PAGE_SIZE);
+		dma_iommu_unmap_range(dev, e->sg.first & PAGE_MASK, e->sg.pages * PAGE_SIZE,
+				      NULL);
 }
 
 size_t dma_device_destroy(struct dma_device *dev)

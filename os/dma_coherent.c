@@ -5,7 +5,9 @@
  * An allocation is a block of 2^order pages from the page allocator
  * (owner OWNER_COHERENT), mapped whole for both directions: the IOVA range
  * of a translating domain, or the physical address under passthrough
- * (refused beyond the DMA mask).  The observer hears of the whole block.
+ * (refused beyond the DMA mask).  The observer hears of the whole block:
+ * of its free where the lending ends (on a strict domain once the
+ * invalidation has completed), before its pages go back to the allocator.
  *
  * A free is checked even without dma_debug: the domain knows what the
  * handle maps and the page allocator knows the block (its head, owner and
@@ -49,7 +51,7 @@ void *dma_alloc_coherent(struct dma_device *dev, size_t size, dma_addr_t *handle
 	if (dev->debug && dma_debug_add(&dev->dbg, addr, size, DMA_BIDIRECTIONAL,
 					DBG_COHERENT, phys, NULL)) {
 		if (dev->type != DMA_DOMAIN_PASSTHROUGH)
-			dma_iommu_unmap_range(dev, addr, PAGE_SIZE << order);
+			dma_iommu_unmap_range(dev, addr, PAGE_SIZE << order, NULL);
 		goto out_put;
 	}
 	*handle = addr;
@@ -117,6 +119,7 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 {
 	static const char fn[] = "dma_free_coherent";
 	unsigned int order = order_for(size);
+	struct unmap_note note;
 	const char *why;
 	char msg[256];
 
@@ -146,9 +149,15 @@ int dma_free_coherent(struct dma_device *dev, size_t size, void *cpu_addr,
 		dma_misuse(dev, fn, handle, size, DMA_BIDIRECTIONAL, why);
 		return -EINVAL;
 	}
-	emit(dev, DMA_EV_UNMAP, handle, PAGE_SIZE << order, DMA_BIDIRECTIONAL, true);
-	if (dev->type != DMA_DOMAIN_PASSTHROUGH)
-		dma_iommu_unmap_range(dev, handle, PAGE_SIZE << order);
+	/* Where the lending ends (dma_iommu_unmap_range()), before the pages go. */
+	note = (struct unmap_note){
+		.addr = handle, .size = PAGE_SIZE << order, .dir = DMA_BIDIRECTIONAL,
+		.coherent = true,
+	};
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+		unmap_note_emit(dev, &note);
+	else
+		dma_iommu_unmap_range(dev, handle, PAGE_SIZE << order, &note);
 	page_put(dev->os->pa, virt_to_phys(dev->os->m, cpu_addr) >> PAGE_SHIFT);
 	return 0;
 }

@@ -16,6 +16,12 @@
  * Safety invariant for strict: when dma_unmap_*() returns, no PTE and no
  * IOTLB entry of this domain reaches the buffer.
  *
+ * The observer hears of the unmap where the lending ends, as the caller
+ * sees it: a strict unmap once its invalidation has completed (the buffer
+ * is the device's until the call returns); a lazy one before its PTEs are
+ * cleared, since its call returns with the IOTLB still translating -- so
+ * the oracle sees lazy's window and never strict's call in flight.
+ *
  * Locks: fq[cpu].lock protects that CPU's queue, timer_lock the timer's
  * stop flag; their order against the others is in dma_int.h.
  */
@@ -145,25 +151,39 @@ void dma_fq_destroy(struct dma_device *dev)
 	free(dev->fq);
 }
 
-/* Tear down a translating mapping whose PTEs are known present. */
-void dma_iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size)
+/*
+ * Tear down a translating mapping whose PTEs are known present, telling
+ * the observer @note where the lending ends.
+ */
+void dma_iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size,
+			   const struct unmap_note *note)
 {
 	size_t npages = DIV_ROUND_UP((addr & ~PAGE_MASK) + size, PAGE_SIZE);
 	iova_t iova = addr & PAGE_MASK;
+	struct iommu_cmd cmd = {
+		.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+		.iova = iova, .npages = npages,
+	};
 
-	iommu_unmap(dev->dom, iova, npages * PAGE_SIZE);
-	if (dev->type == DMA_DOMAIN_STRICT) {
-		struct iommu_cmd cmd = {
-			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
-			.iova = iova, .npages = npages,
-		};
-
-		mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
-		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
-		st_inc(dev, inv_cmds);
-		free_iova_fast(dev->iovad, iova >> PAGE_SHIFT, npages);
-	} else {
+	if (dev->type != DMA_DOMAIN_STRICT) {
+		/* Lazy: the call returns with the IOTLB still translating. */
+		unmap_note_emit(dev, note);
+		iommu_unmap(dev->dom, iova, npages * PAGE_SIZE);
 		fq_add(dev, iova >> PAGE_SHIFT, npages);
+		return;
 	}
+	iommu_unmap(dev->dom, iova, npages * PAGE_SIZE);
+	mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
+	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
+	st_inc(dev, inv_cmds);
+	/*
+	 * Nothing translates the range now, and the synced submit waited for
+	 * every device access that had translated through it (cmdq.c): each
+	 * was classified while the buffer was still lent.  The lending ends
+	 * here, before the IOVA can be handed out and mapped again (the
+	 * observer finds its record by address).
+	 */
+	unmap_note_emit(dev, note);
+	free_iova_fast(dev->iovad, iova >> PAGE_SHIFT, npages);
 }
 

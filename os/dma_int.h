@@ -77,7 +77,7 @@ struct dma_device {
 	atomic_fetch_add_explicit(&(dev)->st.f, (v), memory_order_relaxed)
 
 /* dma_unmap_one() flags. */
-#define UNMAP_NOTIFY 1u		/* tell the observer before the PTEs go */
+#define UNMAP_NOTIFY 1u		/* tell the observer where the lending ends */
 #define UNMAP_NO_COPY 2u	/* teardown: free a bounce without copying back */
 
 /* Tell the observer (the oracle), if any; resolves the frame for maps. */
@@ -100,6 +100,33 @@ static inline void emit(struct dma_device *dev, enum dma_event_kind kind, dma_ad
 			ev.phys = 0;
 	}
 	fn(dev->os->obs_arg, &ev);
+}
+
+/*
+ * What an unmap tells the observer: one buffer, or (@sg non-NULL) every
+ * entry of a list, one event each.  dma_iommu_unmap_range() sends it
+ * where the lending ends (see dma.c).
+ */
+struct unmap_note {
+	dma_addr_t addr;
+	size_t size;
+	enum dma_data_direction dir;
+	bool coherent;
+	const struct scatterlist *sg;	/* [nents] entries, or NULL */
+	int nents;
+};
+
+/* Send the unmap events @n describes; NULL sends none. */
+static inline void unmap_note_emit(struct dma_device *dev, const struct unmap_note *n)
+{
+	if (!n)
+		return;
+	if (!n->sg) {
+		emit(dev, DMA_EV_UNMAP, n->addr, n->size, n->dir, n->coherent);
+		return;
+	}
+	for (int i = 0; i < n->nents; i++)
+		emit(dev, DMA_EV_UNMAP, n->sg[i].dma_address, n->sg[i].length, n->dir, false);
 }
 
 /* Bytes of memory: the end of the arena's physical addresses. */
@@ -218,9 +245,14 @@ int dma_fq_init(struct dma_device *dev);
 void dma_fq_destroy(struct dma_device *dev);
 /*
  * Tear down a translating mapping whose PTEs are known present: clear them,
- * then invalidate and free the IOVA now (strict) or queue it (lazy).
+ * then invalidate and free the IOVA now (strict) or queue it (lazy).  The
+ * observer hears @note (NULL: nothing) where the lending ends: on a strict
+ * domain once the invalidation has completed, before the IOVA is freed;
+ * on a lazy one, whose call returns before its invalidation, before the
+ * PTEs are cleared.
  */
-void dma_iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size);
+void dma_iommu_unmap_range(struct dma_device *dev, dma_addr_t addr, size_t size,
+			   const struct unmap_note *note);
 
 /* ---- dma_map.c ---------------------------------------------------------- */
 
@@ -236,8 +268,9 @@ dma_addr_t dma_map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
 /*
  * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
  * changed, the observer not told -- where dma_unmap_mismatch() says so.
- * Otherwise tells the observer first if @flags has UNMAP_NOTIFY, and copies
- * a bounced buffer back unless it has UNMAP_NO_COPY.
+ * Otherwise tells the observer if @flags has UNMAP_NOTIFY (where the
+ * lending ends: dma_iommu_unmap_range()), and copies a bounced buffer back
+ * unless it has UNMAP_NO_COPY.
  */
 int dma_unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 		  enum dma_data_direction dir, unsigned int flags, const char **why,
@@ -253,7 +286,7 @@ int dma_sync_one(struct dma_device *dev, const char *fn, dma_addr_t addr, size_t
 
 /*
  * Teardown: unlink and free every two-step IOVA range still reserved,
- * telling the observer of each linked run first.  Returns their number.
+ * telling the observer of each linked run.  Returns their number.
  */
 size_t dma_iova_release_all(struct dma_device *dev);
 

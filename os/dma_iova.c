@@ -13,8 +13,11 @@
  * the range.
  *
  * The observer hears of each link as a mapping, and of an unlink -- which
- * may cover several links and holes -- as one event per linked run, each
- * before its PTEs go (emit_unlink_runs()).
+ * may cover several links and holes -- as one event per linked run: for
+ * dma_iova_unlink() (and dma_iova_free(), teardown) once the PTEs are
+ * cleared and the invalidation has completed, where the lending ends
+ * (unlink_sync(); dma.c says why), for the deferred unlink before its PTEs
+ * go (emit_unlink_runs()).
  *
  * dma_iova_unlink_deferred() is dma_iova_unlink() without the invalidation:
  * the range's PTEs go into the caller's gather (dma_gather.c), and the
@@ -235,9 +238,10 @@ static size_t linked_run(struct dma_device *dev, iova_t iova, size_t max,
 /*
  * Tell the observer of every linked run in [@iova, @iova + @size), before
  * the PTEs go, each with @dir (DMA_NONE: the direction its permission
- * implies).  No event spans a hole, so every link in the part is reached
- * by an event that starts at it or at a link it touches, and the oracle
- * retires the links that tile a run.  Returns the number of runs.
+ * implies): for a deferred unlink, whose call returns before its
+ * invalidation.  No event spans a hole, so every link in the part is
+ * reached by an event that starts at it or at a link it touches, and the
+ * oracle retires the links that tile a run.  Returns the number of runs.
  */
 static uint64_t emit_unlink_runs(struct dma_device *dev, iova_t iova, size_t size,
 				 enum dma_data_direction dir)
@@ -260,10 +264,77 @@ static uint64_t emit_unlink_runs(struct dma_device *dev, iova_t iova, size_t siz
 	return runs;
 }
 
+/* A linked run, found before its PTEs go and told to the observer after. */
+struct linked_span {
+	iova_t iova;
+	size_t len;
+	enum dma_data_direction dir;
+};
+
+/* Runs one invalidation covers; a part holding more is unlinked in pieces. */
+#define UNLINK_RUNS 16
+
+/*
+ * Unlink [@iova, @iova + @size) now: clear its PTEs, invalidate it with one
+ * range command + SYNC and only then tell the observer of every linked run
+ * in it, one event each with @dir (DMA_NONE: the direction its permission
+ * implies), as emit_unlink_runs() would -- where the lending ends, when
+ * the caller's call returns (dma.c): the synced invalidation waited for
+ * every access that had translated through the part.  The runs are found
+ * from the PTEs, so before they go; a part with more than UNLINK_RUNS of
+ * them is unlinked in pieces, each ending after its last run, one
+ * invalidation each.  With @if_linked a part with no linked page is left
+ * alone; otherwise it is still invalidated (what dma_iova_unlink()
+ * promises).  Returns the number of runs.
+ */
+static uint64_t unlink_sync(struct dma_device *dev, iova_t iova, size_t size,
+			    enum dma_data_direction dir, bool if_linked)
+{
+	uint64_t runs = 0;
+	size_t off = 0;
+
+	do {
+		struct linked_span span[UNLINK_RUNS];
+		size_t start = off, end, n = 0;
+		struct iommu_cmd cmd;
+
+		while (off < size && n < UNLINK_RUNS) {
+			enum dma_data_direction run_dir;
+			size_t len = linked_run(dev, iova + off, size - off, &run_dir);
+
+			if (!len) {
+				off += PAGE_SIZE;
+				continue;
+			}
+			span[n++] = (struct linked_span){
+				.iova = iova + off, .len = len,
+				.dir = dir == DMA_NONE ? run_dir : dir,
+			};
+			off += len;
+		}
+		/* A full piece ends after its last run; the last one at the part's end. */
+		end = n == UNLINK_RUNS ? off : size;
+		off = end;
+		if (!n && (if_linked || start))
+			continue;
+		cmd = (struct iommu_cmd){
+			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
+			.iova = iova + start, .npages = (end - start) >> PAGE_SHIFT,
+		};
+		iommu_unmap(dev->dom, iova + start, end - start);
+		mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
+		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
+		st_inc(dev, inv_cmds);
+		for (size_t i = 0; i < n; i++)
+			emit(dev, DMA_EV_UNMAP, span[i].iova, span[i].len, span[i].dir, false);
+		runs += n;
+	} while (off < size);
+	return runs;
+}
+
 void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 		     size_t offset, size_t size, enum dma_data_direction dir)
 {
-	struct iommu_cmd cmd;
 	const char *why;
 	char msg[256];
 
@@ -276,20 +347,12 @@ void dma_iova_unlink(struct dma_device *dev, struct dma_iova_state *state,
 				offset, size, dma_dir_name(dir));
 		return;
 	}
-	cmd = (struct iommu_cmd){
-		.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
-		.iova = state->addr + offset, .npages = size >> PAGE_SHIFT,
-	};
 	/*
 	 * One event per linked run, not one for the part: the part may hold
 	 * several links and holes, and the oracle finds a record by the
 	 * event's address.
 	 */
-	emit_unlink_runs(dev, state->addr + offset, size, dir);
-	iommu_unmap(dev->dom, state->addr + offset, size);
-	mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
-	iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
-	st_inc(dev, inv_cmds);
+	unlink_sync(dev, state->addr + offset, size, dir, false);
 	st_inc(dev, unmaps);
 }
 
@@ -343,21 +406,13 @@ void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 	free(r);
 	/*
 	 * Pages still linked are misuse.  Unlink them as dma_iova_unlink()
-	 * would, each linked run in turn: the observer hears of it before its
-	 * PTEs go, and it counts as an unmap.
+	 * would, each linked run an unmap event (once the invalidation has
+	 * completed) and an unmap.
 	 */
-	runs = emit_unlink_runs(dev, state->addr, state->size, DMA_NONE);
+	runs = unlink_sync(dev, state->addr, state->size, DMA_NONE, true);
 	if (runs) {
-		struct iommu_cmd cmd = {
-			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
-			.iova = state->addr, .npages = state->size >> PAGE_SHIFT,
-		};
-
 		dma_misuse(dev, "dma_iova_free", state->addr, state->size, DMA_NONE,
 			   "pages still linked; unlinked now");
-		iommu_unmap(dev->dom, state->addr, state->size);
-		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
-		st_inc(dev, inv_cmds);
 		st_add(dev, unmaps, runs);
 	}
 	free_iova_fast(dev->iovad, state->addr >> PAGE_SHIFT, state->size >> PAGE_SHIFT);
@@ -367,8 +422,8 @@ void dma_iova_free(struct dma_device *dev, struct dma_iova_state *state)
 
 /*
  * Unlink and free every two-step IOVA range still reserved, telling the
- * observer of each linked run first (as dma_iova_free() does).  Returns
- * the number of ranges.
+ * observer of each linked run (as dma_iova_free() does).  Returns the
+ * number of ranges.
  */
 size_t dma_iova_release_all(struct dma_device *dev)
 {
@@ -380,20 +435,13 @@ size_t dma_iova_release_all(struct dma_device *dev)
 	dev->iova_states = NULL;
 	mlock_unlock(&dev->iova_lock);
 	for (; r; r = next, n++) {
-		struct iommu_cmd cmd = {
-			.op = CMD_INV_RANGE, .domain = iommu_domain_id(dev->dom),
-			.iova = r->addr, .npages = r->size >> PAGE_SHIFT,
-		};
 		uint64_t runs;
 
 		next = r->next;
-		runs = emit_unlink_runs(dev, r->addr, r->size, DMA_NONE);
+		runs = unlink_sync(dev, r->addr, r->size, DMA_NONE, false);
 		fprintf(stderr, "dma: %s: IOVA range still reserved at teardown: addr=%#" PRIx64
 			" size=%zu, %llu linked run(s)\n", mdev_name(dev->hw), r->addr, r->size,
 			(unsigned long long)runs);
-		iommu_unmap(dev->dom, r->addr, r->size);
-		iommu_cmdq_submit(dev->os->m, os_this_cpu(), &cmd, 1, true);
-		st_inc(dev, inv_cmds);
 		free_iova_fast(dev->iovad, r->addr >> PAGE_SHIFT, r->size >> PAGE_SHIFT);
 		free(r);
 	}

@@ -9,15 +9,17 @@
  * and returns IOVA + offset; under passthrough the DMA address is the
  * physical one.  An untrusted device's buffer that does not cover whole
  * pages is bounced through the swiotlb first, so the device never sees the
- * rest of a shared page.  An unmap checks its arguments (dma_check.c),
- * tells the observer, and hands the range to dma_iommu_unmap_range()
- * (dma_fq.c), which invalidates at once (strict) or queues it (lazy); a
- * bounced buffer is copied back only after the invalidation, when the
- * device is done with it.
+ * rest of a shared page.  An unmap checks its arguments (dma_check.c) and
+ * hands the range to dma_iommu_unmap_range() (dma_fq.c), which
+ * invalidates at once (strict) or queues it (lazy) and tells the observer
+ * where the lending ends (strict: once the invalidation has completed;
+ * lazy: before the PTEs go); a bounced buffer is copied back only after
+ * the invalidation, when the device is done with it.
  *
  * A batched unmap clears every entry's PTEs first and then invalidates
  * once for all of them, range by range or, beyond BATCH_MAX_RANGES, the
- * whole domain; only then are their IOVAs freed.
+ * whole domain; only then is the observer told of each entry and are
+ * their IOVAs freed.
  *
  * dma_map_page() and dma_unmap_page() are the hot path of every streaming
  * strategy.  What they share with the other files is inline in dma_int.h;
@@ -84,25 +86,31 @@ dma_addr_t dma_map_one(struct dma_device *dev, phys_addr_t phys, size_t size,
 /*
  * Unmap one buffer; no record.  Refuses -- -EINVAL with *@why set, nothing
  * changed, the observer not told -- where dma_unmap_mismatch() says so.
- * Otherwise tells the observer first if @flags has UNMAP_NOTIFY, and
- * copies a bounced buffer back unless it has UNMAP_NO_COPY.
+ * Otherwise tells the observer if @flags has UNMAP_NOTIFY (where the
+ * lending ends: dma_iommu_unmap_range()), and copies a bounced buffer back
+ * unless it has UNMAP_NO_COPY.
  */
 int dma_unmap_one(struct dma_device *dev, dma_addr_t addr, size_t size,
 		  enum dma_data_direction dir, unsigned int flags, const char **why,
 		  char *buf, size_t len)
 {
+	const struct unmap_note note = { .addr = addr, .size = size, .dir = dir };
 	phys_addr_t pa = 0;
 	bool bounced = false;
 
 	*why = dma_unmap_mismatch(dev, addr, size, &pa, &bounced, buf, len);
 	if (*why)
 		return -EINVAL;
-	if (flags & UNMAP_NOTIFY)
-		emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
-	if (dev->type == DMA_DOMAIN_PASSTHROUGH)
+	if (dev->type == DMA_DOMAIN_PASSTHROUGH) {
+		if (flags & UNMAP_NOTIFY)
+			unmap_note_emit(dev, &note);
 		return 0;
-	/* Invalidate before a copy-back so the device is done. */
-	dma_iommu_unmap_range(dev, addr, size);
+	}
+	/*
+	 * Invalidate before a copy-back so the device is done; the observer
+	 * hears of it before the slot is freed.
+	 */
+	dma_iommu_unmap_range(dev, addr, size, flags & UNMAP_NOTIFY ? &note : NULL);
 	if (bounced) {
 		if (!(flags & UNMAP_NO_COPY))
 			swiotlb_sync_for_cpu(dev->os->swiotlb, dev->os->m, pa, size, dir);
@@ -318,7 +326,7 @@ static bool batch_clear_one(struct dma_device *dev, const struct dma_unmap_desc 
 		*ret = -EINVAL;
 		return false;
 	}
-	emit(dev, DMA_EV_UNMAP, d->addr, d->size, d->dir, false);
+	/* The observer hears of it after the invalidation (dma_unmap_batch()). */
 	st_inc(dev, unmaps);
 	npages = DIV_ROUND_UP((d->addr & ~PAGE_MASK) + d->size, PAGE_SIZE);
 	iommu_unmap(dev->dom, d->addr & PAGE_MASK, npages * PAGE_SIZE);
@@ -360,12 +368,19 @@ int dma_unmap_batch(struct dma_device *dev, const struct dma_unmap_desc *v, size
 		mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */
 		iommu_cmdq_submit(dev->os->m, os_this_cpu(), cmds, ncmd, true);
 		st_add(dev, inv_cmds, ncmd);
-		/* Translations are gone: the IOVAs may be handed out again. */
-		for (size_t i = base; i < end; i++)
-			if (pending[(i - base) / 64] & (1ull << ((i - base) % 64)))
-				free_iova_fast(dev->iovad, v[i].addr >> PAGE_SHIFT,
-					       DIV_ROUND_UP((v[i].addr & ~PAGE_MASK) + v[i].size,
-							    PAGE_SIZE));
+		/*
+		 * Translations are gone and the accesses through them done
+		 * (dma_iommu_unmap_range()): the lendings end, and the IOVAs
+		 * may be handed out again.
+		 */
+		for (size_t i = base; i < end; i++) {
+			if (!(pending[(i - base) / 64] & (1ull << ((i - base) % 64))))
+				continue;
+			emit(dev, DMA_EV_UNMAP, v[i].addr, v[i].size, v[i].dir, false);
+			free_iova_fast(dev->iovad, v[i].addr >> PAGE_SHIFT,
+				       DIV_ROUND_UP((v[i].addr & ~PAGE_MASK) + v[i].size,
+						    PAGE_SIZE));
+		}
 	}
 	return ret;
 }

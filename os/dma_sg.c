@@ -15,7 +15,9 @@
  * mapped (so part of a list, or two lists, are refused as Linux's
  * dma-debug refuses them); without records, against what the page table
  * and the IOVA allocator can prove (sg_contig_mismatch() for a list mapped
- * as one range, dma_unmap_mismatch() entry by entry otherwise).
+ * as one range, dma_unmap_mismatch() entry by entry otherwise).  The
+ * observer hears of every entry, one event each, where the lending ends
+ * (dma_iommu_unmap_range(), or dma_unmap_one() entry by entry).
  */
 #include "dma_int.h"
 
@@ -325,9 +327,12 @@ int dma_unmap_sg(struct dma_device *dev, struct scatterlist *sg, int nents,
 		for (i = 0; i < nents; i++)
 			dma_debug_check(&dev->dbg, sg[i].dma_address, sg[i].length, dir,
 					DBG_SG, NULL, true, false, &why, msg, sizeof(msg));
-	for (i = 0; i < nents; i++)
-		emit(dev, DMA_EV_UNMAP, sg[i].dma_address, sg[i].length, dir, false);
-	dma_iommu_unmap_range(dev, sg[0].dma_address & PAGE_MASK, total * PAGE_SIZE);
+	{
+		const struct unmap_note note = { .dir = dir, .sg = sg, .nents = nents };
+
+		dma_iommu_unmap_range(dev, sg[0].dma_address & PAGE_MASK, total * PAGE_SIZE,
+				      &note);
+	}
 	st_inc(dev, unmaps);
 	return 0;
 }

@@ -646,8 +646,10 @@ int dma_iova_sync(struct dma_device *dev, struct dma_iova_state *state,
  * Clears the PTEs of [@offset, @offset + @size) -- pages not linked are
  * skipped -- and invalidates that range with one command + SYNC whatever
  * the domain type: when the call returns, no translation of it remains.
- * The observer is told first, one unmap event per linked run in the part
- * (as dma_iova_free() sends them), so every link in it is taken back.
+ * The observer is told once the invalidation has completed, one unmap
+ * event per linked run in the part (as dma_iova_free() sends them), so
+ * every link in it is taken back (a part of more than 16 runs is unlinked
+ * and invalidated 16 runs at a time).
  * Misuse (a @state refused as by dma_iova_link(), a misaligned or
  * out-of-range part) is logged with the values and changes nothing; there
  * is no return value.
@@ -806,10 +808,18 @@ void dma_flush_lazy(struct dma_device *dev);
  * isolation oracle follows them (with the machine's access path and the page
  * allocator) so that it needs no help from workloads.  @phys is the first
  * byte the device reaches through @addr (the bounce slot when bounced).
+ *
+ * A map is told once its PTEs are set.  An unmap is told where the lending
+ * ends, which is when the call returns: a synchronous unmap (any unmap on
+ * a strict domain -- single, scatterlist, batch, bounced, coherent free --
+ * and dma_iova_unlink()) once its PTEs are cleared and its invalidation
+ * has completed, before its IOVA, bounce slot or pages are freed; an unmap
+ * that returns before its invalidation (lazy, the deferred ones) before
+ * its PTEs are cleared.
  */
 enum dma_event_kind {
 	DMA_EV_MAP,		/* lent: map, map_sg entry, coherent alloc, iova link */
-	DMA_EV_UNMAP,		/* taken back for good */
+	DMA_EV_UNMAP,		/* taken back for good (when: above) */
 	DMA_EV_SYNC_FOR_CPU,	/* ownership back to the CPU, mapping kept */
 	DMA_EV_SYNC_FOR_DEVICE,	/* lent again */
 };

@@ -2,8 +2,8 @@
 /*
  * test_dma.c - the DMA API over passthrough, strict and lazy domains:
  * round trips and permissions, the strict/lazy unmap semantics, swiotlb
- * bouncing, scatterlists, coherent memory, the DMA mask, every misuse, and
- * teardown leak checks.
+ * bouncing, scatterlists, coherent memory, the DMA mask, every misuse,
+ * teardown leak checks, and when the observer hears of each kind of unmap.
  *
  * Pokes internals: the flush queue's size and timeout come from the DMA
  * layer's private header (os/dma_int.h), included explicitly.
@@ -945,6 +945,206 @@ static void test_unmap_wrong_extent_refused_without_debug(void)
 	unmap_wrong_extent(DMA_DOMAIN_LAZY);
 }
 
+/* What the DMA layer had done when it told the observer of an unmap. */
+struct unmap_seen {
+	unsigned int n;			/* unmap events */
+	unsigned int pte_present;	/* ... whose first page was still mapped */
+	uint64_t syncs_before;		/* the machine's CMD_SYNCs at the call */
+	unsigned int synced;		/* ... events that came after a newer one */
+};
+
+static void see_unmap(void *arg, const struct dma_event *ev)
+{
+	struct unmap_seen *u = arg;
+	struct iommu_stats st;
+	phys_addr_t pa;
+	unsigned int prot;
+
+	if (ev->kind != DMA_EV_UNMAP)
+		return;
+	u->n++;
+	u->pte_present += !iommu_iova_to_phys(ev->dev->dom, ev->addr & PAGE_MASK, &pa, &prot);
+	iommu_stats_read(os_machine(dma_device_os(ev->dev)), &st);
+	u->synced += st.syncs > u->syncs_before;
+}
+
+/* Start watching one call: no event yet, the machine's SYNCs so far. */
+static void seen_reset(struct lab *lab, struct unmap_seen *u)
+{
+	struct iommu_stats st;
+
+	iommu_stats_read(lab->m, &st);
+	*u = (struct unmap_seen){ .syncs_before = st.syncs };
+}
+
+/* @n events, each after the PTEs went and a SYNC completed (@sync) or before both. */
+static void check_seen(const struct unmap_seen *u, unsigned int n, bool sync,
+		       const char *what)
+{
+	CHECK(u->n == n && u->pte_present == (sync ? 0 : n) && u->synced == (sync ? n : 0),
+	      "%s: %u event(s) (expected %u), %u with the PTE still present, %u after a "
+	      "SYNC; expected %s", what, u->n, n, u->pte_present, u->synced,
+	      sync ? "every one after the clear and the SYNC" : "every one before both");
+}
+
+/*
+ * The observer hears of an unmap where the lending ends, when the call
+ * returns: a synchronous unmap -- single, scatterlist, batch, bounced and
+ * coherent on a strict domain, dma_iova_unlink() on any -- once its PTEs
+ * are cleared and a CMD_SYNC has completed; a lazy or deferred one, which
+ * returns before its invalidation, before its PTEs are cleared.  It broke:
+ * every unmap was told before its PTEs were cleared, so the oracle counted
+ * a device access inside a strict unmap call as stale.
+ */
+static void test_unmap_event_when_lending_ends(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *sd = mkdev(lab, DMA_DOMAIN_STRICT, false);
+	struct dma_device *ud = mkdev(lab, DMA_DOMAIN_STRICT, true);
+	struct dma_device *ld = mkdev(lab, DMA_DOMAIN_LAZY, false);
+	struct dma_unmap_desc v[2];
+	struct scatterlist sg[2];
+	struct dma_iova_state state;
+	struct dma_gather g;
+	struct unmap_seen u;
+	dma_addr_t a, ch;
+	uint8_t *buf, *coh;
+	pfn_t pfn;
+
+	REQUIRE(sd && ud && ld);
+	buf = alloc_buf(lab, 2, &pfn);
+	REQUIRE(buf);
+	os_set_dma_observer(lab->os, see_unmap, &u);
+
+	a = dma_map_single(sd, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	seen_reset(lab, &u);
+	CHECK(dma_unmap_single(sd, a, PAGE_SIZE, DMA_TO_DEVICE) == 0);
+	check_seen(&u, 1, true, "strict single");
+
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], pfn, PAGE_SIZE, 0);
+	sg_set_page(&sg[1], pfn + 1, 100, 0);
+	REQUIRE(dma_map_sg(sd, sg, 2, DMA_FROM_DEVICE) == 2);
+	seen_reset(lab, &u);
+	CHECK(dma_unmap_sg(sd, sg, 2, DMA_FROM_DEVICE) == 0);
+	check_seen(&u, 2, true, "strict scatterlist");
+
+	for (int i = 0; i < 2; i++)
+		v[i] = (struct dma_unmap_desc){
+			.addr = dma_map_single(sd, buf + i * PAGE_SIZE, PAGE_SIZE, DMA_TO_DEVICE),
+			.size = PAGE_SIZE, .dir = DMA_TO_DEVICE,
+		};
+	seen_reset(lab, &u);
+	CHECK(dma_unmap_batch(sd, v, 2) == 0);
+	check_seen(&u, 2, true, "strict batch");
+
+	a = dma_map_single(ud, buf + 100, 200, DMA_TO_DEVICE);
+	REQUIRE(!dma_mapping_error(a));
+	seen_reset(lab, &u);
+	CHECK(dma_unmap_single(ud, a, 200, DMA_TO_DEVICE) == 0);
+	check_seen(&u, 1, true, "strict bounce");
+
+	coh = dma_alloc_coherent(sd, PAGE_SIZE, &ch);
+	REQUIRE(coh);
+	seen_reset(lab, &u);
+	CHECK(dma_free_coherent(sd, PAGE_SIZE, coh, ch) == 0);
+	check_seen(&u, 1, true, "strict coherent free");
+
+	for (int t = 0; t < 2; t++) {
+		struct dma_device *d = t ? ld : sd;
+
+		REQUIRE(dma_iova_try_alloc(d, &state, 4 * PAGE_SIZE) == 0);
+		CHECK(dma_iova_link(d, &state, pfn << PAGE_SHIFT, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE) == 0);
+		CHECK(dma_iova_link(d, &state, (pfn + 2) << PAGE_SHIFT, 2 * PAGE_SIZE,
+				    PAGE_SIZE, DMA_TO_DEVICE) == 0);
+		seen_reset(lab, &u);
+		dma_iova_unlink(d, &state, 0, 4 * PAGE_SIZE, DMA_TO_DEVICE);
+		check_seen(&u, 2, true, t ? "lazy iova unlink" : "strict iova unlink");
+		dma_iova_free(d, &state);
+	}
+
+	a = dma_map_single(ld, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	seen_reset(lab, &u);
+	CHECK(dma_unmap_single(ld, a, PAGE_SIZE, DMA_TO_DEVICE) == 0);
+	check_seen(&u, 1, false, "lazy single");
+	dma_flush_lazy(ld);
+
+	dma_gather_init(&g);
+	a = dma_map_single(sd, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	seen_reset(lab, &u);
+	CHECK(dma_unmap_page_deferred(sd, a, PAGE_SIZE, DMA_TO_DEVICE, &g) == 0);
+	check_seen(&u, 1, false, "strict deferred");
+	dma_gather_flush(sd, &g);
+	CHECK(dma_deferred_iova_free(sd, a, PAGE_SIZE) == 0);
+
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_device_destroy(sd) == 0 && dma_device_destroy(ud) == 0 &&
+	      dma_device_destroy(ld) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
+/*
+ * An unlink over more linked runs than one invalidation remembers (16) is
+ * done in pieces: every run still gets its event after its PTEs went and
+ * a SYNC completed, every page is unlinked, and the commands are one per
+ * 16 runs -- one for a part of up to 16.
+ */
+static void test_iova_unlink_many_runs_in_pieces(void)
+{
+	static const unsigned int nruns[] = { 1, 16, 17, 32 };
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, DMA_DOMAIN_STRICT, false);
+	struct unmap_seen u;
+	pfn_t pfn;
+
+	REQUIRE(dev && alloc_buf(lab, 5, &pfn));
+	os_set_dma_observer(lab->os, see_unmap, &u);
+	for (size_t k = 0; k < ARRAY_SIZE(nruns); k++) {
+		struct dma_iova_state state;
+		struct dma_stats s0, s1;
+		unsigned int left = 0;
+		char what[48];
+
+		REQUIRE(dma_iova_try_alloc(dev, &state, 64 * PAGE_SIZE) == 0);
+		/* Every other page: no two links touch, so each is a run. */
+		for (unsigned int i = 0; i < nruns[k]; i++)
+			CHECK(dma_iova_link(dev, &state, (pfn + i) << PAGE_SHIFT,
+					    2 * i * PAGE_SIZE, PAGE_SIZE, DMA_TO_DEVICE) == 0);
+		dma_stats_read(dev, &s0);
+		seen_reset(lab, &u);
+		dma_iova_unlink(dev, &state, 0, 64 * PAGE_SIZE, DMA_TO_DEVICE);
+		dma_stats_read(dev, &s1);
+		snprintf(what, sizeof(what), "%u runs", nruns[k]);
+		check_seen(&u, nruns[k], true, what);
+		CHECK(s1.inv_cmds - s0.inv_cmds == (nruns[k] + 15) / 16 &&
+		      s1.unmaps - s0.unmaps == 1,
+		      "%s: %llu invalidation(s), %llu unmap(s)", what,
+		      (unsigned long long)(s1.inv_cmds - s0.inv_cmds),
+		      (unsigned long long)(s1.unmaps - s0.unmaps));
+		for (unsigned int i = 0; i < 64; i++) {
+			phys_addr_t pa;
+			unsigned int prot;
+
+			left += !iommu_iova_to_phys(dev->dom, state.addr + i * PAGE_SIZE, &pa,
+						    &prot);
+		}
+		CHECK(left == 0, "%s: %u page(s) still linked", what, left);
+		/* Links left at the free are unlinked the same way (misuse, logged). */
+		for (unsigned int i = 0; i < nruns[k]; i++)
+			CHECK(dma_iova_link(dev, &state, (pfn + i) << PAGE_SHIFT,
+					    2 * i * PAGE_SIZE, PAGE_SIZE, DMA_TO_DEVICE) == 0);
+		seen_reset(lab, &u);
+		dma_iova_free(dev, &state);
+		check_seen(&u, nruns[k], true, "the free");
+	}
+	os_set_dma_observer(lab->os, NULL, NULL);
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -964,6 +1164,8 @@ int main(int argc, char **argv)
 		TEST(test_iova_free_tells_observer),
 		TEST(test_iova_part_wrap_refused),
 		TEST(test_unmap_wrong_extent_refused_without_debug),
+		TEST(test_unmap_event_when_lending_ends),
+		TEST(test_iova_unlink_many_runs_in_pieces),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
