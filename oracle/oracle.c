@@ -30,10 +30,27 @@
  * stale.  Current state goes first so that a strict domain, where nothing
  * unmapped is reachable, never shows stale except between uses.  Without a
  * record of the current life the hardware decides: a present PTE mapping
- * the address to the frame = stale (a map or unmap event in flight: the
- * MAP event follows the PTE, the UNMAP precedes the clear); otherwise
- * records of an earlier life only (the frame was freed since) = breach;
- * no record at all = breach (passthrough, or a retired record).
+ * the address to the frame = stale (a map in flight: the MAP event follows
+ * the PTE; or a lazy or deferred unmap in flight whose record was retired:
+ * their UNMAP precedes the clear); otherwise records of an earlier life
+ * only (the frame was freed since) = breach; no record at all = breach
+ * (passthrough, or a retired record).
+ *
+ * Races with an unmap.  An access is translated first and classified
+ * after, inside the access (the machine calls its observers there).  The
+ * DMA layer tells an unmap where the lending ends (os/dma.c): a
+ * synchronous one -- strict, bounce, coherent free, iova unlink -- only
+ * once its PTEs are cleared and its synced invalidation has returned, and
+ * that CMD_SYNC waits for every access already translating
+ * (machine_drain_accesses(), cmdq.c), classification included.  So an
+ * access that used a translation of a buffer is classified before the
+ * buffer's UNMAP is heard: inside the unmap call it is ok (or blocked),
+ * never stale; after the return it is blocked.  In virtual time the drain
+ * is a wait like any other, so this holds there too and the outcome
+ * follows from the clocks alone.  A lazy or deferred unmap returns before
+ * its invalidation and is told before its PTEs are cleared: an access
+ * after that event through the IOTLB is stale (its window) or, once the
+ * frame is freed, a breach.
  *
  * Device table: devs[] is a hash of singly linked chains that only grow;
  * a new odev is fully built before it is published with an atomic store
@@ -537,15 +554,17 @@ static enum oracle_class classify(struct oracle *o, struct odev *od,
 	d = mdev_domain(hw);
 	/*
 	 * A present PTE that maps this address to this frame is the OS lending
-	 * it right now (the MAP event follows the PTE) or taking it back (the
-	 * UNMAP event precedes the clear): not a use-after-free, whatever
-	 * older records say.  Without one, the device used a translation the
-	 * OS no longer has -- a stale IOTLB entry.
+	 * it right now (the MAP event follows the PTE) or taking it back
+	 * lazily (a lazy or deferred UNMAP precedes the clear; a synchronous
+	 * one follows the invalidation, so never gets here): not a
+	 * use-after-free, whatever older records say.  Without one, the
+	 * device used a translation the OS no longer has -- a stale IOTLB
+	 * entry.
 	 */
 	if (d && !iommu_domain_is_identity(d) && !iommu_iova_to_phys(d, addr, &pa, &prot) &&
 	    (pa >> PAGE_SHIFT) == pfn) {
 		*why = older ? "present PTE, new lending not yet announced (map in flight)" :
-			       "present PTE without a record: map or unmap in flight";
+			       "present PTE without a record: map or lazy unmap in flight";
 		return ORACLE_STALE;
 	}
 	if (older) {

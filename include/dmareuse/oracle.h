@@ -16,7 +16,8 @@
  *            was lent to this device, but the bytes are outside a lending
  *            window: after sync_for_cpu and before sync_for_device (reuse,
  *            cache, pool: the buffer is mapped but the CPU owns it), or
- *            after unmap (lazy: through a stale IOTLB entry);
+ *            after unmap (lazy, batch: through a stale IOTLB entry before
+ *            the flush);
  *   subpage  the same page as a buffer lent to this device now, but
  *            outside the bytes lent to it for this direction (a sub-page
  *            buffer exposes its whole page; a write into a TO_DEVICE buffer
@@ -32,6 +33,14 @@
  * stale because of an earlier lending.  So a strict domain shows no stale
  * access except between uses.
  *
+ * Lending ends when the unmap returns.  The DMA layer tells a synchronous
+ * unmap (strict, bounce, coherent free, iova unlink) once its invalidation
+ * has completed, and that invalidation waits for every device access
+ * already translating through the buffer, its classification included: an
+ * access racing the unmap call is ok (or blocked), one after the return
+ * blocked, none stale.  A lazy or deferred unmap returns before its
+ * invalidation and is told before its PTEs go, so its window is seen.
+ *
  * Classification is by physical bytes: an access through an old IOVA that
  * reaches bytes lent to the same device again is ok.  A refused access
  * (IOMMU fault) gets no class; it is counted as `blocked`.
@@ -43,11 +52,12 @@
  * CPUs).  An access that reaches an allocated frame for which the device has
  * no record at all is classified from the hardware: if a present PTE of the
  * device's domain maps the accessed address to that frame the mapping is
- * being made or torn down right now (the DMA event is in flight), and the
- * access is `stale`; otherwise the access went through a translation the
- * OS no longer has (its record was retired, or it predates the oracle) and
- * is conservatively a `breach`.  Attach the oracle before devices map
- * anything, so that every lending is seen.
+ * being made, or torn down by a lazy or deferred unmap, right now (the DMA
+ * event is in flight), and the access is `stale`; otherwise the access
+ * went through a translation the OS no longer has (its record was
+ * retired, or it predates the oracle) and is conservatively a `breach`.
+ * Attach the oracle before devices map anything, so that every lending is
+ * seen.
  *
  * Coherent memory (dma_alloc_coherent) is lent for its whole life.  A sync
  * applies to the whole buffer its address starts (a partial sync for the

@@ -12,15 +12,22 @@
  *            deterministic lazy breach of issue 4); passthrough reaching a
  *            frame never lent; a retired record;
  *   blocked  strict after unmap: the IOMMU refuses, no class;
- * the free hook's count of frames freed while mapped; bounded records; and
- * a model-based random run under strict (seeded) in which every access is
- * checked against a simple reference and no breach ever appears.
+ * the free hook's count of frames freed while mapped, and of none freed
+ * after their unmap (single, sg, coherent); bounded records; a model-based
+ * random run under strict (seeded) in which every access is checked
+ * against a simple reference and no breach ever appears; and, in virtual
+ * time, a device access racing a strict unmap: ok before the call, ok or
+ * blocked inside it, blocked after it returns, never stale.
  */
 #include "harness.h"
 
+#include <dmareuse/clock.h>
+#include <dmareuse/mthread.h>
 #include <dmareuse/oracle.h>
+#include <dmareuse/profile.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define BLOCKED ORACLE_NCLASS	/* access_class(): the IOMMU refused */
@@ -139,6 +146,10 @@ static void test_ok_normal_transfers(void)
 	}
 	CHECK(dma_device_destroy(dev) == 0);
 	page_put(lab->pa, pfn);
+	/* Every unmap, the coherent free's own page_put() included, was told first. */
+	CHECK(oracle_read(o, NULL, &c) == 0 && c.freed_mapped == 0,
+	      "%llu frame(s) counted freed while mapped after their unmap",
+	      (unsigned long long)c.freed_mapped);
 	oracle_detach(o);
 	lab_down(lab);
 }
@@ -858,6 +869,146 @@ static void test_iova_unlink_retires_every_link(void)
 	}
 }
 
+/* ---- a device access racing a strict unmap (virtual time) ---------------- */
+
+/* Where the CPU is when a probe starts and ends (unmap_race.phase). */
+enum race_phase { PH_LENT, PH_IN_CALL, PH_RETURNED, PH_COUNT };
+
+#define RACE_ROUNDS 24
+
+struct unmap_race {
+	struct lab *lab;
+	struct oracle *o;
+	struct dma_device *dev;
+	dma_addr_t addr;
+	unsigned int round;
+	_Atomic int phase;		/* enum race_phase */
+	_Atomic bool stop;
+	/* Probes whose phase did not change while they ran, by phase and class. */
+	uint64_t n[PH_COUNT][NOTHING + 1];
+	uint64_t straddled[NOTHING + 1];	/* the others, by class */
+};
+
+/* The device: probe the buffer every few ns until told to stop. */
+static void *race_prober(void *arg)
+{
+	struct unmap_race *u = arg;
+
+	mclock_spend(3 * u->round);		/* a different interleaving each round */
+	while (!atomic_load(&u->stop)) {
+		int before = atomic_load(&u->phase), after, cls;
+
+		cls = access_class(u->o, u->dev, u->addr, 64, DEV_READ);
+		after = atomic_load(&u->phase);
+		if (before == after)
+			u->n[before][cls]++;
+		else
+			u->straddled[cls]++;
+		mclock_spend(7);
+	}
+	return NULL;
+}
+
+/* The CPU: map, let the device use it, unmap while it probes, watch after. */
+static void race_body(void *arg)
+{
+	struct unmap_race *u = arg;
+	uint8_t *buf;
+	pfn_t pfn;
+
+	u->lab = lab_up(32, 1, "kunpeng920-smmuv3");
+	if (!u->lab) {
+		CHECK(0, "no lab");
+		return;
+	}
+	u->o = oracle_attach(u->lab->os);
+	u->dev = mkdev(u->lab, DMA_DOMAIN_STRICT, false);
+	buf = alloc_page_of(u->lab, 0, 77, &pfn);
+	if (!u->o || !u->dev || !buf) {
+		CHECK(0, "no oracle, device or page");
+		return;
+	}
+	for (u->round = 0; u->round < RACE_ROUNDS; u->round++) {
+		struct mthread t;
+
+		u->addr = dma_map_single(u->dev, buf, PAGE_SIZE, DMA_TO_DEVICE);
+		CHECK(!dma_mapping_error(u->addr));
+		atomic_store(&u->phase, PH_LENT);
+		atomic_store(&u->stop, false);
+		if (mthread_create(&t, "prober", race_prober, u)) {
+			CHECK(0, "no prober thread");
+			break;
+		}
+		mclock_spend(500);
+		atomic_store(&u->phase, PH_IN_CALL);
+		CHECK(dma_unmap_single(u->dev, u->addr, PAGE_SIZE, DMA_TO_DEVICE) == 0);
+		atomic_store(&u->phase, PH_RETURNED);
+		mclock_spend(500);
+		atomic_store(&u->stop, true);
+		mthread_join(&t, NULL);
+	}
+	CHECK(dma_device_destroy(u->dev) == 0);
+	page_put(u->lab->pa, pfn);
+	oracle_detach(u->o);
+	lab_down(u->lab);
+}
+
+/*
+ * A device access racing a strict unmap, in virtual time on
+ * kunpeng920-smmuv3 (deterministic): the device probes a lent buffer every
+ * few ns while the CPU unmaps it, 24 times at shifted offsets.  Lending
+ * ends when the unmap returns, so an access before the call is ok, one
+ * inside the call is ok (it went through the translation still there) or
+ * blocked (the PTE and the IOTLB entry gone), one after the return is
+ * blocked -- and none is stale, whenever it landed.  It broke: the oracle
+ * heard of the unmap before the PTE was cleared, so an access inside the
+ * call, before the invalidation, counted stale and strict showed `window`.
+ */
+static void test_access_racing_strict_unmap_is_never_stale(void)
+{
+	static struct unmap_race u;
+	struct platform_profile prof;
+	struct vtime_cfg cfg;
+	char err[256];
+	uint64_t in_call = 0, straddled = 0;
+
+	memset(&u, 0, sizeof(u));
+	REQUIRE(profile_load("kunpeng920-smmuv3", &prof, err, sizeof(err)) == 0, "%s", err);
+	REQUIRE(profile_vtime_cfg(&prof, &cfg) == 0);
+	REQUIRE(vtime_run(&cfg, race_body, &u, NULL) == 0);
+	for (int c = 0; c <= NOTHING; c++) {
+		in_call += u.n[PH_IN_CALL][c];
+		straddled += u.straddled[c];
+	}
+	CHECK(u.n[PH_LENT][ORACLE_OK] > 0 && !u.n[PH_LENT][ORACLE_STALE] &&
+	      !u.n[PH_LENT][BLOCKED],
+	      "before the call: %llu ok, %llu stale, %llu blocked",
+	      (unsigned long long)u.n[PH_LENT][ORACLE_OK],
+	      (unsigned long long)u.n[PH_LENT][ORACLE_STALE],
+	      (unsigned long long)u.n[PH_LENT][BLOCKED]);
+	CHECK(u.n[PH_IN_CALL][ORACLE_OK] > 0 && u.n[PH_IN_CALL][BLOCKED] > 0 &&
+	      u.n[PH_IN_CALL][ORACLE_OK] + u.n[PH_IN_CALL][BLOCKED] == in_call,
+	      "inside the call: %llu ok, %llu blocked, %llu stale of %llu",
+	      (unsigned long long)u.n[PH_IN_CALL][ORACLE_OK],
+	      (unsigned long long)u.n[PH_IN_CALL][BLOCKED],
+	      (unsigned long long)u.n[PH_IN_CALL][ORACLE_STALE], (unsigned long long)in_call);
+	CHECK(u.n[PH_RETURNED][BLOCKED] > 0 && u.n[PH_RETURNED][ORACLE_OK] == 0 &&
+	      u.n[PH_RETURNED][ORACLE_STALE] == 0,
+	      "after the return: %llu blocked, %llu ok, %llu stale",
+	      (unsigned long long)u.n[PH_RETURNED][BLOCKED],
+	      (unsigned long long)u.n[PH_RETURNED][ORACLE_OK],
+	      (unsigned long long)u.n[PH_RETURNED][ORACLE_STALE]);
+	CHECK(u.straddled[ORACLE_OK] + u.straddled[BLOCKED] == straddled,
+	      "probes across a phase change: %llu stale of %llu",
+	      (unsigned long long)u.straddled[ORACLE_STALE], (unsigned long long)straddled);
+	for (int ph = 0; ph < PH_COUNT; ph++)
+		CHECK(!u.n[ph][ORACLE_SUBPAGE] && !u.n[ph][ORACLE_BREACH] && !u.n[ph][NOTHING],
+		      "phase %d: subpage %llu breach %llu unclassified %llu", ph,
+		      (unsigned long long)u.n[ph][ORACLE_SUBPAGE],
+		      (unsigned long long)u.n[ph][ORACLE_BREACH],
+		      (unsigned long long)u.n[ph][NOTHING]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -874,6 +1025,7 @@ int main(int argc, char **argv)
 		TEST(test_random_strict_against_reference),
 		TEST(test_teardown_tells_oracle),
 		TEST(test_iova_unlink_retires_every_link),
+		TEST(test_access_racing_strict_unmap_is_never_stale),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));
