@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * oracle.c - the isolation oracle (DESIGN.md section 8; classes in oracle.h).
+ * oracle.c - the isolation oracle (docs/design.md section 8; classes in oracle.h).
  *
  * What it keeps.  A record per buffer lent to a device: DMA address, size,
  * the physical bytes the device reaches (the bounce slot when bounced),

@@ -602,7 +602,7 @@ static bool ref_covered(struct model *md, phys_addr_t p, size_t n, int kind,
 }
 
 /*
- * The class DESIGN.md section 8 gives an access reaching [p, p + n) under
+ * The class docs/design.md section 8 gives an access reaching [p, p + n) under
  * strict, where only live mappings translate, so history never matters:
  * lent bytes are ok, mapped bytes the CPU owns are stale, other bytes of a
  * page lent now are subpage, and a page mapped but wholly owned by the CPU
