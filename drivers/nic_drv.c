@@ -473,6 +473,8 @@ void nic_drv_rx_release(struct nic_drv *drv, unsigned int queue,
 /* Is the next slot of either ring done?  Under q->lock. */
 static bool ready_locked(struct nic_drv *drv, struct nq *q)
 {
+	mlock_assert_held(&q->lock);
+
 	return (q->tx_clean != q->tx_tail && q->tx[q->tx_clean % drv->cfg.tx_depth].done) ||
 	       (q->rx_clean != q->rx_tail && q->rx[q->rx_clean % drv->cfg.rx_depth].done);
 }
