@@ -33,6 +33,10 @@
  *
  * Lock order: q->lock is a leaf (held only around flag updates); the NIC's
  * lock is never taken under it (doorbells are rung without q->lock).
+ *
+ * Size: over 800 lines, on purpose: one driver -- rings, TX, RX, the
+ * completion pass and the mechanism each buffer takes -- whose parts share
+ * the queue state and its lock; the mechanisms themselves live in reuse/.
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/mthread.h>

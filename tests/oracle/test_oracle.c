@@ -15,6 +15,9 @@
  * the free hook's count of frames freed while mapped; bounded records; and
  * a model-based random run under strict (seeded) in which every access is
  * checked against a simple reference and no breach ever appears.
+ *
+ * Size: over 800 lines, on purpose: one case per class and per event
+ * kind, over one fixture; each is short and independent.
  */
 #include "harness.h"
 
