@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: (GPL-2.0 OR MIT)
 # calibrate.sh - the virtual-time calibration of kunpeng920-smmuv3 against
-# the only figures it is fitted to (DESIGN.md section 10: the 2020
+# the only figures it is fitted to (docs/design.md section 10: the 2020
 # per-thread 4 KiB unmap curve and its 1-thread split), and the same
 # command on the other profiles for comparison.
 #
@@ -55,7 +55,7 @@ table() {
 {
 	echo "# virtual-time calibration: 4 KiB dma_unmap_single, TO_DEVICE, N CPUs"
 	bench_stamp
-	echo "# published: Song Bao Hua, iommu list, 25 May 2020 (DESIGN.md section 10):"
+	echo "# published: Song Bao Hua, iommu list, 25 May 2020 (docs/design.md section 10):"
 	echo "#   unmap 1956 / 8891 / 22043 / 60842 / 101880 ns at 1 / 16 / 32 / 64 / 96 threads;"
 	echo "#   1 thread: queue issue 1328 ns, of which CMD_SYNC wait 883 ns."
 	echo "# Targets (issue 13): every point within +-25%, the 1-thread split within +-35%."

@@ -53,6 +53,7 @@ static void *device_fn(void *arg)
 
 	(void)arg;
 	pin(1);
+	/* Pairs with run()'s release stores of turn: buf is written before 1. */
 	while ((t = atomic_load_explicit(&turn, memory_order_acquire)) != 2) {
 		if (t != 1) {
 			mclock_relax();
@@ -81,6 +82,7 @@ static double run(int method, size_t len, unsigned int rounds)
 			memcpy(buf, src, len);
 		sum += mclock_now() - t0;
 		atomic_store_explicit(&turn, 1, memory_order_release);
+		/* Pairs with device_fn()'s release store of 0: its read of buf is done. */
 		while (atomic_load_explicit(&turn, memory_order_acquire) != 0)
 			mclock_relax();
 	}

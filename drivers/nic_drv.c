@@ -33,6 +33,10 @@
  *
  * Lock order: q->lock is a leaf (held only around flag updates); the NIC's
  * lock is never taken under it (doorbells are rung without q->lock).
+ *
+ * Size: over 800 lines, on purpose: one driver -- rings, TX, RX, the
+ * completion pass and the mechanism each buffer takes -- whose parts share
+ * the queue state and its lock; the mechanisms themselves live in reuse/.
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/mthread.h>
@@ -473,6 +477,8 @@ void nic_drv_rx_release(struct nic_drv *drv, unsigned int queue,
 /* Is the next slot of either ring done?  Under q->lock. */
 static bool ready_locked(struct nic_drv *drv, struct nq *q)
 {
+	mlock_assert_held(&q->lock);
+
 	return (q->tx_clean != q->tx_tail && q->tx[q->tx_clean % drv->cfg.tx_depth].done) ||
 	       (q->rx_clean != q->rx_tail && q->rx[q->rx_clean % drv->cfg.rx_depth].done);
 }

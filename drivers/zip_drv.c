@@ -369,6 +369,7 @@ int zip_drv_run(struct zip_drv *drv, enum zip_opcode op, enum zip_format fmt,
 		uint64_t until = mclock_now() + POLL_MAX_NS;
 
 		mlock_unlock(&drv->q_lock);
+		/* Pairs with zip_done()'s store of done (seq_cst): err is set before it. */
 		while (!atomic_load_explicit(&sl->done, memory_order_acquire) &&
 		       mclock_now() < until)
 			mclock_relax();

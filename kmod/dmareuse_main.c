@@ -21,7 +21,7 @@
  *     the page), then idle entries in LRU order (rcache_shrink(),
  *     rmapper_shrink(): the pin goes, so the owner's page can be reclaimed
  *     or migrated).  A release unmaps with a synchronous IOTLB invalidation
- *     before the page reference is dropped (DESIGN.md section 6, the safety
+ *     before the page reference is dropped (docs/design.md section 6, the safety
  *     rule).
  *
  * Licence: the whole layer is dual MIT / GPL-2.0 ("Dual MIT/GPL").  The

@@ -88,7 +88,7 @@ int edu_dma_xfer(struct edu_dev *edu, dma_addr_t ram, u32 dev_off, u32 len,
 
 /*
  * A DMA strategy: how a driver makes a CPU buffer reachable by its device.
- * DESIGN.md section 6 names them (strict, bounce, reuse, pool, cache,
+ * docs/design.md section 6 names them (strict, bounce, reuse, pool, cache,
  * iova-link, ...).  The ownership protocol is the DMA API's:
  *
  *   map()             CPU -> device: the device may access the buffer
@@ -120,7 +120,7 @@ struct edu_strategy;
 
 /**
  * struct edu_strategy_ops - one DMA strategy.
- * @name:		the strategy name of DESIGN.md section 6.
+ * @name:		the strategy name of docs/design.md section 6.
  * @mech:		its mechanism in the reuse layer; with the boot's IOMMU
  *			mode, the pair edu_strategy_create() checks.
  * @rt_modes:		EDU_RT_* ways the round-trip test maps buffers; 0 for
@@ -189,7 +189,7 @@ void edu_strategy_destroy(struct edu_strategy *s);
  */
 #define EDU_LIVE_MAX	4
 
-/* The strategies' ops, in DESIGN.md section 6 order. */
+/* The strategies' ops, in docs/design.md section 6 order. */
 extern const struct edu_strategy_ops edu_strategy_strict;	/* strategy_strict.c */
 extern const struct edu_strategy_ops edu_strategy_bounce;	/* strategy_mapper.c */
 extern const struct edu_strategy_ops edu_strategy_reuse;	/* strategy_reuse.c */

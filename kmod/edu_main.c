@@ -3,7 +3,7 @@
  * edu_main.c - dmareuse_edu.ko: a PCI driver for QEMU's edu device that
  * exercises and measures DMA strategies behind the guest's IOMMU.
  *
- * The kernel track of dmareuse (DESIGN.md sections 2 and 11): the same DMA
+ * The kernel track of dmareuse (docs/design.md sections 2 and 11): the same DMA
  * strategies as the user-space lab, run by a real Linux driver against
  * QEMU's emulated Intel VT-d, in whichever IOMMU mode the guest booted
  * (strict, lazy or passthrough).  At probe the driver

@@ -2,7 +2,7 @@
 /*
  * edu_strategy.c - the table of DMA strategies this driver can use.
  *
- * A strategy (DESIGN.md section 6) is an ops struct, struct
+ * A strategy (docs/design.md section 6) is an ops struct, struct
  * edu_strategy_ops in edu_int.h, naming a mechanism of the reuse layer
  * (enum reuse_mech).  The tests and the dma_map_benchmark interface never
  * call the DMA API directly: they go through an instance created here.
@@ -41,7 +41,7 @@
 
 #include "edu_int.h"
 
-/* In the order of DESIGN.md section 6. */
+/* In the order of docs/design.md section 6. */
 static const struct edu_strategy_ops *const strategies[] = {
 	&edu_strategy_strict,
 	&edu_strategy_bounce,
@@ -53,7 +53,7 @@ static const struct edu_strategy_ops *const strategies[] = {
 
 /**
  * edu_strategy_find() - look a strategy up by its name.
- * @name: a name from DESIGN.md section 6, e.g. "strict".
+ * @name: a name from docs/design.md section 6, e.g. "strict".
  *
  * Return: the ops, or NULL when no such strategy is built in.
  */

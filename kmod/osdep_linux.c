@@ -17,7 +17,7 @@
  *
  * The reuse layer keeps mappings of pages it pins and must know that its
  * unmap removes every translation -- PTE and IOTLB entry -- before it drops
- * the page reference (DESIGN.md section 6, the safety rule).  A DMA domain
+ * the page reference (docs/design.md section 6, the safety rule).  A DMA domain
  * with a flush queue (IOMMU_DOMAIN_DMA_FQ, iommu.strict=0, Debian's default)
  * defers the IOTLB invalidation, so it is not strict.  A DMA domain without
  * one (iommu.strict=1) invalidates and waits inside dma_unmap_page().  An

@@ -183,6 +183,9 @@ static inline void osdep_unlock(osdep_lock_t *l)
 	spin_unlock_irqrestore(&l->lock, l->flags);
 }
 
+/* The check behind every `_locked` function: nothing without CONFIG_LOCKDEP. */
+#define osdep_assert_held(l) lockdep_assert_held(&(l)->lock)
+
 static inline void *osdep_zalloc(size_t n)
 {
 	return kzalloc(n, GFP_ATOMIC);

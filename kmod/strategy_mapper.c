@@ -17,7 +17,7 @@
  *           pins and maps them, a later map of the same buffer is a hit (a
  *           sync, no map), unmap leaves the entry cached.  A sub-page
  *           buffer would leave its page's other owners exposed, so the
- *           mapper bounces it (DESIGN.md section 6).  Entries live until
+ *           mapper bounces it (docs/design.md section 6).  Entries live until
  *           the instance is destroyed, the cache's limits evict them, or
  *           dmareuse's shrinker releases them.
  *   auto    per buffer: up to the crossover (measured on this device when

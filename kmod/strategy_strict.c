@@ -5,7 +5,7 @@
  * dma_map_single() before each transfer, dma_unmap_single() after it, and
  * dma_sync_single_for_{cpu,device}() when a mapping is kept across
  * transfers.  This is what an unmodified Linux driver does; the name is the
- * one DESIGN.md section 6 gives it.  The cost and the isolation are those
+ * one docs/design.md section 6 gives it.  The cost and the isolation are those
  * of the boot's IOMMU mode: under iommu.strict=1 every unmap invalidates the
  * IOTLB and waits for it; under iommu.strict=0 (lazy) the invalidation is
  * deferred to a flush queue; under passthrough the DMA address is the

@@ -76,6 +76,8 @@ static void hw_inv_locked(struct machine *m, struct cmdq_hw *q,
 	const struct platform_profile *p = &m->profile;
 	uint64_t start = t > q->busy_until ? t : q->busy_until, done;
 
+	assert(mlock_held(&q->issue_lock) || mlock_held(&q->owner_lock));
+
 	q->busy_until = start + service_ns(p, c);
 	done = q->busy_until + p->inv_latency_ns;
 	if (done > q->inv_done)
@@ -97,6 +99,8 @@ static void hw_inv_locked(struct machine *m, struct cmdq_hw *q,
 static uint64_t hw_sync_locked(struct machine *m, struct cmdq_hw *q, uint64_t t)
 {
 	uint64_t start = t > q->busy_until ? t : q->busy_until;
+
+	assert(mlock_held(&q->issue_lock) || mlock_held(&q->owner_lock));
 
 	q->busy_until = start + m->profile.sync_ns;
 	return q->busy_until > q->inv_done ? q->busy_until : q->inv_done;

@@ -160,6 +160,8 @@ uint64_t iommu_faults_read(struct machine *m, struct iommu_fault *out,
  */
 static void obs_clear_locked(struct machine *m, unsigned int i)
 {
+	mlock_assert_held(&m->obs_lock);
+
 	if (!atomic_load(&m->obs[i].fn))
 		return;
 	atomic_store(&m->obs[i].fn, NULL);
@@ -173,6 +175,8 @@ static void obs_clear_locked(struct machine *m, unsigned int i)
 static void obs_fill_locked(struct machine *m, unsigned int i,
 			    access_observer_fn fn, void *arg)
 {
+	mlock_assert_held(&m->obs_lock);
+
 	atomic_store(&m->obs[i].arg, arg);
 	atomic_store(&m->obs[i].fn, fn);
 	atomic_fetch_add(&m->nobs, 1);

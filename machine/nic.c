@@ -212,6 +212,8 @@ static void do_packet(struct nic_thread *t, unsigned int qi, uint32_t idx,
 /* A queue pair with a packet rung in and nobody serving it, or -1.  Locked. */
 static int pick_locked(struct nic *nic)
 {
+	mlock_assert_held(&nic->lock);
+
 	for (unsigned int k = 0; k < nic->cfg.nqueues; k++) {
 		unsigned int qi = (nic->rr + k) % nic->cfg.nqueues;
 		struct nicq *q = &nic->q[qi];

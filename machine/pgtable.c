@@ -140,6 +140,8 @@ uint64_t pt_lookup_locked(struct iommu_domain *d, iova_t iova)
 {
 	pfn_t table = d->root;
 
+	mlock_assert_held(&d->lock);
+
 	for (int level = PT_LEVELS - 1; level > 0; level--) {
 		uint64_t e = pt_table(d->m, table)[pt_index(iova, level)];
 

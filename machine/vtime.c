@@ -29,6 +29,11 @@
  * Sanitizers: AddressSanitizer and ThreadSanitizer are told of every switch
  * through their fiber interfaces, so a virtual-time run can be checked
  * with either.
+ *
+ * Size: over 800 lines, on purpose: the scheduler, its locks, conditions
+ * and joins share the context structure, the run queue and the clock
+ * invariant (no context runs ahead of the lowest clock); split, each part
+ * would need the others' internals, which this file keeps private.
  */
 #include "vtime_int.h"
 

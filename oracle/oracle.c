@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * oracle.c - the isolation oracle (DESIGN.md section 8; classes in oracle.h).
+ * oracle.c - the isolation oracle (docs/design.md section 8; classes in oracle.h).
  *
  * What it keeps.  A record per buffer lent to a device: DMA address, size,
  * the physical bytes the device reaches (the bounce slot when bounced),
@@ -179,6 +179,7 @@ static struct mlock *stripe_of(struct oracle *o, pfn_t pfn)
 
 static struct odev *find_dev(struct oracle *o, unsigned int id)
 {
+	/* Pairs with the release store that publishes a new odev below. */
 	struct odev *od = atomic_load_explicit(&o->devs[id % DEV_BUCKETS],
 					       memory_order_acquire);
 
@@ -234,6 +235,8 @@ static struct rec *find_live_locked(struct odev *od, dma_addr_t addr, size_t siz
 {
 	struct rec **best = NULL, **pp;
 	size_t b = rec_bucket(addr);
+
+	mlock_assert_held(&od->lock);
 
 	for (pp = &od->live[b]; *pp; pp = &(*pp)->hnext) {
 		if ((*pp)->addr != addr)
@@ -335,6 +338,8 @@ static void on_map(struct oracle *o, const struct dma_event *ev)
  */
 static struct rec *take_tile_locked(struct odev *od, dma_addr_t addr, dma_addr_t end)
 {
+	mlock_assert_held(&od->lock);
+
 	for (struct rec **pp = &od->live[rec_bucket(addr)]; *pp; pp = &(*pp)->hnext) {
 		struct rec *r = *pp;
 

@@ -52,6 +52,8 @@ static void fq_flush_locked(struct dma_device *dev, struct flush_queue *fq)
 		.op = CMD_INV_DOMAIN, .domain = iommu_domain_id(dev->dom),
 	};
 
+	mlock_assert_held(&fq->lock);
+
 	if (!fq->n)
 		return;
 	mcost(COST_TLB_GATHER);	/* gather, build the commands (virtual time) */

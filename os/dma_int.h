@@ -84,6 +84,7 @@ struct dma_device {
 static inline void emit(struct dma_device *dev, enum dma_event_kind kind, dma_addr_t addr,
 			size_t size, enum dma_data_direction dir, bool coherent)
 {
+	/* Pairs with os_set_dma_observer()'s store (seq_cst): the observer is set up first. */
 	dma_observer_fn fn = atomic_load_explicit(&dev->os->obs, memory_order_acquire);
 	struct dma_event ev;
 

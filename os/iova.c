@@ -96,6 +96,8 @@ static int ensure_room_locked(struct iova_domain *iovad)
 	size_t need = iovad->outstanding + 3;
 	struct extent *n;
 
+	mlock_assert_held(&iovad->tree_lock);
+
 	if (iovad->cap >= need)
 		return 0;
 	n = failinject_should_fail() ? NULL :
@@ -156,6 +158,8 @@ static void tree_free_locked(struct iova_domain *iovad, pfn_t pfn, size_t npages
 	pfn_t end = pfn + npages;
 	size_t lo = 0, hi = iovad->next;
 	struct extent *e = iovad->ext;
+
+	mlock_assert_held(&iovad->tree_lock);
 
 	while (lo < hi) {	/* first extent starting after pfn */
 		size_t mid = (lo + hi) / 2;

@@ -79,6 +79,8 @@ static void list_del(struct page_alloc *pa, pfn_t pfn, unsigned int order)
 /* Free one block into the lists, merging with free buddies.  Under zone_lock. */
 static void free_block_locked(struct page_alloc *pa, pfn_t pfn, unsigned int order)
 {
+	mlock_assert_held(&pa->zone_lock);
+
 	while (order < PAGE_MAX_ORDER) {
 		pfn_t buddy = pfn ^ ((pfn_t)1 << order);
 
@@ -272,6 +274,7 @@ uint32_t page_owner(const struct page_alloc *pa, pfn_t pfn)
 uint32_t page_generation(const struct page_alloc *pa, pfn_t pfn)
 {
 	return pfn < pa->nframes ?
+		/* Pairs with the release increment when the frame is freed. */
 		atomic_load_explicit(&pa->gen[pfn], memory_order_acquire) : 0;
 }
 

@@ -130,6 +130,8 @@ size_t swiotlb_used(struct swiotlb *s)
 /* Find @need free slots, page aligned, within one segment.  Under a->lock. */
 static long area_find_locked(struct swiotlb *s, struct swiotlb_area *a, size_t need)
 {
+	mlock_assert_held(&a->lock);
+
 	for (size_t tries = 0; tries < a->n; tries += SLOTS_PER_PAGE) {
 		size_t i = a->first + (a->index + tries) % a->n;
 		size_t k;

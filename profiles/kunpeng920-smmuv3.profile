@@ -1,7 +1,7 @@
 # kunpeng920-smmuv3 - HiSilicon Kunpeng 920 with an Arm SMMUv3, as in the
 # seed thread (ZIP engine behind the SMMU), command queue under a lock.
 #
-# Which published figure fixed which parameter (DESIGN.md section 10 only;
+# Which published figure fixed which parameter (docs/design.md section 10 only;
 # bench/results/calibration.txt has the fit, the command and the table):
 #
 #  - The 2020 per-thread 4 KiB dma_unmap_single curve (Song Bao Hua, iommu
@@ -90,7 +90,7 @@ cost_nic_byte_ns = 0.08
 source = Song Bao Hua, "Constantly map and unmap of streaming DMA buffers with IOMMU backend might cause serious performance problem", iommu list, May 2020
 source = Song Bao Hua, follow-up with per-thread unmap breakdown (issue vs CMD_SYNC) at 1-96 threads, iommu list, 25 May 2020
 source = Linux tools/testing/selftests/dma/dma_map_benchmark results on SMMUv3 (2021): 4 KiB 1 thread map 0.1 us / unmap 0.8 us; 64 KiB 0.2/2.0; 1 MiB 0.8/19.3
-source = SMMUv3 CMD_SYNC latency on an empty queue, 190-280 ns (DESIGN.md section 10)
+source = SMMUv3 CMD_SYNC latency on an empty queue, 190-280 ns (docs/design.md section 10)
 source = Linux 4.16-5.3 drivers/iommu/arm-smmu-v3.c: per-command cmdq lock, MSI-polled CMD_SYNC outside it (facts only)
 source = gem5 src/dev/arm/SMMUv3.py: main TLB 2048 entries, 4-way
 note = page-walk, allocator, copy, interrupt and device costs are estimates, not calibrated

@@ -11,7 +11,7 @@
 # descriptor (address mask), so a range costs no more per page
 # (inv_range_page_ns = 0).
 #
-# NOT CALIBRATED: DESIGN.md section 10 has no VT-d figure, and this project
+# NOT CALIBRATED: docs/design.md section 10 has no VT-d figure, and this project
 # calibrates on nothing else.  Every latency below is an estimate, chosen to
 # be of the order the cited sources describe, not fitted to any curve:
 #  - the tail-register write and a wait descriptor: a few hundred ns;

@@ -225,6 +225,8 @@ static void flush_locked(struct rbatch *b, struct bcpu *c)
 {
 	unsigned int n = c->n;
 
+	osdep_assert_held(&c->lock);
+
 	if (!n)
 		return;
 	osdep_cost_call();
@@ -279,6 +281,8 @@ static void done_now(const struct entry *e)
 static void queue_locked(struct rbatch *b, struct bcpu *c, osdep_gather_t *g, int r,
 			 struct entry *e, osdep_page_t hold)
 {
+	osdep_assert_held(&c->lock);
+
 	osdep_counter_add(&b->unmaps, 1);
 	if (r == 1) {
 		done_now(e);
@@ -545,6 +549,8 @@ int rbatch_ring_map(struct rbatch_ring *r, unsigned int slot, osdep_page_t page,
 	pages_len = (len + PAGE_SIZE - 1) & RPAGE_MASK;
 	osdep_cost_call();
 	for (;;) {
+		/* Acquire: pairs with give_back()'s or done_now()'s release set of
+		 * SLOT_FREE, made after the flush that covered the slot. */
 		st = osdep_atomic_read(&s->state);
 		if (st == SLOT_PENDING) {
 			/* Its IOVA may still be translated: reused only after the flush. */

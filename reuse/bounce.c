@@ -235,6 +235,8 @@ static enum rcopy_method copy_method_locked(struct rbounce *b, struct rb_area *a
 {
 	enum rcopy_method mode = OSDEP_READ_ONCE(b->copy_mode);
 
+	osdep_assert_held(&a->lock);
+
 	if (timed)
 		*timed = false;
 	if (mode != RCOPY_AUTO)
@@ -294,6 +296,8 @@ out_ch:
 static struct rb_buf *pop_locked(struct rb_area *a, unsigned int c)
 {
 	struct rb_buf *buf = a->free[c];
+
+	osdep_assert_held(&a->lock);
 
 	if (buf)
 		a->free[c] = buf->next;

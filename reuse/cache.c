@@ -161,6 +161,7 @@ static bool key_is(struct rc_entry *e, osdep_page_t page, size_t offset, size_t 
 /* Lend @e if it is live: raise in_use from a value >= 0. */
 static bool lend(struct rc_entry *e)
 {
+	/* Acquire: pairs with the release set of in_use to 1 that publishes the fields. */
 	int old = osdep_atomic_read(&e->in_use);
 
 	do {
@@ -177,9 +178,11 @@ static bool lend(struct rc_entry *e)
 static struct rc_entry *lookup_lend(struct rcache *c, unsigned int bucket, osdep_page_t page,
 				    size_t offset, size_t len, enum dma_data_direction dir)
 {
+	/* Pairs with map_slow()'s OSDEP_STORE_RELEASE of the bucket head: e's fields are set. */
 	struct rc_entry *e = OSDEP_LOAD_ACQUIRE(c->hash[bucket]);
 
 	osdep_cost_lookup();
+	/* Each hnext pairs with its OSDEP_STORE_RELEASE in map_slow(), unhash_locked() and detach_locked(). */
 	for (unsigned int n = 0; e && n < RC_WALK_MAX; n++, e = OSDEP_LOAD_ACQUIRE(e->hnext)) {
 		if (!key_is(e, page, offset, len, dir))
 			continue;
@@ -201,6 +204,8 @@ static struct rc_entry *lookup_locked(struct rcache *c, unsigned int bucket,
 {
 	struct rc_entry *e = c->hash[bucket];
 
+	osdep_assert_held(&c->lock);
+
 	for (; e; e = e->hnext)
 		if (key_is(e, page, offset, len, dir))
 			return e;
@@ -212,6 +217,8 @@ static void fold_counts_locked(struct rcache *c, struct rc_entry *e)
 {
 	uint64_t h = osdep_counter_read(&e->hits), s = osdep_counter_read(&e->syncs);
 
+	osdep_assert_held(&c->lock);
+
 	c->st.hits += h - e->hits_seen;
 	c->st.syncs += s - e->syncs_seen;
 	e->hits_seen = h;
@@ -221,6 +228,8 @@ static void fold_counts_locked(struct rcache *c, struct rc_entry *e)
 static void unhash_locked(struct rcache *c, struct rc_entry *e)
 {
 	struct rc_entry **pp = &c->hash[hash_of(e->page, e->offset, e->len, e->dir)];
+
+	osdep_assert_held(&c->lock);
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -244,6 +253,8 @@ static size_t detach_locked(struct rcache *c, size_t nr,
 {
 	struct rlist *pos = c->lru.prev;
 	size_t n = 0;
+
+	osdep_assert_held(&c->lock);
 
 	while (pos != &c->lru && n < nr) {
 		struct rc_entry *e = rlist_entry(pos, struct rc_entry, lru);
@@ -274,6 +285,8 @@ static size_t detach_locked(struct rcache *c, size_t nr,
 static size_t detach_lru_locked(struct rcache *c, size_t nr, struct rc_entry **out)
 {
 	size_t n = detach_locked(c, nr, NULL, true, out);
+
+	osdep_assert_held(&c->lock);
 
 	if (n < nr)
 		n += detach_locked(c, nr - n, NULL, false, out);
@@ -619,6 +632,8 @@ size_t rcache_shrink(struct rcache *c, size_t nr)
 static uint64_t lent_and_fold_locked(struct rcache *c)
 {
 	uint64_t n = 0;
+
+	osdep_assert_held(&c->lock);
 
 	for (struct rlist *p = c->lru.next; p != &c->lru; p = p->next) {
 		struct rc_entry *e = rlist_entry(p, struct rc_entry, lru);

@@ -112,6 +112,8 @@ out_free:
 /* Find @n free pages from the cursor; returns the first or npages.  Locked. */
 static size_t find_locked(struct rlink *l, size_t n)
 {
+	osdep_assert_held(&l->lock);
+
 	for (size_t tried = 0; tried < l->npages; tried++) {
 		size_t i = (l->cursor + tried) % l->npages, k;
 
@@ -197,6 +199,8 @@ static struct rl_slot *slot_of_locked(struct rlink *l, const struct rmap_handle 
 	dma_addr_t base = osdep_iova_addr(&l->state);
 	struct rl_slot *s;
 
+	osdep_assert_held(&l->lock);
+
 	if (h->priv != l || h->dma < base || h->dma - base >= l->npages * PAGE_SIZE)
 		return NULL;
 	s = &l->slots[(h->dma - base) / PAGE_SIZE];
@@ -209,6 +213,8 @@ static struct rl_slot *slot_of_locked(struct rlink *l, const struct rmap_handle 
 static RSLOWPATH int handle_refused_locked(struct rlink *l, const struct rmap_handle *h,
 					   const char *fn)
 {
+	osdep_assert_held(&l->lock);
+
 	l->st.errors++;
 	osdep_unlock(&l->lock);
 	osdep_warn("%s(handle %p: dma %#llx, len %zu, dir %d): %s", fn, (const void *)h,

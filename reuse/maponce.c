@@ -203,6 +203,8 @@ static int move_state(struct rmo *mo, enum rmo_state from, enum rmo_state to,
 {
 	int old = from;
 
+	/* The unclaimed read is an acquire: pairs with the release set of the
+	 * state by the previous move (or by rmo_register(), RMO_CPU). */
 	if (claim ? osdep_atomic_try_cmpxchg(&mo->state, &old, to) :
 		    (old = osdep_atomic_read(&mo->state)) == (int)from) {
 		if (!claim)

@@ -7,7 +7,7 @@
  *               the OS's business) decides what an unmap costs and keeps
  *   bounce      rbounce
  *   cache       rcache for whole pages; sub-page buffers take bounce, by
- *               design (DESIGN.md section 6)
+ *               design (docs/design.md section 6)
  *   iova-link   rlink
  *   auto        <= crossover bytes: bounce; whole pages: cache; anything
  *               else: a direct map/unmap

@@ -23,9 +23,14 @@
  *   memcpy/memset/memcmp (the only library functions reuse/ calls)
  * and these operations (inline or extern):
  *   void osdep_lock_init(osdep_lock_t *l), osdep_lock_destroy(l),
- *        osdep_lock(l), osdep_unlock(l)
+ *        osdep_lock(l), osdep_unlock(l), osdep_assert_held(l) (at the top
+ *        of every `_locked` function: the caller holds @l; a real check
+ *        where the binding can make one -- the lab's mlock_assert_held(),
+ *        Linux's lockdep_assert_held() -- else nothing)
  *   osdep_atomic_t (an int): osdep_atomic_read/set(a[, v])  (acquire /
- *        release), bool osdep_atomic_try_cmpxchg(a, int *old, int new),
+ *        release; a read that relies on the acquire says, where it is
+ *        made, which release it pairs with -- a count read for statistics
+ *        relies on nothing), bool osdep_atomic_try_cmpxchg(a, int *old, int new),
  *        int osdep_atomic_add_return(a, int v)  (both full barriers)
  *   OSDEP_READ_ONCE(x), OSDEP_WRITE_ONCE(x, v): one untorn access to a
  *        word-sized variable (pointer, integer, enum) that another thread

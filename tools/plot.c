@@ -38,6 +38,10 @@
  * name are drawn as they are; the svg terminal escapes < and & itself.
  * GNUPLOT in the environment names another gnuplot binary;
  * DMABENCH_PLOT_SCRIPT set prints the script on stderr (diagnosis).
+ *
+ * Size: over 800 lines, on purpose: one command with three chart kinds
+ * (run, scale, sweep) over one JSON reader and one gnuplot driver; each
+ * kind is a section of its own and shares the reader's checks.
  */
 #include "dmabench.h"
 

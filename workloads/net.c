@@ -19,6 +19,10 @@
  *
  * Every thread owns its slab, its queue pair and its counters; the only
  * shared state is the driver (per-queue objects) and the machine.
+ *
+ * Size: just over 800 lines: the NAPI loop, the packet checker and the
+ * result folding share the per-thread state; the allocator the stack uses
+ * is in os/ (slab.c).
  */
 #include "../machine/failinject.h"
 

@@ -38,6 +38,10 @@
  * the domain and the page allocator, while a sync on a trusted device is
  * free and checked only for a range that wraps or leaves the address
  * space -- memory is coherent, as in Linux.
+ *
+ * Size: over 800 lines, on purpose: the whole DMA API, as Linux keeps it
+ * in one dma-mapping.h, with a doc comment on every call; the code behind
+ * it is split by concern (os/dma*.c).
  */
 #ifndef DMAREUSE_DMA_H
 #define DMAREUSE_DMA_H

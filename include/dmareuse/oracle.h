@@ -7,7 +7,7 @@
  * device, and when it is taken back), every device access chunk of machine/
  * (which frame a device really reached, after the IOMMU), and the page
  * allocator's frees.  Every successful access chunk gets one class
- * (DESIGN.md section 8):
+ * (docs/design.md section 8):
  *
  *   ok       inside a buffer currently lent to this device for this
  *            direction (a read of a TO_DEVICE/BIDIRECTIONAL buffer, a write

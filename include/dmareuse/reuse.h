@@ -22,7 +22,7 @@
  *   rmapper  one per-buffer front (map/unmap/sync) for a driver, over any
  *            mechanism that works per buffer, including `auto`.
  *
- * The safety rule (DESIGN.md section 6): no PTE and no IOTLB entry reaches a
+ * The safety rule (docs/design.md section 6): no PTE and no IOTLB entry reaches a
  * frame after it returns to the page allocator.  Every object that keeps a
  * mapping of memory it does not own holds a page reference for as long as
  * the mapping lives, and unmaps -- with a synchronous invalidation -- before

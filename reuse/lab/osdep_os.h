@@ -51,6 +51,8 @@ typedef _Atomic uint64_t osdep_counter_t;	/* a statistics counter */
 static inline void osdep_lock_destroy(osdep_lock_t *l) { mlock_destroy(l); }
 static inline void osdep_lock(osdep_lock_t *l) { mlock_lock(l); }
 static inline void osdep_unlock(osdep_lock_t *l) { mlock_unlock(l); }
+/* A macro, so that a failed check names the lock as the code does. */
+#define osdep_assert_held(l) mlock_assert_held(l)
 
 /* Acquire/release: as Linux's atomic_read/atomic_set on x86, no locked instruction. */
 static inline int osdep_atomic_read(osdep_atomic_t *a)

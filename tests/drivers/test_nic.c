@@ -13,6 +13,10 @@
  * workload) under every strategy that applies, 1 and 2 CPU threads, every
  * payload byte verified, the safety rule checked on every page free, and
  * lab_down's leak checks.
+ *
+ * Size: over 800 lines, on purpose: the device cases and the driver cases
+ * share one fixture (machine, NIC, DMA devices) and one packet checker;
+ * they are independent and grouped as above.
  */
 #include "harness.h"
 

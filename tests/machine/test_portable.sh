@@ -3,7 +3,7 @@
 #
 #   clang-build    every source of the lab library and of dmabench passes
 #                  clang's front end with the Makefile's warnings and -Werror
-#                  (STYLE.md: both gcc and clang build it; the Makefile
+#                  (docs/design.md section 12: both gcc and clang build it; the Makefile
 #                  builds with gcc, so nothing else would notice);
 #   aarch64-build  the same sources compile for aarch64 with the cross gcc.
 #                  Architecture-specific code (a spin-wait hint, a

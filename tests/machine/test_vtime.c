@@ -664,6 +664,58 @@ static void test_real_time_locks(void)
 	mlock_destroy(&l);
 }
 
+/* The check behind every `_locked` function: take the lock if *@arg, then assert it. */
+static void assert_held_body(void *arg)
+{
+	bool take = *(bool *)arg;
+	struct mlock l;
+
+	mlock_init(&l, "asserted", MLOCK_MODELLED);
+	if (take)
+		mlock_lock(&l);
+	mlock_assert_held(&l);
+	if (take)
+		mlock_unlock(&l);
+	mlock_destroy(&l);
+}
+
+/* assert_held_body() in a child, in real or virtual time: its wait status. */
+static int assert_in_child(bool take, bool virtual_time)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		freopen("/dev/null", "w", stderr);
+		if (virtual_time) {
+			struct vtime_cfg cfg = zero_cfg();
+
+			vtime_run(&cfg, assert_held_body, &take, NULL);
+		} else {
+			assert_held_body(&take);
+		}
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* mlock_assert_held() passes for the holder and aborts anyone else, in both clocks. */
+static void test_assert_held_aborts_when_not_held(void)
+{
+	for (int v = 0; v < 2; v++) {
+		int held = assert_in_child(true, v), unheld = assert_in_child(false, v);
+
+		CHECK(WIFEXITED(held) && WEXITSTATUS(held) == 0, "%s, held: status %#x",
+		      v ? "virtual" : "real", held);
+		CHECK(WIFSIGNALED(unheld) && WTERMSIG(unheld) == SIGABRT,
+		      "%s, not held: status %#x", v ? "virtual" : "real", unheld);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -680,6 +732,7 @@ int main(int argc, char **argv)
 		TEST(test_deadlock_is_reported),
 		TEST(test_run_inside_a_run_refused),
 		TEST(test_real_time_locks),
+		TEST(test_assert_held_aborts_when_not_held),
 	};
 
 	return test_main(argc, argv, cases, ARRAY_SIZE(cases));

@@ -18,6 +18,9 @@
  * against a simple reference and no breach ever appears; and, in virtual
  * time, a device access racing a strict unmap: ok before the call, ok or
  * blocked inside it, blocked after it returns, never stale.
+ *
+ * Size: over 800 lines, on purpose: one case per class and per event
+ * kind, over one fixture; each is short and independent.
  */
 #include "harness.h"
 
@@ -613,7 +616,7 @@ static bool ref_covered(struct model *md, phys_addr_t p, size_t n, int kind,
 }
 
 /*
- * The class DESIGN.md section 8 gives an access reaching [p, p + n) under
+ * The class docs/design.md section 8 gives an access reaching [p, p + n) under
  * strict, where only live mappings translate, so history never matters:
  * lent bytes are ok, mapped bytes the CPU owns are stale, other bytes of a
  * page lent now are subpage, and a page mapped but wholly owned by the CPU

@@ -7,6 +7,10 @@
  *
  * Pokes internals: the flush queue's size and timeout come from the DMA
  * layer's private header (os/dma_int.h), included explicitly.
+ *
+ * Size: over 800 lines, on purpose: one case per behaviour of the DMA API
+ * over one fixture (machine, os, device per domain type); the cases are
+ * independent and grouped by the DMA layer file they exercise.
  */
 #include "harness.h"
 

@@ -7,6 +7,11 @@
  *
  * Pokes internals: arms the lab's fault injector through its private header
  * (machine/failinject.h), included explicitly.
+ *
+ * Size: over 800 lines, on purpose: one program for the layer's functional
+ * cases, so that every mechanism runs the same round trips, counters and
+ * leak checks through one device thread and one fixture; the cases are
+ * independent and each names what it checks.
  */
 #include "harness.h"
 

@@ -14,6 +14,10 @@
  * where the object takes them, with dma_debug on and off.  Where a wrap
  * would have reached another owner's page, the device itself tries to read
  * that page through every translation the IOMMU holds for it.
+ *
+ * Size: over 800 lines, on purpose: one case per misuse, each a few lines
+ * over the shared fixture; splitting by mechanism would copy the fixture
+ * and hide that every object refuses the same misuse the same way.
  */
 #include "harness.h"
 
