@@ -169,7 +169,6 @@ static void report_live(void *arg, const struct dma_debug_entry *e)
 }
 
 /* Tear down a live scatterlist mapped as one IOVA range, from its first entry. */
-/* Tear down a live scatterlist mapped as one IOVA range, from its first entry. */
 static void unmap_live_list(void *arg, const struct dma_debug_entry *e)
 {
 	struct dma_device *dev = arg;

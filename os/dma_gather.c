@@ -122,7 +122,11 @@ int dma_unmap_page_deferred(struct dma_device *dev, dma_addr_t addr, size_t size
 		st_inc(dev, unmaps);
 		return 1;
 	}
-	/* The observer first: the UNMAP precedes the clear (oracle.c). */
+	/*
+	 * The observer first: a deferred unmap returns before its invalidation,
+	 * so lending ends here and the UNMAP precedes the clear (oracle.c);
+	 * what the device still reaches until the flush is the stale window.
+	 */
 	emit(dev, DMA_EV_UNMAP, addr, size, dir, false);
 	npages = DIV_ROUND_UP((addr & ~PAGE_MASK) + size, PAGE_SIZE);
 	iommu_unmap(dev->dom, addr & PAGE_MASK, npages * PAGE_SIZE);
