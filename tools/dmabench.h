@@ -127,6 +127,8 @@ void outfile_abort(struct outfile *o);
  */
 void csv_field(FILE *f, const char *s);
 
+int cmd_map(int argc, char **argv);
+int cmd_platforms(int argc, char **argv);
 int cmd_run(int argc, char **argv, bool defaults_only);
 int cmd_strategies(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
