@@ -8,9 +8,12 @@
 #   make check-tsan the concurrency tests under ThreadSanitizer
 #   make kernel-check / kernel-run   the kernel track alone (kmod/README.md)
 #   make bench      record benchmark figures into bench/results/
+#   make fuzz       build the libFuzzer harnesses (tests/fuzz/) with clang and
+#                   run each for FUZZ_S seconds (default 60) on a scratch copy
+#                   of its corpus (tests/fuzz/run.sh)
 #
-# VARIANT selects the build flavour (plain, san, tsan); each has its own
-# object tree under build/, so the three never mix.
+# VARIANT selects the build flavour (plain, san, tsan, fuzz); each has its own
+# object tree under build/, so they never mix.
 
 VARIANT ?= plain
 CC ?= gcc
@@ -24,6 +27,10 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread -g $(WARN) \
 	-DDMAREUSE_PROFILE_DIR_DEFAULT='"$(CURDIR)/profiles"'
 LDLIBS := -pthread -lz -lm -ljansson
 
+FUZZ_CC ?= clang-14
+FUZZ_S ?= 60
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+
 ifeq ($(VARIANT),plain)
 OPT := -O2
 BUILD := build
@@ -33,8 +40,15 @@ BUILD := build/san
 else ifeq ($(VARIANT),tsan)
 OPT := -O1 -fsanitize=thread
 BUILD := build/tsan
+else ifeq ($(VARIANT),fuzz)
+# libFuzzer wants clang: coverage hooks in every object (fuzzer-no-link), its
+# driver and main() only in the harness links (FUZZ_LDFLAGS).
+override CC := $(FUZZ_CC)
+OPT := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+BUILD := build/fuzz
 else
-$(error VARIANT must be plain, san or tsan, not '$(VARIANT)')
+$(error VARIANT must be plain, san, tsan or fuzz, not '$(VARIANT)')
 endif
 
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
@@ -53,8 +67,18 @@ TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 TEST_COMMON := tests/harness.c
 
+# Every tests/fuzz/fuzz_NAME.c is a harness, build/fuzz/fuzz/fuzz_NAME, with
+# its seed corpus in tests/fuzz/corpus/NAME/.  Harnesses link fuzzlib.c (byte
+# readers) and the dmabench objects but main() (tools/main.c), as an archive,
+# so a harness pulls in only what it calls.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+TOOLLIB := $(BUILD)/libdmabench-tools.a
+TOOLLIB_OBJS := $(filter-out $(BUILD)/obj/tools/main.o,$(TOOL_OBJS))
+
 .SECONDARY:
-.PHONY: all run check check-tsan test-bins bench clean deps kernel-check kernel-run
+.PHONY: all run check check-tsan test-bins bench clean deps kernel-check kernel-run \
+	fuzz fuzz-bins
 all: $(DMABENCH) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -79,6 +103,28 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/obj/tests/harness.o $(LIB)
 
 test-bins: $(TEST_BINS) $(DMABENCH)
 
+$(TOOLLIB): $(TOOLLIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/obj/tests/fuzz/fuzzlib.o $(TOOLLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/fuzz -Itools $< $(BUILD)/obj/tests/fuzz/fuzzlib.o $(TOOLLIB) \
+		$(LIB) $(LDFLAGS_ALL) $(FUZZ_LDFLAGS) $(LDLIBS) -o $@
+
+ifeq ($(VARIANT),fuzz)
+fuzz-bins: $(FUZZ_BINS)
+else
+fuzz-bins:
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
+endif
+
+# Each harness FUZZ_S seconds on a scratch copy of its corpus; the tree's
+# corpus is never grown (tests/fuzz/run.sh says how to keep an input).
+fuzz:
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
+	@sh tests/fuzz/run.sh fuzz $(FUZZ_S)
+
 # The benchmark programs of bench/ (each run by its bench/*.sh), not tests.
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -101,6 +147,7 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory VARIANT=plain test-bins
 	@$(MAKE) --no-print-directory VARIANT=san test-bins
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
 	@sh tests/check.sh
 
 kernel-check:
@@ -119,4 +166,5 @@ bench: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(BUILD)/obj/tests/harness.d
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(BUILD)/obj/tests/harness.d \
+	$(BUILD)/obj/tests/fuzz/fuzzlib.d

@@ -310,12 +310,16 @@ static int finish(struct platform_profile *p, const bool *seen, const bool *pres
 			 model_words[p->cmdq_model]);
 		return -EINVAL;
 	}
-	/* The simplest lock: one acquisition per batch, polled holding it. */
-	if (!key_seen(present, "cmdq_lock_hold"))
+	/*
+	 * The simplest lock: one acquisition per batch, polled holding it.  A
+	 * key of another model than this one's -- a base's, under based_on --
+	 * takes its default too, so that one machine is one struct.
+	 */
+	if (!key_seen(present, "cmdq_lock_hold") || p->cmdq_model != CMDQ_LOCK)
 		p->cmdq_lock_hold = CMDQ_HOLD_BATCH;
-	if (!key_seen(present, "cmdq_sync_poll"))
+	if (!key_seen(present, "cmdq_sync_poll") || p->cmdq_model != CMDQ_LOCK)
 		p->cmdq_sync_poll = CMDQ_POLL_LOCKED;
-	if (!key_seen(present, "ecmdq_cpus"))
+	if (!key_seen(present, "ecmdq_cpus") || p->cmdq_model != CMDQ_ECMDQ)
 		p->ecmdq_cpus = 1;
 	if (ncost && ncost < COST_COUNT) {
 		for (int c = 0; c < COST_COUNT; c++)

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * dmabench.c - the command-line front door.
+ * dmabench.c - the helpers every subcommand shares, and `map` and `platforms`.
  *
- * Subcommands: `run` (run.c; the default scenario with no command), `map`
- * (Linux's dma_map_benchmark, same flags and output), `scale` (scale.c),
- * `sweep` (sweep.c), `plot` (plot.c), `strategies`, `platforms` (profiles
- * and their parameters).  Every flag is validated: a
+ * Subcommands (main.c picks one): `run` (run.c; the default scenario with
+ * no command), `map` (Linux's dma_map_benchmark, same flags and output),
+ * `scale` (scale.c), `sweep` (sweep.c), `plot` (plot.c), `strategies`,
+ * `platforms` (profiles and their parameters).  Every flag is validated: a
  * bad value exits with status 2 and one message naming the flag, the value
  * and what is allowed; nothing runs and nothing is written.  getopt_long()
  * runs with opterr 0 and its refusals go through opt_error(), which names
@@ -25,6 +25,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,24 +38,25 @@
 const char *prog = "dmabench";
 char cmdline[4096];
 
-static void record_cmdline(int argc, char **argv)
-{
-	size_t off = 0;
+struct usage_catch *usage_catch;
 
-	for (int i = 0; i < argc && off < sizeof(cmdline) - 1; i++)
-		off += (size_t)snprintf(cmdline + off, sizeof(cmdline) - off, "%s%s",
-					i ? " " : "", argv[i]);
+FILE *msg_stream(void)
+{
+	return usage_catch ? usage_catch->out : stderr;
 }
 
 void usage_error(const char *fmt, ...)
 {
+	FILE *out = msg_stream();
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
+	fprintf(out, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(out, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	fprintf(out, "\n");
+	if (usage_catch)
+		longjmp(usage_catch->env, 1);
 	exit(EXIT_USAGE);
 }
 
@@ -167,15 +169,12 @@ int parse_choice(const char *flag, const char *v, const char *what,
 	usage_error("%s: '%s' is not %s (expected %s)", flag, v, what, list);
 }
 
-int load_platform(const char *name, struct platform_profile *p)
+void load_platform(const char *name, struct platform_profile *p)
 {
 	char err[1024];
 
-	if (profile_load(name, p, err, sizeof(err))) {
-		fprintf(stderr, "%s: --platform: %s\n", prog, err);
-		return -1;
-	}
-	return 0;
+	if (profile_load(name, p, err, sizeof(err)))
+		usage_error("--platform: %s", err);
 }
 
 /* "passthrough, strict, ..." for messages. */
@@ -397,7 +396,7 @@ static int map_csv(const struct map_bench_params *p, const struct map_bench_resu
 	return 0;
 }
 
-static int cmd_map(int argc, char **argv)
+int map_parse(int argc, char **argv, struct map_opts *o)
 {
 	static const char shortopts[] = ":t:s:n:b:d:x:g:h";
 	static const struct option opts[] = {
@@ -420,61 +419,61 @@ static int cmd_map(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct map_bench_params p = {
-		.threads = 1, .seconds = 20, .dir = 0, .granule = 1, .dma_bits = 32,
-		.node = -1,
-	};
-	const char *platform = "kunpeng920-smmuv3", *strategy = "strict";
-	struct platform_profile prof;
-	struct map_bench_result r;
+	struct map_bench_params *p = &o->p;
 	bool seen[OPT_MAX_VAL] = { false };
-	int fmt = 0;	/* index into map_formats */
 	const char *why;
-	int c, ret, clock = -1, mode = -1;
+	int c;
 	long host = sysconf(_SC_NPROCESSORS_ONLN);
 
+	*o = (struct map_opts){
+		.p = { .threads = 1, .seconds = 20, .dir = 0, .granule = 1, .dma_bits = 32,
+		       .node = -1 },
+		.platform = "kunpeng920-smmuv3", .strategy = "strict", .clock = -1, .mode = -1,
+	};
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc starts afresh (no state left from a refused call) */
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (c != ':' && c != '?' && c != 'h')
 			opt_once("map", seen, c, opts);
 		switch (c) {
-		case 't': p.threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024); break;
-		case 's': p.seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300); break;
-		case 'n': p.node = (int)parse_int("-n/--node", optarg, -1, -1); break;
-		case 'b': p.dma_bits = (unsigned int)parse_int("-b/--bits", optarg, 20, 64); break;
-		case 'd': p.dir = (unsigned int)parse_int("-d/--dir", optarg, 0, 2); break;
-		case 'x': p.trans_ns = (unsigned int)parse_int("-x/--delay", optarg, 0, 10000000); break;
-		case 'g': p.granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024); break;
-		case MAP_ITERATIONS:
-			p.iterations = (uint64_t)parse_int("--iterations", optarg, 1, 1000000000);
+		case 't': p->threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024); break;
+		case 's': p->seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300); break;
+		case 'n': p->node = (int)parse_int("-n/--node", optarg, -1, -1); break;
+		case 'b': p->dma_bits = (unsigned int)parse_int("-b/--bits", optarg, 20, 64); break;
+		case 'd': p->dir = (unsigned int)parse_int("-d/--dir", optarg, 0, 2); break;
+		case 'x':
+			p->trans_ns = (unsigned int)parse_int("-x/--delay", optarg, 0, 10000000);
 			break;
-		case MAP_DMA_DEBUG: p.debug = true; break;
+		case 'g': p->granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024); break;
+		case MAP_ITERATIONS:
+			p->iterations = (uint64_t)parse_int("--iterations", optarg, 1, 1000000000);
+			break;
+		case MAP_DMA_DEBUG: p->debug = true; break;
 		case MAP_STRATEGY:
 			if (reuse_strategy_parse(optarg) < 0)
 				usage_error("--strategy: %s%s%s (expected one of: %s)",
 					    *optarg ? "'" : "empty value", optarg,
 					    *optarg ? "' is not a strategy" : "", strategy_list());
-			strategy = optarg;
+			o->strategy = optarg;
 			break;
-		case MAP_PLATFORM: platform = optarg; break;
-		case MAP_MODE: mode = parse_mode(optarg); break;
+		case MAP_PLATFORM: o->platform = optarg; break;
+		case MAP_MODE: o->mode = parse_mode(optarg); break;
 		case MAP_BATCH_SIZE:
-			p.batch_size = (unsigned int)parse_int("--batch-size", optarg, 1,
-							       RBATCH_MAX_SIZE);
+			p->batch_size = (unsigned int)parse_int("--batch-size", optarg, 1,
+								RBATCH_MAX_SIZE);
 			break;
 		case MAP_FORMAT:
-			fmt = parse_choice("--format", optarg, "a format", map_formats,
-					   (int)ARRAY_SIZE(map_formats));
+			o->fmt = parse_choice("--format", optarg, "a format", map_formats,
+					      (int)ARRAY_SIZE(map_formats));
 			break;
 		case MAP_CLOCK:
-			clock = parse_choice("--clock", optarg, "a clock", clock_names,
-					     (int)ARRAY_SIZE(clock_names));
+			o->clock = parse_choice("--clock", optarg, "a clock", clock_names,
+						(int)ARRAY_SIZE(clock_names));
 			break;
 		case MAP_CPUS:
-			p.threads = (unsigned int)parse_int("--cpus", optarg, 1, 256);
+			p->threads = (unsigned int)parse_int("--cpus", optarg, 1, 256);
 			break;
-		case 'h': map_help(); return 0;
+		case 'h': map_help(); return 1;
 		default: opt_error("map", c, argv, shortopts, opts);
 		}
 	}
@@ -483,51 +482,65 @@ static int cmd_map(int argc, char **argv)
 	if (seen['t'] && seen[MAP_CPUS])
 		usage_error("--cpus and -t/--threads both given (expected one: --cpus N is -t N)");
 	/* More CPUs than the host has can only be simulated. */
-	p.virtual_time = clock == 1 ||
-			 (clock < 0 && seen[MAP_CPUS] && host > 0 && p.threads > (unsigned long)host);
-	if (p.virtual_time && p.threads > 256)
+	p->virtual_time = o->clock == 1 ||
+			  (o->clock < 0 && seen[MAP_CPUS] && host > 0 &&
+			   p->threads > (unsigned long)host);
+	if (p->virtual_time && p->threads > 256)
 		usage_error("-t/--threads: %u is out of range for virtual time (expected 1-256)",
-			    p.threads);
-	if (p.virtual_time && !seen['s'])
-		p.seconds = 1;	/* virtual seconds: 20 of them are slow to simulate */
-	why = strategy_under((enum reuse_strategy)reuse_strategy_parse(strategy), mode, &p.pair);
+			    p->threads);
+	if (p->virtual_time && !seen['s'])
+		p->seconds = 1;	/* virtual seconds: 20 of them are slow to simulate */
+	why = strategy_under((enum reuse_strategy)reuse_strategy_parse(o->strategy), o->mode,
+			     &p->pair);
 	if (why)
 		usage_error("%s", why);
-	if (p.batch_size && p.pair.mech != RMECH_BATCH)
+	if (p->batch_size && p->pair.mech != RMECH_BATCH)
 		usage_error("--batch-size: only the batch strategy batches unmaps (expected "
-			    "--strategy batch, not %s)", strategy);
-	if (p.pair.mech == RMECH_BOUNCE && (size_t)p.granule * PAGE_SIZE > rbounce_max_len())
+			    "--strategy batch, not %s)", o->strategy);
+	if (p->pair.mech == RMECH_BOUNCE && (size_t)p->granule * PAGE_SIZE > rbounce_max_len())
 		usage_error("-g/--granule: %u is too large for --strategy bounce (its largest "
-			    "buffer is %zu bytes: expected 1-%zu)", p.granule, rbounce_max_len(),
+			    "buffer is %zu bytes: expected 1-%zu)", p->granule, rbounce_max_len(),
 			    rbounce_max_len() / PAGE_SIZE);
-	if (p.pair.mech == RMECH_IOVA_LINK && p.dma_bits < link_min_bits(&p))
+	if (p->pair.mech == RMECH_IOVA_LINK && p->dma_bits < link_min_bits(p))
 		usage_error("-b/--bits: %u is too narrow for --strategy iova-link with %u "
 			    "thread(s) x %u page(s) (its %zu KiB IOVA range must fit below the "
-			    "mask: expected %u-64)", p.dma_bits, p.threads, p.granule,
-			    map_bench_link_bytes(&p) >> 10, link_min_bits(&p));
-	if (load_platform(platform, &prof))
-		return EXIT_USAGE;
-	if (p.virtual_time && !prof.has_costs)
+			    "mask: expected %u-64)", p->dma_bits, p->threads, p->granule,
+			    map_bench_link_bytes(p) >> 10, link_min_bits(p));
+	load_platform(o->platform, &o->prof);
+	if (p->virtual_time && !o->prof.has_costs)
 		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so it cannot "
 			    "run in virtual time (expected a profile with one, or --clock real)",
-			    prof.name);
-	if (!p.virtual_time && host > 0 && p.threads > (unsigned long)host)
+			    o->prof.name);
+	return 0;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	static struct map_opts o;
+	struct map_bench_params *p = &o.p;
+	struct map_bench_result r;
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret;
+
+	if (map_parse(argc, argv, &o))
+		return 0;	/* --help */
+	if (!p->virtual_time && host > 0 && p->threads > (unsigned long)host)
 		fprintf(stderr, "%s: map: note: %u threads on %ld CPUs measure the host's "
 			"scheduler as much as the DMA layer; --cpus %u runs them as simulated "
-			"CPUs in virtual time\n", prog, p.threads, host, p.threads);
-	p.profile = &prof;
-	ret = map_bench_run(&p, &r);
+			"CPUs in virtual time\n", prog, p->threads, host, p->threads);
+	p->profile = &o.prof;
+	ret = map_bench_run(p, &r);
 	if (ret) {
 		fprintf(stderr, "%s: map: benchmark failed: %s (%s)\n", prog,
 			r.why[0] ? r.why : "no detail", strerror(-ret));
 		return 1;
 	}
-	if (fmt == 1)
-		return map_json(&p, &r, strategy, &prof);
-	if (fmt == 2)
-		return map_csv(&p, &r, strategy, &prof);
+	if (o.fmt == 1)
+		return map_json(p, &r, o.strategy, &o.prof);
+	if (o.fmt == 2)
+		return map_csv(p, &r, o.strategy, &o.prof);
 	printf("dma mapping benchmark: threads:%u seconds:%u node:%d dir:%s granule: %u\n",
-	       p.threads, p.seconds, p.node, map_dirs[p.dir], p.granule);
+	       p->threads, p->seconds, p->node, map_dirs[p->dir], p->granule);
 	printf("average map latency(us):%.1f standard deviation:%.1f\n",
 	       r.map_avg_ns / 1000.0, r.map_stddev_ns / 1000.0);
 	printf("average unmap latency(us):%.1f standard deviation:%.1f\n",
@@ -537,7 +550,7 @@ static int cmd_map(int argc, char **argv)
 
 /* ---- platforms ---------------------------------------------------------- */
 
-static int cmd_platforms(int argc, char **argv)
+int cmd_platforms(int argc, char **argv)
 {
 	const char *env = getenv("DMAREUSE_PROFILE_DIR");
 	char names[64][64];
@@ -588,53 +601,4 @@ static int cmd_platforms(int argc, char **argv)
 			printf("  %-20s source: %s\n", "", p.sources[s]);
 	}
 	return bad;
-}
-
-static void main_help(void)
-{
-	printf("usage: %s COMMAND [options]\n\n"
-	       "dmareuse's benchmark front door: workloads under DMA strategies on a\n"
-	       "platform profile of the lab machine.\n\n"
-	       "With no command, runs the default scenario: zswap on kunpeng920-smmuv3,\n"
-	       "1 CPU thread, every strategy, completions polled when each thread has a\n"
-	       "CPU (run --completion auto), isolation probed by a rogue device, one\n"
-	       "table (about 30 s).\n\n"
-	       "commands:\n"
-	       "  run        workloads x strategies on a platform, one table (see run --help)\n"
-	       "  map        Linux's dma_map_benchmark in the lab (same flags and output)\n"
-	       "  platforms  list platform profiles with their parameters and sources\n"
-	       "  strategies list the strategies with the isolation each keeps\n"
-	       "  scale      every strategy at many simulated CPU counts, in virtual time\n"
-	       "  sweep      map's cost per pair against buffer size, every strategy: the\n"
-	       "             size where bounce stops beating strict\n"
-	       "  plot       draw the JSON of run, scale or sweep as an SVG or PNG chart\n"
-	       "             (with gnuplot)\n\n"
-	       "'%s COMMAND --help' explains each command's flags.\n", prog, prog);
-}
-
-int main(int argc, char **argv)
-{
-	record_cmdline(argc, argv);
-	if (argc < 2)
-		return cmd_run(argc, argv, true);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		main_help();
-		return 0;
-	}
-	if (!strcmp(argv[1], "map"))
-		return cmd_map(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "platforms"))
-		return cmd_platforms(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1, false);
-	if (!strcmp(argv[1], "strategies"))
-		return cmd_strategies(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "plot"))
-		return cmd_plot(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "scale"))
-		return cmd_scale(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "sweep"))
-		return cmd_sweep(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (expected run, map, scale, sweep, platforms, "
-		    "strategies or plot; see '%s --help')", argv[1], prog);
 }

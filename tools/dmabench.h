@@ -5,12 +5,14 @@
 #ifndef DMAREUSE_TOOLS_DMABENCH_H
 #define DMAREUSE_TOOLS_DMABENCH_H
 
+#include <dmareuse/map_bench.h>
 #include <dmareuse/profile.h>
 #include <dmareuse/reuse.h>
 
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +27,20 @@
 extern const char *prog;
 extern char cmdline[4096];
 
-/** usage_error() - print "dmabench: MESSAGE" and exit with status 2. */
+/*
+ * A test seam (tests/fuzz/): while usage_catch is set, usage_error() writes
+ * to @out instead of stderr and longjmp()s to @env instead of exiting, so a
+ * harness can call a parse step (map_parse(), ...) on input after input.
+ */
+struct usage_catch {
+	jmp_buf env;
+	FILE *out;
+};
+extern struct usage_catch *usage_catch;
+
+/** msg_stream() - where messages about bad input go: stderr, or usage_catch->out. */
+FILE *msg_stream(void);
+/** usage_error() - print "dmabench: MESSAGE" and exit with status 2 (see usage_catch). */
 __attribute__((format(printf, 1, 2), noreturn))
 void usage_error(const char *fmt, ...);
 /**
@@ -55,8 +70,8 @@ void opt_error(const char *cmd, int c, char **argv, const char *shortopts,
  * (@seen[@val] set; @seen holds OPT_MAX_VAL flags), else mark it.
  */
 void opt_once(const char *cmd, bool *seen, int val, const struct option *opts);
-/** load_platform() - profile @name into @p; prints why and returns -1 on error. */
-int load_platform(const char *name, struct platform_profile *p);
+/** load_platform() - profile @name into @p, or exit 2 saying why (usage_error()). */
+void load_platform(const char *name, struct platform_profile *p);
 /** strategy_list() - "passthrough, strict, ..." */
 const char *strategy_list(void);
 /**
@@ -127,6 +142,132 @@ void outfile_abort(struct outfile *o);
  */
 void csv_field(FILE *f, const char *s);
 
+/* ---- parse steps ---------------------------------------------------------
+ *
+ * Each subcommand reads and checks all of its arguments in a parse step that
+ * runs nothing and writes nothing, then runs.  The parse step exits 2 through
+ * usage_error() for anything refused, so what it returns was accepted:
+ * 0, run; 1, --help was printed (exit 0).  The fuzz harness
+ * tests/fuzz/fuzz_cli.c calls them with usage_catch set.
+ */
+
+/* `map`'s options, parsed and checked. */
+struct map_opts {
+	struct map_bench_params p;	/* .profile left NULL: &prof before running */
+	const char *strategy;		/* as given (the output names it so) */
+	const char *platform;		/* as given */
+	int fmt;			/* 0 text, 1 json, 2 csv */
+	int clock;			/* --clock: 0 real, 1 virtual; -1 not given */
+	int mode;			/* --mode: an enum reuse_mode; -1 not given */
+	struct platform_profile prof;	/* --platform's */
+};
+
+/** map_parse() - `map`'s arguments into @o (see "parse steps"); @argv[0] is "map". */
+int map_parse(int argc, char **argv, struct map_opts *o);
+
+enum workload { WL_ZSWAP, WL_NET, WL_MAP };
+
+/* `run`'s options, parsed and checked; the rest is filled as it runs. */
+struct run_cfg {
+	enum workload wl;
+	bool want[RS_COUNT];
+	bool want_all;			/* --strategy all (the default) */
+	int mode;			/* --mode: an enum reuse_mode; -1 = none given */
+	struct platform_profile prof;
+	unsigned int threads;
+	unsigned int seconds;		/* per strategy */
+	uint64_t ops;			/* per strategy, instead of seconds */
+	size_t size;			/* map/net: buffer or packet size; 0 = default */
+	const char *mix;		/* net: packet size mix */
+	bool rogue;			/* the isolation pass runs the rogue device */
+	bool rogue_set;			/* --rogue or --no-rogue given */
+	bool virtual_cost;		/* --clock virtual: the cost rounds in virtual time */
+	bool virtual_iso;		/* the isolation pass in virtual time */
+	enum { COMPL_AUTO, COMPL_IRQ, COMPL_POLL } completion;	/* as asked */
+	bool completion_set;		/* --completion or --poll given */
+	bool poll;			/* zswap: the driver polls (resolved) */
+	char completion_why[96];	/* auto: why it polls or sleeps */
+	uint64_t seed;
+	unsigned int batch_size;	/* --batch-size; 0 = the profile's, else 64 */
+	enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt;
+	const char *output;
+	const char *json;		/* --json FILE: the JSON too, beside --format's output */
+};
+
+/**
+ * run_parse() - `run`'s arguments into @c (see "parse steps"); @argv[0] is
+ * "run".  With @defaults_only (no command given) @argv is not read.
+ */
+int run_parse(int argc, char **argv, bool defaults_only, struct run_cfg *c);
+
+#define SCALE_MAX_COLS 16	/* --cpus counts */
+
+enum scale_wl { SW_MAP, SW_ZSWAP, SW_NET };
+
+/* `scale`'s options, parsed and checked. */
+struct scale_cfg {
+	enum scale_wl wl;
+	bool want[RS_COUNT];
+	unsigned int cpus[SCALE_MAX_COLS], ncols;
+	struct platform_profile prof;
+	uint64_t ops;			/* per cell */
+	size_t size;			/* map: buffer bytes; net: packet bytes (0 = mix) */
+	uint64_t seed;
+	unsigned int batch_size;	/* --batch-size; 0 = the profile's, else 64 */
+	int fmt;			/* 0 table, 1 json, 2 csv */
+	const char *output;
+};
+
+/** scale_parse() - `scale`'s arguments into @c (see "parse steps"); @argv[0] is "scale". */
+int scale_parse(int argc, char **argv, struct scale_cfg *c);
+
+#define SWEEP_MAX_COLS 16	/* --size sizes */
+
+/* `sweep`'s options, parsed and checked. */
+struct sweep_cfg {
+	bool want[RS_COUNT];
+	size_t sizes[SWEEP_MAX_COLS];
+	unsigned int ncols;
+	unsigned int cpus;
+	struct platform_profile prof;
+	uint64_t ops;			/* pairs per cell */
+	bool virtual_time;
+	int fmt;			/* 0 table, 1 json, 2 csv */
+	const char *output;
+};
+
+/** sweep_parse() - `sweep`'s arguments into @c (see "parse steps"); @argv[0] is "sweep". */
+int sweep_parse(int argc, char **argv, struct sweep_cfg *c);
+
+/* `plot`'s arguments, parsed and checked. */
+struct plot_args {
+	const char *in, *out;		/* FILE.json, -o's file */
+	int fmt;			/* 0 svg, 1 png (--format, else -o's suffix) */
+};
+
+/** plot_parse() - `plot`'s arguments into @a (see "parse steps"); @argv[0] is "plot". */
+int plot_parse(int argc, char **argv, struct plot_args *a);
+/**
+ * plot_script() - the gnuplot script of the chart of file @in
+ * @in: the JSON of `run`, `scale` or `sweep` (nothing in it is trusted)
+ * @fmt: as plot_args.fmt
+ * @script: receives the script (free() it), NULL on failure
+ * @len: receives its length
+ *
+ * Return: 0; EXIT_USAGE after one line on msg_stream() naming @in and the
+ * place of the first problem (unreadable, not JSON, a field missing or of
+ * the wrong type or range); 1 if out of memory.
+ */
+int plot_script(const char *in, int fmt, char **script, size_t *len);
+/**
+ * plot_render() - run gnuplot on @script (@len bytes), the chart to @out
+ * Return: 0, or -1 after saying why on stderr (no gnuplot, gnuplot failed
+ * or wrote nothing).
+ */
+int plot_render(const char *script, size_t len, FILE *out);
+
+int cmd_map(int argc, char **argv);
+int cmd_platforms(int argc, char **argv);
 int cmd_run(int argc, char **argv, bool defaults_only);
 int cmd_strategies(int argc, char **argv);
 int cmd_plot(int argc, char **argv);

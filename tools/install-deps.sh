@@ -2,12 +2,13 @@
 # install-deps.sh - install the Debian packages the lab needs, if missing.
 #
 # Needs: a C compiler, make, zlib headers (the zip engine uses the real
-# zlib) and jansson's (dmabench reads and writes JSON with it).  Installs
+# zlib) and jansson's (dmabench reads and writes JSON with it); clang 14 and
+# its sanitizer runtimes (libFuzzer among them) for the fuzz harnesses.  Installs
 # only what dpkg says is absent, so on a prepared machine it does nothing
 # and needs no network.
 set -eu
 need=""
-for pkg in gcc make zlib1g-dev libjansson-dev gnuplot-nox; do
+for pkg in gcc make zlib1g-dev libjansson-dev gnuplot-nox clang-14 libclang-rt-14-dev; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

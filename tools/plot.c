@@ -93,11 +93,11 @@ static int bad_field(const struct chart *c, const char *path, const char *fmt, .
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: plot: %s: %s: ", prog, c->file, path);
+	fprintf(msg_stream(), "%s: plot: %s: %s: ", prog, c->file, path);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(msg_stream(), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', msg_stream());
 	return -1;
 }
 
@@ -716,7 +716,7 @@ static void script_lines(FILE *o, const struct chart *c)
  * Feed @script to gnuplot, its output into @out.  Return: 0, or -1 after
  * saying why (gnuplot missing, failed, or wrote nothing).
  */
-static int run_gnuplot(const char *script, size_t len, FILE *out)
+int plot_render(const char *script, size_t len, FILE *out)
 {
 	const char *gp = getenv("GNUPLOT");
 	void (*old)(int);
@@ -811,18 +811,11 @@ static int fmt_of(const char *path)
 	return -1;
 }
 
-int cmd_plot(int argc, char **argv)
+int plot_parse(int argc, char **argv, struct plot_args *a)
 {
 	static const char *const formats[] = { "svg", "png" };
-	static struct chart c;
 	const char *in = NULL, *outp = NULL;
-	int fmt = -1, ret;
-	struct outfile of;
-	json_error_t jerr;
-	char *script = NULL;
-	size_t slen = 0;
-	json_t *root;
-	FILE *f, *s;
+	int fmt = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
@@ -843,7 +836,7 @@ int cmd_plot(int argc, char **argv)
 					   (int)ARRAY_SIZE(formats));
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			plot_help();
-			return 0;
+			return 1;
 		} else if (argv[i][0] == '-') {
 			usage_error("plot: unknown option '%s' (see '%s plot --help')", argv[i],
 				    prog);
@@ -862,19 +855,34 @@ int cmd_plot(int argc, char **argv)
 	if (fmt < 0)
 		usage_error("plot: -o: '%s' ends in neither .svg nor .png (expected one of them, "
 			    "or --format svg|png)", outp);
+	*a = (struct plot_args){ .in = in, .out = outp, .fmt = fmt };
+	return 0;
+}
+
+int plot_script(const char *in, int fmt, char **script, size_t *slen)
+{
+	static struct chart c;
+	json_error_t jerr;
+	json_t *root;
+	FILE *f, *s;
+	int ret;
+
+	*script = NULL;
+	*slen = 0;
 	memset(&c, 0, sizeof(c));
 	c.file = in;
 	f = fopen(in, "r");
 	if (!f) {
-		fprintf(stderr, "%s: plot: cannot read '%s': %s\n", prog, in, strerror(errno));
+		fprintf(msg_stream(), "%s: plot: cannot read '%s': %s\n", prog, in,
+			strerror(errno));
 		return EXIT_USAGE;
 	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	if (!root) {
 		/* jansson numbers lines and columns from 1 (-1 when it has no position). */
-		fprintf(stderr, "%s: plot: %s:%d:%d: %s (byte %d; expected the JSON of %s run, "
-			"scale or sweep --format json)\n", prog, in, jerr.line, jerr.column,
+		fprintf(msg_stream(), "%s: plot: %s:%d:%d: %s (byte %d; expected the JSON of %s "
+			"run, scale or sweep --format json)\n", prog, in, jerr.line, jerr.column,
 			jerr.text, jerr.position, prog);
 		return EXIT_USAGE;
 	}
@@ -882,7 +890,7 @@ int cmd_plot(int argc, char **argv)
 		json_decref(root);
 		return EXIT_USAGE;
 	}
-	s = open_memstream(&script, &slen);
+	s = open_memstream(script, slen);
 	if (!s) {
 		fprintf(stderr, "%s: plot: out of memory\n", prog);
 		json_decref(root);
@@ -895,18 +903,35 @@ int cmd_plot(int argc, char **argv)
 		script_lines(s, &c);
 	ret = fclose(s);
 	json_decref(root);	/* the script holds copies of every string */
-	if (ret || !script) {
+	if (ret || !*script) {
 		fprintf(stderr, "%s: plot: out of memory\n", prog);
-		free(script);
+		free(*script);
+		*script = NULL;
 		return 1;
 	}
-	if (outfile_open(&of, "plot: -o", outp)) {
+	return 0;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+	struct plot_args a;
+	struct outfile of;
+	char *script;
+	size_t slen;
+	int ret;
+
+	if (plot_parse(argc, argv, &a))
+		return 0;	/* --help */
+	ret = plot_script(a.in, a.fmt, &script, &slen);
+	if (ret)
+		return ret;
+	if (outfile_open(&of, "plot: -o", a.out)) {
 		free(script);
 		return EXIT_USAGE;
 	}
 	if (getenv("DMABENCH_PLOT_SCRIPT"))	/* diagnosis: the script on stderr */
 		fputs(script, stderr);
-	if (run_gnuplot(script, slen, of.f)) {
+	if (plot_render(script, slen, of.f)) {
 		outfile_abort(&of);
 		free(script);
 		return 1;

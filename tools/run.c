@@ -82,35 +82,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum workload { WL_ZSWAP, WL_NET, WL_MAP };
+/* enum workload and struct run_cfg: dmabench.h (run_parse()). */
 static const char *const wl_names[] = { "zswap", "net", "map" };
 static const char *const wl_units[] = { "page", "packet", "pair" };
-
-struct run_cfg {
-	enum workload wl;
-	bool want[RS_COUNT];
-	bool want_all;			/* --strategy all (the default) */
-	int mode;			/* --mode: an enum reuse_mode; -1 = none given */
-	struct platform_profile prof;
-	unsigned int threads;
-	unsigned int seconds;		/* per strategy */
-	uint64_t ops;			/* per strategy, instead of seconds */
-	size_t size;			/* map/net: buffer or packet size; 0 = default */
-	const char *mix;		/* net: packet size mix */
-	bool rogue;			/* the isolation pass runs the rogue device */
-	bool rogue_set;			/* --rogue or --no-rogue given */
-	bool virtual_cost;		/* --clock virtual: the cost rounds in virtual time */
-	bool virtual_iso;		/* the isolation pass in virtual time */
-	enum { COMPL_AUTO, COMPL_IRQ, COMPL_POLL } completion;	/* as asked */
-	bool completion_set;		/* --completion or --poll given */
-	bool poll;			/* zswap: the driver polls (resolved) */
-	char completion_why[96];	/* auto: why it polls or sleeps */
-	uint64_t seed;
-	unsigned int batch_size;	/* --batch-size; 0 = the profile's, else 64 */
-	enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt;
-	const char *output;
-	const char *json;		/* --json FILE: the JSON too, beside --format's output */
-};
 
 /* Indexed by the enums above: the names --workload, --completion, --format take. */
 static const char *const completion_names[] = { "auto", "irq", "poll" };
@@ -864,7 +838,7 @@ enum {
 
 static const char *const clock_names[] = { "real", "virtual" };
 
-int cmd_run(int argc, char **argv, bool defaults_only)
+int run_parse(int argc, char **argv, bool defaults_only, struct run_cfg *out)
 {
 	static const char shortopts[] = ":h";
 	static const struct option opts[] = {
@@ -895,16 +869,13 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			     .rogue = true };
 	int iso_clock = -1;		/* --isolation-clock; -1: virtual if the profile can */
 	const char *platform = "kunpeng920-smmuv3";
-	bool progress, seen[OPT_MAX_VAL] = { false };
-	struct outfile of = { .f = stdout }, jf = { .f = NULL };
-	struct row rows[RS_COUNT];
-	unsigned int rounds;
-	int n = 0, ch, ret = 0;
+	bool seen[OPT_MAX_VAL] = { false };
+	int ch;
 
 	parse_strategy_list("all", c.want);
 	c.want_all = true;
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc starts afresh (no state left from a refused call) */
 	while (!defaults_only &&
 	       (ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if ((ch == RUN_POLL || ch == RUN_COMPLETION) && c.completion_set)
@@ -976,7 +947,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 				usage_error("--output: empty value (expected a file to write)");
 			c.output = optarg;
 			break;
-		case 'h': run_help(); return 0;
+		case 'h': run_help(); return 1;
 		default: opt_error("run", ch, argv, shortopts, opts);
 		}
 	}
@@ -1020,8 +991,7 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		if (net_parse_mix(c.mix, &np, merr, sizeof(merr)))
 			usage_error("%s", merr);
 	}
-	if (load_platform(platform, &c.prof))
-		return EXIT_USAGE;
+	load_platform(platform, &c.prof);
 	if (c.virtual_cost && !c.prof.has_costs)
 		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so it cannot "
 			    "run in virtual time (expected a profile with one, or --clock real)",
@@ -1032,6 +1002,31 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			    "one, or --isolation-clock real)", c.prof.name);
 	/* The isolation pass: virtual time where the profile has a cost table (see top). */
 	c.virtual_iso = c.wl != WL_MAP && (iso_clock >= 0 ? iso_clock == 1 : c.prof.has_costs);
+	/* A strategy named in a list must run under --mode; "all" skips what cannot. */
+	for (int s = 0; s < RS_COUNT && !c.want_all; s++) {
+		struct reuse_pair pair;
+		const char *why;
+
+		if (c.want[s] && (why = strategy_under((enum reuse_strategy)s, c.mode, &pair)))
+			usage_error("%s", why);
+	}
+	if (c.output && c.json && same_file(c.output, c.json))
+		usage_error("--json: '%s' is --output's file too (expected another file)", c.json);
+	*out = c;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv, bool defaults_only)
+{
+	static struct run_cfg c;
+	bool progress;
+	struct outfile of = { .f = stdout }, jf = { .f = NULL };
+	struct row rows[RS_COUNT];
+	unsigned int rounds;
+	int n = 0, ret = 0;
+
+	if (run_parse(argc, argv, defaults_only, &c))
+		return 0;	/* --help */
 	for (int s = 0; s < RS_COUNT; s++) {
 		struct row *row = &rows[n];
 		const char *why;
@@ -1040,8 +1035,6 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 			continue;
 		*row = (struct row){ .s = (enum reuse_strategy)s, .applies = true };
 		why = strategy_under(row->s, c.mode, &row->pair);
-		if (why && !c.want_all)
-			usage_error("%s", why);
 		if (why && reuse_strategy_pair(row->s).mech == RMECH_NONE)
 			continue;	/* all: a mode-only strategy of another mode */
 		n++;
@@ -1055,8 +1048,6 @@ int cmd_run(int argc, char **argv, bool defaults_only)
 		}
 	}
 	/* Every argument is valid: only now is the output (a temporary file) opened. */
-	if (c.output && c.json && same_file(c.output, c.json))
-		usage_error("--json: '%s' is --output's file too (expected another file)", c.json);
 	if (c.output && outfile_open(&of, "--output", c.output))
 		return EXIT_USAGE;
 	if (c.json && outfile_open(&jf, "--json", c.json)) {

@@ -40,25 +40,11 @@
  * cost that grows with the CPUs.
  */
 #define SCALE_WARMUP 32
-#define SCALE_MAX_COLS 16
 
-enum scale_wl { SW_MAP, SW_ZSWAP, SW_NET };
+/* enum scale_wl and struct scale_cfg: dmabench.h (scale_parse()). */
 static const char *const sw_names[] = { "map", "zswap", "net" };
 static const char *const sw_units[] = { "pair", "page", "packet" };
 static const char *const scale_formats[] = { "table", "json", "csv" };
-
-struct scale_cfg {
-	enum scale_wl wl;
-	bool want[RS_COUNT];
-	unsigned int cpus[SCALE_MAX_COLS], ncols;
-	struct platform_profile prof;
-	uint64_t ops;			/* per cell */
-	size_t size;			/* map: buffer bytes; net: packet bytes (0 = mix) */
-	uint64_t seed;
-	unsigned int batch_size;	/* --batch-size; 0 = the profile's, else 64 */
-	int fmt;			/* index into scale_formats */
-	const char *output;
-};
 
 struct cell {
 	int err;			/* 0, or the run's -errno */
@@ -371,7 +357,7 @@ enum {
 	SC_SEED, SC_FORMAT, SC_OUTPUT, SC_BATCH_SIZE,
 };
 
-int cmd_scale(int argc, char **argv)
+int scale_parse(int argc, char **argv, struct scale_cfg *out)
 {
 	static const char shortopts[] = ":h";
 	static const struct option opts[] = {
@@ -389,21 +375,16 @@ int cmd_scale(int argc, char **argv)
 		{ 0 },
 	};
 	static struct scale_cfg c;
-	static struct srow rows[RS_COUNT];
 	const char *platform = "kunpeng920-smmuv3";
 	bool seen[OPT_MAX_VAL] = { false };
-	struct timespec t0, t1;
-	struct outfile out = { .f = stdout };
-	uint64_t simulated = 0;
-	unsigned int ncells = 0;
-	int c_opt, n = 0, failed = 0, ret;
+	int c_opt;
 
 	memset(&c, 0, sizeof(c));
 	c.seed = 1;
 	parse_strategy_list("all", c.want);
 	parse_cpus(&c, "1,2,4,8,16,32,64,96,128");
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc starts afresh (no state left from a refused call) */
 	while ((c_opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (c_opt != ':' && c_opt != '?' && c_opt != 'h')
 			opt_once("scale", seen, c_opt, opts);
@@ -427,7 +408,7 @@ int cmd_scale(int argc, char **argv)
 			c.batch_size = (unsigned int)parse_int("--batch-size", optarg, 1,
 							       RBATCH_MAX_SIZE);
 			break;
-		case 'h': scale_help(); return 0;
+		case 'h': scale_help(); return 1;
 		default: opt_error("scale", c_opt, argv, shortopts, opts);
 		}
 	}
@@ -452,12 +433,27 @@ int cmd_scale(int argc, char **argv)
 		usage_error("--size: %zu is not a packet size (expected %d-%d)", c.size,
 			    NET_MIN_PACKET, NIC_MAX_FRAME);
 	}
-	if (load_platform(platform, &c.prof))
-		return EXIT_USAGE;
+	load_platform(platform, &c.prof);
 	if (!c.prof.has_costs)
 		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so it cannot "
 			    "run in virtual time (expected a profile with one, e.g. "
 			    "kunpeng920-smmuv3)", c.prof.name);
+	*out = c;
+	return 0;
+}
+
+int cmd_scale(int argc, char **argv)
+{
+	static struct scale_cfg c;
+	static struct srow rows[RS_COUNT];
+	struct timespec t0, t1;
+	struct outfile out = { .f = stdout };
+	uint64_t simulated = 0;
+	unsigned int ncells = 0;
+	int n = 0, failed = 0, ret;
+
+	if (scale_parse(argc, argv, &c))
+		return 0;	/* --help */
 	if (c.output && outfile_open(&out, "--output", c.output))
 		return EXIT_USAGE;
 	clock_gettime(CLOCK_MONOTONIC, &t0);	/* for stderr only: nothing on stdout */

@@ -31,24 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SWEEP_MAX_COLS 16
 #define SWEEP_MAX_BYTES (4u << 20)	/* map's largest buffer: 1024 pages */
 
 static const char *const sweep_formats[] = { "table", "json", "csv" };
 static const char *const sweep_clocks[] = { "real", "virtual" };
 
-struct sweep_cfg {
-	bool want[RS_COUNT];
-	size_t sizes[SWEEP_MAX_COLS];
-	unsigned int ncols;
-	unsigned int cpus;
-	struct platform_profile prof;
-	uint64_t ops;			/* pairs per cell */
-	bool virtual_time;
-	int fmt;			/* index into sweep_formats */
-	const char *output;
-};
-
+/* struct sweep_cfg: dmabench.h (sweep_parse()). */
 struct scell {
 	int err;			/* 0; -EOPNOTSUPP: n/a at this size; else -errno */
 	uint64_t ops;
@@ -391,7 +379,7 @@ enum {
 	SW_OUTPUT,
 };
 
-int cmd_sweep(int argc, char **argv)
+int sweep_parse(int argc, char **argv, struct sweep_cfg *out)
 {
 	static const char shortopts[] = ":h";
 	static const struct option opts[] = {
@@ -407,15 +395,9 @@ int cmd_sweep(int argc, char **argv)
 		{ 0 },
 	};
 	static struct sweep_cfg c;
-	static struct sweep_row rows[RS_COUNT];
 	const char *platform = "kunpeng920-smmuv3";
 	bool seen[OPT_MAX_VAL] = { false };
-	struct outfile out = { .f = stdout };
-	struct timespec t0, t1;
-	struct cross x;
-	unsigned int ncells = 0;
-	int opt, n = 0, failed = 0, ret;
-	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	int opt;
 
 	memset(&c, 0, sizeof(c));
 	c.cpus = 1;
@@ -424,7 +406,7 @@ int cmd_sweep(int argc, char **argv)
 	parse_strategy_list("all", c.want);
 	parse_sizes(&c, "4096,8192,16384,32768,65536,131072,262144,524288,1048576");
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc starts afresh (no state left from a refused call) */
 	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (opt != ':' && opt != '?' && opt != 'h')
 			opt_once("sweep", seen, opt, opts);
@@ -447,19 +429,35 @@ int cmd_sweep(int argc, char **argv)
 				usage_error("--output: empty value (expected a file to write)");
 			c.output = optarg;
 			break;
-		case 'h': sweep_help(); return 0;
+		case 'h': sweep_help(); return 1;
 		default: opt_error("sweep", opt, argv, shortopts, opts);
 		}
 	}
 	if (optind < argc)
 		usage_error("sweep: unexpected argument '%s' (see '%s sweep --help')", argv[optind],
 			    prog);
-	if (load_platform(platform, &c.prof))
-		return EXIT_USAGE;
+	load_platform(platform, &c.prof);
 	if (c.virtual_time && !c.prof.has_costs)
 		usage_error("--platform: %s has no cost table (cost_CLASS_ns keys), so it cannot "
 			    "run in virtual time (expected a profile with one, or --clock real)",
 			    c.prof.name);
+	*out = c;
+	return 0;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	static struct sweep_cfg c;
+	static struct sweep_row rows[RS_COUNT];
+	struct outfile out = { .f = stdout };
+	struct timespec t0, t1;
+	struct cross x;
+	unsigned int ncells = 0;
+	int n = 0, failed = 0, ret;
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (sweep_parse(argc, argv, &c))
+		return 0;	/* --help */
 	if (!c.virtual_time && host > 0 && c.cpus > (unsigned long)host)
 		fprintf(stderr, "%s: sweep: note: %u CPUs on a %ld-CPU host measure its scheduler "
 			"as much as the DMA layer (virtual time, the default, does not)\n", prog,

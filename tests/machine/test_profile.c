@@ -453,6 +453,51 @@ static void test_based_on(void)
 		       PARTS("more than 4 profiles deep"));
 }
 
+/*
+ * Found by tests/fuzz/fuzz_profile: a profile based on a lock-model one
+ * (cmdq_lock_hold = command) that moves to lockfree or ecmdq kept the base's
+ * lock-only fields, and one based on an ecmdq profile moved to another model
+ * kept its ecmdq_cpus -- so the same machine written out in full parsed to
+ * another struct.  Keys of another model take their defaults.
+ */
+static void test_profile_based_on_model_change_resets_model_keys(void)
+{
+	struct platform_profile p, full;
+	char text[2048], err[1024];
+	const char *path;
+	int head = (int)(strstr(good, "cmdq_model") - good), n;
+	const char *tail = strstr(good, "cmdq_issue_ns");
+
+	n = snprintf(text, sizeof(text), "%scmdq_lock_hold = command\ncmdq_sync_poll = unlocked\n",
+		     good);
+	REQUIRE(put_file("lockbase.profile", text, (size_t)n));
+	n = snprintf(text, sizeof(text), "based_on = ./lockbase.profile\nname = lf\n"
+		     "cmdq_model = lockfree\n");
+	path = put_file("lf.profile", text, (size_t)n);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.cmdq_model == CMDQ_LOCKFREE && p.cmdq_lock_hold == CMDQ_HOLD_BATCH &&
+	      p.cmdq_sync_poll == CMDQ_POLL_LOCKED, "lock-only fields kept: hold %d poll %d",
+	      p.cmdq_lock_hold, p.cmdq_sync_poll);
+	/* The same machine in full is the same struct, but for what based_on does not pass on. */
+	n = snprintf(text, sizeof(text), "%.*scmdq_model = lockfree\n%s", head, good, tail);
+	path = put_file("lffull.profile", text, (size_t)n);
+	REQUIRE(profile_parse_file(path, &full, err, sizeof(err)) == 0, "%s", err);
+	memcpy(full.name, p.name, sizeof(full.name));
+	memcpy(full.file, p.file, sizeof(full.file));
+	memcpy(full.description, p.description, sizeof(full.description));
+	CHECK(!memcmp(&p, &full, sizeof(p)), "based_on and in full differ");
+
+	n = snprintf(text, sizeof(text), "%.*scmdq_model = ecmdq\necmdq_cpus = 4\n%s", head, good,
+		     tail);
+	REQUIRE(put_file("ecmdqbase.profile", text, (size_t)n));
+	n = snprintf(text, sizeof(text), "based_on = ./ecmdqbase.profile\nname = e\n"
+		     "cmdq_model = lockfree\n");
+	path = put_file("e.profile", text, (size_t)n);
+	REQUIRE(profile_parse_file(path, &p, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p.cmdq_model == CMDQ_LOCKFREE && p.ecmdq_cpus == 1, "ecmdq_cpus %u kept",
+	      p.ecmdq_cpus);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -469,6 +514,7 @@ int main(int argc, char **argv)
 		TEST(test_cmdq_model_keys),
 		TEST(test_batch_size_key),
 		TEST(test_based_on),
+		TEST(test_profile_based_on_model_change_resets_model_keys),
 	};
 	int ret;
 
