@@ -41,6 +41,8 @@
  * Size: over 800 lines, on purpose: one model for the whole DMA API, so
  * that the calls interleave freely and each check sees every mapping.
  */
+#include "fuzzlib.h"
+
 #include "../../machine/failinject.h"
 #include "../../machine/machine_int.h"
 #include "../../os/dma_int.h"
@@ -110,8 +112,7 @@ struct dead {
 };
 
 struct fz {
-	const uint8_t *p;
-	size_t n;
+	struct fuzz_in in;
 	struct machine *m;
 	struct os *os;
 	struct page_alloc *pa;
@@ -139,32 +140,29 @@ struct snap {
 
 static struct fz *g_fz;
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fail(const char *fmt, ...)
+static void fail_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+static void fail_at(const char *file, int line, const char *fmt, ...)
 {
+	char msg[512];
+	int n;
 	va_list ap;
 
-	fprintf(stderr, "fuzz_dma_ops: step %d, %s%s%s: ", g_fz->step,
-		dma_domain_type_name(g_fz->type), g_fz->untrusted ? " untrusted" : "",
-		g_fz->debug ? "" : " no_debug");
+	n = snprintf(msg, sizeof(msg), "step %d, %s%s%s: ", g_fz->step,
+		     dma_domain_type_name(g_fz->type), g_fz->untrusted ? " untrusted" : "",
+		     g_fz->debug ? "" : " no_debug");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	abort();
+	fuzz_fail(file, line, msg);
 }
 
+#define fail(...) fail_at(__FILE__, __LINE__, __VA_ARGS__)
 #define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
 
 static unsigned int get8(struct fz *f)
 {
-	unsigned int v;
-
-	if (!f->n)
-		return 0;
-	v = *f->p++;
-	f->n--;
-	return v;
+	return fuzz_u8(&f->in);
 }
 
 static unsigned int get16(struct fz *f)
@@ -1314,7 +1312,7 @@ static void run(struct fz *f)
 	f->dev = dma_device_create(f->os, "fuzz", &o);
 	if (!f->dev)
 		fail("device creation failed");
-	for (f->step = 0; f->n && f->step < MAXOPS && f->dev; f->step++) {
+	for (f->step = 0; !fuzz_done(&f->in) && f->step < MAXOPS && f->dev; f->step++) {
 		unsigned int op = get8(f), arm = 0;
 
 		if (op >= 0xf0) {	/* fail the (op & 15)-th allocation of the next call */
@@ -1390,8 +1388,6 @@ static void run(struct fz *f)
 	EXPECT(os_destroy(f->os) == 0, "os_destroy found leaked frames");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /**
  * LLVMFuzzerTestOneInput() - run one input as a DMA API program
  * @data: the program
@@ -1404,8 +1400,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fz f;
 
 	memset(&f, 0, sizeof(f));
-	f.p = data;
-	f.n = size;
+	fuzz_in_init(&f.in, data, size);
 	g_fz = &f;
 	run(&f);
 	return 0;
