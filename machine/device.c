@@ -152,7 +152,8 @@ static int access_chunks(struct mdev *dev, dma_addr_t addr, void *buf,
 		if (obs)
 			notify(m, dev, addr, pfn, chunk, acc, true);
 		addr += chunk;
-		p += chunk;
+		if (move)	/* a probe has no buffer: no arithmetic on NULL */
+			p += chunk;
 		len -= chunk;
 	}
 	return 0;

@@ -144,6 +144,48 @@ static void test_faults_recorded(void)
 	lab_down(lab);
 }
 
+/*
+ * A probe spanning pages: the buffer-less walk goes page by page exactly as
+ * an access does (the second page's fault is found and recorded at its own
+ * address), and moves nothing.  Regression: the walk advanced its NULL
+ * buffer pointer by each chunk -- arithmetic on a null pointer, undefined
+ * behaviour clang's UBSan reports (fuzz_reuse_ops found it through an
+ * rmo unmap callback that probed; corpus reuse_ops/probe-null-buffer).
+ */
+static void test_probe_spanning_pages_moves_nothing(void)
+{
+	struct lab *lab = lab_up(16, 1, NULL);
+	struct iommu_domain *d = iommu_domain_alloc(lab->m, false, &ops, lab->pa);
+	struct mdev *dev = mdev_create(lab->m, "t");
+	struct iommu_fault fr[1];
+	uint64_t n0;
+	uint8_t *va;
+	pfn_t f;
+
+	REQUIRE(d && dev);
+	mdev_attach(dev, d);
+	REQUIRE(pages_alloc(lab->pa, 1, 7, true, &f) == 0);
+	va = phys_to_virt(lab->m, f << PAGE_SHIFT);
+	memset(va, 0x3c, 2 * PAGE_SIZE);
+	REQUIRE(iommu_map(d, 0x40000, f << PAGE_SHIFT, 2 * PAGE_SIZE,
+			  IOMMU_READ | IOMMU_WRITE) == 0);
+	n0 = iommu_faults_read(lab->m, NULL, 0, NULL);
+	CHECK(mdev_probe(dev, 0x40010, 2 * PAGE_SIZE - 0x20, DEV_WRITE) == 0,
+	      "probe of two mapped pages");
+	CHECK(va[0x10] == 0x3c && va[2 * PAGE_SIZE - 0x11] == 0x3c, "a probe wrote memory");
+	CHECK(iommu_faults_read(lab->m, NULL, 0, NULL) == n0, "a good probe recorded a fault");
+	/* Three pages: the third is not mapped; the fault names its first byte. */
+	CHECK(mdev_probe(dev, 0x40800, 2 * PAGE_SIZE + 16, DEV_READ) == -EFAULT);
+	CHECK(iommu_faults_read(lab->m, fr, 1, NULL) == n0 + 1);
+	CHECK(fr[0].addr == 0x42000 && fr[0].reason == FAULT_TRANSLATION,
+	      "fault at %#llx", (unsigned long long)fr[0].addr);
+	iommu_unmap(d, 0x40000, 2 * PAGE_SIZE);
+	mdev_destroy(dev);
+	iommu_domain_free(d);
+	page_put(lab->pa, f);
+	lab_down(lab);
+}
+
 static void count_cb(void *arg, unsigned int dom, iova_t iova, bool in_iotlb)
 {
 	unsigned int *n = arg;
@@ -314,6 +356,7 @@ int main(int argc, char **argv)
 		TEST(test_pgtable_map_unmap),
 		TEST(test_iotlb_survives_pte_clear),
 		TEST(test_faults_recorded),
+		TEST(test_probe_spanning_pages_moves_nothing),
 		TEST(test_reverse_query),
 		TEST(test_identity_path),
 		TEST(test_iotlb_eviction),
