@@ -101,6 +101,29 @@ static const char *sg_pos_mismatch(const struct dma_debug_entry *e,
 	return NULL;
 }
 
+/* Does record @e answer the call?  NULL, or why not. */
+static const char *mismatch(const struct dma_debug_entry *e, size_t size,
+			    enum dma_data_direction dir, enum dbg_kind kind,
+			    const struct dbg_sg_pos *sg, bool sync, char *buf, size_t len)
+{
+	if (e->kind != kind)
+		return "mapped by a different API (single/sg/coherent)";
+	if (sync ? size > e->size : size != e->size)
+		return sync ? "sync size exceeds the mapping" : "size differs from the size mapped";
+	if (dir != e->dir && !(sync && e->dir == DMA_BIDIRECTIONAL))
+		return "direction differs from the direction mapped";
+	if (sg && kind == DBG_SG)
+		return sg_pos_mismatch(e, sg, buf, len);
+	return NULL;
+}
+
+/*
+ * Several records may share a DMA address: under passthrough the address
+ * is the physical one, and one buffer may be mapped twice (for each
+ * direction, say), as Linux's dma-debug allows.  The call is checked
+ * against each of them and takes the one it matches; refused, it says why
+ * the first of them does not match.
+ */
 int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
 		    enum dma_data_direction dir, enum dbg_kind kind,
 		    const struct dbg_sg_pos *sg, bool take, bool sync,
@@ -108,36 +131,36 @@ int dma_debug_check(struct dma_debug *d, dma_addr_t addr, size_t size,
 {
 	size_t b = bucket_of(addr);
 	struct dma_debug_entry **pp, *e;
-	int ret = 0;
+	const char *first = NULL;
+	char other[256];
 
 	mlock_lock(&d->b[b].lock);
 	mcost(COST_HASH);
-	for (pp = &d->b[b].head; (e = *pp); pp = &e->next)
-		if (e->addr == addr)
+	for (pp = &d->b[b].head; (e = *pp); pp = &e->next) {
+		const char *w;
+
+		if (e->addr != addr)
+			continue;
+		w = mismatch(e, size, dir, kind, sg, sync, first ? other : buf,
+			     first ? sizeof(other) : len);
+		if (!w)
 			break;
+		if (!first)
+			first = w;
+	}
 	if (!e) {
-		*why = sync ? "sync of an address that is not mapped" :
+		mlock_unlock(&d->b[b].lock);
+		*why = first ? first : sync ? "sync of an address that is not mapped" :
 			"address was never mapped or is already unmapped";
-		ret = -EINVAL;
-	} else if (e->kind != kind) {
-		*why = "mapped by a different API (single/sg/coherent)";
-		ret = -EINVAL;
-	} else if (sync ? size > e->size : size != e->size) {
-		*why = sync ? "sync size exceeds the mapping" :
-			"size differs from the size mapped";
-		ret = -EINVAL;
-	} else if (dir != e->dir && !(sync && e->dir == DMA_BIDIRECTIONAL)) {
-		*why = "direction differs from the direction mapped";
-		ret = -EINVAL;
-	} else if (sg && kind == DBG_SG && (*why = sg_pos_mismatch(e, sg, buf, len))) {
-		ret = -EINVAL;
-	} else if (take) {
+		return -EINVAL;
+	}
+	if (take) {
 		*pp = e->next;
 		free(e);
 		atomic_fetch_sub(&d->live, 1);
 	}
 	mlock_unlock(&d->b[b].lock);
-	return ret;
+	return 0;
 }
 
 void dma_debug_for_each(struct dma_debug *d,

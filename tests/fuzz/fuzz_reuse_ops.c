@@ -50,6 +50,7 @@
 #include <dmareuse/os.h>
 #include <dmareuse/reuse.h>
 #include <dmareuse/reuse_lab.h>
+#include <dmareuse/sg_reuse.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -101,6 +102,17 @@ struct reg {
 	enum dma_data_direction dir;
 	uint8_t view[BLK_BYTES];	/* what the device wrote, until for_cpu */
 	bool wrote;
+	bool orphan;			/* the owner freed the block: only stop-reuse now */
+};
+
+/* A reusable scatterlist (sg_reuse.h): marked, mapped through the registry. */
+struct sgr {
+	bool marked, mapped_once, in_flight, stopped, orphan;
+	int nents;
+	enum dma_data_direction dir;
+	struct scatterlist sg[2];
+	int blk[2];
+	size_t off[2];
 };
 
 struct fz {
@@ -126,6 +138,7 @@ struct fz {
 	struct hnd h[NH];
 	struct pbuf pb[NPB];
 	struct reg mo[NMO];
+	struct sgr sl[2];
 	struct rmo *stale[NMO];
 	unsigned int nstale;
 	unsigned int pend[NBLK];	/* notify unmaps whose flush has not come */
@@ -292,9 +305,14 @@ static bool blk_busy(struct fz *f, int b)
 	for (int i = 0; i < NH; i++)
 		if (f->h[i].live && f->h[i].b == b)
 			return true;
+	/* A registration pins its pages: the owner may let go unless in flight. */
 	for (int i = 0; i < NMO; i++)
-		if (f->mo[i].live && f->mo[i].b == b)
+		if (f->mo[i].live && !f->mo[i].orphan && f->mo[i].b == b && f->mo[i].in_flight)
 			return true;
+	for (int i = 0; i < 2; i++)
+		for (int e = 0; f->sl[i].marked && !f->sl[i].orphan && e < f->sl[i].nents; e++)
+			if (f->sl[i].blk[e] == b && f->sl[i].in_flight)
+				return true;
 	return f->pend[b] != 0;	/* told, not pinned: wait for the flush */
 }
 
@@ -310,9 +328,15 @@ static bool overlaps(struct fz *f, int b, size_t off, size_t len)
 	for (int i = 0; i < NMO; i++) {
 		struct reg *r = &f->mo[i];
 
-		if (r->live && r->b == b && r->off < off + len && off < r->off + r->len)
+		if (r->live && !r->orphan && r->b == b && r->off < off + len &&
+		    off < r->off + r->len)
 			return true;
 	}
+	for (int i = 0; i < 2; i++)
+		for (int e = 0; f->sl[i].marked && !f->sl[i].orphan && e < f->sl[i].nents; e++)
+			if (f->sl[i].blk[e] == b && f->sl[i].off[e] < off + len &&
+			    off < f->sl[i].off[e] + f->sl[i].sg[e].length)
+				return true;
 	return false;
 }
 
@@ -324,8 +348,13 @@ static void op_owner(struct fz *f)
 	if (f->blk[b].owned) {
 		if (blk_busy(f, b))
 			return;
-		page_put(f->pa, f->blk[b].pfn);
+		page_put(f->pa, f->blk[b].pfn);	/* a pin keeps the frame */
 		f->blk[b].owned = false;
+		for (int i = 0; i < NMO; i++)
+			f->mo[i].orphan |= f->mo[i].live && f->mo[i].b == b;
+		for (int i = 0; i < 2; i++)
+			for (int e = 0; f->sl[i].marked && e < f->sl[i].nents; e++)
+				f->sl[i].orphan |= f->sl[i].blk[e] == b;
 	} else if (pages_alloc(f->pa, 1, 91, true, &f->blk[b].pfn) == 0) {
 		f->blk[b].owned = true;
 	}
@@ -449,13 +478,13 @@ static void op_map(struct fz *f)
 		off = shape & 2 ? PAGE_SIZE : 0;
 		len = shape & 4 || off ? PAGE_SIZE : BLK_BYTES;
 	}
-	if (i < 0 || !have(f, o) || !f->blk[b].owned || overlaps(f, b, off, len))
-		return;
-	if (o == O_RING) {
+	if (o == O_RING) {	/* a slot takes whole pages from the page: one here */
 		off = 0;
 		if (len > PAGE_SIZE)
 			len = PAGE_SIZE;
 	}
+	if (i < 0 || !have(f, o) || !f->blk[b].owned || overlaps(f, b, off, len))
+		return;
 	if (o == O_CACHE && (off % PAGE_SIZE || len % PAGE_SIZE))
 		return;		/* sub-page: op_misuse() tries that */
 	if ((o == O_BOUNCE || o == O_MAPPER) && (flags & RMAP_LEN_KNOWN) && dir != DMA_TO_DEVICE)
@@ -763,13 +792,14 @@ static void op_reuse(struct fz *f)
 		r->live = true;
 		r->in_flight = false;
 		r->wrote = false;
+		r->orphan = false;
 		r->b = bk;
 		r->off = off;
 		r->len = len;
 		break;
 	}
 	case 1:		/* for_device; twice is refused */
-		if (!r->live)
+		if (!r->live || r->orphan)
 			return;
 		ret = rmo_for_device(r->mo);
 		EXPECT(ret == (r->in_flight ? -EINVAL : 0), "rmo_for_device: %d (in flight %d)",
@@ -837,6 +867,226 @@ static void op_reuse(struct fz *f)
 			       rmo_unregister(mo) == -ESTALE, "stale registration not refused");
 		}
 		break;
+	}
+}
+
+/* ---- reusable scatterlists (the seed's, sg_reuse.h) -------------------- */
+
+static void sgr_unmapped(void *arg, struct rmo *mo)
+{
+	(void)arg;
+	(void)mo;
+}
+
+static void op_sg_reuse(struct fz *f)
+{
+	unsigned int how = get8(f) % 6;
+	struct sgr *l = &f->sl[get8(f) % 2];
+	int r;
+
+	if (!f->reuse)
+		return;
+	switch (how) {
+	case 0:		/* mark a new list; marking it twice is refused */
+		if (l->marked) {
+			r = sg_mark_reusable(l->sg, l->nents, f->reuse, sgr_unmapped, f);
+			EXPECT(r == -EINVAL, "second mark: %d", r);
+			return;
+		}
+		memset(l, 0, sizeof(*l));
+		l->nents = 1 + (int)(get8(f) % 2);
+		l->dir = get_dir(f);
+		sg_init_table(l->sg, 2);
+		for (int e = 0; e < l->nents; e++) {
+			int b = (int)(get8(f) % NBLK);
+			size_t off = get16(f) % PAGE_SIZE, len = 1 + get16(f) % (BLK_BYTES - off);
+
+			if (!f->blk[b].owned || overlaps(f, b, off, len) ||
+			    (e && l->blk[0] == b))
+				return;
+			l->blk[e] = b;
+			l->off[e] = off;
+			sg_set_page(&l->sg[e], f->blk[b].pfn, (unsigned int)len, (unsigned int)off);
+		}
+		r = reuse_map_sg(l->sg, l->nents, l->dir);
+		EXPECT(r == -ENOENT, "an unmarked list mapped by reuse: %d", r);
+		r = sg_mark_reusable(l->sg, l->nents, f->reuse, sgr_unmapped, f);
+		if (r) {
+			EXPECT(f->injected && r == -ENOMEM, "sg_mark_reusable: %d", r);
+			return;
+		}
+		EXPECT(sg_is_reusable(l->sg), "marked list not reusable");
+		l->marked = true;
+		break;
+	case 1:		/* hand it to the device; a second time is refused */
+		if (!l->marked || l->orphan)
+			return;
+		r = reuse_map_sg(l->sg, l->nents, l->dir);
+		if (l->in_flight) {
+			EXPECT(r == -EINVAL, "list mapped twice: %d", r);
+			return;
+		}
+		if (r == -ENOMEM && f->injected)
+			return;
+		EXPECT(r == 0, "reuse_map_sg of a marked list: %d", r);
+		l->in_flight = true;
+		l->mapped_once = true;
+		break;
+	case 2:		/* take it back; without a transfer refused */
+		if (!l->marked)
+			return;
+		r = reuse_unmap_sg(l->sg, l->nents, l->dir);
+		EXPECT(r == (l->in_flight ? 0 : l->mapped_once ? -EINVAL : -ENOENT),
+		       "reuse_unmap_sg: %d (in flight %d)", r, l->in_flight);
+		l->in_flight = false;
+		break;
+	case 3:		/* the wrong count or direction: refused */
+		if (!l->marked || !l->in_flight)
+			return;
+		r = reuse_unmap_sg(l->sg, l->nents, (enum dma_data_direction)((l->dir + 1) % 3));
+		EXPECT(r == -EINVAL, "reuse_unmap_sg with another direction: %d", r);
+		break;
+	case 4: {	/* the device reads entry 0 */
+		uint8_t buf[BLK_BYTES];
+		size_t len = l->sg[0].length;
+
+		if (!l->marked || !l->in_flight || !can_read(l->dir))
+			return;
+		EXPECT(mdev_access(dma_device_mdev(f->dev), l->sg[0].dma_address, buf, len,
+				   DEV_READ) == 0, "reusable list read faulted");
+		EXPECT(!memcmp(buf, blk_va(f, l->blk[0]) + l->off[0], len),
+		       "reusable list read wrong bytes");
+		break;
+	}
+	default:	/* stop reuse: -EBUSY in flight; after it -ESTALE */
+		if (!l->marked)
+			return;
+		r = sg_mark_stop_reuse(l->sg);
+		if (l->in_flight) {
+			EXPECT(r == -EBUSY, "stop-reuse in flight: %d", r);
+			return;
+		}
+		EXPECT(r == 0, "stop-reuse: %d", r);
+		EXPECT(!sg_is_reusable(l->sg), "stopped list still reusable");
+		if (l->mapped_once)
+			EXPECT(reuse_map_sg(l->sg, l->nents, l->dir) == -ESTALE,
+			       "a stopped list mapped");
+		l->marked = false;
+		break;
+	}
+}
+
+/* ---- the strategy table ---------------------------------------------- */
+
+/* Names and pairs agree both ways; refused pairs say why and isolate nothing. */
+static void op_names(struct fz *f)
+{
+	int s = (int)(get8(f) % (RS_COUNT + 2)) - 1;
+	struct reuse_pair p = { (enum reuse_mode)(get8(f) % (RMODE_COUNT + 1)),
+				(enum reuse_mech)(get8(f) % (RMECH_COUNT + 1)) };
+	enum dma_domain_type t;
+	const char *why = reuse_pair_why_not(p);
+	char name[16];
+	size_t n = get8(f) % sizeof(name);
+
+	if (s >= 0 && s < RS_COUNT) {
+		struct reuse_pair q = reuse_strategy_pair((enum reuse_strategy)s);
+
+		EXPECT(reuse_strategy_parse(reuse_strategy_name((enum reuse_strategy)s)) == s,
+		       "strategy %d: name does not parse back", s);
+		EXPECT(reuse_pair_strategy(q) == s, "strategy %d: pair does not name it", s);
+		EXPECT(!reuse_pair_why_not(q), "named strategy %d refused", s);
+		EXPECT(strcmp(reuse_strategy_isolation((enum reuse_strategy)s), "?") &&
+		       strcmp(reuse_strategy_isolation_class((enum reuse_strategy)s), "?"),
+		       "strategy %d has no isolation", s);
+		EXPECT(reuse_mode_parse(reuse_mode_name(q.mode)) == (int)q.mode,
+		       "mode name does not parse back");
+	} else {
+		EXPECT(!strcmp(reuse_strategy_name((enum reuse_strategy)s), "?"),
+		       "strategy %d has a name", s);
+	}
+	if (p.mode < RMODE_COUNT && p.mech < RMECH_COUNT) {
+		EXPECT(strcmp(reuse_pair_isolation_class(p), "?") &&
+		       strcmp(reuse_pair_isolation(p), "?"), "pair has no isolation");
+		EXPECT(strcmp(reuse_pair_isolation_class(p), "breach") || why,
+		       "a breach pair allowed");
+		EXPECT(strcmp(reuse_mech_name(p.mech), "?") &&
+		       strcmp(reuse_use_name(p.mode, p.mech), "?"), "mech or use unnamed");
+		EXPECT(reuse_mode_domain(p.mode, &t) == 0, "mode %d has no domain", p.mode);
+		if (reuse_pair_strategy(p) >= 0)
+			EXPECT(!why, "a named pair refused");
+	} else {
+		EXPECT(why && !reuse_pair_isolating(p), "a value out of range accepted");
+		EXPECT(p.mode < RMODE_COUNT || reuse_mode_domain(p.mode, &t) == -EINVAL,
+		       "mode %d out of range given a domain", p.mode);
+	}
+	/* Any string: parses to a strategy only if it is one's name. */
+	for (size_t i = 0; i < n; i++)
+		name[i] = (char)(get8(f) % 128);
+	name[n] = 0;
+	s = reuse_strategy_parse(name);
+	EXPECT(s < 0 || !strcmp(reuse_strategy_name((enum reuse_strategy)s), name),
+	       "\"%s\" parsed to strategy %d", name, s);
+	EXPECT(reuse_mode_parse(name) < 0 ||
+	       !strcmp(reuse_mode_name((enum reuse_mode)reuse_mode_parse(name)), name),
+	       "\"%s\" parsed to a mode", name);
+}
+
+/* ---- how a bounce pool copies ------------------------------------------ */
+
+static void op_bounce_copy(struct fz *f)
+{
+	unsigned int how = get8(f) % 4;
+	struct rbounce_copy_tally t;
+	struct rcopy_est e;
+	char note[128];
+	size_t bytes;
+	int r;
+
+	switch (how) {
+	case 0:		/* force a method, or AUTO; anything else refused */
+	{
+		unsigned int m = get8(f) % 4;
+
+		r = rbounce_set_copy(f->bounce, (enum rcopy_method)m);
+		EXPECT(r == (m <= RCOPY_AUTO ? 0 : -EINVAL), "set_copy(%u): %d", m, r);
+		if (m == RCOPY_STREAM)
+			EXPECT(rbounce_copy_streams(f->bounce, PAGE_SIZE), "forced stream not used");
+		if (m == RCOPY_CACHED)
+			EXPECT(!rbounce_copy_streams(f->bounce, PAGE_SIZE), "forced cached streams");
+	}
+		break;
+	case 1: {	/* each area's chooser; out of range refused */
+		unsigned int area = get8(f) % (rbounce_nareas(f->bounce) + 1);
+		unsigned int cls = get8(f) % (RBOUNCE_NCLASSES + 1);
+
+		r = rbounce_copy_state(f->bounce, area, cls, &bytes, &e);
+		EXPECT((r < 0) == (area >= rbounce_nareas(f->bounce) || cls >= RBOUNCE_NCLASSES),
+		       "copy_state(%u, %u): %d", area, cls, r);
+		EXPECT(r < 0 || r == RCOPY_CACHED || r == RCOPY_STREAM, "copy_state method %d", r);
+		break;
+	}
+	case 2:
+		memset(&t, 0, sizeof(t));
+		rbounce_copy_tally(f->bounce, &t);
+		rbounce_copy_tally(NULL, &t);
+		rbounce_copy_note(&t, note, 1 + get8(f) % sizeof(note));
+		for (int c = 0; c < RBOUNCE_NCLASSES; c++)
+			EXPECT(t.streams[c] <= t.chose[c], "more areas stream than chose");
+		break;
+	default: {	/* a chooser fed a fuzzed history settles on a method */
+		bool timed;
+
+		memset(&e, 0, sizeof(e));
+		for (unsigned int k = 0, n = get8(f); k < n; k++) {
+			enum rcopy_method m = rcopy_est_pick(&e, &timed);
+
+			EXPECT(m == RCOPY_CACHED || m == RCOPY_STREAM, "pick %d", m);
+			if (timed)
+				rcopy_est_record(&e, m, get8(f) << (get8(f) % 16));
+		}
+		break;
+	}
 	}
 }
 
@@ -995,6 +1245,13 @@ static void destroy_objects(struct fz *f)
 				EXPECT(rmo_for_cpu(f->mo[i].mo) == 0, "final for_cpu");
 			EXPECT(rmo_unregister(f->mo[i].mo) == 0, "final unregister");
 		}
+	for (int i = 0; i < 2; i++)
+		if (f->sl[i].marked) {
+			if (f->sl[i].in_flight)
+				EXPECT(reuse_unmap_sg(f->sl[i].sg, f->sl[i].nents, f->sl[i].dir) == 0,
+				       "final reuse_unmap_sg");
+			EXPECT(sg_mark_stop_reuse(f->sl[i].sg) == 0, "final stop-reuse");
+		}
 	EXPECT(rmapper_destroy(f->mapper) == 0 || !f->mapper, "mapper destroy");
 	EXPECT(!f->ring || rbatch_ring_destroy(f->ring) == 0, "ring destroy");
 	EXPECT(rbatch_destroy(f->batch) == 0, "batch destroy");
@@ -1048,11 +1305,11 @@ static void run(struct fz *f)
 		}
 		if (trace)
 			fprintf(stderr, "step %d: op %u (case %u), inject at %u\n", f->step, op,
-				op % 12, arm);
+				op % 16, arm);
 		f->injected = arm != 0;
 		if (arm)
 			failinject_arm(arm);
-		switch (op % 12) {
+		switch (op % 16) {
 		case 0: case 1: case 2: op_map(f); break;
 		case 3: op_unmap(f); break;
 		case 4: op_sync(f); break;
@@ -1061,6 +1318,10 @@ static void run(struct fz *f)
 		case 8: op_pool(f); break;
 		case 9: op_reuse(f); break;
 		case 10: op_owner(f); break;
+		case 12: op_sg_reuse(f); break;
+		case 13: op_names(f); break;
+		case 14: op_bounce_copy(f); break;
+		case 15: op_map(f); break;
 		default:
 			if (op & 16)
 				op_destroy_busy(f);

@@ -429,6 +429,49 @@ static void test_misuse_is_an_error(void)
 	}
 }
 
+/*
+ * Under passthrough a buffer mapped twice, once per direction, gives one
+ * DMA address to both mappings; dma_debug must match each unmap and sync
+ * to its own record.  Regression: it checked only the first record at the
+ * address, so the unmap of the second mapping was refused ("direction
+ * differs") and it stayed live (fuzz_reuse_ops found it: an rcache entry
+ * per direction of one page, released by reclaim; corpus
+ * reuse_ops/passthrough-two-dirs).
+ */
+static void test_passthrough_same_buffer_both_directions(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct dma_device *dev = mkdev(lab, DMA_DOMAIN_PASSTHROUGH, false);
+	struct dma_stats st;
+	dma_addr_t to, from;
+	uint8_t *buf;
+	pfn_t pfn;
+
+	REQUIRE(dev);
+	buf = alloc_buf(lab, 0, &pfn);
+	to = dma_map_single(dev, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	from = dma_map_single(dev, buf, PAGE_SIZE, DMA_FROM_DEVICE);
+	REQUIRE(!dma_mapping_error(to) && to == from);
+	CHECK(dma_sync_single_for_cpu(dev, from, PAGE_SIZE, DMA_FROM_DEVICE) == 0,
+	      "sync of the second mapping");
+	CHECK(dma_unmap_single(dev, from, PAGE_SIZE, DMA_BIDIRECTIONAL) == -EINVAL,
+	      "a direction neither was mapped with");
+	CHECK(dma_unmap_single(dev, to, 2 * PAGE_SIZE, DMA_TO_DEVICE) == -EINVAL,
+	      "a size neither was mapped with");
+	/* The later mapping first: the record found first is the other one. */
+	CHECK(dma_unmap_single(dev, to, PAGE_SIZE, DMA_TO_DEVICE) == 0, "unmap TO_DEVICE");
+	CHECK(dma_unmap_single(dev, from, PAGE_SIZE, DMA_FROM_DEVICE) == 0,
+	      "unmap FROM_DEVICE");
+	CHECK(dma_unmap_single(dev, from, PAGE_SIZE, DMA_FROM_DEVICE) == -EINVAL,
+	      "third unmap");
+	dma_stats_read(dev, &st);
+	CHECK(st.live == 0 && st.misuse == 3, "live %llu misuse %llu",
+	      (unsigned long long)st.live, (unsigned long long)st.misuse);
+	CHECK(dma_device_destroy(dev) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
 /* The DMA mask bounds IOVAs; under passthrough a buffer above it is refused. */
 static void test_dma_mask(void)
 {
@@ -1160,6 +1203,7 @@ int main(int argc, char **argv)
 		TEST(test_map_sg),
 		TEST(test_coherent),
 		TEST(test_misuse_is_an_error),
+		TEST(test_passthrough_same_buffer_both_directions),
 		TEST(test_dma_mask),
 		TEST(test_teardown_reports_live),
 		TEST(test_free_coherent_misuse_loses_nothing),
