@@ -50,6 +50,7 @@
 #include <dmareuse/dma.h>
 #include <dmareuse/machine.h>
 #include <dmareuse/os.h>
+#include <dmareuse/slab.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -67,6 +68,8 @@
 #define RANGE_PAGES 8
 #define NDEAD 16
 #define MAXOPS 256
+#define NSLOB 8			/* slab objects */
+#define SLAB_OWNER 78
 
 struct single {
 	bool live;
@@ -127,6 +130,13 @@ struct fz {
 	struct range r[NRANGE];
 	struct dead dead[NDEAD];
 	unsigned int ndead;
+	struct slab *slab;
+	struct {
+		bool live;
+		uint8_t *p;
+		size_t size;
+	} slob[NSLOB];
+	uint8_t *freed_slob;		/* an object freed, for a second free */
 	bool injected;			/* an injected failure may have fired */
 	size_t used0;			/* frames in use before the blocks (swiotlb) */
 	int step;
@@ -1145,6 +1155,114 @@ static void op_dev_iova(struct fz *f, bool write)
 	       "linked page: device and CPU disagree");
 }
 
+/* ---- slab objects: sub-page buffers that share pages --------------------- */
+
+static void op_slab(struct fz *f)
+{
+	unsigned int how = get8(f) % 4;
+	int i = (int)(get8(f) % NSLOB);
+	uint8_t *p;
+	size_t size, used;
+
+	switch (how) {
+	case 0:		/* allocate: inside a page of the slab's, overlapping no live object */
+		if (f->slob[i].live)
+			return;
+		size = 1 + get16(f) % SLAB_MAX_SIZE;
+		p = slab_alloc(f->slab, size);
+		if (!p) {
+			EXPECT(f->injected, "slab_alloc(%zu) failed", size);
+			return;
+		}
+		EXPECT(page_owner(f->pa, virt_to_phys(f->m, p) >> PAGE_SHIFT) == SLAB_OWNER,
+		       "slab object not on a slab page");
+		EXPECT((virt_to_phys(f->m, p) & (PAGE_SIZE - 1)) + size <= PAGE_SIZE,
+		       "slab object crosses its page");
+		for (int k = 0; k < NSLOB; k++)
+			EXPECT(!f->slob[k].live || p + size <= f->slob[k].p ||
+			       f->slob[k].p + f->slob[k].size <= p, "slab objects overlap");
+		f->slob[i].live = true;
+		f->slob[i].p = p;
+		f->slob[i].size = size;
+		if (p == f->freed_slob)
+			f->freed_slob = NULL;
+		break;
+	case 1: {	/* one transfer: map, the device reads and writes, unmap */
+		enum dma_data_direction dir = get_dir(f);
+		uint8_t buf[SLAB_MAX_SIZE];
+		dma_addr_t a;
+
+		if (!f->slob[i].live)
+			return;
+		p = f->slob[i].p;
+		size = f->slob[i].size;
+		for (size_t k = 0; k < size; k++)
+			p[k] = (uint8_t)(k * 13 + f->step);
+		a = dma_map_single(f->dev, p, size, dir);
+		if (dma_mapping_error(a)) {
+			EXPECT(f->injected, "map of a slab object failed");
+			return;
+		}
+		if (translating(f) && f->untrusted && ((virt_to_phys(f->m, p) | size) & (PAGE_SIZE - 1)))
+			check_padding(f, a, size, dir);
+		if (can_read(dir)) {
+			EXPECT(mdev_access(dma_device_mdev(f->dev), a, buf, size, DEV_READ) == 0 &&
+			       !memcmp(buf, p, size), "slab object: device read wrong bytes");
+		}
+		used = 1 + get16(f) % size;
+		if (can_write(dir)) {
+			memset(buf, 0x6b ^ (f->step & 0xff), used);
+			EXPECT(mdev_access(dma_device_mdev(f->dev), a, buf, used, DEV_WRITE) == 0,
+			       "slab object: device write faulted");
+		}
+		EXPECT(dma_unmap_single(f->dev, a, size, dir) == 0, "slab object unmap");
+		if (can_write(dir))
+			EXPECT(!memcmp(buf, p, used), "slab object: CPU misses the device's write");
+		note_dead(f, a, size, dir);
+		break;
+	}
+	case 2:
+		if (!f->slob[i].live)
+			return;
+		slab_free(f->slab, f->slob[i].p);
+		f->freed_slob = f->slob[i].p;
+		f->slob[i].live = false;
+		break;
+	default: {	/* frees that are not objects: ignored, nothing freed */
+		size_t used0 = page_alloc_used_frames(f->pa);
+
+		if (f->slob[i].live && f->slob[i].size > 1)
+			slab_free(f->slab, f->slob[i].p + 1);
+		else if (f->freed_slob)
+			slab_free(f->slab, f->freed_slob);
+		EXPECT(page_alloc_used_frames(f->pa) == used0, "a bad slab_free freed a page");
+		break;
+	}
+	}
+}
+
+/* The DMA mask: a value not 2^n - 1 (n 12..64) is refused, the mask unchanged. */
+static void op_mask(struct fz *f)
+{
+	uint64_t old = dma_get_mask(f->dev), m;
+	unsigned int bits = get8(f) % 70;
+
+	m = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+	if (get8(f) & 1)
+		m ^= 1ull << (get8(f) % 64);	/* not of the form, mostly */
+	if (dma_set_mask(f->dev, m) == 0) {
+		EXPECT(m && !(m & (m + 1)) && m >= 0xfff, "mask %#llx accepted",
+		       (unsigned long long)m);
+		EXPECT(dma_get_mask(f->dev) == m, "mask not set");
+		/* Mappings made from now on are below it; keep the test's room. */
+		EXPECT(dma_set_mask(f->dev, old) == 0, "old mask refused");
+	} else {
+		EXPECT(!m || (m & (m + 1)) || m < 0xfff, "mask %#llx refused",
+		       (unsigned long long)m);
+		EXPECT(dma_get_mask(f->dev) == old, "refused mask changed the mask");
+	}
+}
+
 /* ---- probes, flushes, CPUs ---------------------------------------------- */
 
 static void op_probe(struct fz *f, bool flush)
@@ -1236,6 +1354,8 @@ static void teardown_early(struct fz *f)
 	for (int i = 0; i < NCOH; i++)
 		if (f->c[i].live)
 			base += (size_t)1 << order_for(f->c[i].size);
+	for (pfn_t p = 0; p < machine_mem(f->m)->nframes; p++)
+		base += page_owner(f->pa, p) == SLAB_OWNER;
 	got = dma_device_destroy(f->dev);
 	f->dev = NULL;
 	if (f->debug)
@@ -1308,6 +1428,9 @@ static void run(struct fz *f)
 	for (int b = 0; b < NBLK; b++)
 		if (pages_alloc(f->pa, 1, 77, true, &f->blk[b]))
 			fail("block allocation failed");
+	f->slab = slab_create(f->pa, SLAB_OWNER);
+	if (!f->slab)
+		fail("slab creation failed");
 	os_set_cpu(0);
 	f->dev = dma_device_create(f->os, "fuzz", &o);
 	if (!f->dev)
@@ -1351,7 +1474,14 @@ static void run(struct fz *f)
 		case 26: op_iova_free(f); break;
 		case 27: case 28: op_dev_iova(f, op & 1); break;
 		case 29: op_probe(f, op & 32); break;
-		case 30: os_set_cpu(get8(f) % f->ncpus); break;
+		case 30:
+			if (op & 32)
+				op_slab(f);
+			else if (op & 64)
+				op_mask(f);
+			else
+				os_set_cpu(get8(f) % f->ncpus);
+			break;
 		default:
 			if (op & 32)
 				teardown_early(f);
@@ -1377,6 +1507,14 @@ static void run(struct fz *f)
 		EXPECT(dma_device_destroy(dev) == 0, "teardown found mappings left");
 	}
 	EXPECT(os_swiotlb_used_slots(f->os) == 0, "swiotlb slots leaked");
+	{
+		size_t live = 0;
+
+		for (int i = 0; i < NSLOB; i++)
+			live += f->slob[i].live;
+		EXPECT(slab_destroy(f->slab) == live, "slab_destroy: objects left differ from %zu",
+		       live);
+	}
 	for (int b = 0; b < NBLK; b++) {
 		EXPECT(!iommu_frame_reachable(f->m, f->blk[b]) &&
 		       !iommu_frame_reachable(f->m, f->blk[b] + 1),
