@@ -292,6 +292,8 @@ static void check_in_use(struct fz *f)
 	if (f->reuse) {
 		for (int i = 0; i < NMO; i++)
 			dev += f->mo[i].live && f->mo[i].in_flight;
+		for (int i = 0; i < 2; i++)	/* a reusable list is a registration too */
+			dev += f->sl[i].marked && f->sl[i].in_flight;
 		rreuse_stats(f->reuse, &s);
 		EXPECT(s.in_use == dev, "reuse in_use %llu, model %u",
 		       (unsigned long long)s.in_use, dev);
@@ -567,6 +569,14 @@ static void op_unmap(struct fz *f)
 		cpu_sees(f, h, h->len, "unmap");
 	}
 	retire(f, h);
+	/*
+	 * A stale copy of a direct mapper handle is caught by the mapper only
+	 * while it has no other direct one lent (rmapper_unmap()): not tried
+	 * then.
+	 */
+	for (int k = 0; k < NH && h->o == O_MAPPER; k++)
+		if (f->h[k].live && f->h[k].o == O_MAPPER)
+			how &= ~4u;
 	if (how & 4) {		/* the same handle again: refused, nothing changed */
 		struct snap before;
 
@@ -630,6 +640,29 @@ static void op_misuse(struct fz *f)
 	struct hnd *h;
 	int r;
 
+	if (how == 4 && (get8(f) & 1)) {	/* bad lends: refused, the handle unusable */
+		enum obj o = get8(f) & 1 ? O_MAPPER : O_BOUNCE;
+		int b = (int)(get8(f) % NBLK);
+		unsigned int k = get8(f) % 3;
+		void *cpu = k == 0 ? NULL : blk_va(f, b);
+		size_t len = k == 1 ? 0 : 64;
+		enum dma_data_direction dir = k == 2 ? DMA_NONE : DMA_TO_DEVICE;
+
+		if (!have(f, o) || !f->blk[b].owned)
+			return;
+		take(f, o, &before);
+		r = o == O_MAPPER ? rmapper_map(f->mapper, cpu, len, dir, &bad) :
+				    rbounce_map(f->bounce, cpu, len, dir, &bad);
+		EXPECT(r == -EINVAL, "bad %s lend %u returned %d", obj_name[o], k, r);
+		unchanged(f, o, &before, "bad lend");
+		if (o == O_MAPPER) {
+			take(f, o, &before);
+			EXPECT(rmapper_unmap(f->mapper, &bad) == -EINVAL,
+			       "a handle of a refused map taken back");
+			unchanged(f, o, &before, "unmap of a refused map");
+		}
+		return;
+	}
 	if (how == 5) {		/* a sub-page buffer forced into the cache */
 		int b = (int)(get8(f) % NBLK);
 
@@ -656,7 +689,18 @@ static void op_misuse(struct fz *f)
 	case 1: bad.dma += PAGE_SIZE; other = h->o; break;
 	case 2: bad.len += 1 + get8(f); other = h->o; break;
 	case 3: bad.dir = (enum dma_data_direction)((bad.dir + 1) % 3); other = h->o; break;
-	default: bad.len = 0; other = h->o; break;
+	default:
+		if ((h->o == O_BOUNCE || h->o == O_MAPPER) && (get8(f) & 1)) {
+			/* a partial unmap claiming more than was lent */
+			take(f, h->o, &before);
+			r = give_back(f, h->o, &bad, bad.len + 1 + get8(f), true);
+			EXPECT(r == -EINVAL, "partial unmap beyond the buffer: %d", r);
+			unchanged(f, h->o, &before, "partial unmap beyond the buffer");
+			return;
+		}
+		bad.len = 0;
+		other = h->o;
+		break;
 	}
 	take(f, other, &before);
 	r = get8(f) & 1 ? give_back(f, other, &bad, bad.len, false) :
@@ -1114,8 +1158,15 @@ static void op_upkeep(struct fz *f)
 			rbatch_flush_all(f->batch);
 		break;
 	case 4:
-		if (f->mapper)
+		if (f->mapper) {
 			rmapper_maintain(f->mapper);
+			EXPECT(rmapper_mech(f->mapper) == f->mech, "mapper mechanism");
+			EXPECT((rmapper_crossover(f->mapper) != 0) == (f->mech == RMECH_AUTO),
+			       "crossover %zu", rmapper_crossover(f->mapper));
+			EXPECT(!rmapper_bounce(f->mapper) ==
+			       (f->mech == RMECH_NONE || f->mech == RMECH_IOVA_LINK ||
+				f->mech == RMECH_BATCH), "mapper bounce pool");
+		}
 		break;
 	case 5:
 		if (f->mapper) {
