@@ -45,16 +45,48 @@ FILE *msg_stream(void)
 	return usage_catch ? usage_catch->out : stderr;
 }
 
-void usage_error(const char *fmt, ...)
+/*
+ * "dmabench: MESSAGE\n" on msg_stream().  The message names values as the
+ * user gave them, and a value may hold any byte: a control byte (a newline,
+ * an escape sequence) is written as \xNN so that the message stays one line
+ * of text and cannot drive the terminal.
+ */
+static void vmsg(const char *fmt, va_list ap)
 {
 	FILE *out = msg_stream();
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fprintf(out, "%s: %s (out of memory formatting the message)\n", prog, fmt);
+		return;
+	}
+	fprintf(out, "%s: ", prog);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(out, "\\x%02x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('\n', out);
+	free(text);
+}
+
+void msg_error(const char *fmt, ...)
+{
 	va_list ap;
 
-	fprintf(out, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
-	fprintf(out, "\n");
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
 	if (usage_catch)
 		longjmp(usage_catch->env, 1);
 	exit(EXIT_USAGE);

@@ -3,7 +3,8 @@
 #
 #   run.sh fuzz N    each harness N seconds on a scratch copy of its corpus
 #   run.sh check N   each harness over its corpus (regression: every input
-#                    once), then N seconds of fuzzing split over them
+#                    once, with FUZZ_REGRESS=1 set for checks too slow to
+#                    fuzz), then N seconds of fuzzing split over them
 #
 # Harness fuzz_NAME's seed corpus is tests/fuzz/corpus/NAME/.  Fuzzing
 # starts from a copy in build/fuzz/corpus/NAME/ (emptied first), so the
@@ -83,8 +84,8 @@ regress() {
 		echo "FAIL fuzz_$name: no seed corpus in tests/fuzz/corpus/$name/"
 		return
 	fi
-	$nice_cmd "$bin" -artifact_prefix="$art/" -timeout=10 -print_final_stats=1 \
-		-runs=0 "$corpus" >"$log" 2>&1
+	FUZZ_REGRESS=1 $nice_cmd "$bin" -artifact_prefix="$art/" -timeout=10 \
+		-print_final_stats=1 -runs=0 "$corpus" </dev/null >"$log" 2>&1
 	report "fuzz_$name (corpus)" $? "$log" "$art"
 }
 
@@ -98,7 +99,7 @@ fuzz() {
 	rm -rf "$scratch" "$art" && mkdir -p "$scratch" "$art" "$(dirname "$log")"
 	cp "$top/tests/fuzz/corpus/$name"/* "$scratch"/ 2>/dev/null
 	$nice_cmd "$bin" -artifact_prefix="$art/" -timeout=10 -print_final_stats=1 \
-		-max_total_time="$2" "$scratch" >"$log" 2>&1
+		-max_total_time="$2" "$scratch" </dev/null >"$log" 2>&1
 	report "fuzz_$name ($2 s)" $? "$log" "$art"
 }
 
