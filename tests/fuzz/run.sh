@@ -15,7 +15,8 @@
 # input in build/fuzz/artifacts/NAME/ and this prints the path; replay it
 # with `build/fuzz/fuzz/fuzz_NAME PATH`.  Each line says executions, exec/s
 # and crashes; the last line is "N passed, N failed", one count per harness
-# and mode.  FUZZ_NICE=N runs the harnesses under nice -n N.
+# and mode.  FUZZ_NICE=N runs the harnesses under nice -n N; FUZZ_ONLY="a b"
+# runs only harnesses fuzz_a and fuzz_b.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
@@ -37,7 +38,11 @@ pass=0
 fail=0
 harnesses=""
 for bin in "$bins"/fuzz_*; do
-	[ -x "$bin" ] && harnesses="$harnesses $bin"
+	[ -x "$bin" ] || continue
+	if [ -n "${FUZZ_ONLY:-}" ]; then
+		case " $FUZZ_ONLY " in *" ${bin##*/fuzz_} "*) ;; *) continue ;; esac
+	fi
+	harnesses="$harnesses $bin"
 done
 if [ -z "$harnesses" ]; then
 	echo "fuzz: no harness in $bins (make VARIANT=fuzz fuzz-bins builds them)"
