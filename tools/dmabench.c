@@ -468,15 +468,21 @@ int map_parse(int argc, char **argv, struct map_opts *o)
 		if (c != ':' && c != '?' && c != 'h')
 			opt_once("map", seen, c, opts);
 		switch (c) {
-		case 't': p->threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024); break;
-		case 's': p->seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300); break;
+		case 't':
+			p->threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024);
+			break;
+		case 's':
+			p->seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300);
+			break;
 		case 'n': p->node = (int)parse_int("-n/--node", optarg, -1, -1); break;
 		case 'b': p->dma_bits = (unsigned int)parse_int("-b/--bits", optarg, 20, 64); break;
 		case 'd': p->dir = (unsigned int)parse_int("-d/--dir", optarg, 0, 2); break;
 		case 'x':
 			p->trans_ns = (unsigned int)parse_int("-x/--delay", optarg, 0, 10000000);
 			break;
-		case 'g': p->granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024); break;
+		case 'g':
+			p->granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024);
+			break;
 		case MAP_ITERATIONS:
 			p->iterations = (uint64_t)parse_int("--iterations", optarg, 1, 1000000000);
 			break;

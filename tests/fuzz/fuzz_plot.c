@@ -66,7 +66,7 @@ static void check_script(const char *s, size_t len)
 			const char *end = memchr(s + i + 1, '\'', len - i - 1);
 			const char *nl = memchr(s + i + 1, '\n', len - i - 1);
 
-			FUZZ_CHECK(end && (!nl || end < nl), "a string left open at the end of a line");
+			FUZZ_CHECK(end && (!nl || end < nl), "a string open at its line's end");
 			i = (size_t)(end - s);
 			FUZZ_CHECK(s[i + 1] != '\'', "a doubled quote gnuplot may misread");
 		} else if (c == '"') {
