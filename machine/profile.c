@@ -266,7 +266,9 @@ static size_t bad_byte(const char *line, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)line[i];
 
-		if (ch == '\t' || ch == '\n' || (ch == '\r' && i + 2 >= len))
+		/* A CR ends the line, before its LF (CRLF) or the end of the file. */
+		if (ch == '\t' || ch == '\n' ||
+		    (ch == '\r' && (i + 1 == len || (i + 2 == len && line[i + 1] == '\n'))))
 			continue;
 		if (ch < 0x20 || ch == 0x7f)
 			return i + 1;

@@ -71,6 +71,13 @@
  * domain lock it then takes).  A record is freed only after it was
  * unlinked from every chain under that chain's stripe, so a reader holding
  * a stripe never sees a freed record.
+ *
+ * Size: over 800 lines, one file on purpose.  The records, the events that
+ * change them, the classification that reads them and the reports share
+ * struct rec, the stripes and the lock rules above; split, each part would
+ * need them through a private header, and the rule that makes a reader
+ * safe (unlink under every stripe before the free) would no longer be
+ * checked by reading one file.
  */
 #include <dmareuse/clock.h>
 #include <dmareuse/mthread.h>

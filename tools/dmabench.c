@@ -45,16 +45,48 @@ FILE *msg_stream(void)
 	return usage_catch ? usage_catch->out : stderr;
 }
 
-void usage_error(const char *fmt, ...)
+/*
+ * "dmabench: MESSAGE\n" on msg_stream().  The message names values as the
+ * user gave them, and a value may hold any byte: a control byte (a newline,
+ * an escape sequence) is written as \xNN so that the message stays one line
+ * of text and cannot drive the terminal.
+ */
+static void vmsg(const char *fmt, va_list ap)
 {
 	FILE *out = msg_stream();
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fprintf(out, "%s: %s (out of memory formatting the message)\n", prog, fmt);
+		return;
+	}
+	fprintf(out, "%s: ", prog);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(out, "\\x%02x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('\n', out);
+	free(text);
+}
+
+void msg_error(const char *fmt, ...)
+{
 	va_list ap;
 
-	fprintf(out, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
-	fprintf(out, "\n");
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
 	if (usage_catch)
 		longjmp(usage_catch->env, 1);
 	exit(EXIT_USAGE);
@@ -436,15 +468,21 @@ int map_parse(int argc, char **argv, struct map_opts *o)
 		if (c != ':' && c != '?' && c != 'h')
 			opt_once("map", seen, c, opts);
 		switch (c) {
-		case 't': p->threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024); break;
-		case 's': p->seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300); break;
+		case 't':
+			p->threads = (unsigned int)parse_int("-t/--threads", optarg, 1, 1024);
+			break;
+		case 's':
+			p->seconds = (unsigned int)parse_int("-s/--seconds", optarg, 1, 300);
+			break;
 		case 'n': p->node = (int)parse_int("-n/--node", optarg, -1, -1); break;
 		case 'b': p->dma_bits = (unsigned int)parse_int("-b/--bits", optarg, 20, 64); break;
 		case 'd': p->dir = (unsigned int)parse_int("-d/--dir", optarg, 0, 2); break;
 		case 'x':
 			p->trans_ns = (unsigned int)parse_int("-x/--delay", optarg, 0, 10000000);
 			break;
-		case 'g': p->granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024); break;
+		case 'g':
+			p->granule = (unsigned int)parse_int("-g/--granule", optarg, 1, 1024);
+			break;
 		case MAP_ITERATIONS:
 			p->iterations = (uint64_t)parse_int("--iterations", optarg, 1, 1000000000);
 			break;

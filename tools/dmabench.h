@@ -40,7 +40,13 @@ extern struct usage_catch *usage_catch;
 
 /** msg_stream() - where messages about bad input go: stderr, or usage_catch->out. */
 FILE *msg_stream(void);
-/** usage_error() - print "dmabench: MESSAGE" and exit with status 2 (see usage_catch). */
+/**
+ * msg_error() - print "dmabench: MESSAGE" on msg_stream(), a control byte
+ * of MESSAGE (one from a value the user gave) written as \xNN: one line.
+ */
+__attribute__((format(printf, 1, 2)))
+void msg_error(const char *fmt, ...);
+/** usage_error() - msg_error(), then exit with status 2 (see usage_catch). */
 __attribute__((format(printf, 1, 2), noreturn))
 void usage_error(const char *fmt, ...);
 /**

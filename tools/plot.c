@@ -31,10 +31,10 @@
  * Every string from the JSON (strategy, isolation, workload, unit and
  * platform names, the command line, the crossover text) was checked free
  * of control characters -- so none can end a command line or a data block
- * -- and lands in the script only as a single-quoted gnuplot string with
- * each quote doubled: inside single quotes gnuplot expands neither
- * backslash escapes, nor `backquote` commands, nor @macros, so a string
- * stays a string.  Enhanced text is off (noenhanced), so ^ _ @ & { } in a
+ * -- and lands in the script only inside single-quoted gnuplot strings,
+ * each of its quotes a "'" of its own (gp_str()): inside single quotes
+ * gnuplot expands neither backslash escapes, nor `backquote` commands, nor
+ * @macros, so a string stays a string.  Enhanced text is off (noenhanced), so ^ _ @ & { } in a
  * name are drawn as they are; the svg terminal escapes < and & itself.
  * GNUPLOT in the environment names another gnuplot binary;
  * DMABENCH_PLOT_SCRIPT set prints the script on stderr (diagnosis).
@@ -91,13 +91,13 @@ struct chart {
 __attribute__((format(printf, 3, 4)))
 static int bad_field(const struct chart *c, const char *path, const char *fmt, ...)
 {
+	char text[1024];
 	va_list ap;
 
-	fprintf(msg_stream(), "%s: plot: %s: %s: ", prog, c->file, path);
 	va_start(ap, fmt);
-	vfprintf(msg_stream(), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', msg_stream());
+	msg_error("plot: %s: %s: %s", c->file, path, text);
 	return -1;
 }
 
@@ -454,27 +454,49 @@ static int read_chart(struct chart *c, const json_t *root)
 /* ---- the gnuplot script -------------------------------------------------- */
 
 /*
- * @s as a single-quoted gnuplot string, each quote doubled, cut at @max
- * bytes (on a UTF-8 character boundary, "..." added).  @s holds no control
- * character (read_chart() checked), so it cannot end the line.
+ * @s as a gnuplot string expression, cut at @max bytes (on a UTF-8
+ * character boundary, "..." added).  The text goes in single quotes, where
+ * gnuplot expands nothing.  A quote of @s cannot always be written there as
+ * a doubled quote: gnuplot 5.4 reads the pair only after another character
+ * of the string, so a string opening with a quote, or two quotes in a row,
+ * is a syntax error (found by tests/fuzz/fuzz_plot).  So each quote is a
+ * piece of its own, "'" (no backslash, backquote or @ in it: nothing to
+ * expand), and a string with quotes is its pieces joined by '.' in
+ * parentheses.  @s holds no control character (read_chart() checked), so
+ * it cannot end the line.
  */
 static void gp_str(FILE *o, const char *s, size_t max)
 {
 	size_t len = strlen(s);
-	bool cut = len > max;
+	bool cut = len > max, open = false, first = true;
 
 	if (cut) {
 		len = max;
 		while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
 			len--;
 	}
-	fputc('\'', o);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\'')
-			fputc('\'', o);
-		fputc(s[i], o);
+	if (!memchr(s, '\'', len)) {
+		fprintf(o, "'%.*s%s'", (int)len, s, cut ? "..." : "");
+		return;
 	}
-	fputs(cut ? "...'" : "'", o);
+	fputc('(', o);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\'') {
+			fputs(open ? "' . \"'\"" : first ? "\"'\"" : " . \"'\"", o);
+			open = false;
+		} else {
+			if (!open)
+				fputs(first ? "'" : " . '", o);
+			open = true;
+			fputc(s[i], o);
+		}
+		first = false;
+	}
+	if (cut)
+		fputs(open ? "...'" : " . '...'", o);
+	else if (open)
+		fputc('\'', o);
+	fputc(')', o);
 }
 
 static const char *colour(const char *iso)
@@ -873,17 +895,16 @@ int plot_script(const char *in, int fmt, char **script, size_t *slen)
 	c.file = in;
 	f = fopen(in, "r");
 	if (!f) {
-		fprintf(msg_stream(), "%s: plot: cannot read '%s': %s\n", prog, in,
-			strerror(errno));
+		msg_error("plot: cannot read '%s': %s", in, strerror(errno));
 		return EXIT_USAGE;
 	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	if (!root) {
 		/* jansson numbers lines and columns from 1 (-1 when it has no position). */
-		fprintf(msg_stream(), "%s: plot: %s:%d:%d: %s (byte %d; expected the JSON of %s "
-			"run, scale or sweep --format json)\n", prog, in, jerr.line, jerr.column,
-			jerr.text, jerr.position, prog);
+		msg_error("plot: %s:%d:%d: %s (byte %d; expected the JSON of %s run, scale or "
+			  "sweep --format json)", in, jerr.line, jerr.column, jerr.text,
+			  jerr.position, prog);
 		return EXIT_USAGE;
 	}
 	if (read_chart(&c, root)) {

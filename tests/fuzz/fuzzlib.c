@@ -140,12 +140,12 @@ const char *fuzz_write_file(const char *name, const uint8_t *data, size_t size)
 	return path;
 }
 
-void fuzz_quiet_stdout(void)
+void fuzz_quiet(void)
 {
-	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	fflush(stdout);
-	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDIN_FILENO) < 0) {
 		perror("fuzzlib: /dev/null");
 		abort();
 	}

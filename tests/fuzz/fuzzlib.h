@@ -77,7 +77,11 @@ const char *fuzz_scratch_dir(void);
  */
 const char *fuzz_write_file(const char *name, const uint8_t *data, size_t size);
 
-/** fuzz_quiet_stdout() - send stdout to /dev/null (libFuzzer reports on stderr). */
-void fuzz_quiet_stdout(void);
+/**
+ * fuzz_quiet() - stdout to /dev/null (libFuzzer reports on stderr) and stdin
+ * from it, so that a harness reading a path such as /dev/stdin gets EOF
+ * rather than waiting for a terminal.
+ */
+void fuzz_quiet(void);
 
 #endif

@@ -3,7 +3,8 @@
 #
 #   run.sh fuzz N    each harness N seconds on a scratch copy of its corpus
 #   run.sh check N   each harness over its corpus (regression: every input
-#                    once), then N seconds of fuzzing split over them
+#                    once, with FUZZ_REGRESS=1 set for checks too slow to
+#                    fuzz), then N seconds of fuzzing split over them
 #
 # Harness fuzz_NAME's seed corpus is tests/fuzz/corpus/NAME/.  Fuzzing
 # starts from a copy in build/fuzz/corpus/NAME/ (emptied first), so the
@@ -14,7 +15,8 @@
 # input in build/fuzz/artifacts/NAME/ and this prints the path; replay it
 # with `build/fuzz/fuzz/fuzz_NAME PATH`.  Each line says executions, exec/s
 # and crashes; the last line is "N passed, N failed", one count per harness
-# and mode.  FUZZ_NICE=N runs the harnesses under nice -n N.
+# and mode.  FUZZ_NICE=N runs the harnesses under nice -n N; FUZZ_ONLY="a b"
+# runs only harnesses fuzz_a and fuzz_b.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
@@ -36,7 +38,11 @@ pass=0
 fail=0
 harnesses=""
 for bin in "$bins"/fuzz_*; do
-	[ -x "$bin" ] && harnesses="$harnesses $bin"
+	[ -x "$bin" ] || continue
+	if [ -n "${FUZZ_ONLY:-}" ]; then
+		case " $FUZZ_ONLY " in *" ${bin##*/fuzz_} "*) ;; *) continue ;; esac
+	fi
+	harnesses="$harnesses $bin"
 done
 if [ -z "$harnesses" ]; then
 	echo "fuzz: no harness in $bins (make VARIANT=fuzz fuzz-bins builds them)"
@@ -83,8 +89,8 @@ regress() {
 		echo "FAIL fuzz_$name: no seed corpus in tests/fuzz/corpus/$name/"
 		return
 	fi
-	$nice_cmd "$bin" -artifact_prefix="$art/" -timeout=10 -print_final_stats=1 \
-		-runs=0 "$corpus" >"$log" 2>&1
+	FUZZ_REGRESS=1 $nice_cmd "$bin" -artifact_prefix="$art/" -timeout=10 \
+		-print_final_stats=1 -runs=0 "$corpus" </dev/null >"$log" 2>&1
 	report "fuzz_$name (corpus)" $? "$log" "$art"
 }
 
@@ -98,7 +104,7 @@ fuzz() {
 	rm -rf "$scratch" "$art" && mkdir -p "$scratch" "$art" "$(dirname "$log")"
 	cp "$top/tests/fuzz/corpus/$name"/* "$scratch"/ 2>/dev/null
 	$nice_cmd "$bin" -artifact_prefix="$art/" -timeout=10 -print_final_stats=1 \
-		-max_total_time="$2" "$scratch" >"$log" 2>&1
+		-max_total_time="$2" "$scratch" </dev/null >"$log" 2>&1
 	report "fuzz_$name ($2 s)" $? "$log" "$art"
 }
 

@@ -498,6 +498,37 @@ static void test_profile_based_on_model_change_resets_model_keys(void)
 	      p.ecmdq_cpus);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_profile: a CR was let through anywhere in the
+ * last two bytes of a line, so a last line without a newline such as
+ * "ecmdq_a<CR>x" passed the text check, and the CR reached the message
+ * (and could reach a value).  A CR passes only as a CRLF's, or as the
+ * file's last byte.
+ */
+static void test_profile_lone_cr_in_last_line(void)
+{
+	char text[1024];
+	struct platform_profile p;
+	char err[1024];
+	const char *path;
+	int n;
+
+	expect_refused("cr.profile", "name = a\rx", 10, -EINVAL,
+		       PARTS("cr.profile:1: control character 0x0d at column 9"));
+	n = snprintf(text, sizeof(text), "%snote = x\ry", good);
+	expect_refused("crdesc.profile", text, (size_t)n, -EINVAL,
+		       PARTS("crdesc.profile:14: control character 0x0d"));
+	/* A CRLF file, its last line with or without the LF, still parses. */
+	n = snprintf(text, sizeof(text), "name = crlf\r\niotlb_sets = 64\r\niotlb_ways = 4\r\n"
+		     "cmdq_model = lock\r\ncmdq_issue_ns = 1\r\ncmdq_issue_per_cmd_ns = 2\r\n"
+		     "inv_range_ns = 3\r\ninv_domain_ns = 4\r\ninv_all_ns = 5\r\nsync_ns = 6\r\n"
+		     "iotlb_miss_ns = 7\r");
+	path = put_file("crlf.profile", text, (size_t)n);
+	REQUIRE(path);
+	CHECK(profile_parse_file(path, &p, err, sizeof(err)) == 0 && !strcmp(p.name, "crlf") &&
+	      p.iotlb_miss_ns == 7, "%s", err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -515,6 +546,7 @@ int main(int argc, char **argv)
 		TEST(test_batch_size_key),
 		TEST(test_based_on),
 		TEST(test_profile_based_on_model_change_resets_model_keys),
+		TEST(test_profile_lone_cr_in_last_line),
 	};
 	int ret;
 

@@ -659,5 +659,26 @@ else
 	bad "batch-size-scale ($(cat "$tmp/bs"))"
 fi
 
+# Found by tests/fuzz/fuzz_cli: a value holding a control byte (here a
+# newline and an ESC) was echoed raw, so the "one-line" message broke over
+# two lines or could drive the terminal.  Control bytes are written \xNN.
+cli_control_byte_in_value_is_escaped() {
+	nl='
+'
+	timeout 60 "$B" map "a${nl}b" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	timeout 60 "$B" run --workload "$(printf 'z\033[2J')" >"$tmp/out2" 2>"$tmp/err2"
+	rc2=$?
+	if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+		grep -q "unexpected argument 'a\\\\x0ab'" "$tmp/err" &&
+		[ "$rc2" -eq 2 ] && grep -q "'z\\\\x1b\[2J' is not a workload" "$tmp/err2" &&
+		! grep -q "$(printf '\033')" "$tmp/err2"; then
+		ok cli-control-byte-in-value-is-escaped
+	else
+		bad "cli-control-byte-in-value-is-escaped (exit $rc/$rc2: $(cat "$tmp/err" "$tmp/err2"))"
+	fi
+}
+cli_control_byte_in_value_is_escaped
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

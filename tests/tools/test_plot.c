@@ -436,6 +436,48 @@ static void test_strings_stay_strings(void)
 	free(svg);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_plot: a name opening with a quote or holding two
+ * in a row ("''") was written with each quote doubled, which gnuplot 5.4
+ * misreads there -- the script broke and an accepted file failed to render
+ * (exit 1).  Such names now render, drawn as they are.
+ */
+static void test_plot_quote_runs_in_names_render(void)
+{
+	static const char *const names[] = { "'lead", "a''b", "end''" };
+	char path[PATH_MAX], out[PATH_MAX], want[128];
+	json_t *root, *results;
+	const char *j;
+	size_t len;
+	char *svg;
+	int rc;
+
+	REQUIRE(setup(), "no dmabench at %s", bench);
+	j = make_json("quotes", "run --ops 20 --platform ideal --strategy strict,lazy,bounce");
+	REQUIRE(j);
+	root = json_load_file(j, 0, NULL);
+	REQUIRE(root, "cannot reload %s", j);
+	results = json_object_get(root, "results");
+	REQUIRE(json_array_size(results) == 3);
+	for (size_t i = 0; i < 3; i++)
+		json_object_set_new(json_array_get(results, i), "strategy", json_string(names[i]));
+	json_object_set_new(root, "workload", json_string("''"));
+	snprintf(path, sizeof(path), "%s/quotes2.json", dir);
+	REQUIRE(json_dump_file(root, path, 0) == 0);
+	json_decref(root);
+	snprintf(out, sizeof(out), "%s/quotes.svg", dir);
+	rc = bench_run("plot '%s' -o '%s'", path, out);
+	CHECK(rc == 0, "plot exited %d: %s", rc, err_text());
+	svg = slurp(out, &len);
+	REQUIRE(svg, "no SVG");
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "<text>%s</text>", names[i]);
+		CHECK(strstr(svg, want), "the name is not drawn as it is: %s", names[i]);
+	}
+	CHECK(strstr(svg, "'' on ideal"), "the workload is not drawn as it is");
+	free(svg);
+}
+
 /* Not a chart: a map JSON, a truncated scale or sweep, gnuplot missing. */
 static void test_refusals(void)
 {
@@ -504,6 +546,7 @@ int main(int argc, char **argv)
 		TEST(test_sweep_chart_renders),
 		TEST(test_scale_chart_renders),
 		TEST(test_strings_stay_strings),
+		TEST(test_plot_quote_runs_in_names_render),
 		TEST(test_refusals),
 		TEST(test_cleanup),
 	};
