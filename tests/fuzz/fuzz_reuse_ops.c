@@ -5,10 +5,10 @@
  *
  * Input: byte 0 picks the device (strict, lazy or passthrough; one or two
  * CPUs), the mechanism of an rmapper and the pool's direction; byte 1 the
- * batch size and whether the device is untrusted.  Then ops, each an opcode byte and the parameter bytes it
- * reads (missing bytes read 0).  One device carries one object of each
- * kind the mode allows: rbounce, rreuse, rpool, rcache, rlink, rbatch (with
- * a ring) and the rmapper; the objects a mode refuses must be refused at
+ * batch size and whether the device is untrusted.  Then ops, each an
+ * opcode byte and the parameter bytes it reads (missing bytes read 0).
+ * One device carries one object of each kind the mode allows: rbounce,
+ * rreuse, rpool, rcache, rlink, rbatch (with a ring) and the rmapper; the objects a mode refuses must be refused at
  * create (rreuse and rcache on lazy, rlink under passthrough).
  *
  * The model: owners hold blocks of two frames and may free a block
@@ -800,10 +800,11 @@ static void mo_unmapped(void *arg, struct rmo *mo)
 {
 	struct fz *f = arg;
 
-	/* Runs after the mapping is gone: nothing reaches the buffer now. */
-	EXPECT(rmo_dma_addr(mo, 0) == 0 || mdev_probe(dma_device_mdev(f->dev), rmo_dma_addr(mo, 0),
-						      1, DEV_READ) != 0 ||
-	       f->type == DMA_DOMAIN_PASSTHROUGH,
+	/* Runs after the mapping is gone: nothing translates its address now. */
+	dma_addr_t a = rmo_dma_addr(mo, 0);
+
+	EXPECT(!a || f->type == DMA_DOMAIN_PASSTHROUGH ||
+	       mdev_probe(dma_device_mdev(f->dev), a, 1, DEV_READ) == -EFAULT,
 	       "registration still reachable in its unmap callback");
 }
 
