@@ -8,8 +8,9 @@
  * batch size and whether the device is untrusted.  Then ops, each an
  * opcode byte and the parameter bytes it reads (missing bytes read 0).
  * One device carries one object of each kind the mode allows: rbounce,
- * rreuse, rpool, rcache, rlink, rbatch (with a ring) and the rmapper; the objects a mode refuses must be refused at
- * create (rreuse and rcache on lazy, rlink under passthrough).
+ * rreuse, rpool, rcache, rlink, rbatch (with a ring) and the rmapper; the
+ * objects a mode refuses must be refused at create (rreuse and rcache on
+ * lazy, rlink under passthrough).
  *
  * The model: owners hold blocks of two frames and may free a block
  * whenever no handle lent from it is out -- also while the cache maps it,
