@@ -578,6 +578,10 @@ static void op_unmap(struct fz *f)
 	for (int k = 0; k < NH && h->o == O_MAPPER; k++)
 		if (f->h[k].live && f->h[k].o == O_MAPPER)
 			how &= ~4u;
+	/* rbatch, likewise, promises to catch one only while nothing is lent. */
+	for (int k = 0; k < NH && (h->o == O_BATCH || h->o == O_RING); k++)
+		if (f->h[k].live && (f->h[k].o == O_BATCH || f->h[k].o == O_RING))
+			how &= ~4u;
 	if (how & 4) {		/* the same handle again: refused, nothing changed */
 		struct snap before;
 
