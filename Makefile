@@ -8,6 +8,8 @@
 #   make check-tsan the concurrency tests under ThreadSanitizer
 #   make kernel-check / kernel-run   the kernel track alone (kmod/README.md)
 #   make bench      record benchmark figures into bench/results/
+#   make soak       the soak (tests/soak/soak.c): SOAK_S seconds (default 600),
+#                   SOAK_STRATEGY strategies (default all), SOAK_SEED (1), SOAK_ARGS
 #
 # VARIANT selects the build flavour (plain, san, tsan); each has its own
 # object tree under build/, so the three never mix.
@@ -54,7 +56,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 TEST_COMMON := tests/harness.c
 
 .SECONDARY:
-.PHONY: all run check check-tsan test-bins bench clean deps kernel-check kernel-run
+.PHONY: all run check check-tsan test-bins bench clean deps kernel-check kernel-run soak
 all: $(DMABENCH) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -77,7 +79,18 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/obj/tests/harness.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests $< $(BUILD)/obj/tests/harness.o $(LIB) $(LDFLAGS_ALL) $(LDLIBS) -o $@
 
-test-bins: $(TEST_BINS) $(DMABENCH)
+test-bins: $(TEST_BINS) $(DMABENCH) $(BUILD)/soak
+
+# The soak driver: a program, not a test binary; tests/soak/test_soak.sh
+# runs it briefly in every `make check`, `make soak` for as long as asked.
+$(BUILD)/soak: tests/soak/soak.c $(LIB)
+	$(CC) $(CFLAGS_ALL) $< $(LIB) $(LDFLAGS_ALL) $(LDLIBS) -o $@
+
+SOAK_S ?= 600
+SOAK_STRATEGY ?= all
+SOAK_SEED ?= 1
+soak: $(BUILD)/soak
+	$(BUILD)/soak --seconds $(SOAK_S) --strategy $(SOAK_STRATEGY) --seed $(SOAK_SEED) $(SOAK_ARGS)
 
 # The benchmark programs of bench/ (each run by its bench/*.sh), not tests.
 $(BUILD)/bench/%: bench/%.c $(LIB)

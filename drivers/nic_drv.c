@@ -524,6 +524,25 @@ void nic_drv_maintain(struct nic_drv *drv, unsigned int queue, uint64_t *dma_ns)
 	timed(q, t0, mclock_stamp(), dma_ns);
 }
 
+size_t nic_drv_shrink(struct nic_drv *drv)
+{
+	size_t n = 0;
+
+	/* Only the mappers, which lock themselves: the queues' own fields stay their CPU's. */
+	for (unsigned int i = 0; i < drv->cfg.nqueues; i++) {
+		struct nq *q = &drv->q[i];
+
+		rmapper_maintain(q->txm);
+		n += rmapper_shrink(q->txm, SIZE_MAX);
+		if (q->rxm) {
+			rmapper_maintain(q->rxm);
+			n += rmapper_shrink(q->rxm, SIZE_MAX);
+		}
+	}
+	dma_flush_lazy(drv->dev);
+	return n;
+}
+
 /* ---- lifetime ---------------------------------------------------------------------- */
 
 /* Bytes of bounce memory a ring of @depth buffers of up to @len bytes may take. */
