@@ -27,8 +27,12 @@
  *          pinned pages, swiotlb slots, devices, and nothing found left by
  *          any device teardown (mappings, PTEs, bounce slots, IOVA ranges);
  *          then os_destroy() must find no frame left.
- * One line per round, a summary per strategy and overall; exit 1 when
- * anything failed, 2 for bad input.
+ * Rounds alternate dma_debug off (even) and on (odd): with it, teardown
+ * counts every mapping left by its record; without, by what the domain and
+ * the IOVA allocator still hold.  A watchdog fails a round that has not
+ * ended after HANG_S seconds (a hang) and exits.  One line per round, a
+ * summary per strategy and overall; exit 1 when anything failed, 2 for
+ * bad input.
  *
  * The time budget is wall-clock (a soak is about the host's real
  * interleavings, not virtual time); the seed fixes everything else: round
@@ -48,15 +52,18 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define THREADS 2
 #define ROGUE_RATE 20000
 #define INJECT_SPAN 64		/* an armed failure hits one of the next 1..64 */
+#define HANG_S 120		/* a round taking longer has hung */
 
 enum leak_kind { LEAK_NONE, LEAK_FRAME, LEAK_PIN, LEAK_IOVA, LEAK_SLOT, LEAK_DEVICE };
 static const char *const leak_names[] = { "none", "frame", "pin", "iova", "slot", "device" };
@@ -87,6 +94,54 @@ struct tally {
 	bool skipped_zswap, skipped_net;
 	char why_zswap[200], why_net[200];
 };
+
+/*
+ * The watchdog: a round that has not ended HANG_S seconds after it began
+ * has hung (a deadlock, a lost wake-up, a NIC that never completes).  The
+ * soak names it and exits: nothing it could still check would be sound.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned int round;		/* the round running */
+	const char *strategy;		/* its strategy; NULL = between rounds */
+	const char *phase;		/* what it is doing */
+	uint64_t gen;			/* bumped at every round start */
+} dog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, "", 0 };
+
+static void *watchdog_fn(void *arg)
+{
+	pthread_mutex_lock(&dog.mu);
+	for (;;) {
+		uint64_t gen = dog.gen;
+		struct timespec ts;
+		int r = 0;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += HANG_S;
+		while (dog.gen == gen && r != ETIMEDOUT)
+			r = pthread_cond_timedwait(&dog.cv, &dog.mu, &ts);
+		if (dog.gen == gen && dog.strategy) {
+			printf("round %u %s: FAIL hang: %s has run %d s without ending\n", dog.round,
+			       dog.strategy, dog.phase, HANG_S);
+			printf("soak FAILED: hung in round %u\n", dog.round);
+			fflush(stdout);
+			_exit(1);
+		}
+	}
+	return arg;
+}
+
+static void dog_set(unsigned int round, const char *strategy, const char *phase)
+{
+	pthread_mutex_lock(&dog.mu);
+	dog.round = round;
+	dog.strategy = strategy;
+	dog.phase = phase;
+	dog.gen++;
+	pthread_cond_signal(&dog.cv);
+	pthread_mutex_unlock(&dog.mu);
+}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -293,6 +348,7 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 	}
 	os_census(os, &before);
 
+	dog_set(round, reuse_strategy_name(s), "zswap");
 	{
 		struct zswap_params zp = {
 			.pair = pair, .threads = THREADS, .pages = o->pages, .seed = seed,
@@ -301,6 +357,7 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 		};
 
 		zswap_default_mix(zp.mix);
+		zp.drv.dma_debug = round & 1;
 		zrc = zswap_run(&zp, &zr, zerr, sizeof(zerr));
 		inject_end(&zin);
 	}
@@ -312,11 +369,13 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 		check_run("zswap", s, zrc, zerr, &zr, zr.failed, 0, &zin, t, why, sizeof(why));
 		t->pages += zr.verified;
 	}
+	dog_set(round, reuse_strategy_name(s), "net");
 	{
 		struct net_params np = {
 			.pair = pair, .threads = THREADS, .packets = o->packets, .seed = seed,
 			.profile = prof, .os = os, .oracle = true, .rogue = true,
 			.rogue_rate = ROGUE_RATE, .soak = { on_op, &nin, o->storm_us },
+			.debug = round & 1,
 		};
 
 		nrc = net_run(&np, &nr, &ns, nerr, sizeof(nerr));
@@ -332,6 +391,7 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 		t->packets += nr.verified;
 	}
 
+	dog_set(round, reuse_strategy_name(s), "the teardown checks");
 	leak_on_purpose(os, o->leak, spare, &leaker);
 	os_census(os, &after);
 	check_census(&before, &after, why, sizeof(why));
@@ -344,6 +404,7 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 	if (left && o->leak != LEAK_FRAME)
 		fail(why, sizeof(why), "leak: %zu frame(s) left at os_destroy()", left);
 	machine_destroy(m);
+	dog_set(round, NULL, "");
 
 	t->rounds++;
 	if (*why)
@@ -500,6 +561,7 @@ int main(int argc, char **argv)
 	unsigned int round = 0;
 	double start;
 	bool first_pass = true;
+	pthread_t wd;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
@@ -512,6 +574,11 @@ int main(int argc, char **argv)
 	       " packets a round%s%s\n", o.seconds, o.seed, prof.name, THREADS, o.inject_every,
 	       o.storm_us, o.pages, o.packets, o.leak ? ", leaking on purpose: " : "",
 	       o.leak ? leak_names[o.leak] : "");
+	if (pthread_create(&wd, NULL, watchdog_fn, NULL)) {
+		fprintf(stderr, "soak: cannot start the watchdog thread\n");
+		return 1;
+	}
+	pthread_detach(wd);
 	start = now_s();
 	while (first_pass || now_s() - start < o.seconds) {
 		for (int s = 0; s < RS_COUNT; s++) {
