@@ -116,6 +116,8 @@ struct nic_drv_stats {
 	uint64_t rx_errors;		/* RX buffers completed with an error */
 	uint64_t rx_posted;		/* RX buffers posted */
 	uint64_t map_errors;		/* mappings the strategy could not make */
+	uint64_t rx_alloc_failed;	/* RX buffers the driver could not allocate
+					 * (the ring is refilled at a later poll) */
 	uint64_t dma_ns;		/* DMA-layer time measured, all queues */
 };
 
