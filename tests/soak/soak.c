@@ -14,7 +14,8 @@
  *      lazy flush), and the fault injector (machine/failinject.h) armed
  *      every K operations to fail one of the next 1..64 allocations --
  *      whichever thread makes it: a worker, the engine, the NIC, the rogue
- *      or the storm;
+ *      or the storm; and the reuse layer's lock-free race windows widened
+ *      (raceinject_set(), as the concurrency tests do);
  *   3. the checks, each naming what failed:
  *        - every page and packet verified end to end: no wrong byte (zswap
  *          failed, net corrupt), and with no error every operation verified;
@@ -77,6 +78,7 @@ struct opts {
 	uint64_t pages;			/* zswap pages per thread per round */
 	uint64_t packets;		/* net packets per round */
 	const char *platform;
+	unsigned int race_permille;	/* raceinject_set() for the whole soak */
 	enum leak_kind leak;
 };
 
@@ -443,6 +445,8 @@ static void usage(FILE *f)
 		"  --pages N          zswap pages per thread per round, 1-100000 (default 1000)\n"
 		"  --packets N        net packets per round, 1-1000000 (default 2000)\n"
 		"  --platform P       profile name or path (default kunpeng920-smmuv3)\n"
+		"  --race-permille P  widen the reuse layer's lock-free race windows: wait\n"
+		"                     in P per mille of them, 0-1000 (default 20)\n"
 		"  --leak KIND        test: leak a frame, pin, iova, slot or device on purpose\n"
 		"                     in every round, to show the leak check fails\n");
 }
@@ -498,7 +502,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	uint64_t v;
 
 	*o = (struct opts){ .seconds = 10, .seed = 1, .inject_every = 1500, .storm_us = 2000,
-			    .pages = 1000, .packets = 2000, .platform = "kunpeng920-smmuv3" };
+			    .pages = 1000, .packets = 2000, .platform = "kunpeng920-smmuv3",
+			    .race_permille = 20 };
 	parse_strategies("all", o->strat);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -523,6 +528,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			r = parse_u64(a, val, 1, 100000, &o->pages);
 		} else if (!strcmp(a, "--packets")) {
 			r = parse_u64(a, val, 1, 1000000, &o->packets);
+		} else if (!strcmp(a, "--race-permille")) {
+			r = parse_u64(a, val, 0, 1000, &v);
+			o->race_permille = (unsigned int)v;
 		} else if (!strcmp(a, "--platform")) {
 			if (!val) {
 				fprintf(stderr, "soak: --platform: expected a profile name or path\n");
@@ -570,15 +578,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("soak: %u s, seed %" PRIu64 ", platform %s, %d threads, inject every %" PRIu64
-	       " ops, storms every ~%u us, %" PRIu64 " pages/thread + %" PRIu64
-	       " packets a round%s%s\n", o.seconds, o.seed, prof.name, THREADS, o.inject_every,
-	       o.storm_us, o.pages, o.packets, o.leak ? ", leaking on purpose: " : "",
+	       " ops, storms every ~%u us, race windows %u/1000, %" PRIu64 " pages/thread + %"
+	       PRIu64 " packets a round%s%s\n", o.seconds, o.seed, prof.name, THREADS,
+	       o.inject_every, o.storm_us, o.race_permille, o.pages, o.packets, o.leak ? ", leaking on purpose: " : "",
 	       o.leak ? leak_names[o.leak] : "");
 	if (pthread_create(&wd, NULL, watchdog_fn, NULL)) {
 		fprintf(stderr, "soak: cannot start the watchdog thread\n");
 		return 1;
 	}
 	pthread_detach(wd);
+	raceinject_set(o.race_permille);
 	start = now_s();
 	while (first_pass || now_s() - start < o.seconds) {
 		for (int s = 0; s < RS_COUNT; s++) {
