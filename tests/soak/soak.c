@@ -39,7 +39,9 @@
  * interleavings, not virtual time); the seed fixes everything else: round
  * r runs with seed + r, the injection points are a function of the seed
  * and the operation count.  --leak KIND leaks on purpose in every round,
- * so that a test can show the leak check fails (tests/soak/test_soak.sh).
+ * so that a test can show the leak check fails (tests/soak/test_soak.sh);
+ * --fault-nth and --all-protected do the same for the verification, the
+ * clean-error and the breach checks.
  *
  * It arms the fault injector, a test hook that is no part of include/, by
  * path (machine/failinject.h says why).
@@ -80,6 +82,8 @@ struct opts {
 	const char *platform;
 	unsigned int race_permille;	/* raceinject_set() for the whole soak */
 	enum leak_kind leak;
+	uint64_t fault_nth;		/* test: the drivers' fault_nth hook */
+	bool all_protected;		/* test: a breach fails every strategy */
 };
 
 /* What the injector did during one workload run (the op hook's state). */
@@ -206,9 +210,11 @@ static void fail(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool all_protected;	/* --all-protected */
+
 static bool protected_strategy(enum reuse_strategy s)
 {
-	return s != RS_PASSTHROUGH && s != RS_LAZY;
+	return all_protected || (s != RS_PASSTHROUGH && s != RS_LAZY);
 }
 
 /* An error an injected allocation failure may give: clean when one fired. */
@@ -360,6 +366,7 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 
 		zswap_default_mix(zp.mix);
 		zp.drv.dma_debug = round & 1;
+		zp.drv.fault_nth = o->fault_nth;
 		zrc = zswap_run(&zp, &zr, zerr, sizeof(zerr));
 		inject_end(&zin);
 	}
@@ -377,7 +384,7 @@ static bool round_run(const struct opts *o, const struct platform_profile *prof,
 			.pair = pair, .threads = THREADS, .packets = o->packets, .seed = seed,
 			.profile = prof, .os = os, .oracle = true, .rogue = true,
 			.rogue_rate = ROGUE_RATE, .soak = { on_op, &nin, o->storm_us },
-			.debug = round & 1,
+			.debug = round & 1, .fault_nth = o->fault_nth,
 		};
 
 		nrc = net_run(&np, &nr, &ns, nerr, sizeof(nerr));
@@ -448,7 +455,11 @@ static void usage(FILE *f)
 		"  --race-permille P  widen the reuse layer's lock-free race windows: wait\n"
 		"                     in P per mille of them, 0-1000 (default 20)\n"
 		"  --leak KIND        test: leak a frame, pin, iova, slot or device on purpose\n"
-		"                     in every round, to show the leak check fails\n");
+		"                     in every round, to show the leak check fails\n"
+		"  --fault-nth N      test: the Nth request of each driver gets an unmapped\n"
+		"                     address (the drivers' fault_nth hook), to show the\n"
+		"                     verification checks fail\n"
+		"  --all-protected    test: a breach fails every strategy, passthrough too\n");
 }
 
 static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -528,6 +539,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			r = parse_u64(a, val, 1, 100000, &o->pages);
 		} else if (!strcmp(a, "--packets")) {
 			r = parse_u64(a, val, 1, 1000000, &o->packets);
+		} else if (!strcmp(a, "--fault-nth")) {
+			r = parse_u64(a, val, 1, UINT64_MAX, &o->fault_nth);
+		} else if (!strcmp(a, "--all-protected")) {
+			o->all_protected = true;
+			continue;	/* takes no value */
 		} else if (!strcmp(a, "--race-permille")) {
 			r = parse_u64(a, val, 0, 1000, &v);
 			o->race_permille = (unsigned int)v;
@@ -573,6 +589,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o))
 		return 2;
+	all_protected = o.all_protected;
 	if (profile_load(o.platform, &prof, perr, sizeof(perr))) {
 		fprintf(stderr, "soak: --platform '%s': %s\n", o.platform, perr);
 		return 2;

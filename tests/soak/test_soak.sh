@@ -2,9 +2,10 @@
 # test_soak.sh - the soak (tests/soak/soak.c) in every `make check`: one
 # short round per strategy with a fixed seed must pass (every page and
 # packet verified, injected failures clean, no breach where protected, the
-# census back to its baseline), and its leak check must be able to fail:
-# each --leak kind, leaked on purpose, must fail the round naming the
-# counter that grew.  Bad input exits 2 with a message naming the value.
+# census back to its baseline), and each check must be able to fail: each
+# --leak kind, leaked on purpose, must fail the round naming the counter
+# that grew, and the drivers' fault hooks and --all-protected fail the
+# verification, clean-error and breach checks.  Bad input exits 2 with a message naming the value.
 # A few seconds in the plain tree; longer under the sanitizers.
 set -u
 B=${DMABENCH:-build/dmabench}
@@ -53,6 +54,28 @@ leak pin "pinned pages 0 at start, 1 now"
 leak iova "IOVA ranges found at device teardown 0 at start, 1 now"
 leak slot "bounce buffers found at device teardown 0 at start, 1 now"
 leak device "DMA devices 0 at start, 1 now"
+
+# The other checks can fail too: a decompression the zip driver's fault
+# hook breaks is a page not verified; a packet its NIC hook faults, with
+# nothing injected, is not a clean error; passthrough's breaches fail a
+# round once every strategy counts as protected.
+check_fails() {
+	name=$1
+	want=$2
+	shift 2
+	"$S" --seconds 0 --pages 50 --packets 100 --inject-every 0 "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q "^round 0 .*FAIL .*$want" "$tmp/out"; then
+		ok "check-fails-on-$name"
+	else
+		bad "check-fails-on-$name: exit $rc, wanted '$want'"
+		cat "$tmp/out"
+	fi
+}
+check_fails wrong-page "zswap: 1 wrong (not verified) of 100" --strategy strict --fault-nth 150
+check_fails unclean-packet "net: 2 packet(s) failed with no injected failure" \
+	--strategy strict --fault-nth 20
+check_fails breach "breach(es) under passthrough" --strategy passthrough --all-protected
 
 bad_input() {
 	name=$1
