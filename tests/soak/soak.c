@@ -610,7 +610,8 @@ int main(int argc, char **argv)
 	printf("soak: %u s, seed %" PRIu64 ", platform %s, %d threads, inject every %" PRIu64
 	       " ops, storms every ~%u us, race windows %u/1000, %" PRIu64 " pages/thread + %"
 	       PRIu64 " packets a round%s%s\n", o.seconds, o.seed, prof.name, THREADS,
-	       o.inject_every, o.storm_us, o.race_permille, o.pages, o.packets, o.leak ? ", leaking on purpose: " : "",
+	       o.inject_every, o.storm_us, o.race_permille, o.pages, o.packets,
+	       o.leak ? ", leaking on purpose: " : "",
 	       o.leak ? leak_names[o.leak] : "");
 	if (pthread_create(&wd, NULL, watchdog_fn, NULL)) {
 		fprintf(stderr, "soak: cannot start the watchdog thread\n");
