@@ -11,6 +11,8 @@
 #   make fuzz       build the libFuzzer harnesses (tests/fuzz/) with clang and
 #                   run each for FUZZ_S seconds (default 60) on a scratch copy
 #                   of its corpus (tests/fuzz/run.sh)
+#   make soak       the soak (tests/soak/soak.c): SOAK_S seconds (default 600),
+#                   SOAK_STRATEGY strategies (default all), SOAK_SEED (1), SOAK_ARGS
 #
 # VARIANT selects the build flavour (plain, san, tsan, fuzz); each has its own
 # object tree under build/, so they never mix.
@@ -78,7 +80,7 @@ TOOLLIB_OBJS := $(filter-out $(BUILD)/obj/tools/main.o,$(TOOL_OBJS))
 
 .SECONDARY:
 .PHONY: all run check check-tsan test-bins bench clean deps kernel-check kernel-run \
-	fuzz fuzz-bins
+	fuzz fuzz-bins soak
 all: $(DMABENCH) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -101,7 +103,18 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/obj/tests/harness.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests $< $(BUILD)/obj/tests/harness.o $(LIB) $(LDFLAGS_ALL) $(LDLIBS) -o $@
 
-test-bins: $(TEST_BINS) $(DMABENCH)
+test-bins: $(TEST_BINS) $(DMABENCH) $(BUILD)/soak
+
+# The soak driver: a program, not a test binary; tests/soak/test_soak.sh
+# runs it briefly in every `make check`, `make soak` for as long as asked.
+$(BUILD)/soak: tests/soak/soak.c $(LIB)
+	$(CC) $(CFLAGS_ALL) $< $(LIB) $(LDFLAGS_ALL) $(LDLIBS) -o $@
+
+SOAK_S ?= 600
+SOAK_STRATEGY ?= all
+SOAK_SEED ?= 1
+soak: $(BUILD)/soak
+	$(BUILD)/soak --seconds $(SOAK_S) --strategy $(SOAK_STRATEGY) --seed $(SOAK_SEED) $(SOAK_ARGS)
 
 $(TOOLLIB): $(TOOLLIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -187,8 +187,10 @@ static int rx_get(struct nq *q, struct rx_slot *s, dma_addr_t *addr, uint64_t *d
 		*addr = s->tok.pb->dma;
 		return 0;
 	}
-	if (pages_alloc(drv->pa, drv->rx_order, NIC_DRV_OWNER, false, &s->tok.pfn))
+	if (pages_alloc(drv->pa, drv->rx_order, NIC_DRV_OWNER, false, &s->tok.pfn)) {
+		q->st.rx_alloc_failed++;	/* a refill cut short must leave a trace */
 		return -ENOMEM;
+	}
 	s->cpu = phys_to_virt(drv->m, s->tok.pfn << PAGE_SHIFT);
 	t0 = mclock_stamp();
 	if (q->ring)	/* the descriptor's own slot of the queue's IOVA block */
@@ -522,6 +524,25 @@ void nic_drv_maintain(struct nic_drv *drv, unsigned int queue, uint64_t *dma_ns)
 	if (q->rxm)
 		rmapper_maintain(q->rxm);
 	timed(q, t0, mclock_stamp(), dma_ns);
+}
+
+size_t nic_drv_shrink(struct nic_drv *drv)
+{
+	size_t n = 0;
+
+	/* Only the mappers, which lock themselves: the queues' own fields stay their CPU's. */
+	for (unsigned int i = 0; i < drv->cfg.nqueues; i++) {
+		struct nq *q = &drv->q[i];
+
+		rmapper_maintain(q->txm);
+		n += rmapper_shrink(q->txm, SIZE_MAX);
+		if (q->rxm) {
+			rmapper_maintain(q->rxm);
+			n += rmapper_shrink(q->rxm, SIZE_MAX);
+		}
+	}
+	dma_flush_lazy(drv->dev);
+	return n;
 }
 
 /* ---- lifetime ---------------------------------------------------------------------- */
@@ -889,6 +910,7 @@ void nic_drv_stats(struct nic_drv *drv, struct nic_drv_stats *out)
 		out->rx_errors += s->rx_errors;
 		out->rx_posted += s->rx_posted;
 		out->map_errors += s->map_errors;
+		out->rx_alloc_failed += s->rx_alloc_failed;
 		out->dma_ns += s->dma_ns;
 	}
 }

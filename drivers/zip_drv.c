@@ -72,6 +72,16 @@ struct zip_drv {
 	char note[256];
 };
 
+size_t zip_drv_shrink(struct zip_drv *drv)
+{
+	size_t n;
+
+	rmapper_maintain(drv->m);
+	n = rmapper_shrink(drv->m, SIZE_MAX);
+	dma_flush_lazy(drv->dev);
+	return n;
+}
+
 const char *zip_drv_why_not(struct reuse_pair p)
 {
 	if (reuse_pair_why_not(p))

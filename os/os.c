@@ -5,6 +5,12 @@
  * A thread says which CPU it stands for with os_set_cpu(); the value lives
  * in a thread-local so per-CPU lookups cost one TLS read (in virtual time
  * the scheduler saves and restores it at each switch: vtime.h).
+ *
+ * The census (os_census()) is what a leak check compares with a baseline:
+ * what the OS holds now, found by scanning the frames (one pass, no lock:
+ * a test takes it when nothing runs), and what device teardowns found
+ * left -- counted there, because a device's IOVA allocator, domain and
+ * swiotlb slots go with it and would otherwise leave no trace.
  */
 #include "os_int.h"
 
@@ -88,6 +94,33 @@ unsigned int os_ncpus(const struct os *os)
 size_t os_swiotlb_used_slots(struct os *os)
 {
 	return swiotlb_used(os->swiotlb);
+}
+
+void os_census(struct os *os, struct os_census *out)
+{
+	struct page_alloc *pa = os->pa;
+	size_t nframes = machine_mem(os->m)->nframes;
+
+	*out = (struct os_census){
+		.frames = page_alloc_used_frames(pa),
+		.slots = swiotlb_used(os->swiotlb),
+		.devices = atomic_load(&os->ndevices),
+		.torn_mappings = atomic_load(&os->torn_mappings),
+		.torn_ptes = atomic_load(&os->torn_ptes),
+		.torn_slots = atomic_load(&os->torn_slots),
+		.torn_iovas = atomic_load(&os->torn_iovas),
+	};
+	/* Frame 0 is reserved; a free frame has no reference. */
+	for (pfn_t pfn = 1; pfn < nframes; pfn++) {
+		unsigned int refs = page_refcount(pa, pfn);
+
+		if (!refs)
+			continue;
+		if (refs > 1)
+			out->pinned++;
+		if (page_owner(pa, pfn) == OWNER_PGTABLE)
+			out->pt_pages++;
+	}
 }
 
 void os_set_dma_observer(struct os *os, dma_observer_fn fn, void *arg)

@@ -23,6 +23,8 @@ struct os {
 	unsigned int ncpus;
 	struct swiotlb *swiotlb;
 	_Atomic unsigned int ndevices;
+	/* What dma_device_destroy() found left, summed over devices (census). */
+	_Atomic uint64_t torn_mappings, torn_ptes, torn_slots, torn_iovas;
 	_Atomic(dma_observer_fn) obs;
 	void *obs_arg;
 };

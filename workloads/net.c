@@ -24,6 +24,7 @@
  * result folding share the per-thread state; the allocator the stack uses
  * is in os/ (slab.c).
  */
+#include "wl_int.h"
 #include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
@@ -398,6 +399,8 @@ static void run_queue(struct worker *w)
 			pend = NULL;
 			w->sent++;
 			seq++;
+			if (p->soak.op)
+				p->soak.op(p->soak.arg);
 			if (p->warmup && !w->warm && w->sent >= p->warmup) {
 				w->warm = true;
 				w->warm_ns = w->dma_ns;
@@ -438,6 +441,11 @@ static void *worker_fn(void *arg)
 }
 
 /* ---- the run --------------------------------------------------------------------------- */
+static size_t shrink_cb(void *drv)
+{
+	return nic_drv_shrink(drv);
+}
+
 
 static bool params_ok(const struct net_params *p, char *err, size_t errlen)
 {
@@ -572,6 +580,7 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 	struct worker *w = NULL;
 	struct oracle *orc = NULL;
 	struct rogue *rogue = NULL;
+	struct wl_storm storm = { 0 };
 	uint64_t start, per, extra;
 	bool failed_worker = false;
 	char copies[96];
@@ -652,6 +661,11 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 		if (pp.rogue_pokes)
 			nic_drv_set_rogue(drv, rogue, pp.rogue_pokes);
 	}
+	ret = wl_storm_start(&storm, pp.soak.storm_us, 0, pp.seed, shrink_cb, drv);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the storm thread: %s", strerror(-ret));
+		goto out;
+	}
 	per = pp.packets / pp.threads;
 	extra = pp.packets % pp.threads;
 	start = mclock_now();
@@ -700,6 +714,7 @@ static int run(const struct net_params *p, struct wl_result *r, struct net_stats
 			failed_worker = true;
 	}
 	r->wall_ns = mclock_now() - start;
+	wl_storm_stop(&storm, r);
 	if (failed_worker)
 		drain_all(drv, w, pp.threads);
 	for (unsigned int i = 0; i < pp.threads; i++) {

@@ -30,6 +30,7 @@
  * workers that did start run to their end and are joined.  Every failure
  * leaves one line in the caller's @err.
  */
+#include "wl_int.h"
 #include "../machine/failinject.h"
 
 #include <dmareuse/clock.h>
@@ -371,6 +372,8 @@ static void *worker_fn(void *arg)
 		if (w->err)
 			snprintf(w->why, sizeof(w->why), "storing page %llu",
 				 (unsigned long long)i);
+		if (w->p->soak.op)
+			w->p->soak.op(w->p->soak.arg);
 		if (i % 256 == 255)
 			zip_drv_maintain(w->drv, &w->dma_ns);
 	}
@@ -388,6 +391,8 @@ static void *worker_fn(void *arg)
 			snprintf(w->why, sizeof(w->why), "loading page %llu",
 				 (unsigned long long)w->e[i].idx);
 		}
+		if (w->p->soak.op)
+			w->p->soak.op(w->p->soak.arg);
 		if (i % 256 == 255)
 			zip_drv_maintain(w->drv, &w->dma_ns);
 	}
@@ -437,6 +442,12 @@ static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "drv.level %d: expected 0-9 (0 = 1)", p->drv.level);
 		return false;
 	}
+	if (p->os && os_ncpus(p->os) < p->threads + (p->engine_threads ? p->engine_threads : 1)) {
+		snprintf(err, errlen, "os with %u CPU(s): expected at least %u (threads + engine "
+			 "threads)", os_ncpus(p->os),
+			 p->threads + (p->engine_threads ? p->engine_threads : 1));
+		return false;
+	}
 	if (p->drv.batch_size > RBATCH_MAX_SIZE) {
 		snprintf(err, errlen, "drv.batch_size %u: expected 0-%d unmaps per batch (0 = the "
 			 "profile's, else %d)", p->drv.batch_size, RBATCH_MAX_SIZE,
@@ -446,14 +457,20 @@ static bool params_ok(const struct zswap_params *p, char *err, size_t errlen)
 	return true;
 }
 
+static size_t shrink_cb(void *drv)
+{
+	return zip_drv_shrink(drv);
+}
+
 static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 	       size_t errlen)
 {
 	struct machine_config mc = { .profile = p->profile };
 	struct zip_drv_config dc = p->drv;
 	struct os_config oc = { 0 };
-	struct machine *m;
-	struct os *os;
+	struct machine *m = NULL;
+	struct os *os = p->os;
+	struct wl_storm storm = { 0 };
 	struct zip_drv *drv = NULL;
 	struct worker *w = NULL;
 	struct oracle *orc = NULL;
@@ -483,23 +500,25 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 		if (budget > ZSWAP_MAX_PAGES / p->threads)
 			budget = ZSWAP_MAX_PAGES / p->threads;
 	}
-	mc.mem_bytes = ZSWAP_ARENA_SLACK + budget * p->threads * PAGE_SIZE;
-	if (p->threads > 16)	/* the driver's bounce areas grow with the CPUs */
-		mc.mem_bytes += (size_t)p->threads * (256u << 10);
-	mc.populate = !p->no_populate && !p->virtual_time && mc.mem_bytes <= (512u << 20);
-	m = machine_create(&mc);
-	if (!m) {
-		snprintf(err, errlen, "cannot create a machine of %llu MiB",
-			 (unsigned long long)(mc.mem_bytes >> 20));
-		return -ENOMEM;
-	}
-	oc.machine = m;
-	oc.ncpus = p->threads + (p->engine_threads ? p->engine_threads : 1);
-	os = os_create(&oc);
 	if (!os) {
-		machine_destroy(m);
-		snprintf(err, errlen, "cannot boot the lab OS");
-		return -ENOMEM;
+		mc.mem_bytes = ZSWAP_ARENA_SLACK + budget * p->threads * PAGE_SIZE;
+		if (p->threads > 16)	/* the driver's bounce areas grow with the CPUs */
+			mc.mem_bytes += (size_t)p->threads * (256u << 10);
+		mc.populate = !p->no_populate && !p->virtual_time && mc.mem_bytes <= (512u << 20);
+		m = machine_create(&mc);
+		if (!m) {
+			snprintf(err, errlen, "cannot create a machine of %llu MiB",
+				 (unsigned long long)(mc.mem_bytes >> 20));
+			return -ENOMEM;
+		}
+		oc.machine = m;
+		oc.ncpus = p->threads + (p->engine_threads ? p->engine_threads : 1);
+		os = os_create(&oc);
+		if (!os) {
+			machine_destroy(m);
+			snprintf(err, errlen, "cannot boot the lab OS");
+			return -ENOMEM;
+		}
 	}
 	if (p->oracle || p->rogue) {
 		orc = oracle_attach(os);
@@ -535,6 +554,11 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 			ret = -ENOMEM;
 			goto out;
 		}
+	}
+	ret = wl_storm_start(&storm, p->soak.storm_us, 0, p->seed, shrink_cb, drv);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the storm thread: %s", strerror(-ret));
+		goto out;
 	}
 	start = mclock_now();
 	for (unsigned int i = 0; i < p->threads; i++) {
@@ -573,6 +597,7 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 		}
 	}
 	r->wall_ns = mclock_now() - start;
+	wl_storm_stop(&storm, r);
 	r->bytes = r->ops * PAGE_SIZE;
 	if (rogue) {
 		struct rogue_stats rs;
@@ -592,7 +617,7 @@ static int run(const struct zswap_params *p, struct wl_result *r, char *err,
 			oracle_dump(orc, stderr);
 		snprintf(r->isolation, sizeof(r->isolation), "%s", oracle_isolation(orc, hw));
 	}
-	iommu_stats_read(m, &r->iommu);
+	iommu_stats_read(os_machine(os), &r->iommu);
 	dma_stats_read(zip_drv_dev(drv), &r->dma);
 	zip_drv_reuse_stats(drv, &r->reuse);
 	zip_drv_copy_note(drv, copies, sizeof(copies));
@@ -604,11 +629,13 @@ out:
 	zip_drv_destroy(drv);
 	if (orc)
 		oracle_detach(orc);
-	if (os_destroy(os) && !ret) {
-		ret = -EIO;
-		snprintf(err, errlen, "frames leaked at teardown");
+	if (m) {
+		if (os_destroy(os) && !ret) {
+			ret = -EIO;
+			snprintf(err, errlen, "frames leaked at teardown");
+		}
+		machine_destroy(m);
 	}
-	machine_destroy(m);
 	return ret;
 }
 
@@ -637,6 +664,10 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	if (!p->virtual_time)
 		return run(p, r, err, errlen);
 	memset(r, 0, sizeof(*r));
+	if (p->os) {
+		snprintf(err, errlen, "a virtual-time run builds its own machine: no os may be given");
+		return -EINVAL;
+	}
 	if (profile_vtime_cfg(p->profile, &vc)) {
 		snprintf(err, errlen, "profile %s has no cost table: it cannot run in virtual time",
 			 p->profile ? p->profile->name : "(none)");

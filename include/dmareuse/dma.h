@@ -91,6 +91,36 @@ struct os *os_create(const struct os_config *cfg);
  * first, is not among them); 0 for NULL.
  */
 size_t os_destroy(struct os *os);
+/*
+ * What an OS holds now, and what device teardowns found left: the counters
+ * a leak check compares with a baseline taken when nothing was lent.
+ */
+struct os_census {
+	size_t frames;			/* frames allocated */
+	size_t pt_pages;		/* ... of which I/O page-table pages */
+	size_t pinned;			/* ... of which held by 2+ references */
+	size_t slots;			/* swiotlb slots in use */
+	unsigned int devices;		/* DMA devices alive */
+	/* Found by dma_device_destroy() since os_create(), over all devices: */
+	uint64_t torn_mappings;		/* dma_debug records and two-step IOVA
+					 * ranges still live */
+	uint64_t torn_ptes;		/* leaf PTEs still mapped in the domain */
+	uint64_t torn_slots;		/* bounce buffers still mapped (freed then) */
+	uint64_t torn_iovas;		/* IOVA ranges never freed */
+};
+
+/**
+ * os_census() - take the census of an OS
+ * @os: the OS
+ * @out: receives what @os holds now and what teardowns found left
+ *
+ * Scans every frame once, without a lock: the numbers are exact only when
+ * nothing runs.  A test takes one before and one after, and any count that
+ * grew is a leak (the torn_* ones only ever grow).
+ *
+ * Context: any thread; meant for when no DMA is in flight.
+ */
+void os_census(struct os *os, struct os_census *out);
 /**
  * os_page_alloc() - the page allocator of the OS
  * @os: the OS

@@ -74,6 +74,7 @@ struct net_params {
 					 * (nic_drv_config) */
 	bool virtual_time;		/* run in virtual time (vtime.h); needs
 					 * @os NULL: the run builds its machine */
+	struct wl_soak soak;		/* a soak's hooks (workload.h) */
 };
 
 /* What net_run() saw beyond struct wl_result. */

@@ -116,6 +116,8 @@ struct nic_drv_stats {
 	uint64_t rx_errors;		/* RX buffers completed with an error */
 	uint64_t rx_posted;		/* RX buffers posted */
 	uint64_t map_errors;		/* mappings the strategy could not make */
+	uint64_t rx_alloc_failed;	/* RX buffers the driver could not allocate
+					 * (the ring is refilled at a later poll) */
 	uint64_t dma_ns;		/* DMA-layer time measured, all queues */
 };
 
@@ -278,6 +280,22 @@ unsigned int nic_drv_inflight(struct nic_drv *drv, unsigned int queue);
  * Context: the CPU that owns @queue.
  */
 void nic_drv_maintain(struct nic_drv *drv, unsigned int queue, uint64_t *dma_ns);
+/**
+ * nic_drv_shrink() - memory pressure: give back every idle mapping now
+ * @drv: the driver
+ *
+ * What a shrinker does, over every queue pair: the TX and RX mappers'
+ * periodic work (rmapper_maintain(); under batch a flush of every CPU's
+ * batch), then every idle cache entry released (rmapper_shrink()), and a
+ * lazy device's flush queues flushed.  Buffers lent out stay; the pool's
+ * buffers are the driver's own and stay too.
+ *
+ * Context: any thread, concurrently with the queues' CPUs (soaks run it
+ * from a thread of their own); it touches only the mappers, which lock
+ * themselves, never a queue's own fields.
+ * Return: the cache entries released by the shrinks.
+ */
+size_t nic_drv_shrink(struct nic_drv *drv);
 
 /**
  * nic_drv_set_rogue() - let the NIC poke a rogue device after every packet

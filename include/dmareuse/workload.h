@@ -79,6 +79,25 @@ struct wl_result {
 	struct oracle_counts oracle;	/* of the workload's device(s) */
 	char isolation[16];		/* oracle_isolation() of the device */
 	uint64_t rogue_attempts, rogue_successes;
+	uint64_t storms;		/* reclaim/shrink storms run (struct wl_soak) */
+	uint64_t storm_released;	/* cache entries those storms released */
+};
+
+/*
+ * What a soak (tests/soak/) adds to a zswap or net run; all zero = nothing.
+ *
+ * @op is called on the worker thread after each of its operations (a page
+ * stored, a page loaded, a packet handed to the driver) -- a soak arms the
+ * fault injector from it every K operations.  With @storm_us nonzero a
+ * thread of the run's own, standing for CPU 0, shrinks the driver
+ * (zip_drv_shrink(), nic_drv_shrink()) at random intervals uniform in
+ * 0..2 * @storm_us microseconds, drawn from the run's seed, from the start
+ * of the workers to their end; wl_result.storms counts them.
+ */
+struct wl_soak {
+	void (*op)(void *arg);		/* after every operation; NULL = none */
+	void *arg;			/* for @op */
+	unsigned int storm_us;		/* mean interval between storms; 0 = none */
 };
 
 #endif

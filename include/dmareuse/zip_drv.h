@@ -194,6 +194,20 @@ void zip_drv_reuse_stats(struct zip_drv *drv, struct reuse_stats *out);
  */
 void zip_drv_maintain(struct zip_drv *drv, uint64_t *dma_ns);
 /**
+ * zip_drv_shrink() - memory pressure: give back every idle mapping now
+ * @drv: the driver
+ *
+ * What a shrinker does: the mapper's periodic work (zip_drv_maintain()),
+ * then every idle cache entry released whoever still holds its page
+ * (rmapper_shrink()), and a lazy device's flush queues flushed.  Requests
+ * in flight keep what they hold.
+ *
+ * Context: any thread, concurrently with requests (soaks run it from a
+ * thread of their own); the objects under it take their own locks.
+ * Return: the cache entries released by the shrink.
+ */
+size_t zip_drv_shrink(struct zip_drv *drv);
+/**
  * zip_drv_why_not() - why a strategy cannot drive this device
  * @p: the strategy: mode and mechanism
  *

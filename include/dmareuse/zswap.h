@@ -57,6 +57,11 @@ struct zswap_params {
 	bool virtual_time;		/* run in virtual time (vtime.h): each
 					 * thread a simulated CPU, costs from the
 					 * profile's cost table */
+	struct os *os;			/* run on this OS (>= threads + engine
+					 * threads CPUs, memory for the pages) and
+					 * leave it alive; NULL = build a machine.
+					 * Not with @virtual_time */
+	struct wl_soak soak;		/* a soak's hooks (workload.h) */
 };
 
 /**
@@ -99,7 +104,7 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
  * @errlen: size of @err
  *
  * Builds a machine on @p->profile sized for the pages to store, an OS with
- * a CPU per thread and per engine thread, the zip driver (and the oracle
+ * a CPU per thread and per engine thread (or takes @p->os), the zip driver (and the oracle
  * and rogue device if asked), runs the store and load phases on
  * @p->threads threads, then tears everything down.  A timed run sizes the
  * machine for 24000 pages per thread-second (at most ZSWAP_MAX_PAGES in

@@ -9,7 +9,8 @@
  * counted drop, that stop without drain aborts what is queued and raises
  * exactly one interrupt per packet, and that misuse is refused.
  * Driver: xmit/poll/release by hand, ring-full and RX-credit refusals, the
- * teardown report of buffers left in flight; and the whole stack (net
+ * teardown report of buffers left in flight, an RX buffer allocation that
+ * fails counted (and the ring refilled later); and the whole stack (net
  * workload) under every strategy that applies, 1 and 2 CPU threads, every
  * payload byte verified, the safety rule checked on every page free, and
  * lab_down's leak checks.
@@ -19,6 +20,7 @@
  * they are independent and grouped as above.
  */
 #include "harness.h"
+#include "../../machine/failinject.h"
 
 #include <dmareuse/clock.h>
 #include <dmareuse/net.h>
@@ -950,10 +952,71 @@ static void test_no_rx_buffer_drops(void)
 	lab_down(lab);
 }
 
+/*
+ * Regression (found by the soak's fault injection): an RX buffer the
+ * driver could not allocate when it refilled the ring was counted nowhere
+ * -- the ring just ran one short until a later poll.  It is counted now,
+ * and the next poll posts the buffer after all.
+ */
+static void test_rx_buffer_alloc_failure_is_counted(void)
+{
+	struct lab *lab = lab_up(64, 1, "ideal");
+	struct nic_drv_config c = { .pair = reuse_strategy_pair(RS_STRICT), .tx_depth = 4,
+				    .rx_depth = 4, .rx_buf_size = 4096 };
+	struct nic_drv_event ev[8];
+	struct nic_drv_stats st0, st;
+	struct nic_drv *drv;
+	unsigned int got = 0, waits = 0;
+	bool fired;
+	char why[256];
+	uint8_t *va;
+	pfn_t pfn;
+
+	REQUIRE(lab);
+	REQUIRE(pages_alloc(lab->pa, 0, 505, true, &pfn) == 0);
+	va = phys_to_virt(lab->m, pfn << PAGE_SHIFT);
+	pattern(va, 1000, 3);
+	drv = nic_drv_create(lab->os, &c, why, sizeof(why));
+	REQUIRE(drv, "%s", why);
+	nic_drv_stats(drv, &st0);
+	CHECK(st0.rx_alloc_failed == 0);
+	CHECK(nic_drv_xmit(drv, 0, va, 1000, 0, NULL) == 0);
+	/* Both completions in; then the poll that collects them refills -- and fails. */
+	while (nic_drv_inflight(drv, 0) && waits++ < 50)
+		nic_drv_wait(drv, 0, 100000000ull);
+	failinject_arm(1);
+	while (got < 2 && waits++ < 100) {
+		unsigned int n = nic_drv_poll(drv, 0, ev, 8, NULL);
+
+		for (unsigned int i = 0; i < n; i++, got++)
+			if (ev[i].kind == NIC_EV_RX)
+				nic_drv_rx_release(drv, 0, &ev[i].rx, NULL);
+		if (!n)
+			nic_drv_wait(drv, 0, 100000000ull);
+	}
+	fired = failinject_disarm();
+	nic_drv_stats(drv, &st);
+	CHECK(got == 2 && fired, "got %u events, injected failure %s", got,
+	      fired ? "fired" : "did not fire");
+	CHECK(st.rx_alloc_failed == 1, "rx_alloc_failed %llu (want 1)",
+	      (unsigned long long)st.rx_alloc_failed);
+	/* A later poll posts the buffer after all: the ring is full again (4 + 1). */
+	for (waits = 0; st.rx_posted < 5 && waits < 10; waits++) {
+		nic_drv_poll(drv, 0, ev, 8, NULL);
+		nic_drv_stats(drv, &st);
+	}
+	CHECK(st.rx_posted == 5 && st.rx_alloc_failed == 1, "the next poll refills: posted %llu",
+	      (unsigned long long)st.rx_posted);
+	CHECK(nic_drv_destroy(drv) == 0);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST(test_device_loopback),
+		TEST(test_rx_buffer_alloc_failure_is_counted),
 		TEST(test_device_no_rxbuf_drop),
 		TEST(test_device_faults),
 		TEST(test_device_stop_aborts),

@@ -546,6 +546,58 @@ static struct dma_device *mkdev_debug(struct lab *lab, enum dma_domain_type t,
 	return dma_device_create(lab->os, "testdev", &o);
 }
 
+/*
+ * Regression (found building the soak): what a device's teardown found
+ * left -- an IOVA range never freed, PTEs, bounce slots -- was printed at
+ * most and then gone with the device (iovad_destroy()'s count was
+ * dropped), so no leak check after the teardown could see it.  The OS
+ * census keeps each count now; a clean teardown adds nothing.
+ */
+static void test_teardown_leaks_reach_the_census(void)
+{
+	struct lab *lab = lab_up(32, 1, "ideal");
+	struct os_census c0, c;
+	struct dma_device *dev;
+	uint8_t *buf;
+	pfn_t pfn;
+
+	REQUIRE(lab);
+	buf = alloc_buf(lab, 0, &pfn);
+	os_census(lab->os, &c0);
+	CHECK(c0.torn_mappings == 0 && c0.torn_ptes == 0 && c0.torn_slots == 0 &&
+	      c0.torn_iovas == 0 && c0.devices == 0 && c0.pt_pages == 0 && c0.slots == 0);
+	/* Clean: mapped, unmapped, destroyed. */
+	dev = mkdev_debug(lab, DMA_DOMAIN_STRICT, false, false);
+	REQUIRE(dev);
+	os_census(lab->os, &c);
+	CHECK(c.devices == 1 && c.pt_pages >= 1, "a live device and its root table counted");
+	REQUIRE(!dma_mapping_error(dma_map_single(dev, buf, PAGE_SIZE, DMA_TO_DEVICE)));
+	CHECK(dma_unmap_single(dev, dma_map_single(dev, buf, 64, DMA_FROM_DEVICE), 64,
+			       DMA_FROM_DEVICE) == 0);
+	dma_device_destroy(dev);
+	os_census(lab->os, &c);
+	CHECK(c.torn_iovas == 1 && c.torn_ptes == 1 && c.torn_mappings == 0,
+	      "dma_debug off, one page left mapped: iovas %llu ptes %llu mappings %llu",
+	      (unsigned long long)c.torn_iovas, (unsigned long long)c.torn_ptes,
+	      (unsigned long long)c.torn_mappings);
+	CHECK(c.devices == 0 && c.pt_pages == 0 && c.frames == c0.frames);
+	/* dma_debug on: the record is counted; untrusted and sub-page: the slot too. */
+	dev = mkdev_debug(lab, DMA_DOMAIN_STRICT, true, true);
+	REQUIRE(dev);
+	REQUIRE(!dma_mapping_error(dma_map_single(dev, buf, 64, DMA_TO_DEVICE)));
+	os_census(lab->os, &c0);
+	CHECK(c0.slots >= 1, "the bounce buffer holds swiotlb slots");
+	dma_device_destroy(dev);
+	os_census(lab->os, &c);
+	CHECK(c.torn_mappings == 1 && c.slots == 0,
+	      "the live record counted (%llu), its slots freed (%zu left)",
+	      (unsigned long long)c.torn_mappings, c.slots);
+	CHECK(c.torn_iovas == 1, "dma_debug tore the mapping down: no IOVA left (%llu)",
+	      (unsigned long long)c.torn_iovas);
+	page_put(lab->pa, pfn);
+	lab_down(lab);
+}
+
 /* Run @fn on every domain type, with dma_debug off and on. */
 static void each_domain_and_debug(void (*fn)(enum dma_domain_type t, bool debug))
 {
@@ -1206,6 +1258,7 @@ int main(int argc, char **argv)
 		TEST(test_passthrough_same_buffer_both_directions),
 		TEST(test_dma_mask),
 		TEST(test_teardown_reports_live),
+		TEST(test_teardown_leaks_reach_the_census),
 		TEST(test_free_coherent_misuse_loses_nothing),
 		TEST(test_swiotlb_sync_subrange),
 		TEST(test_refused_calls_send_no_event),

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * wl_int.h - what the workloads share and users of the library do not
+ * call: the reclaim/shrink storm thread of a soak (struct wl_soak).
+ */
+#ifndef DMAREUSE_WL_INT_H
+#define DMAREUSE_WL_INT_H
+
+#include <dmareuse/mthread.h>
+#include <dmareuse/workload.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One storm thread: at random intervals it calls @fn(@arg) until stopped. */
+struct wl_storm {
+	struct mthread tid;
+	struct mlock lock;		/* protects stop */
+	struct mcond cond;		/* stop was set */
+	bool stop;
+	bool running;			/* tid is a thread to join */
+	unsigned int mean_us;
+	unsigned int cpu;		/* the CPU the thread stands for */
+	uint64_t rng;
+	size_t (*fn)(void *arg);	/* one storm; returns what it released */
+	void *arg;
+	uint64_t storms, released;	/* the thread's; read after the join */
+};
+
+/*
+ * Start @s's thread when @mean_us is nonzero (otherwise do nothing and
+ * return 0): it stands for @cpu and sleeps a uniformly random 0..2 *
+ * @mean_us (from @seed) between calls of @fn.  Return: 0 or -errno (the
+ * thread start is an allocation point of the lab, failinject.h).
+ */
+int wl_storm_start(struct wl_storm *s, unsigned int mean_us, unsigned int cpu,
+		   uint64_t seed, size_t (*fn)(void *arg), void *arg);
+/*
+ * Stop and join @s's thread (nothing if it was not started) and add its
+ * counts to @r->storms and @r->storm_released.
+ */
+void wl_storm_stop(struct wl_storm *s, struct wl_result *r);
+
+#endif
