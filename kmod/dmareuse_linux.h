@@ -6,7 +6,7 @@
  *
  *   - the reuse layer itself, declared in <dmareuse/reuse.h> (bounce, the
  *     map-once API, the mapped pool, the mapping cache, the per-buffer
- *     mapper) and documented there: rbounce_map(), rmo_register(),
+ *     mapper, the batch of deferred invalidations) and documented there: rbounce_map(), rmo_register(),
  *     rmo_for_device(), rpool_get(), rcache_map(), rmapper_map(), ...;
  *   - the lifetime calls below, which replace the layer's _create/_destroy
  *     functions in the kernel.  They register each object with the module:
@@ -54,6 +54,10 @@ struct rmapper *dmareuse_mapper_create(struct device *dev,
 				       enum reuse_mech mech,
 				       const struct rmapper_cfg *cfg);
 int dmareuse_mapper_destroy(struct rmapper *m);
+
+struct rbatch *dmareuse_batch_create(struct device *dev, unsigned int size);
+int dmareuse_batch_destroy(struct rbatch *b);
+u64 dmareuse_batch_flushes(struct device *dev);
 
 enum reuse_mode dmareuse_device_mode(struct device *dev);
 bool dmareuse_unmap_is_strict(struct device *dev);
