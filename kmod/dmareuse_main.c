@@ -458,8 +458,9 @@ EXPORT_SYMBOL_GPL(dmareuse_cache_destroy);
 /**
  * dmareuse_mapper_create() - a per-buffer mapper for a device.
  * @dev:  the device; its IOMMU mode is the boot's.
- * @mech: the mechanism: none, bounce, cache or auto (iova-link needs
- *	  Linux 6.16; reuse and pool are not per-buffer).
+ * @mech: the mechanism: none, bounce, cache, batch or auto (iova-link
+ *	  needs Linux 6.16; reuse and pool are not per-buffer; batch makes a
+ *	  batch object, with what dmareuse_batch_create() does to the device).
  * @cfg: limits, or NULL for the defaults (see struct rmapper_cfg).
  *
  * Use rmapper_map(), rmapper_unmap() and the rmapper_sync_ calls.  auto

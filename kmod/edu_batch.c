@@ -40,12 +40,26 @@
  * Under passthrough there is nothing to defer: every write lands, nothing
  * is held, nothing is invalidated, and the tests check exactly that.
  *
+ * bench batch_parts         not a test: where a batch pair's time goes, in
+ *                           ns per operation over PARTS_LOOPS each -- an
+ *                           IOVA alloc+free of Linux's allocator, a page's
+ *                           iommu_map_atomic()+iommu_unmap_fast() in the
+ *                           batch domain (no invalidation), one
+ *                           domain-wide IOTLB flush with its wait, and
+ *                           whole rbatch pairs at batch sizes 64 and 1.
+ *                           Printed as a "RESULT bench" line, which the
+ *                           harness does not judge (TCG timings).
+ *
  * While a batch object exists the device reaches only batch mappings (see
  * strategy_batch.c), so these tests make their objects after the device
  * buffer was loaded with the pattern and use no DMA-API mapping meanwhile.
  */
 #include <linux/gfp.h>
+#include <linux/iommu.h>
+#include <linux/iova.h>
 #include <linux/irqflags.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -53,6 +67,12 @@
 #include "edu_int.h"
 
 #define COUNTED_PAIRS	16u
+
+#define PARTS_LOOPS	4096u
+/* The parts benchmark maps here: far below the batch allocator's IOVAs,
+ * which it hands out top-down from just under 0xfee00000.
+ */
+#define PARTS_IOVA	0x10000000ul
 
 /* Whether the boot's IOMMU translates this device (strict or lazy). */
 static bool translating(const struct edu_stale_env *env)
@@ -333,6 +353,126 @@ out:
 		__free_page(pg);
 }
 
+/* ---- bench batch_parts ---------------------------------------------------- */
+
+/* ns per operation of @n ops that took from @t0 to now. */
+static u64 per_op(u64 t0, unsigned int n)
+{
+	return div64_u64(ktime_get_ns() - t0, n);
+}
+
+/* PARTS_LOOPS IOVA alloc+free pairs of a page in an allocator of our own. */
+static s64 parts_iova(void)
+{
+	struct iova_domain iovad;
+	unsigned long pfn;
+	unsigned int i;
+	u64 t0, ns;
+
+	if (iova_cache_get())
+		return -ENOMEM;
+	init_iova_domain(&iovad, PAGE_SIZE, 1);
+	if (iova_domain_init_rcaches(&iovad)) {
+		put_iova_domain(&iovad);
+		iova_cache_put();
+		return -ENOMEM;
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < PARTS_LOOPS; i++) {
+		pfn = alloc_iova_fast(&iovad, 1, 0xfffff, true);
+		if (!pfn)
+			break;
+		free_iova_fast(&iovad, pfn, 1);
+	}
+	ns = per_op(t0, PARTS_LOOPS);
+	put_iova_domain(&iovad);
+	iova_cache_put();
+	return i == PARTS_LOOPS ? (s64)ns : -ENOMEM;
+}
+
+/* PARTS_LOOPS map+unmap pairs of @pg at PARTS_IOVA of @dom, no invalidation. */
+static s64 parts_pte(struct iommu_domain *dom, struct page *pg)
+{
+	struct iommu_iotlb_gather g;
+	unsigned int i;
+	u64 t0, ns;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < PARTS_LOOPS; i++) {
+		if (iommu_map_atomic(dom, PARTS_IOVA, page_to_phys(pg), PAGE_SIZE, IOMMU_READ))
+			break;
+		iommu_iotlb_gather_init(&g);
+		g.queued = true;
+		iommu_unmap_fast(dom, PARTS_IOVA, PAGE_SIZE, &g);
+		put_pages_list(&g.freelist);
+	}
+	ns = per_op(t0, PARTS_LOOPS);
+	iommu_flush_iotlb_all(dom);
+	return i == PARTS_LOOPS ? (s64)ns : -ENOMEM;
+}
+
+/* ns per rbatch map+unmap pair of @pg at batch size @size. */
+static s64 parts_pairs(struct device *dev, struct page *pg, unsigned int size)
+{
+	struct rbatch *b = dmareuse_batch_create(dev, size);
+	struct rmap_handle h;
+	unsigned int i;
+	u64 t0, ns;
+
+	if (!b)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	for (i = 0; i < PARTS_LOOPS; i++) {
+		if (rbatch_map(b, pg, 0, PAGE_SIZE, DMA_TO_DEVICE, &h))
+			break;
+		rbatch_unmap(b, &h);
+	}
+	rbatch_flush_all(b);
+	ns = per_op(t0, PARTS_LOOPS);
+	dmareuse_batch_destroy(b);
+	return i == PARTS_LOOPS ? (s64)ns : -ENOMEM;
+}
+
+static void bench_batch_parts(struct edu_stale_env *env)
+{
+	struct device *dev = env->edu->dev;
+	s64 iova, pte, flush = -ENODEV, p64, p1;
+	struct iommu_domain *dom;
+	struct page *pg;
+	struct rbatch *b;
+	unsigned int i;
+	u64 t0;
+
+	if (!translating(env)) {
+		pr_info(EDU_RESULT "bench batch_parts n/a mode=%s reason=no-IOMMU-domain-to-invalidate\n",
+			env->mode);
+		return;
+	}
+	pg = alloc_page(GFP_KERNEL);
+	b = dmareuse_batch_create(dev, RBATCH_DEFAULT_SIZE);	/* attaches the domain */
+	if (!pg || !b) {
+		pr_info(EDU_RESULT "bench batch_parts n/a mode=%s reason=out-of-memory\n", env->mode);
+		goto out;
+	}
+	iova = parts_iova();
+	dom = iommu_get_domain_for_dev(dev);
+	pte = dom && dom->type == IOMMU_DOMAIN_UNMANAGED ? parts_pte(dom, pg) : -ENODEV;
+	if (dom && dom->type == IOMMU_DOMAIN_UNMANAGED) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < PARTS_LOOPS; i++)
+			iommu_flush_iotlb_all(dom);
+		flush = per_op(t0, PARTS_LOOPS);
+	}
+	p64 = parts_pairs(dev, pg, RBATCH_DEFAULT_SIZE);
+	p1 = parts_pairs(dev, pg, 1);
+	pr_info(EDU_RESULT "bench batch_parts iova_alloc_free_ns=%lld pte_map_unmap_ns=%lld iotlb_flush_ns=%lld pair_size64_ns=%lld pair_size1_ns=%lld loops=%u mode=%s\n",
+		iova, pte, flush, p64, p1, PARTS_LOOPS, env->mode);
+out:
+	dmareuse_batch_destroy(b);
+	if (pg)
+		__free_page(pg);
+}
+
 /**
  * edu_batch_tests() - the batch strategy's isolation tests.
  * @env: the isolation tests' shared state; the device buffer holds the
@@ -345,4 +485,5 @@ void edu_batch_tests(struct edu_stale_env *env)
 	test_batch_window(env);
 	test_batch_page_held(env);
 	test_batch_invalidations(env);
+	bench_batch_parts(env);
 }

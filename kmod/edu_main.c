@@ -36,6 +36,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 #include <linux/sysfs.h>
 
 #include "edu_int.h"
@@ -49,18 +50,30 @@ static const struct edu_strategy_ops *bench_ops = &edu_strategy_strict;
  */
 #define PARAM_QUOTE_MAX	32
 
+/*
+ * The first PARAM_QUOTE_MAX bytes of @val (up to a newline), every byte
+ * that is not printable ASCII as \xNN, "..." after a cut: always one line.
+ */
+static const char *param_quote(const char *val, char *buf, size_t size)
+{
+	size_t len = strcspn(val, "\n"), n;
+
+	n = string_escape_mem(val, min_t(size_t, len, PARAM_QUOTE_MAX), buf, size - 4,
+			      ESCAPE_HEX | ESCAPE_NAP, NULL);
+	n = min(n, size - 4);
+	strscpy(buf + n, len > PARAM_QUOTE_MAX ? "..." : "", 4);
+	return buf;
+}
+
 static int strategy_set(const char *val, const struct kernel_param *kp)
 {
 	const struct edu_strategy_ops *ops = edu_strategy_find(val);
-	size_t len = strcspn(val, "\n");
-	char names[128];
+	char names[128], quoted[4 * PARAM_QUOTE_MAX + 4];
 
 	if (!ops) {
 		edu_strategy_names(names, sizeof(names));
-		/* %*pE: junk bytes are escaped, so the message stays one line. */
-		pr_err("dmareuse_edu: strategy=\"%*pE\"%s (%zu bytes) is not built in; expected one of: %s\n",
-		       (int)min_t(size_t, len, PARAM_QUOTE_MAX), val,
-		       len > PARAM_QUOTE_MAX ? "..." : "", strlen(val), names);
+		pr_err("dmareuse_edu: strategy=\"%s\" (%zu bytes) is not built in; expected one of: %s\n",
+		       param_quote(val, quoted, sizeof(quoted)), strlen(val), names);
 		return -EINVAL;
 	}
 	WRITE_ONCE(bench_ops, ops);
@@ -95,13 +108,12 @@ static unsigned int batch_size = RBATCH_DEFAULT_SIZE;
 
 static int batch_size_set(const char *val, const struct kernel_param *kp)
 {
-	size_t len = strcspn(val, "\n");
+	char quoted[4 * PARAM_QUOTE_MAX + 4];
 	unsigned int v;
 
 	if (kstrtouint(val, 10, &v) || v < 1 || v > RBATCH_MAX_SIZE) {
-		pr_err("dmareuse_edu: batch_size=\"%*pE\"%s: expected a decimal number from 1 to %u\n",
-		       (int)min_t(size_t, len, PARAM_QUOTE_MAX), val,
-		       len > PARAM_QUOTE_MAX ? "..." : "", RBATCH_MAX_SIZE);
+		pr_err("dmareuse_edu: batch_size=\"%s\": expected a decimal number from 1 to %u\n",
+		       param_quote(val, quoted, sizeof(quoted)), RBATCH_MAX_SIZE);
 		return -EINVAL;
 	}
 	WRITE_ONCE(batch_size, v);

@@ -446,8 +446,9 @@ verify() {
 
 # The table: one column per mode; rows: strategies (ns per map+unmap pair
 # of a 4 KiB buffer), the stale-DMA outcomes, and the dma_map_benchmark
-# client's averages per strategy; then the figures of issue 6, computed
-# from the strict and passthrough columns.
+# client's averages per strategy; then the figures of issues 6 and 15,
+# computed from the strict and passthrough columns.  Fails on a missing
+# cell or a splat in any console (the splat rule covers run's boots too).
 
 # cell MODE SED: the first value the sed expression prints from MODE's
 # results, or "-".
@@ -519,6 +520,16 @@ table() {
 	echo "raw bench lines (ns_per_pair: the lowest of three passes' medians of 5 loops; min/max over all loops):"
 	for m in $MODES; do
 		results "$LOGS/console-$m.log" | grep '^RESULT bench ' || true
+	done
+	# A figure from a boot in which the kernel complained is not one.
+	for m in $MODES; do
+		[ -f "$LOGS/console-$m.log" ] || continue
+		oops=$(splats <"$LOGS/console-$m.log" | head -n 3)
+		if [ -n "$oops" ]; then
+			missing=1
+			echo "[$m] kernel log shows a splat:"
+			printf '%s\n' "$oops" | sed 's/^/    /'
+		fi
 	done
 	[ "$missing" -eq 0 ]
 }
