@@ -73,7 +73,7 @@ LAZY_NA_TESTS="stale_stop_reuse stale_cache_release pin_cache shrinker_setup
 	debugfs_counters shrinker map_benchmark_teardown_log"
 # Results every boot must print, besides the per-strategy ones.
 COMMON_RESULTS="iommu_mode insmod_dmareuse strategy_param_reject
-	batch_size_param_reject strategy_param_writes batch_size_param_writes insmod
+	load_param_reject strategy_param_writes batch_size_param_writes insmod
 	shrinker_setup debugfs_counters shrinker map_benchmark_debugfs
 	map_benchmark_ioctl map_benchmark_field_limits map_benchmark_dma_bits_below_20
 	map_benchmark_after_failed_run map_benchmark_nomem_no_splat
