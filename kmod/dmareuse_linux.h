@@ -6,8 +6,9 @@
  *
  *   - the reuse layer itself, declared in <dmareuse/reuse.h> (bounce, the
  *     map-once API, the mapped pool, the mapping cache, the per-buffer
- *     mapper) and documented there: rbounce_map(), rmo_register(),
- *     rmo_for_device(), rpool_get(), rcache_map(), rmapper_map(), ...;
+ *     mapper, the batch of deferred invalidations) and documented there:
+ *     rbounce_map(), rmo_register(), rmo_for_device(), rpool_get(),
+ *     rcache_map(), rmapper_map(), rbatch_map(), ...;
  *   - the lifetime calls below, which replace the layer's _create/_destroy
  *     functions in the kernel.  They register each object with the module:
  *     its counters appear in debugfs (dmareuse/<kind>-<id>), and a cache
@@ -28,6 +29,10 @@
  *
  * There is no two-step IOVA API in Linux 6.1, so the iova-link strategy is
  * refused (a mapper created for it fails, saying why).
+ *
+ * A batch object (dmareuse_batch_create()) gives its device an IOMMU
+ * domain of its own while any exists: the device then reaches only what
+ * batch objects map (kmod/osdep_linux.c says why and how).
  */
 #ifndef DMAREUSE_LINUX_H
 #define DMAREUSE_LINUX_H
@@ -54,6 +59,10 @@ struct rmapper *dmareuse_mapper_create(struct device *dev,
 				       enum reuse_mech mech,
 				       const struct rmapper_cfg *cfg);
 int dmareuse_mapper_destroy(struct rmapper *m);
+
+struct rbatch *dmareuse_batch_create(struct device *dev, unsigned int size);
+int dmareuse_batch_destroy(struct rbatch *b);
+u64 dmareuse_batch_flushes(struct device *dev);
 
 enum reuse_mode dmareuse_device_mode(struct device *dev);
 bool dmareuse_unmap_is_strict(struct device *dev);

@@ -49,7 +49,7 @@
 #include "dmareuse_linux.h"
 #include "osdep_os.h"	/* the binding: dmareuse_unmap_is_strict() wraps it */
 
-enum dr_kind { DR_BOUNCE, DR_REUSE, DR_POOL, DR_CACHE, DR_MAPPER };
+enum dr_kind { DR_BOUNCE, DR_REUSE, DR_POOL, DR_CACHE, DR_MAPPER, DR_BATCH };
 
 static const char *const dr_kind_name[] = {
 	[DR_BOUNCE] = "bounce",
@@ -57,13 +57,15 @@ static const char *const dr_kind_name[] = {
 	[DR_POOL] = "pool",
 	[DR_CACHE] = "cache",
 	[DR_MAPPER] = "mapper",
+	[DR_BATCH] = "batch",
 };
 
 /**
  * struct dr_obj - one object of the reuse layer, known to the module.
  * @node:	in dr_objs.
  * @kind:	which layer object @obj is.
- * @obj:	the object (struct rbounce, rreuse, rpool, rcache or rmapper).
+ * @obj:	the object (struct rbounce, rreuse, rpool, rcache, rmapper or
+ *		rbatch).
  * @dev:	the device it serves.
  * @id:		unique number, part of the debugfs name.
  * @file:	dmareuse/<name> in debugfs, or NULL.
@@ -101,6 +103,9 @@ static void dr_stats(const struct dr_obj *o, struct reuse_stats *st)
 		break;
 	case DR_MAPPER:
 		rmapper_stats(o->obj, st);
+		break;
+	case DR_BATCH:
+		rbatch_stats(o->obj, st);
 		break;
 	}
 }
@@ -453,8 +458,9 @@ EXPORT_SYMBOL_GPL(dmareuse_cache_destroy);
 /**
  * dmareuse_mapper_create() - a per-buffer mapper for a device.
  * @dev:  the device; its IOMMU mode is the boot's.
- * @mech: the mechanism: none, bounce, cache or auto (iova-link needs
- *	  Linux 6.16; reuse and pool are not per-buffer).
+ * @mech: the mechanism: none, bounce, cache, batch or auto (iova-link
+ *	  needs Linux 6.16; reuse and pool are not per-buffer; batch makes a
+ *	  batch object, with what dmareuse_batch_create() does to the device).
  * @cfg: limits, or NULL for the defaults (see struct rmapper_cfg).
  *
  * Use rmapper_map(), rmapper_unmap() and the rmapper_sync_ calls.  auto
@@ -499,6 +505,76 @@ int dmareuse_mapper_destroy(struct rmapper *m)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmareuse_mapper_destroy);
+
+/**
+ * dmareuse_batch_create() - per-CPU batches of deferred invalidations.
+ * @dev:  the device.  It must be alone in its IOMMU group: under a strict
+ *	  or lazy boot the first batch object gives it an IOMMU domain of its
+ *	  own, and until the last one is destroyed the device reaches only
+ *	  what batch objects map (not the DMA API's addresses).
+ * @size: unmaps per batch, 1..RBATCH_MAX_SIZE; 0 takes RBATCH_DEFAULT_SIZE.
+ *
+ * rbatch_unmap() clears the PTEs and defers the IOTLB invalidation into the
+ * CPU's batch, flushed (one invalidation, one wait) when full, by
+ * rbatch_flush() or rbatch_flush_all(); pages and owners' completions are
+ * released only after their flush.  Under passthrough nothing is deferred.
+ *
+ * Context: process context; sleeps.
+ * Return: the object, or NULL (the reason is logged).
+ */
+struct rbatch *dmareuse_batch_create(struct device *dev, unsigned int size)
+{
+	struct rbatch *b = rbatch_create(dev, size);
+
+	if (b)
+		dr_register(DR_BATCH, b, dev, NULL);
+	return b;
+}
+EXPORT_SYMBOL_GPL(dmareuse_batch_create);
+
+/**
+ * dmareuse_batch_destroy() - flush and free an object of dmareuse_batch_create().
+ * @b: the object, or NULL.
+ *
+ * Context: process context; sleeps (the last one detaches the device's
+ * batch domain).
+ * Return: 0, or -EBUSY while buffers are lent or rings live; the object
+ * is then left intact and registered.
+ */
+int dmareuse_batch_destroy(struct rbatch *b)
+{
+	struct dr_obj *o;
+	int ret;
+
+	if (!b)
+		return 0;
+	o = dr_unregister(b);
+	ret = rbatch_destroy(b);
+	if (ret)
+		dr_reregister(o);
+	else
+		kfree(o);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmareuse_batch_destroy);
+
+/**
+ * dmareuse_batch_flushes() - IOTLB invalidations the batch flushes issued.
+ * @dev: the device.
+ *
+ * For tests: the binding counts each invalidation a flush sends (one per
+ * flush), since the device's batch domain was attached, so a test can
+ * compare it with the unmaps it made (batch size 1: one each, as strict).
+ *
+ * Context: any.
+ * Return: the count; 0 while no batch object is attached, or when the
+ * device has no domain to invalidate (passthrough).
+ */
+u64 dmareuse_batch_flushes(struct device *dev)
+{
+	return osdep_batch_flush_count(dev);
+}
+EXPORT_SYMBOL_GPL(dmareuse_batch_flushes);
 
 /**
  * dmareuse_device_mode() - the IOMMU mode of a device, as the reuse layer names it.
@@ -615,6 +691,20 @@ EXPORT_SYMBOL_GPL(rmapper_flush);
 EXPORT_SYMBOL_GPL(rmapper_crossover);
 EXPORT_SYMBOL_GPL(rmapper_stats);
 EXPORT_SYMBOL_GPL(rmapper_mech);
+
+EXPORT_SYMBOL_GPL(rbatch_map);
+EXPORT_SYMBOL_GPL(rbatch_unmap);
+EXPORT_SYMBOL_GPL(rbatch_unmap_notify);
+EXPORT_SYMBOL_GPL(rbatch_sync_for_cpu);
+EXPORT_SYMBOL_GPL(rbatch_sync_for_device);
+EXPORT_SYMBOL_GPL(rbatch_flush);
+EXPORT_SYMBOL_GPL(rbatch_flush_all);
+EXPORT_SYMBOL_GPL(rbatch_size);
+EXPORT_SYMBOL_GPL(rbatch_stats);
+EXPORT_SYMBOL_GPL(rbatch_ring_create);
+EXPORT_SYMBOL_GPL(rbatch_ring_map);
+EXPORT_SYMBOL_GPL(rbatch_ring_unmap);
+EXPORT_SYMBOL_GPL(rbatch_ring_destroy);
 
 /* Idle entries a registered object could release: pinned, not lent out. */
 static unsigned long dr_idle(const struct dr_obj *o)
@@ -733,6 +823,6 @@ static void __exit dmareuse_exit(void)
 module_init(dmareuse_init);
 module_exit(dmareuse_exit);
 
-MODULE_DESCRIPTION("dmareuse: DMA mapping reuse (bounce, map-once, pool, cache, auto) with isolation kept");
+MODULE_DESCRIPTION("dmareuse: DMA mapping reuse (bounce, map-once, pool, cache, batch, auto) with isolation kept");
 MODULE_AUTHOR("dmareuse developers");
 MODULE_LICENSE("Dual MIT/GPL");

@@ -14,9 +14,12 @@
  *                        one mechanism each
  *   strategy_reuse.c     the map-once API of dmareuse
  *   strategy_pool.c      dmareuse's mapped pool (the strategy's own buffers)
+ *   strategy_batch.c     dmareuse's batch of deferred invalidations
  *   edu_tests.c          round trips, map+unmap benchmark, mode detection
  *   edu_isolation.c      stale DMA (after unmap, stop-reuse, cache release),
  *                        pinning of cached pages, the shrinker's test cache
+ *   edu_batch.c          batch: the window before a flush, none after it,
+ *                        pages held until the flush, invalidations counted
  *   edu_map_benchmark.c  /sys/kernel/debug/dma_map_benchmark (upstream tool's ABI)
  *
  * Nothing here is exported to other modules.
@@ -189,12 +192,68 @@ void edu_strategy_destroy(struct edu_strategy *s);
  */
 #define EDU_LIVE_MAX	4
 
+/*
+ * The handles an instance of a layer strategy (strategy_mapper.c,
+ * strategy_batch.c) lends now, found again by DMA address and CPU buffer.
+ * Inline: they sit on the benchmark's hit path, where under TCG every call
+ * and return costs.
+ */
+/**
+ * struct edu_live - the buffers a strategy instance lends now.
+ * @h:		their handles.
+ * @buf:	the CPU buffer each was mapped for (with @h.dma, the key).
+ * @used:	bitmap of the slots in use.
+ */
+struct edu_live {
+	struct rmap_handle h[EDU_LIVE_MAX];
+	void *buf[EDU_LIVE_MAX];
+	unsigned long used;
+};
+
+/*
+ * A free slot for a mapping about to be made, or NULL when all
+ * EDU_LIVE_MAX are in use.  The handle is not cleared: the mapper fills
+ * the whole handle when a map succeeds, and a failed map gives the slot
+ * back.  (A memset here was a `rep stos`, which TCG runs one iteration per
+ * block: tens of ns per pair in the guest.)
+ */
+static inline struct rmap_handle *edu_live_add(struct edu_live *l, void *buf)
+{
+	unsigned int i = ffz(l->used);
+
+	if (i >= EDU_LIVE_MAX)
+		return NULL;
+	__set_bit(i, &l->used);
+	l->buf[i] = buf;
+	return &l->h[i];
+}
+
+/* The handle lent at @addr for @buf, or NULL. */
+static inline struct rmap_handle *edu_live_find(struct edu_live *l, dma_addr_t addr,
+						void *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < EDU_LIVE_MAX; i++)
+		if (test_bit(i, &l->used) && l->h[i].dma == addr &&
+		    l->buf[i] == buf)
+			return &l->h[i];
+	return NULL;
+}
+
+/* Free the slot of @h, from edu_live_add(). */
+static inline void edu_live_del(struct edu_live *l, struct rmap_handle *h)
+{
+	__clear_bit(h - l->h, &l->used);
+}
+
 /* The strategies' ops, in docs/design.md section 6 order. */
 extern const struct edu_strategy_ops edu_strategy_strict;	/* strategy_strict.c */
 extern const struct edu_strategy_ops edu_strategy_bounce;	/* strategy_mapper.c */
 extern const struct edu_strategy_ops edu_strategy_reuse;	/* strategy_reuse.c */
 extern const struct edu_strategy_ops edu_strategy_pool;		/* strategy_pool.c */
 extern const struct edu_strategy_ops edu_strategy_cache;	/* strategy_mapper.c */
+extern const struct edu_strategy_ops edu_strategy_batch;	/* strategy_batch.c */
 extern const struct edu_strategy_ops edu_strategy_auto;		/* strategy_mapper.c */
 
 /* strategy_mapper.c: for auto, the bounce/map crossover; 0 otherwise. */
@@ -259,11 +318,55 @@ size_t edu_first_diff(const u8 *a, const u8 *b, size_t len);
 /* edu_isolation.c; callers hold edu->xfer_lock. */
 void edu_run_isolation_tests(struct edu_dev *edu, const char *mode,
 			     const char *after);
+
+/*
+ * The stale-DMA tests' common ground (edu_isolation.c), also used by
+ * edu_batch.c.  The device buffer holds the pattern at [0,
+ * EDU_STALE_LEN); stale writes are aimed at EDU_STALE_TGT_OFF of a target
+ * page filled with EDU_STALE_FILL.
+ */
+#define EDU_STALE_LEN		1024u
+#define EDU_STALE_TGT_OFF	1024u
+#define EDU_STALE_FILL		0x5a
+
+/**
+ * struct edu_stale_env - what every isolation test shares.
+ * @edu:	the device; its xfer_lock is held.
+ * @mode:	the boot's IOMMU mode.
+ * @pattern:	EDU_STALE_LEN bytes the device buffer holds at offset 0.
+ * @snap:	a page of scratch for the snapshot.
+ */
+struct edu_stale_env {
+	struct edu_dev *edu;
+	const char *mode;
+	u8 *pattern;
+	u8 *snap;
+};
+
+/* Releases the mapping under test; runs with local interrupts off. */
+typedef int (*edu_stale_release_fn)(void *arg);
+
+int edu_stale_warm(struct edu_stale_env *env, dma_addr_t iova);
+int edu_stale_fire(struct edu_stale_env *env, dma_addr_t iova, u8 *tgt,
+		   edu_stale_release_fn release, void *arg,
+		   const char **outcome, ssize_t *first_changed);
+void edu_stale_report(const struct edu_stale_env *env, const char *name,
+		      bool pass, const char *outcome, dma_addr_t iova,
+		      ssize_t first_changed, const char *extra);
+void edu_stale_fail(const struct edu_stale_env *env, const char *name,
+		    const char *why, int err);
+struct page *edu_stale_target(void);
+
+/* edu_batch.c: the batch strategy's isolation tests (after its round trips). */
+void edu_batch_tests(struct edu_stale_env *env);
 void edu_shrink_setup(struct edu_dev *edu, const char *mode);
 void edu_shrink_teardown(struct edu_dev *edu);
 
-/* edu_main.c: the strategy dma_map_benchmark measures (strategy=). */
+/* edu_main.c: the strategy dma_map_benchmark measures (strategy=), and
+ * the batch strategy's unmaps per batch (batch_size=).
+ */
 const struct edu_strategy_ops *edu_bench_strategy(void);
+unsigned int edu_batch_size(void);
 
 /* edu_map_benchmark.c */
 int edu_map_bench_create(struct edu_dev *edu);

@@ -59,7 +59,8 @@
  * Scheduling: each test runs after the tests of the strategy it belongs
  * to (stale_unmap after strict, bounce_rx_partial after bounce,
  * stale_stop_reuse after reuse, stale_cache_release after cache,
- * pin_cache after auto), so that consecutive stale DMAs are seconds apart:
+ * the batch tests of edu_batch.c after batch, pin_cache after auto), so
+ * that consecutive stale DMAs are seconds apart:
  * the guest's dmar_fault() logs at most about three fault records per 5 s
  * (its ratelimit), and every blocked stale DMA needs its record.  The
  * device buffer is reloaded with the pattern before each test, because the
@@ -77,15 +78,9 @@
 
 #include "edu_int.h"
 
-/* The device buffer holds the pattern at [0, STALE_LEN); the warm-up read
- * lands at STALE_WARM_OFF; stale writes are aimed at STALE_TGT_OFF of the
- * target page.
- */
-#define STALE_LEN	1024u
+/* The warm-up read lands at STALE_WARM_OFF of the device buffer. */
 #define STALE_WARM_OFF	2048u
 #define STALE_WARM_LEN	64u
-#define STALE_TGT_OFF	1024u
-#define STALE_FILL	0x5a
 
 #define SHRINK_ENTRIES	8
 
@@ -94,41 +89,33 @@
 #define RX_SECRET	0xc5
 #define RX_OWN		0x11
 
-/**
- * struct stale_env - what every isolation test shares.
- * @edu:	the device; its xfer_lock is held.
- * @mode:	the boot's IOMMU mode.
- * @pattern:	STALE_LEN bytes the device buffer holds at offset 0.
- * @snap:	a page of scratch for the snapshot.
- */
-struct stale_env {
-	struct edu_dev *edu;
-	const char *mode;
-	u8 *pattern;
-	u8 *snap;
-};
-
-/* Releases the mapping under test; runs with local interrupts off. */
-typedef int (*stale_release_fn)(void *arg);
-
-static bool mode_strict(const struct stale_env *env)
+static bool mode_strict(const struct edu_stale_env *env)
 {
 	return !strcmp(env->mode, "strict");
 }
 
-static bool mode_open(const struct stale_env *env)
+static bool mode_open(const struct edu_stale_env *env)
 {
 	return !strcmp(env->mode, "passthrough") || !strcmp(env->mode, "none");
 }
 
-/* Let the device read through @iova once, as after any real transfer. */
-static int stale_warm(struct stale_env *env, dma_addr_t iova)
+/**
+ * edu_stale_warm() - let the device read through @iova once.
+ * @env:  the tests' shared state.
+ * @iova: a mapping of at least a page.
+ *
+ * As after any real transfer, the emulated IOTLB then holds the
+ * translation.
+ *
+ * Return: 0, or the transfer's -errno.
+ */
+int edu_stale_warm(struct edu_stale_env *env, dma_addr_t iova)
 {
 	return edu_dma_xfer(env->edu, iova, STALE_WARM_OFF, STALE_WARM_LEN,
 			    false);
 }
 
-static const char *stale_classify(const struct stale_env *env, const u8 *tgt,
+static const char *stale_classify(const struct edu_stale_env *env, const u8 *tgt,
 				  ssize_t *first_changed)
 {
 	size_t bad = edu_first_diff(tgt, env->snap, PAGE_SIZE);
@@ -136,25 +123,36 @@ static const char *stale_classify(const struct stale_env *env, const u8 *tgt,
 	*first_changed = bad == PAGE_SIZE ? -1 : (ssize_t)bad;
 	if (bad == PAGE_SIZE)
 		return "blocked";
-	if (edu_first_diff(tgt, env->snap, STALE_TGT_OFF) == STALE_TGT_OFF &&
-	    edu_first_diff(tgt + STALE_TGT_OFF, env->pattern, STALE_LEN) ==
-		    STALE_LEN &&
-	    edu_first_diff(tgt + STALE_TGT_OFF + STALE_LEN,
-			   env->snap + STALE_TGT_OFF + STALE_LEN,
-			   PAGE_SIZE - STALE_TGT_OFF - STALE_LEN) ==
-		    PAGE_SIZE - STALE_TGT_OFF - STALE_LEN)
+	if (edu_first_diff(tgt, env->snap, EDU_STALE_TGT_OFF) == EDU_STALE_TGT_OFF &&
+	    edu_first_diff(tgt + EDU_STALE_TGT_OFF, env->pattern, EDU_STALE_LEN) ==
+		    EDU_STALE_LEN &&
+	    edu_first_diff(tgt + EDU_STALE_TGT_OFF + EDU_STALE_LEN,
+			   env->snap + EDU_STALE_TGT_OFF + EDU_STALE_LEN,
+			   PAGE_SIZE - EDU_STALE_TGT_OFF - EDU_STALE_LEN) ==
+		    PAGE_SIZE - EDU_STALE_TGT_OFF - EDU_STALE_LEN)
 		return "reachable";
 	return "corrupt";
 }
 
-/*
- * With local interrupts off: @release(@arg), snapshot @tgt, point the
- * device at @iova, wait, classify.  Returns 0 with *@outcome set, or
- * -errno (release failed, or the transfer did not run).
+/**
+ * edu_stale_fire() - release a mapping, then aim the device at it.
+ * @env:	   the tests' shared state.
+ * @iova:	   the mapping's old address.
+ * @tgt:	   the page it mapped (CPU address).
+ * @release:	   releases the mapping.
+ * @arg:	   for @release.
+ * @outcome:	   set to "blocked", "reachable" or "corrupt".
+ * @first_changed: set to the first byte of @tgt that changed, or -1.
+ *
+ * With local interrupts off: @release(@arg), snapshot @tgt, a device write
+ * of the pattern to @iova + EDU_STALE_TGT_OFF, wait, classify.
+ *
+ * Return: 0 with *@outcome set, or -errno (release failed, or the transfer
+ * did not run).
  */
-static int stale_fire(struct stale_env *env, dma_addr_t iova, u8 *tgt,
-		      stale_release_fn release, void *arg,
-		      const char **outcome, ssize_t *first_changed)
+int edu_stale_fire(struct edu_stale_env *env, dma_addr_t iova, u8 *tgt,
+		   edu_stale_release_fn release, void *arg,
+		   const char **outcome, ssize_t *first_changed)
 {
 	unsigned long flags;
 	int ret;
@@ -163,8 +161,8 @@ static int stale_fire(struct stale_env *env, dma_addr_t iova, u8 *tgt,
 	ret = release(arg);
 	if (!ret) {
 		memcpy(env->snap, tgt, PAGE_SIZE);
-		ret = edu_dma_start(env->edu, iova + STALE_TGT_OFF, 0,
-				    STALE_LEN, true);
+		ret = edu_dma_start(env->edu, iova + EDU_STALE_TGT_OFF, 0,
+				    EDU_STALE_LEN, true);
 		if (!ret)
 			ret = edu_dma_wait(env->edu, 2 * NSEC_PER_SEC, false);
 		if (!ret)
@@ -175,7 +173,7 @@ static int stale_fire(struct stale_env *env, dma_addr_t iova, u8 *tgt,
 }
 
 /* Whether @outcome is what this boot's mode must show. */
-static bool stale_expected(const struct stale_env *env, const char *outcome)
+static bool stale_expected(const struct edu_stale_env *env, const char *outcome)
 {
 	if (!strcmp(outcome, "corrupt"))
 		return false;
@@ -186,17 +184,34 @@ static bool stale_expected(const struct stale_env *env, const char *outcome)
 	return true;	/* lazy: either is a correct observation */
 }
 
-static void stale_report(const struct stale_env *env, const char *name,
-			 bool pass, const char *outcome, dma_addr_t iova,
-			 ssize_t first_changed, const char *extra)
+/**
+ * edu_stale_report() - the RESULT line of a stale-DMA test.
+ * @env:	   the tests' shared state.
+ * @name:	   the test.
+ * @pass:	   its verdict.
+ * @outcome:	   what the stale write did (first detail word).
+ * @iova:	   where it was aimed (the harness matches DMAR records to it).
+ * @first_changed: from edu_stale_fire().
+ * @extra:	   more details, or "".
+ */
+void edu_stale_report(const struct edu_stale_env *env, const char *name,
+		      bool pass, const char *outcome, dma_addr_t iova,
+		      ssize_t first_changed, const char *extra)
 {
 	pr_info(EDU_RESULT "%s %s %s mode=%s iova=%pad first_changed_byte=%zd%s%s\n",
 		name, pass ? "PASS" : "FAIL", outcome, env->mode, &iova,
 		first_changed, extra[0] ? " " : "", extra);
 }
 
-static void stale_fail(const struct stale_env *env, const char *name,
-		       const char *why, int err)
+/**
+ * edu_stale_fail() - the RESULT line of a test that could not run.
+ * @env:  the tests' shared state.
+ * @name: the test.
+ * @why:  what failed.
+ * @err:  its -errno.
+ */
+void edu_stale_fail(const struct edu_stale_env *env, const char *name,
+		    const char *why, int err)
 {
 	pr_info(EDU_RESULT "%s FAIL mode=%s %s: %d\n", name, env->mode, why,
 		err);
@@ -206,7 +221,7 @@ static void stale_fail(const struct stale_env *env, const char *name,
  * A lazy device: the object under test must refuse it (@created is what
  * the layer returned).  n/a when it did, FAIL when it did not.
  */
-static void stale_na_lazy(const struct stale_env *env, const char *name,
+static void stale_na_lazy(const struct edu_stale_env *env, const char *name,
 			  bool created)
 {
 	if (created)
@@ -217,13 +232,17 @@ static void stale_na_lazy(const struct stale_env *env, const char *name,
 			name, env->mode);
 }
 
-/* A page filled with STALE_FILL, or NULL. */
-static struct page *stale_target(void)
+/**
+ * edu_stale_target() - a page for a stale write to land in.
+ *
+ * Return: a page filled with EDU_STALE_FILL, or NULL.
+ */
+struct page *edu_stale_target(void)
 {
 	struct page *pg = alloc_page(GFP_KERNEL);
 
 	if (pg)
-		memset(page_address(pg), STALE_FILL, PAGE_SIZE);
+		memset(page_address(pg), EDU_STALE_FILL, PAGE_SIZE);
 	return pg;
 }
 
@@ -242,7 +261,7 @@ static int release_unmap(void *arg)
 	return 0;
 }
 
-static void test_stale_unmap(struct stale_env *env)
+static void test_stale_unmap(struct edu_stale_env *env)
 {
 	const char *name = "stale_unmap", *outcome = "";
 	struct device *dev = env->edu->dev;
@@ -252,29 +271,29 @@ static void test_stale_unmap(struct stale_env *env)
 	u8 *tgt;
 	int ret;
 
-	pg = stale_target();
+	pg = edu_stale_target();
 	if (!pg) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
+		edu_stale_fail(env, name, "out of memory", -ENOMEM);
 		return;
 	}
 	tgt = page_address(pg);
 	u.iova = dma_map_single(dev, tgt, PAGE_SIZE, DMA_BIDIRECTIONAL);
 	if (dma_mapping_error(dev, u.iova)) {
-		stale_fail(env, name, "map of target failed", -ENOMEM);
+		edu_stale_fail(env, name, "map of target failed", -ENOMEM);
 		goto out_free;
 	}
-	ret = stale_warm(env, u.iova);
+	ret = edu_stale_warm(env, u.iova);
 	if (ret) {
 		dma_unmap_single(dev, u.iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
-		stale_fail(env, name, "warm-up read", ret);
+		edu_stale_fail(env, name, "warm-up read", ret);
 		goto out_free;
 	}
-	ret = stale_fire(env, u.iova, tgt, release_unmap, &u, &outcome,
+	ret = edu_stale_fire(env, u.iova, tgt, release_unmap, &u, &outcome,
 			 &changed);
 	if (ret)
-		stale_fail(env, name, "stale transfer", ret);
+		edu_stale_fail(env, name, "stale transfer", ret);
 	else
-		stale_report(env, name, stale_expected(env, outcome), outcome,
+		edu_stale_report(env, name, stale_expected(env, outcome), outcome,
 			     u.iova, changed, "");
 out_free:
 	__free_page(pg);
@@ -302,7 +321,7 @@ static int release_stop_reuse(void *arg)
 	return rmo_unregister(s->mo);
 }
 
-static void test_stale_stop_reuse(struct stale_env *env)
+static void test_stale_stop_reuse(struct edu_stale_env *env)
 {
 	const char *name = "stale_stop_reuse", *outcome = "";
 	struct device *dev = env->edu->dev;
@@ -324,37 +343,37 @@ static void test_stale_stop_reuse(struct stale_env *env)
 		return;
 	}
 	if (!r) {
-		stale_fail(env, name, "map-once registry not created", -ENOMEM);
+		edu_stale_fail(env, name, "map-once registry not created", -ENOMEM);
 		return;
 	}
-	pg = stale_target();
+	pg = edu_stale_target();
 	if (!pg) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
+		edu_stale_fail(env, name, "out of memory", -ENOMEM);
 		goto out_destroy;
 	}
 	seg = (struct rseg){ .page = pg, .offset = 0, .len = PAGE_SIZE };
 	s.mo = rmo_register(r, &seg, 1, DMA_BIDIRECTIONAL, stop_cb, &s);
 	if (!s.mo) {
-		stale_fail(env, name, "rmo_register failed", -ENOMEM);
+		edu_stale_fail(env, name, "rmo_register failed", -ENOMEM);
 		goto out_free;
 	}
 	refs_reg = page_ref_count(pg);
 	iova = rmo_dma_addr(s.mo, 0);
 	ret = rmo_for_device(s.mo);
 	if (!ret)
-		ret = stale_warm(env, iova);
+		ret = edu_stale_warm(env, iova);
 	rmo_for_cpu(s.mo);
 	if (ret) {
 		rmo_unregister(s.mo);
-		stale_fail(env, name, "use of the registration", ret);
+		edu_stale_fail(env, name, "use of the registration", ret);
 		goto out_free;
 	}
-	ret = stale_fire(env, iova, page_address(pg), release_stop_reuse, &s,
+	ret = edu_stale_fire(env, iova, page_address(pg), release_stop_reuse, &s,
 			 &outcome, &changed);
 	if (ret) {
 		if (rmo_is_live(s.mo))
 			rmo_unregister(s.mo);
-		stale_fail(env, name, "stop-reuse or stale transfer", ret);
+		edu_stale_fail(env, name, "stop-reuse or stale transfer", ret);
 		goto out_free;
 	}
 	refs_after = page_ref_count(pg);
@@ -362,7 +381,7 @@ static void test_stale_stop_reuse(struct stale_env *env)
 	       refs_reg == 2 && refs_after == 1;
 	scnprintf(extra, sizeof(extra), "callbacks=%u page_refs=%d->%d",
 		  s.callbacks, refs_reg, refs_after);
-	stale_report(env, name, pass, outcome, iova, changed, extra);
+	edu_stale_report(env, name, pass, outcome, iova, changed, extra);
 out_free:
 	__free_page(pg);
 out_destroy:
@@ -396,7 +415,7 @@ static int release_shrink(void *arg)
  * set; else -errno, the test already reported (n/a or failed) and nothing
  * left allocated.
  */
-static int cache_arm(struct stale_env *env, const char *name, struct shrink_arg *a,
+static int cache_arm(struct edu_stale_env *env, const char *name, struct shrink_arg *a,
 		     dma_addr_t *iova, int *refs_mapped)
 {
 	struct device *dev = env->edu->dev;
@@ -410,27 +429,27 @@ static int cache_arm(struct stale_env *env, const char *name, struct shrink_arg 
 		return -EOPNOTSUPP;
 	}
 	if (!a->cache) {
-		stale_fail(env, name, "cache not created", -ENOMEM);
+		edu_stale_fail(env, name, "cache not created", -ENOMEM);
 		return -ENOMEM;
 	}
-	a->pg = stale_target();
+	a->pg = edu_stale_target();
 	if (!a->pg) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
+		edu_stale_fail(env, name, "out of memory", -ENOMEM);
 		ret = -ENOMEM;
 		goto out_destroy;
 	}
 	ret = rcache_map(a->cache, a->pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h);
 	if (ret) {
-		stale_fail(env, name, "rcache_map", ret);
+		edu_stale_fail(env, name, "rcache_map", ret);
 		goto out_put;
 	}
 	*iova = h.dma;
 	*refs_mapped = page_ref_count(a->pg);
-	ret = stale_warm(env, *iova);
+	ret = edu_stale_warm(env, *iova);
 	rcache_unmap(a->cache, &h);
 	if (!ret)
 		return 0;
-	stale_fail(env, name, "warm-up read", ret);
+	edu_stale_fail(env, name, "warm-up read", ret);
 out_put:
 	put_page(a->pg);
 out_destroy:
@@ -438,7 +457,7 @@ out_destroy:
 	return ret;
 }
 
-static void test_stale_cache_release(struct stale_env *env)
+static void test_stale_cache_release(struct edu_stale_env *env)
 {
 	const char *name = "stale_cache_release", *outcome = "";
 	struct shrink_arg a = { };
@@ -455,16 +474,16 @@ static void test_stale_cache_release(struct stale_env *env)
 	/* Handed back, still cached: a second map is a hit. */
 	ret = rcache_map(a.cache, a.pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, &h2);
 	if (ret) {
-		stale_fail(env, name, "second rcache_map", ret);
+		edu_stale_fail(env, name, "second rcache_map", ret);
 		goto out_free;
 	}
 	hit = h2.dma == iova;
 	rcache_unmap(a.cache, &h2);
 
-	ret = stale_fire(env, iova, page_address(a.pg), release_shrink, &a,
+	ret = edu_stale_fire(env, iova, page_address(a.pg), release_shrink, &a,
 			 &outcome, &changed);
 	if (ret) {
-		stale_fail(env, name, "release or stale transfer", ret);
+		edu_stale_fail(env, name, "release or stale transfer", ret);
 		goto out_free;
 	}
 	rcache_stats(a.cache, &st);
@@ -474,13 +493,13 @@ static void test_stale_cache_release(struct stale_env *env)
 		  "second_map=%s released=%zu pinned=%llu page_refs_after=%d",
 		  hit ? "hit" : "miss", a.released,
 		  (unsigned long long)st.pages_pinned, a.refs_after);
-	stale_report(env, name, pass, outcome, iova, changed, extra);
+	edu_stale_report(env, name, pass, outcome, iova, changed, extra);
 out_free:
 	__free_page(a.pg);
 	dmareuse_cache_destroy(a.cache);
 }
 
-static void test_pin_cache(struct stale_env *env)
+static void test_pin_cache(struct edu_stale_env *env)
 {
 	const char *name = "pin_cache", *outcome = "", *idle;
 	struct shrink_arg a = { };
@@ -501,20 +520,20 @@ static void test_pin_cache(struct stale_env *env)
 	refs_cached = page_ref_count(a.pg);
 
 	/* Cached between uses: the device still reaches the (live) page. */
-	ret = edu_dma_xfer(env->edu, iova + STALE_TGT_OFF, 0, STALE_LEN, true);
+	ret = edu_dma_xfer(env->edu, iova + EDU_STALE_TGT_OFF, 0, EDU_STALE_LEN, true);
 	if (ret) {
-		stale_fail(env, name, "write to the cached page", ret);
+		edu_stale_fail(env, name, "write to the cached page", ret);
 		goto out_destroy;
 	}
-	idle = edu_first_diff(tgt + STALE_TGT_OFF, env->pattern, STALE_LEN) ==
-	       STALE_LEN ? "reachable" : "blocked";
-	memset(tgt, STALE_FILL, PAGE_SIZE);
+	idle = edu_first_diff(tgt + EDU_STALE_TGT_OFF, env->pattern, EDU_STALE_LEN) ==
+	       EDU_STALE_LEN ? "reachable" : "blocked";
+	memset(tgt, EDU_STALE_FILL, PAGE_SIZE);
 
 	/* Release: unmap + invalidate, then the last reference goes. */
-	ret = stale_fire(env, iova, tgt, release_shrink, &a, &outcome,
+	ret = edu_stale_fire(env, iova, tgt, release_shrink, &a, &outcome,
 			 &changed);
 	if (ret) {
-		stale_fail(env, name, "shrink or stale transfer", ret);
+		edu_stale_fail(env, name, "shrink or stale transfer", ret);
 		goto out_destroy;
 	}
 	pass = stale_expected(env, outcome) && refs_mapped == 2 &&
@@ -524,14 +543,14 @@ static void test_pin_cache(struct stale_env *env)
 		  "page_refs mapped=%d owner_freed=%d after_shrink=%d idle_write=%s freed=%s",
 		  refs_mapped, refs_cached, a.refs_after, idle,
 		  a.refs_after == 0 ? "yes" : "no");
-	stale_report(env, name, pass, outcome, iova, changed, extra);
+	edu_stale_report(env, name, pass, outcome, iova, changed, extra);
 out_destroy:
 	dmareuse_cache_destroy(a.cache);
 }
 
 /* ---- bounce_rx_partial ----------------------------------------------------- */
 
-static void test_bounce_rx_partial(struct stale_env *env)
+static void test_bounce_rx_partial(struct edu_stale_env *env)
 {
 	const char *name = "bounce_rx_partial", *outcome;
 	struct device *dev = env->edu->dev;
@@ -545,14 +564,14 @@ static void test_bounce_rx_partial(struct stale_env *env)
 	secret = kmalloc(RX_LEN, GFP_KERNEL);
 	buf = kmalloc(RX_LEN, GFP_KERNEL);
 	if (!b || !secret || !buf) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
+		edu_stale_fail(env, name, "out of memory", -ENOMEM);
 		goto out;
 	}
 	/* Another caller sends secret bytes through the pool... */
 	memset(secret, RX_SECRET, RX_LEN);
 	ret = rbounce_map(b, secret, RX_LEN, DMA_TO_DEVICE, &h1);
 	if (ret) {
-		stale_fail(env, name, "rbounce_map TO_DEVICE", ret);
+		edu_stale_fail(env, name, "rbounce_map TO_DEVICE", ret);
 		goto out;
 	}
 	rbounce_unmap(b, &h1);
@@ -561,13 +580,13 @@ static void test_bounce_rx_partial(struct stale_env *env)
 	memset(buf, RX_OWN, RX_LEN);
 	ret = rbounce_map(b, buf, RX_LEN, DMA_FROM_DEVICE, &h2);
 	if (ret) {
-		stale_fail(env, name, "rbounce_map FROM_DEVICE", ret);
+		edu_stale_fail(env, name, "rbounce_map FROM_DEVICE", ret);
 		goto out;
 	}
 	ret = edu_dma_xfer(env->edu, h2.dma, 0, RX_WRITTEN, true);
 	rbounce_unmap(b, &h2);
 	if (ret) {
-		stale_fail(env, name, "device->RAM transfer", ret);
+		edu_stale_fail(env, name, "device->RAM transfer", ret);
 		goto out;
 	}
 	bad = edu_first_diff(buf, env->pattern, RX_WRITTEN);
@@ -598,7 +617,7 @@ out:
 
 #define CHOICE_LENDS	512u
 
-static void test_bounce_copy_choice(struct stale_env *env)
+static void test_bounce_copy_choice(struct edu_stale_env *env)
 {
 	const char *name = "bounce_copy_choice";
 	struct device *dev = env->edu->dev;
@@ -613,14 +632,14 @@ static void test_bounce_copy_choice(struct stale_env *env)
 	b = dmareuse_bounce_create(dev, 0);
 	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!b || !buf) {
-		stale_fail(env, name, "out of memory", -ENOMEM);
+		edu_stale_fail(env, name, "out of memory", -ENOMEM);
 		goto out;
 	}
 	memset(buf, 0x3c, PAGE_SIZE);
 	for (i = 0; i < CHOICE_LENDS; i++) {
 		ret = rbounce_map(b, buf, PAGE_SIZE, DMA_TO_DEVICE, &h);
 		if (ret) {
-			stale_fail(env, name, "rbounce_map", ret);
+			edu_stale_fail(env, name, "rbounce_map", ret);
 			goto out;
 		}
 		rbounce_unmap(b, &h);
@@ -664,13 +683,14 @@ out:
 /* Which tests run after which strategy's tests (see the file comment). */
 static const struct {
 	const char *after;
-	void (*run)(struct stale_env *env);
+	void (*run)(struct edu_stale_env *env);
 } isolation_tests[] = {
 	{ "strict", test_stale_unmap },
 	{ "bounce", test_bounce_rx_partial },
 	{ "bounce", test_bounce_copy_choice },
 	{ "reuse", test_stale_stop_reuse },
 	{ "cache", test_stale_cache_release },
+	{ "batch", edu_batch_tests },
 	{ "auto", test_pin_cache },
 };
 
@@ -688,7 +708,7 @@ static const struct {
 void edu_run_isolation_tests(struct edu_dev *edu, const char *mode,
 			     const char *after)
 {
-	struct stale_env env = { .edu = edu, .mode = mode };
+	struct edu_stale_env env = { .edu = edu, .mode = mode };
 	struct device *dev = edu->dev;
 	unsigned int i;
 	dma_addr_t a;
@@ -700,21 +720,21 @@ void edu_run_isolation_tests(struct edu_dev *edu, const char *mode,
 	if (i == ARRAY_SIZE(isolation_tests))
 		return;
 
-	env.pattern = kmalloc(STALE_LEN, GFP_KERNEL);
+	env.pattern = kmalloc(EDU_STALE_LEN, GFP_KERNEL);
 	env.snap = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!env.pattern || !env.snap) {
 		pr_info(EDU_RESULT "isolation FAIL out of memory\n");
 		goto out;
 	}
 	/* The device buffer holds the pattern every stale write sends. */
-	edu_fill_pattern(env.pattern, STALE_LEN, 4242);
-	a = dma_map_single(dev, env.pattern, STALE_LEN, DMA_TO_DEVICE);
+	edu_fill_pattern(env.pattern, EDU_STALE_LEN, 4242);
+	a = dma_map_single(dev, env.pattern, EDU_STALE_LEN, DMA_TO_DEVICE);
 	if (dma_mapping_error(dev, a)) {
 		pr_info(EDU_RESULT "isolation FAIL map of the pattern failed\n");
 		goto out;
 	}
-	ret = edu_dma_xfer(edu, a, 0, STALE_LEN, false);
-	dma_unmap_single(dev, a, STALE_LEN, DMA_TO_DEVICE);
+	ret = edu_dma_xfer(edu, a, 0, EDU_STALE_LEN, false);
+	dma_unmap_single(dev, a, EDU_STALE_LEN, DMA_TO_DEVICE);
 	if (ret) {
 		pr_info(EDU_RESULT "isolation FAIL loading the device: %d\n",
 			ret);

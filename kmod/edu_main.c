@@ -19,7 +19,11 @@
  *   strategy=NAME     strategy measured through dma_map_benchmark
  *                     (default strict); an unknown name fails the load, or
  *                     the write to /sys/module/dmareuse_edu/parameters/strategy
- *                     (writable: the next ioctl measures the new strategy)
+ *                     (writable: the next ioctl measures the new strategy; a
+ *                     trailing newline is accepted, anything else refused)
+ *   batch_size=N      unmaps per batch of the batch strategy, 1..4096
+ *                     (default 64); writable, read when an instance is made;
+ *                     anything else is refused with one line naming it
  *   bench_pairs=N     map+unmap pairs per strategy and benchmark pass (default
  *                     100000; 0 skips it)
  *   run_tests=0|1     run the probe-time tests (default 1)
@@ -27,10 +31,12 @@
  * Every strategy but strict comes from dmareuse.ko, which must be loaded
  * first (insmod; modprobe would resolve the dependency itself).
  */
+#include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 #include <linux/sysfs.h>
 
 #include "edu_int.h"
@@ -38,15 +44,36 @@
 /* The strategy dma_map_benchmark measures; read at the start of each run. */
 static const struct edu_strategy_ops *bench_ops = &edu_strategy_strict;
 
+/*
+ * The longest value a refusal quotes: a name is a few bytes, and a junk
+ * write of a page must still give a one-line message.
+ */
+#define PARAM_QUOTE_MAX	32
+
+/*
+ * The first PARAM_QUOTE_MAX bytes of @val (up to a newline), every byte
+ * that is not printable ASCII as \xNN, "..." after a cut: always one line.
+ */
+static const char *param_quote(const char *val, char *buf, size_t size)
+{
+	size_t len = strcspn(val, "\n"), n;
+
+	n = string_escape_mem(val, min_t(size_t, len, PARAM_QUOTE_MAX), buf, size - 4,
+			      ESCAPE_HEX | ESCAPE_NAP, NULL);
+	n = min(n, size - 4);
+	strscpy(buf + n, len > PARAM_QUOTE_MAX ? "..." : "", 4);
+	return buf;
+}
+
 static int strategy_set(const char *val, const struct kernel_param *kp)
 {
 	const struct edu_strategy_ops *ops = edu_strategy_find(val);
-	char names[128];
+	char names[128], quoted[4 * PARAM_QUOTE_MAX + 4];
 
 	if (!ops) {
 		edu_strategy_names(names, sizeof(names));
-		pr_err("dmareuse_edu: strategy=%.*s is not built in; expected one of: %s\n",
-		       (int)strcspn(val, "\n"), val, names);
+		pr_err("dmareuse_edu: strategy=\"%s\" (%zu bytes) is not built in; expected one of: %s\n",
+		       param_quote(val, quoted, sizeof(quoted)), strlen(val), names);
 		return -EINVAL;
 	}
 	WRITE_ONCE(bench_ops, ops);
@@ -64,7 +91,7 @@ static const struct kernel_param_ops strategy_param_ops = {
 };
 module_param_cb(strategy, &strategy_param_ops, NULL, 0644);
 MODULE_PARM_DESC(strategy,
-		 "DMA strategy measured by /sys/kernel/debug/dma_map_benchmark: strict, bounce, reuse, pool, cache or auto (default strict)");
+		 "DMA strategy measured by /sys/kernel/debug/dma_map_benchmark: strict, bounce, reuse, pool, cache, batch or auto (default strict)");
 
 /**
  * edu_bench_strategy() - the strategy dma_map_benchmark measures now.
@@ -74,6 +101,46 @@ MODULE_PARM_DESC(strategy,
 const struct edu_strategy_ops *edu_bench_strategy(void)
 {
 	return READ_ONCE(bench_ops);
+}
+
+/* Unmaps per batch of the batch strategy; read when an instance is made. */
+static unsigned int batch_size = RBATCH_DEFAULT_SIZE;
+
+static int batch_size_set(const char *val, const struct kernel_param *kp)
+{
+	char quoted[4 * PARAM_QUOTE_MAX + 4];
+	unsigned int v;
+
+	if (kstrtouint(val, 10, &v) || v < 1 || v > RBATCH_MAX_SIZE) {
+		pr_err("dmareuse_edu: batch_size=\"%s\": expected a decimal number from 1 to %u\n",
+		       param_quote(val, quoted, sizeof(quoted)), RBATCH_MAX_SIZE);
+		return -EINVAL;
+	}
+	WRITE_ONCE(batch_size, v);
+	return 0;
+}
+
+static int batch_size_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(batch_size));
+}
+
+static const struct kernel_param_ops batch_size_param_ops = {
+	.set = batch_size_set,
+	.get = batch_size_get,
+};
+module_param_cb(batch_size, &batch_size_param_ops, NULL, 0644);
+MODULE_PARM_DESC(batch_size,
+		 "unmaps per batch of the batch strategy, 1..4096 (default 64; 1 flushes at every unmap, as strict)");
+
+/**
+ * edu_batch_size() - unmaps per batch for a new batch instance.
+ *
+ * Return: the batch_size= parameter, 1..RBATCH_MAX_SIZE.
+ */
+unsigned int edu_batch_size(void)
+{
+	return READ_ONCE(batch_size);
 }
 
 static unsigned int bench_pairs = 100000;

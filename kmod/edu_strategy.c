@@ -25,6 +25,9 @@
  *            (strategy_pool.c)
  *   cache    rmapper, mechanism cache: whole pages cached, a hit is a sync,
  *            not a map; sub-page buffers bounced (strategy_mapper.c)
+ *   batch    rbatch: unmap clears the PTEs, the invalidation waits in a
+ *            per-CPU batch, the page is held until its flush; in the
+ *            device's own IOMMU domain (strategy_batch.c)
  *   auto     rmapper, mechanism auto: bounce up to the measured crossover,
  *            the cache for whole pages, a plain map otherwise
  *            (strategy_mapper.c)
@@ -32,7 +35,7 @@
  * All but strict wrap dmareuse.ko, the shared reuse layer of ../reuse/, and
  * hold no reuse logic of their own.  A new mechanism the mapper lends per
  * buffer is one line in strategy_mapper.c and one in strategies[] below;
- * one with its own object and its own unmap (batch) is a file of its own
+ * one with its own object and its own unmap (as batch) is a file of its own
  * and one line here.  iova-link has no strategy here: Linux 6.1 lacks the
  * two-step IOVA API.
  */
@@ -48,6 +51,7 @@ static const struct edu_strategy_ops *const strategies[] = {
 	&edu_strategy_reuse,
 	&edu_strategy_pool,
 	&edu_strategy_cache,
+	&edu_strategy_batch,
 	&edu_strategy_auto,
 };
 

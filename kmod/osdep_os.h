@@ -52,14 +52,18 @@
  * in 6.16), so OSDEP_HAS_IOVA_LINK stays undefined and reuse/iova_link.c
  * builds stubs that refuse.
  *
- * The batch mechanism is not bound yet: OSDEP_HAS_BATCH stays undefined, so
- * reuse/batch.c builds stubs -- rbatch_create() logs "batch: this OS binding
- * cannot defer an unmap's IOTLB invalidation ..." and returns NULL, and an
- * rmapper of RMECH_BATCH with it -- and dmareuse_edu.ko has no `batch`
- * strategy.  Binding it needs what reuse/osdep.h lists under
- * OSDEP_HAS_BATCH: an unmanaged IOMMU domain for the device with the
- * binding's own IOVA allocator, iommu_unmap_fast() into a struct
- * iommu_iotlb_gather per CPU batch, iommu_iotlb_sync() to flush.
+ * The batch mechanism (OSDEP_HAS_BATCH, reuse/batch.c) is bound in
+ * osdep_linux.c.  The DMA API cannot split an unmap into "clear the PTEs"
+ * and "invalidate later" across calls, so the first batch object of a
+ * device gives it an unmanaged IOMMU domain of its own (iommu_domain_alloc(),
+ * iommu_attach_device()) with an IOVA allocator of its own (Linux's
+ * struct iova_domain); the last one to go puts the device back in its DMA
+ * domain.  While it is attached, DMA addresses of the DMA API do not reach
+ * the device: the device belongs to the batch objects alone.  An identity
+ * domain (passthrough) or no IOMMU gets no domain: maps are the DMA API's
+ * and every unmap is complete at once (nothing to invalidate).  The gather
+ * below is the binding's own (see osdep_linux.c for why it is not a
+ * struct iommu_iotlb_gather kept across calls).
  */
 #ifndef DMAREUSE_OSDEP_OS_H
 #define DMAREUSE_OSDEP_OS_H
@@ -72,6 +76,7 @@
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/pfn.h>
@@ -379,5 +384,62 @@ static inline void osdep_cost_call(void) { }
  */
 #define osdep_warn(fmt, ...) \
 	pr_warn_ratelimited("dmareuse: " fmt "\n", ##__VA_ARGS__)
+
+/*
+ * The batch mechanism (reuse/osdep.h, OSDEP_HAS_BATCH): osdep_linux.c.
+ */
+#define OSDEP_HAS_BATCH 1
+
+/**
+ * struct osdep_gather - unmaps waiting for one IOTLB flush (one per CPU batch).
+ * @freelist:	page-table pages the unmaps freed; they go back to the
+ *		allocator after the flush, as the IOMMU drivers' own do.
+ * @n:		unmaps gathered since the last flush.
+ */
+struct osdep_gather {
+	struct list_head freelist;
+	unsigned int n;
+};
+
+/**
+ * struct osdep_batch_block - a block of contiguous IOVA of the batch domain.
+ * @addr:	its first address.
+ * @size:	its bytes, whole pages.
+ */
+struct osdep_batch_block {
+	dma_addr_t addr;
+	size_t size;
+};
+
+typedef struct osdep_gather osdep_gather_t;
+typedef struct osdep_batch_block osdep_batch_block_t;
+
+static inline void osdep_gather_init(osdep_gather_t *g)
+{
+	INIT_LIST_HEAD(&g->freelist);
+	g->n = 0;
+}
+
+static inline dma_addr_t osdep_batch_block_addr(const osdep_batch_block_t *b)
+{
+	return b->addr;
+}
+
+int osdep_batch_attach(osdep_dev_t *d);
+void osdep_batch_detach(osdep_dev_t *d);
+dma_addr_t osdep_batch_map(osdep_dev_t *d, osdep_page_t p, size_t off, size_t size,
+			   enum dma_data_direction dir);
+int osdep_batch_unmap(osdep_dev_t *d, dma_addr_t a, size_t size,
+		      enum dma_data_direction dir, osdep_gather_t *g);
+void osdep_batch_flush(osdep_dev_t *d, osdep_gather_t *g);
+void osdep_batch_iova_free(osdep_dev_t *d, dma_addr_t a, size_t size);
+int osdep_batch_block_alloc(osdep_dev_t *d, osdep_batch_block_t *b, size_t size);
+int osdep_batch_block_map(osdep_dev_t *d, osdep_batch_block_t *b, size_t offset,
+			  osdep_page_t p, size_t size, enum dma_data_direction dir);
+int osdep_batch_block_unmap(osdep_dev_t *d, osdep_batch_block_t *b, size_t offset,
+			    size_t size, enum dma_data_direction dir, osdep_gather_t *g);
+void osdep_batch_block_free(osdep_dev_t *d, osdep_batch_block_t *b);
+/* Not in reuse/osdep.h: for dmareuse.ko's tests (dmareuse_batch_flushes()). */
+u64 osdep_batch_flush_count(osdep_dev_t *d);
 
 #endif /* DMAREUSE_OSDEP_OS_H */

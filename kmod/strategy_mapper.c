@@ -31,36 +31,22 @@
  * edu_strategy_create() asks the reuse layer's table before init runs.
  *
  * An instance keeps the rmap_handle of each buffer it lends in a few slots
- * (struct live, EDU_LIVE_MAX of them): unmap and sync are given the DMA
- * address and the CPU buffer, and find the handle by both.  An instance is
- * used by one thread at a time, so there is no lock.  The slot helpers are
- * inline: they sit on the benchmark's hit path, where under TCG every call
- * and return costs.
+ * (struct edu_live in edu_int.h): unmap and sync are given the DMA address
+ * and the CPU buffer, and find the handle by both.  An instance is used by
+ * one thread at a time, so there is no lock.
  *
  * Another mechanism the mapper lends per buffer (iova-link on a kernel
  * that has the two-step IOVA API) is one more MAPPER_STRATEGY() line below
  * and a line in edu_strategy.c's table.  A mechanism whose unmap does not
  * end with the buffer handed back -- batch, which defers the invalidation
  * and releases the buffer only after its batch's flush -- needs its own
- * ops in its own file (as reuse and pool have), since these unmap and
- * forget the handle at once.
+ * ops in its own file (strategy_batch.c), since these unmap and forget the
+ * handle at once.
  */
 #include <linux/bitops.h>
 #include <linux/slab.h>
 
 #include "edu_int.h"
-
-/**
- * struct live - the buffers an instance lends now.
- * @h:		their handles.
- * @buf:	the CPU buffer each was mapped for (with @h.dma, the key).
- * @used:	bitmap of the slots in use.
- */
-struct live {
-	struct rmap_handle h[EDU_LIVE_MAX];
-	void *buf[EDU_LIVE_MAX];
-	unsigned long used;
-};
 
 /**
  * struct mapper_priv - one instance.
@@ -69,45 +55,8 @@ struct live {
  */
 struct mapper_priv {
 	struct rmapper *m;
-	struct live live;
+	struct edu_live live;
 };
-
-/*
- * A free slot for a mapping about to be made, or NULL when all
- * EDU_LIVE_MAX are in use.  The handle is not cleared: the mapper fills
- * the whole handle when a map succeeds, and a failed map gives the slot
- * back.  (A memset here was a `rep stos`, which TCG runs one iteration per
- * block: tens of ns per pair in the guest.)
- */
-static inline struct rmap_handle *live_add(struct live *l, void *buf)
-{
-	unsigned int i = ffz(l->used);
-
-	if (i >= EDU_LIVE_MAX)
-		return NULL;
-	__set_bit(i, &l->used);
-	l->buf[i] = buf;
-	return &l->h[i];
-}
-
-/* The handle lent at @addr for @buf, or NULL. */
-static inline struct rmap_handle *live_find(struct live *l, dma_addr_t addr,
-					    void *buf)
-{
-	unsigned int i;
-
-	for (i = 0; i < EDU_LIVE_MAX; i++)
-		if (test_bit(i, &l->used) && l->h[i].dma == addr &&
-		    l->buf[i] == buf)
-			return &l->h[i];
-	return NULL;
-}
-
-/* Free the slot of @h, from live_add(). */
-static inline void live_del(struct live *l, struct rmap_handle *h)
-{
-	__clear_bit(h - l->h, &l->used);
-}
 
 static int mapper_init(struct edu_strategy *s)
 {
@@ -143,12 +92,12 @@ static dma_addr_t mapper_map(struct edu_strategy *s, void *buf, size_t len,
 			     enum dma_data_direction dir)
 {
 	struct mapper_priv *p = s->priv;
-	struct rmap_handle *h = live_add(&p->live, buf);
+	struct rmap_handle *h = edu_live_add(&p->live, buf);
 
 	if (!h)
 		return DMA_MAPPING_ERROR;
 	if (rmapper_map(p->m, buf, len, dir, h)) {
-		live_del(&p->live, h);
+		edu_live_del(&p->live, h);
 		return DMA_MAPPING_ERROR;
 	}
 	return h->dma;
@@ -158,12 +107,12 @@ static void mapper_unmap(struct edu_strategy *s, dma_addr_t addr, void *buf,
 			 size_t len, enum dma_data_direction dir)
 {
 	struct mapper_priv *p = s->priv;
-	struct rmap_handle *h = live_find(&p->live, addr, buf);
+	struct rmap_handle *h = edu_live_find(&p->live, addr, buf);
 
 	if (WARN_ON_ONCE(!h))
 		return;
 	rmapper_unmap(p->m, h);
-	live_del(&p->live, h);
+	edu_live_del(&p->live, h);
 }
 
 static void mapper_sync_for_device(struct edu_strategy *s, dma_addr_t addr,
@@ -171,7 +120,7 @@ static void mapper_sync_for_device(struct edu_strategy *s, dma_addr_t addr,
 				   enum dma_data_direction dir)
 {
 	struct mapper_priv *p = s->priv;
-	struct rmap_handle *h = live_find(&p->live, addr, buf);
+	struct rmap_handle *h = edu_live_find(&p->live, addr, buf);
 
 	if (!WARN_ON_ONCE(!h))
 		rmapper_sync_for_device(p->m, h);
@@ -182,7 +131,7 @@ static void mapper_sync_for_cpu(struct edu_strategy *s, dma_addr_t addr,
 				enum dma_data_direction dir)
 {
 	struct mapper_priv *p = s->priv;
-	struct rmap_handle *h = live_find(&p->live, addr, buf);
+	struct rmap_handle *h = edu_live_find(&p->live, addr, buf);
 
 	if (!WARN_ON_ONCE(!h))
 		rmapper_sync_for_cpu(p->m, h);

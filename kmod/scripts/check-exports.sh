@@ -11,10 +11,7 @@
 #                dmareuse_*_create/_destroy wrappers, which register the
 #                object for debugfs and the shrinker;
 #   UNAVAILABLE  the iova-link context: Linux 6.1 has no two-step IOVA API,
-#                so reuse/iova_link.c builds stubs that refuse; and the
-#                batch object: kmod/osdep_os.h does not bind deferred unmaps
-#                yet (OSDEP_HAS_BATCH), so reuse/batch.c builds stubs that
-#                refuse.
+#                so reuse/iova_link.c builds stubs that refuse.
 # A function added to reuse/ thus fails the build here until it is exported
 # or listed, instead of silently staying unreachable.
 set -eu
@@ -22,13 +19,9 @@ set -eu
 build=$1
 WRAPPED="rbounce_create rbounce_destroy rreuse_create rreuse_destroy
 	rpool_create rpool_destroy rcache_create rcache_destroy
-	rmapper_create rmapper_destroy"
+	rmapper_create rmapper_destroy rbatch_create rbatch_destroy"
 UNAVAILABLE="rlink_create rlink_map rlink_unmap rlink_destroy rlink_stats
-	rlink_sync_for_cpu rlink_sync_for_device
-	rbatch_create rbatch_map rbatch_unmap rbatch_unmap_notify rbatch_sync_for_cpu
-	rbatch_sync_for_device rbatch_flush rbatch_flush_all rbatch_size rbatch_stats
-	rbatch_destroy rbatch_ring_create rbatch_ring_map rbatch_ring_unmap
-	rbatch_ring_destroy"
+	rlink_sync_for_cpu rlink_sync_for_device"
 
 exported=$(awk '{ print $2 }' "$build/Module.symvers")
 missing=""

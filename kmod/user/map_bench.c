@@ -45,9 +45,18 @@
  *                                      cache) log at most one line at info
  *                                      level or above; n/a when the device
  *                                      refuses both (a lazy domain)
+ *       strategy_param_writes          writes to the module's writable
+ *       batch_size_param_writes        parameters (strategy=, batch_size=)
+ *                                      at their limits and beyond: each bad
+ *                                      value fails the write with EINVAL,
+ *                                      logs exactly one line naming it and
+ *                                      what is expected, and leaves the
+ *                                      value as it was; good ones (a name
+ *                                      with the trailing newline echo
+ *                                      writes, 1 and 4096) read back
  *
  *       The log lines are read from /dev/kmsg: the records logged between
- *       the start and the end of each ioctl.
+ *       the start and the end of each ioctl or write.
  *
  * The ABI comes from ../map_benchmark_abi.h, shared with the module.
  */
@@ -67,6 +76,7 @@
 #define MB_PATH		"/sys/kernel/debug/dma_map_benchmark"
 #define KMSG_PATH	"/dev/kmsg"
 #define STRATEGY_PARAM	"/sys/module/dmareuse_edu/parameters/strategy"
+#define BATCH_SIZE_PARAM "/sys/module/dmareuse_edu/parameters/batch_size"
 #define NODES_ONLINE	"/sys/devices/system/node/online"
 
 /* Seconds a 1-second run of 1024 threads may take, start and stop included:
@@ -674,6 +684,161 @@ static int check_teardown_log(int fd)
 	return check_end(&c, detail);
 }
 
+/* @path's value as it reads back, without the newline; "" if unreadable. */
+static void param_read(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* One write(2) of the @len bytes at @v to @path: 0 or its errno. */
+static int param_write(const char *path, const char *v, size_t len)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, v, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = EIO;
+	close(fd);
+	return err;
+}
+
+/*
+ * Writing @len bytes of @v to @path must fail with EINVAL, log exactly one
+ * record, containing @naming and "expected", and leave the value alone.
+ * @label names the case in a failure.
+ */
+static void param_refused(struct check *c, const char *path, const char *label,
+			  const char *v, size_t len, const char *naming)
+{
+	char before[64], after[64];
+	struct kmsg_log log;
+	int err;
+
+	c->cases++;
+	param_read(path, before, sizeof(before));
+	kmsg_skip();
+	err = param_write(path, v, len);
+	kmsg_read(&log);
+	param_read(path, after, sizeof(after));
+	if (err != EINVAL)
+		check_fail(c, "%s: got %s, expected EINVAL", label, err_name(err));
+	else if (log.n != 1 || !kmsg_find(&log, naming) || !strstr(log.text[0], "expected"))
+		check_fail(c, "%s: refused with %d log records (expected one naming \"%s\" and what is expected)%s%s",
+			   label, log.n, naming, log.n ? ", first: " : "",
+			   log.n ? log.text[0] : "");
+	else if (strcmp(before, after))
+		check_fail(c, "%s: refused, but the value went from %s to %s", label, before,
+			   after);
+}
+
+/* Writing @v to @path must work, log nothing, and read back as @want. */
+static void param_accepted(struct check *c, const char *path, const char *v,
+			   const char *want)
+{
+	struct kmsg_log log;
+	char got[64];
+	int err;
+
+	c->cases++;
+	kmsg_skip();
+	err = param_write(path, v, strlen(v));
+	kmsg_read(&log);
+	param_read(path, got, sizeof(got));
+	if (err)
+		check_fail(c, "\"%s\": got %s, expected success", v, err_name(err));
+	else if (strcmp(got, want))
+		check_fail(c, "\"%s\": reads back as %s, expected %s", v, got, want);
+	else if (log.n)
+		check_fail(c, "\"%s\": accepted, but logged: %s", v, log.text[0]);
+}
+
+/*
+ * An empty write never reaches the parameter (sysfs returns 0 for it), so
+ * it must change nothing and log nothing.
+ */
+static void param_empty(struct check *c, const char *path)
+{
+	char before[64], after[64];
+	struct kmsg_log log;
+	int err;
+
+	c->cases++;
+	param_read(path, before, sizeof(before));
+	kmsg_skip();
+	err = param_write(path, "", 0);
+	kmsg_read(&log);
+	param_read(path, after, sizeof(after));
+	if (err || log.n || strcmp(before, after))
+		check_fail(c, "empty write: %s, %d log records, value %s -> %s (expected no change)",
+			   err_name(err), log.n, before, after);
+}
+
+#define PARAM_LONG	4000	/* more than any name, less than a sysfs page */
+
+static int check_strategy_param(void)
+{
+	/* len 0: strlen(v). */
+	static const struct { const char *label, *v; size_t len; } refused[] = {
+		{ "only a newline", "\n", 0 },
+		{ "two newlines", "cache\n\n", 0 },
+		{ "a suffix", "cachex", 0 },
+		{ "a prefix", "xcache", 0 },
+		{ "a leading space", " cache", 0 },
+		{ "a trailing space", "cache ", 0 },
+		{ "upper case", "CACHE", 0 },
+		{ "control bytes", "\001\377\033[2J", 0 },
+		{ "a NUL inside", "ca\0che", sizeof("ca\0che") - 1 },
+	};
+	struct check c = { .name = "strategy_param_writes" };
+	static char longv[PARAM_LONG];
+	size_t i, len;
+
+	param_accepted(&c, STRATEGY_PARAM, "cache\n", "cache");
+	param_accepted(&c, STRATEGY_PARAM, "batch", "batch");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		len = refused[i].len ? refused[i].len : strlen(refused[i].v);
+		param_refused(&c, STRATEGY_PARAM, refused[i].label, refused[i].v, len,
+			      "strategy=");
+	}
+	memset(longv, 'a', sizeof(longv));
+	param_refused(&c, STRATEGY_PARAM, "4000 bytes", longv, sizeof(longv), "strategy=");
+	param_empty(&c, STRATEGY_PARAM);
+	param_accepted(&c, STRATEGY_PARAM, "strict\n", "strict");
+	return check_end(&c, "refused=11 accepted=3 empty=1");
+}
+
+static int check_batch_size_param(void)
+{
+	static const char *const refused[] = {
+		"0", "4097", "-1", "4294967297", "0x40", "64x", "\n", "sixty-four", " 64",
+	};
+	struct check c = { .name = "batch_size_param_writes" };
+	static char longv[PARAM_LONG];
+	size_t i;
+
+	param_accepted(&c, BATCH_SIZE_PARAM, "1", "1");
+	param_accepted(&c, BATCH_SIZE_PARAM, "4096\n", "4096");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		param_refused(&c, BATCH_SIZE_PARAM, refused[i], refused[i], strlen(refused[i]),
+			      "batch_size=");
+	memset(longv, '6', sizeof(longv));
+	param_refused(&c, BATCH_SIZE_PARAM, "4000 digits", longv, sizeof(longv), "batch_size=");
+	param_empty(&c, BATCH_SIZE_PARAM);
+	param_accepted(&c, BATCH_SIZE_PARAM, "64\n", "64");
+	return check_end(&c, "limits=1,4096 refused=10 empty=1");
+}
+
 static int self_check(int fd)
 {
 	int bad = 0;
@@ -689,6 +854,8 @@ static int self_check(int fd)
 	bad |= check_nomem(fd);
 	bad |= check_many_threads(fd);
 	bad |= check_teardown_log(fd);
+	bad |= check_strategy_param();
+	bad |= check_batch_size_param();
 	if (kmsg_fd >= 0)
 		close(kmsg_fd);
 	return bad;
