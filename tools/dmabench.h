@@ -8,6 +8,7 @@
 #include <dmareuse/map_bench.h>
 #include <dmareuse/profile.h>
 #include <dmareuse/reuse.h>
+#include <dmareuse/workload.h>
 
 #include <getopt.h>
 #include <jansson.h>
@@ -205,6 +206,44 @@ struct run_cfg {
  * "run".  With @defaults_only (no command given) @argv is not read.
  */
 int run_parse(int argc, char **argv, bool defaults_only, struct run_cfg *c);
+
+/* Indexed by enum workload and by run_cfg's completion: the names run takes and prints. */
+extern const char *const run_wl_names[3];
+extern const char *const run_wl_units[3];	/* what one operation is */
+extern const char *const run_completion_names[3];
+
+/* One strategy's row of `run`: what it ran and what it measured (run.c fills it). */
+struct run_row {
+	enum reuse_strategy s;		/* the name the row goes by */
+	struct reuse_pair pair;		/* what it runs: s's mechanism, under --mode */
+	bool applies;
+	char why[256];			/* !applies or err: why, for the n/a row */
+	int err;
+	uint64_t iso_ops;		/* ops of the isolation run */
+	bool iso_verified;		/* ... every byte of which was verified */
+	struct wl_result r;		/* the cost run */
+};
+
+/* ---- run's report (run_report.c) ---------------------------------------- */
+
+/**
+ * run_row_verified() - whether @r ran without error and every operation of
+ * its cost run, and of its isolation pass where the oracle watched, was
+ * verified byte for byte.
+ */
+bool run_row_verified(const struct run_row *r);
+/**
+ * run_print_table() - @n rows as the table: a header naming the run, one
+ * line per row, the best isolating strategy, then each row's note.
+ */
+void run_print_table(FILE *f, const struct run_cfg *c, const struct run_row *rows, int n);
+/**
+ * run_print_json() - the run as one JSON document (layout: jsonio.c).
+ * Return: 0, or -1 after saying why on stderr.
+ */
+int run_print_json(FILE *f, const struct run_cfg *c, const struct run_row *rows, int n);
+/** run_print_csv() - the rows as CSV: a header line, one line per row. */
+void run_print_csv(FILE *f, const struct run_row *rows, int n);
 
 #define SCALE_MAX_COLS 16	/* --cpus counts */
 

@@ -812,25 +812,11 @@ int net_run(const struct net_params *p, struct wl_result *r, struct net_stats *s
 	    char *err, size_t errlen)
 {
 	struct virtual_run v = { p, r, st, err, errlen, 0 };
-	struct vtime_cfg vc;
 	int ret;
 
 	if (!p->virtual_time)
 		return run(p, r, st, err, errlen);
 	memset(r, 0, sizeof(*r));
-	if (p->os) {
-		snprintf(err, errlen, "a virtual-time run builds its own machine: no os may be given");
-		return -EINVAL;
-	}
-	if (profile_vtime_cfg(p->profile, &vc)) {
-		snprintf(err, errlen, "profile %s has no cost table: it cannot run in virtual time",
-			 p->profile ? p->profile->name : "(none)");
-		return -ENOENT;
-	}
-	ret = vtime_run(&vc, virtual_body, &v, NULL);
-	if (ret) {
-		snprintf(err, errlen, "the virtual-time run failed (%s)", strerror(-ret));
-		return ret;
-	}
-	return v.ret;
+	ret = wl_run_virtual(p->profile, p->os != NULL, virtual_body, &v, err, errlen);
+	return ret ? ret : v.ret;
 }

@@ -98,16 +98,6 @@ void zswap_default_mix(unsigned int mix[ZK_COUNT])
 	mix[ZK_RANDOM] = 15;
 }
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 				uint64_t idx, const unsigned int mix[ZK_COUNT])
 {
@@ -115,7 +105,7 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 		"the ", "page ", "of ", "memory ", "device ", "iommu ", "map ", "and ",
 		"unmap ", "zswap ", "compress ", "kernel ", "buffer ", "a ", "to ", "\n",
 	};
-	uint64_t s = mix64(seed ^ mix64(((uint64_t)cpu << 40) ^ idx));
+	uint64_t s = wl_fmix64(seed ^ wl_fmix64(((uint64_t)cpu << 40) ^ idx));
 	unsigned int pick = (unsigned int)(s % 100), acc = 0;
 	enum zswap_kind k = ZK_RANDOM;
 
@@ -135,7 +125,7 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 			const char *w;
 			size_t l;
 
-			s = mix64(s + o);
+			s = wl_fmix64(s + o);
 			w = words[s % 16];
 			l = strlen(w);
 			if (o + l > PAGE_SIZE)
@@ -147,14 +137,14 @@ enum zswap_kind zswap_fill_page(uint8_t *page, uint64_t seed, unsigned int cpu,
 	case ZK_BINARY:
 		/* records: a counter, a small flags word, some noise */
 		for (size_t o = 0; o < PAGE_SIZE; o += 16) {
-			uint64_t rec[2] = { idx * 256 + o / 16, (mix64(s + o) & 0xff) | 0x1000 };
+			uint64_t rec[2] = { idx * 256 + o / 16, (wl_fmix64(s + o) & 0xff) | 0x1000 };
 
 			memcpy(page + o, rec, 16);
 		}
 		break;
 	default:
 		for (size_t o = 0; o < PAGE_SIZE; o += 8) {
-			uint64_t v = mix64(s + o);
+			uint64_t v = wl_fmix64(s + o);
 
 			memcpy(page + o, &v, 8);
 		}
@@ -658,25 +648,11 @@ int zswap_run(const struct zswap_params *p, struct wl_result *r, char *err,
 	      size_t errlen)
 {
 	struct virtual_run v = { p, r, err, errlen, 0 };
-	struct vtime_cfg vc;
 	int ret;
 
 	if (!p->virtual_time)
 		return run(p, r, err, errlen);
 	memset(r, 0, sizeof(*r));
-	if (p->os) {
-		snprintf(err, errlen, "a virtual-time run builds its own machine: no os may be given");
-		return -EINVAL;
-	}
-	if (profile_vtime_cfg(p->profile, &vc)) {
-		snprintf(err, errlen, "profile %s has no cost table: it cannot run in virtual time",
-			 p->profile ? p->profile->name : "(none)");
-		return -ENOENT;
-	}
-	ret = vtime_run(&vc, virtual_body, &v, NULL);
-	if (ret) {
-		snprintf(err, errlen, "the virtual-time run failed (%s)", strerror(-ret));
-		return ret;
-	}
-	return v.ret;
+	ret = wl_run_virtual(p->profile, p->os != NULL, virtual_body, &v, err, errlen);
+	return ret ? ret : v.ret;
 }

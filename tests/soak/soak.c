@@ -49,6 +49,7 @@
  * path (machine/failinject.h says why).
  */
 #include "../../machine/failinject.h"
+#include "../../workloads/wl_int.h"
 
 #include <dmareuse/net.h>
 #include <dmareuse/profile.h>
@@ -151,16 +152,6 @@ static void dog_set(unsigned int round, const char *strategy, const char *phase)
 	pthread_mutex_unlock(&dog.mu);
 }
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -183,7 +174,7 @@ static void on_op(void *arg)
 		return;
 	if (failinject_disarm())
 		atomic_fetch_add(&in->fired, 1);
-	failinject_arm(1 + mix64(in->seed ^ n) % INJECT_SPAN);
+	failinject_arm(1 + wl_fmix64(in->seed ^ n) % INJECT_SPAN);
 	atomic_fetch_add(&in->armed, 1);
 }
 
